@@ -1,0 +1,18 @@
+package cooperative
+
+import (
+	"regexp"
+
+	"github.com/google/uuid"
+)
+
+// NewID returns a new object id: a UUIDv7, so ids sort by creation time and cursor
+// pagination in id order stays stable while records are added.
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// ValidID reports whether s has the form of an id made by NewID.
+func ValidID(s string) bool { return idPattern.MatchString(s) }

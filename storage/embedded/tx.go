@@ -1,0 +1,264 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+type tx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	readOnly bool
+}
+
+func (t *tx) Get(collection, id string) (cooperative.Record, error) {
+	rec := cooperative.Record{Collection: collection, ID: id}
+	var keys []byte
+	err := t.tx.QueryRowContext(t.ctx,
+		`SELECT version, data, keys FROM documents WHERE collection = ? AND id = ?`, collection, id,
+	).Scan(&rec.Version, &rec.Data, &keys)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rec, cooperative.Errorf(cooperative.ENOTFOUND, "%s %s not found", collection, id)
+	}
+	if err != nil {
+		return rec, translate(err)
+	}
+	return rec, decodeKeys(&rec, keys)
+}
+
+func (t *tx) Insert(rec cooperative.Record) (cooperative.Record, error) {
+	if t.readOnly {
+		return rec, cooperative.ErrReadOnly
+	}
+	if err := cooperative.CheckRecord(rec); err != nil {
+		return rec, err
+	}
+	rec.Version = 1
+	_, err := t.tx.ExecContext(t.ctx,
+		`INSERT INTO documents (collection, id, version, data, keys) VALUES (?, ?, 1, ?, ?)`,
+		rec.Collection, rec.ID, rec.Data, encodeKeys(rec))
+	if isConstraint(err) {
+		return rec, cooperative.Errorf(cooperative.ECONFLICT, "%s %s already exists", rec.Collection, rec.ID)
+	}
+	if err != nil {
+		return rec, translate(err)
+	}
+	return rec, t.writeKeys(rec)
+}
+
+func (t *tx) writeKeys(rec cooperative.Record) error {
+	for name, value := range rec.Unique {
+		_, err := t.tx.ExecContext(t.ctx,
+			`INSERT INTO unique_keys (collection, name, value, id) VALUES (?, ?, ?, ?)`,
+			rec.Collection, name, value, rec.ID)
+		if isConstraint(err) {
+			return cooperative.Errorf(cooperative.ECONFLICT, "another %s has the same %s", rec.Collection, name)
+		}
+		if err != nil {
+			return translate(err)
+		}
+	}
+	for name, value := range rec.Index {
+		if _, err := t.tx.ExecContext(t.ctx,
+			`INSERT INTO index_entries (collection, name, value, id) VALUES (?, ?, ?, ?)`,
+			rec.Collection, name, value, rec.ID); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) deleteKeys(rec cooperative.Record) error {
+	for _, table := range []string{"unique_keys", "index_entries"} {
+		if _, err := t.tx.ExecContext(t.ctx,
+			`DELETE FROM `+table+` WHERE collection = ? AND id = ?`, rec.Collection, rec.ID); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) Replace(rec cooperative.Record) (cooperative.Record, error) {
+	if t.readOnly {
+		return rec, cooperative.ErrReadOnly
+	}
+	if err := cooperative.CheckRecord(rec); err != nil {
+		return rec, err
+	}
+	res, err := t.tx.ExecContext(t.ctx,
+		`UPDATE documents SET version = version + 1, data = ?, keys = ? WHERE collection = ? AND id = ? AND version = ?`,
+		rec.Data, encodeKeys(rec), rec.Collection, rec.ID, rec.Version)
+	if err := t.checkVersionedWrite(rec, res, err); err != nil {
+		return rec, err
+	}
+	rec.Version++
+	if err := t.deleteKeys(rec); err != nil {
+		return rec, err
+	}
+	return rec, t.writeKeys(rec)
+}
+
+func (t *tx) Delete(rec cooperative.Record) error {
+	if t.readOnly {
+		return cooperative.ErrReadOnly
+	}
+	res, err := t.tx.ExecContext(t.ctx,
+		`DELETE FROM documents WHERE collection = ? AND id = ? AND version = ?`,
+		rec.Collection, rec.ID, rec.Version)
+	if err := t.checkVersionedWrite(rec, res, err); err != nil {
+		return err
+	}
+	return t.deleteKeys(rec)
+}
+
+// checkVersionedWrite tells a stale version (ECONFLICT) from a missing record (ENOTFOUND)
+// when a write matched no row.
+func (t *tx) checkVersionedWrite(rec cooperative.Record, res sql.Result, err error) error {
+	if err != nil {
+		return translate(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := t.Get(rec.Collection, rec.ID); err != nil {
+		return err
+	}
+	return cooperative.Errorf(cooperative.ECONFLICT, "%s %s was changed by someone else (version %d is stale)",
+		rec.Collection, rec.ID, rec.Version)
+}
+
+func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
+	limit := cooperative.ClampLimit(q.Limit)
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	// One row more than the page tells whether there is a next page.
+	if q.Index == "" {
+		rows, err = t.tx.QueryContext(t.ctx,
+			`SELECT id, version, data, keys FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
+			q.Collection, q.After, limit+1)
+	} else {
+		rows, err = t.tx.QueryContext(t.ctx,
+			`SELECT d.id, d.version, d.data, d.keys FROM index_entries i
+			 JOIN documents d ON d.collection = i.collection AND d.id = i.id
+			 WHERE i.collection = ? AND i.name = ? AND i.value = ? AND i.id > ?
+			 ORDER BY i.id LIMIT ?`,
+			q.Collection, q.Index, q.Value, q.After, limit+1)
+	}
+	if err != nil {
+		return cooperative.Page{}, translate(err)
+	}
+	var page cooperative.Page
+	for rows.Next() {
+		rec := cooperative.Record{Collection: q.Collection}
+		var keys []byte
+		if err := rows.Scan(&rec.ID, &rec.Version, &rec.Data, &keys); err != nil {
+			rows.Close()
+			return cooperative.Page{}, translate(err)
+		}
+		if err := decodeKeys(&rec, keys); err != nil {
+			rows.Close()
+			return cooperative.Page{}, err
+		}
+		page.Records = append(page.Records, rec)
+	}
+	if err := rows.Close(); err != nil {
+		return cooperative.Page{}, translate(err)
+	}
+	if len(page.Records) > limit {
+		page.Records = page.Records[:limit]
+		page.Next = page.Records[limit-1].ID
+	}
+	return page, nil
+}
+
+func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool, error) {
+	if t.readOnly {
+		return e, false, cooperative.ErrReadOnly
+	}
+	if err := cooperative.CheckJournalEntry(e); err != nil {
+		return e, false, err
+	}
+	var (
+		stored   = cooperative.JournalEntry{Journal: e.Journal, Key: e.Key}
+		storedAt string
+	)
+	err := t.tx.QueryRowContext(t.ctx,
+		`SELECT seq, data, recorded_at FROM journal_entries WHERE journal = ? AND key = ?`, e.Journal, e.Key,
+	).Scan(&stored.Seq, &stored.Data, &storedAt)
+	switch {
+	case err == nil:
+		if !bytes.Equal(stored.Data, e.Data) {
+			return stored, false, cooperative.Errorf(cooperative.ECONFLICT,
+				"idempotency key %q was already used in %s for different data", e.Key, e.Journal)
+		}
+		stored.RecordedAt, _ = time.Parse(time.RFC3339Nano, storedAt)
+		return stored, false, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return e, false, translate(err)
+	}
+	if err := t.tx.QueryRowContext(t.ctx,
+		`SELECT COALESCE(MAX(seq), 0) + 1 FROM journal_entries WHERE journal = ?`, e.Journal,
+	).Scan(&e.Seq); err != nil {
+		return e, false, translate(err)
+	}
+	e.RecordedAt = time.Now().UTC()
+	if _, err := t.tx.ExecContext(t.ctx,
+		`INSERT INTO journal_entries (journal, seq, key, data, recorded_at) VALUES (?, ?, ?, ?, ?)`,
+		e.Journal, e.Seq, e.Key, e.Data, e.RecordedAt.Format(time.RFC3339Nano)); err != nil {
+		return e, false, translate(err)
+	}
+	return e, true, nil
+}
+
+func (t *tx) ReadJournal(journal string, after int64, limit int) ([]cooperative.JournalEntry, error) {
+	rows, err := t.tx.QueryContext(t.ctx,
+		`SELECT seq, key, data, recorded_at FROM journal_entries WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		journal, after, cooperative.ClampLimit(limit))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []cooperative.JournalEntry
+	for rows.Next() {
+		e := cooperative.JournalEntry{Journal: journal}
+		var at string
+		if err := rows.Scan(&e.Seq, &e.Key, &e.Data, &at); err != nil {
+			return nil, translate(err)
+		}
+		e.RecordedAt, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+// storedKeys is how a record's keys sit beside its data, so a read needs one query.
+type storedKeys struct {
+	Unique map[string]string `json:"u,omitempty"`
+	Index  map[string]string `json:"i,omitempty"`
+}
+
+func encodeKeys(rec cooperative.Record) []byte {
+	b, _ := json.Marshal(storedKeys{Unique: rec.Unique, Index: rec.Index}) // maps of strings always encode
+	return b
+}
+
+func decodeKeys(rec *cooperative.Record, b []byte) error {
+	var k storedKeys
+	if err := json.Unmarshal(b, &k); err != nil {
+		return cooperative.WrapError(cooperative.EINTERNAL, err, "corrupt record keys")
+	}
+	rec.Unique, rec.Index = k.Unique, k.Index
+	return nil
+}
