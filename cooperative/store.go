@@ -2,6 +2,7 @@ package cooperative
 
 import (
 	"context"
+	"regexp"
 	"time"
 )
 
@@ -117,14 +118,11 @@ func CheckRecord(rec Record) error {
 	if rec.Data == nil {
 		return Errorf(EINVALID, "record %s/%s has no data", rec.Collection, rec.ID)
 	}
-	for name := range rec.Unique {
-		if name == "" {
-			return Errorf(EINVALID, "record %s/%s has an unnamed unique key", rec.Collection, rec.ID)
-		}
-	}
-	for name := range rec.Index {
-		if name == "" {
-			return Errorf(EINVALID, "record %s/%s has an unnamed index", rec.Collection, rec.ID)
+	for _, keys := range []map[string]string{rec.Unique, rec.Index} {
+		for name := range keys {
+			if !keyNamePattern.MatchString(name) {
+				return Errorf(EINVALID, "record %s/%s has a key named %q (want [a-z0-9_.]+)", rec.Collection, rec.ID, name)
+			}
 		}
 	}
 	return nil
@@ -143,3 +141,6 @@ func CheckJournalEntry(e JournalEntry) error {
 
 // ErrReadOnly is returned by writes inside View.
 var ErrReadOnly = Errorf(EINTERNAL, "write in a read-only transaction")
+
+// keyNamePattern keeps key names plain, so an adapter may join a name and a value with "=".
+var keyNamePattern = regexp.MustCompile(`^[a-z0-9_.]+$`)
