@@ -1,0 +1,51 @@
+package cooperative
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// The domain stores its types as JSON documents through the port. These helpers are the
+// one place where that encoding happens.
+
+// encode marshals a domain value; the domain's types always marshal, so a failure is a bug.
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err))
+	}
+	return b
+}
+
+// decode unmarshals a stored record into v.
+func decode(rec Record, v any) error {
+	if err := json.Unmarshal(rec.Data, v); err != nil {
+		return WrapError(EINTERNAL, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err), "corrupt record")
+	}
+	return nil
+}
+
+// getAs reads the record collection/id into a new T and returns both.
+func getAs[T any](tx Tx, collection, id string) (T, Record, error) {
+	var v T
+	rec, err := tx.Get(collection, id)
+	if err != nil {
+		return v, rec, err
+	}
+	return v, rec, decode(rec, &v)
+}
+
+// findAs reads one page of a query into Ts.
+func findAs[T any](tx Tx, q Query) ([]T, string, error) {
+	page, err := tx.Find(q)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, len(page.Records))
+	for i, rec := range page.Records {
+		if err := decode(rec, &out[i]); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, page.Next, nil
+}

@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/storage/embedded"
+)
+
+// testServer is the real API on a real embedded store in a temporary folder.
+type testServer struct {
+	*Server
+	store cooperative.Store
+	logs  *bytes.Buffer
+}
+
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	store, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "kracht.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	logs := &bytes.Buffer{}
+	srv := New(Options{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10})
+	return &testServer{Server: srv, store: store, logs: logs}
+}
+
+type response struct {
+	status  int
+	header  http.Header
+	body    []byte
+	problem Problem
+}
+
+func (ts *testServer) do(t testing.TB, method, path, contentType string, body io.Reader, header ...string) response {
+	t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := ts.App().Test(req, 10_000)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	r := response{status: res.StatusCode, header: res.Header}
+	r.body, _ = io.ReadAll(res.Body)
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
+		if err := json.Unmarshal(r.body, &r.problem); err != nil {
+			t.Fatalf("problem body %s: %v", r.body, err)
+		}
+	}
+	return r
+}
+
+func (ts *testServer) createCooperative(t testing.TB, name, regno string) cooperative.Cooperative {
+	t.Helper()
+	var c cooperative.Cooperative
+	if err := ts.store.Update(context.Background(), func(tx cooperative.Tx) (err error) {
+		c, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: name, Kind: cooperative.KindEnergy,
+			Country: "NL", RegistrationNumber: regno, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wantProblem checks a 4xx/5xx answer is a complete problem+json with the request id.
+func wantProblem(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("content type %q, want application/problem+json: %s", ct, r.body)
+	}
+	if r.problem.Status != status || r.problem.Title == "" || r.problem.Detail == "" || r.problem.Code != code {
+		t.Fatalf("problem %+v, want status %d code %q with title and detail", r.problem, status, code)
+	}
+	if r.problem.RequestID == "" || r.problem.RequestID != r.header.Get("X-Request-ID") {
+		t.Fatalf("problem request id %q, header %q", r.problem.RequestID, r.header.Get("X-Request-ID"))
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	ts := newTestServer(t)
+	if r := ts.do(t, "GET", "/healthz", "", nil); r.status != 200 || !bytes.Contains(r.body, []byte(`"ok"`)) {
+		t.Fatalf("healthz: %d %s", r.status, r.body)
+	}
+	if r := ts.do(t, "GET", "/readyz", "", nil); r.status != 200 {
+		t.Fatalf("readyz: %d %s", r.status, r.body)
+	}
+	ts.store.Close()
+	wantProblem(t, ts.do(t, "GET", "/readyz", "", nil), 503, cooperative.EUNAVAILABLE)
+}
+
+func TestCooperativeProfile(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.createCooperative(t, "Zonnepark De Kracht", "12345678")
+	r := ts.do(t, "GET", "/v1/cooperatives/"+c.ID, "", nil)
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["name"] != "Zonnepark De Kracht" || got["kind"] != "energy" || got["currency"] != "EUR" {
+		t.Fatalf("profile %v", got)
+	}
+	if _, leaked := got["iban"]; leaked {
+		t.Fatalf("public profile shows the bank account: %v", got)
+	}
+	wantProblem(t, ts.do(t, "GET", "/v1/cooperatives/"+cooperative.NewID(), "", nil), 404, cooperative.ENOTFOUND)
+}
+
+func TestCooperativeListPages(t *testing.T) {
+	ts := newTestServer(t)
+	var want []string
+	for i := range 5 {
+		want = append(want, ts.createCooperative(t, "Coop", string(rune('A'+i))+"0001").ID)
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		r := ts.do(t, "GET", "/v1/cooperatives?limit=2&cursor="+cursor, "", nil)
+		var page cooperativeList
+		if r.status != 200 || json.Unmarshal(r.body, &page) != nil {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		for _, c := range page.Items {
+			got = append(got, c.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+}
+
+func TestRequestIDs(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.do(t, "GET", "/healthz", "", nil).header.Get("X-Request-ID")
+	b := ts.do(t, "GET", "/healthz", "", nil).header.Get("X-Request-ID")
+	if a == "" || a == b {
+		t.Fatalf("request ids %q and %q", a, b)
+	}
+	if got := ts.do(t, "GET", "/healthz", "", nil, "X-Request-ID", "trace-42").header.Get("X-Request-ID"); got != "trace-42" {
+		t.Fatalf("client request id not kept: %q", got)
+	}
+	forged := "x\n{\"level\":\"ERROR\"}"
+	if got := ts.do(t, "GET", "/healthz", "", nil, "X-Request-ID", strings.ReplaceAll(forged, "\n", "")).header.Get("X-Request-ID"); strings.Contains(got, "{") {
+		t.Fatalf("unsafe client request id kept: %q", got)
+	}
+	// Every log line of a request carries its id.
+	for _, line := range strings.Split(strings.TrimSpace(ts.logs.String()), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if entry["request_id"] == nil || entry["request_id"] == "" {
+			t.Fatalf("log line without request id: %s", line)
+		}
+	}
+}
+
+// overTheWire sends one request to the server listening on a real loopback socket.
+func (ts *testServer) overTheWire(t testing.TB, method, path, contentType, body string) response {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ts.Serve(ln)
+	defer ts.Shutdown(context.Background())
+	req, _ := http.NewRequest(method, "http://"+ln.Addr().String()+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := response{status: res.StatusCode, header: res.Header}
+	r.body, _ = io.ReadAll(res.Body)
+	_ = json.Unmarshal(r.body, &r.problem)
+	return r
+}

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// cooperativeProfile is what anyone may see of a cooperative: enough to apply for
+// membership. Bank details and everything else are for its own members and board.
+type cooperativeProfile struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	Kind               string `json:"kind" enum:"energy,care,other"`
+	Country            string `json:"country"`
+	Currency           string `json:"currency"`
+	RegistrationNumber string `json:"registrationNumber"`
+}
+
+func profileOf(c cooperative.Cooperative) cooperativeProfile {
+	return cooperativeProfile{ID: c.ID, Name: c.Name, Kind: string(c.Kind), Country: c.Country,
+		Currency: c.Currency, RegistrationNumber: c.RegistrationNumber}
+}
+
+type cooperativeIDInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+}
+
+type cooperativeProfileOutput struct {
+	Body cooperativeProfile
+}
+
+func (s *Server) getCooperative(ctx context.Context, in *cooperativeIDInput) (*cooperativeProfileOutput, error) {
+	c, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return &cooperativeProfileOutput{Body: profileOf(c)}, nil
+}
+
+// pageInput is the cursor pagination every list takes.
+type pageInput struct {
+	Cursor string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+type cooperativeList struct {
+	Items      []cooperativeProfile `json:"items"`
+	NextCursor string               `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type cooperativeListOutput struct {
+	Body cooperativeList
+}
+
+func (s *Server) listCooperatives(ctx context.Context, in *pageInput) (*cooperativeListOutput, error) {
+	list, next, err := cooperative.ListCooperatives(ctx, s.store, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &cooperativeListOutput{Body: cooperativeList{Items: make([]cooperativeProfile, len(list)), NextCursor: next}}
+	for i, c := range list {
+		out.Body.Items[i] = profileOf(c)
+	}
+	return out, nil
+}
