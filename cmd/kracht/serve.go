@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/handlers"
+	"github.com/kracht-coop/kracht/storage/embedded"
+	"github.com/kracht-coop/kracht/storage/mongodb"
+)
+
+// serve runs the API until ctx ends (SIGTERM or SIGINT), then lets requests in flight
+// finish and closes the store last.
+func serve(ctx context.Context, cfg config, stdout io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, where, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
+	}
+	log.Info("kracht is listening", slog.String("addr", ln.Addr().String()), slog.String("store", where),
+		slog.String("version", version()))
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", slog.Duration("timeout", cfg.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown did not finish in time", slog.Any("error", err))
+	}
+	<-served
+	log.Info("stopped")
+	return nil
+}
+
+// openStore opens MongoDB when MONGODB_URI is set and the embedded store otherwise. A
+// MongoDB that cannot be used stops start-up: falling back to a local file would split
+// the cooperative's books in two.
+func openStore(ctx context.Context, cfg config) (cooperative.Store, string, error) {
+	if cfg.MongoURI != "" {
+		s, err := mongodb.Open(ctx, mongodb.Options{URI: cfg.MongoURI, Database: cfg.MongoDatabase})
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "mongodb database " + cfg.MongoDatabase, nil
+	}
+	path := filepath.Join(cfg.DataDir, "kracht.db")
+	s, err := embedded.Open(ctx, path, embedded.Options{Synchronous: cfg.SQLiteSynchronous})
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded store (KRACHT_DATA_DIR=%s): %w", cfg.DataDir, err)
+	}
+	return s, "embedded " + path, nil
+}
