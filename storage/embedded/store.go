@@ -40,12 +40,14 @@ type Options struct {
 
 // Store is the embedded adapter of cooperative.Store.
 type Store struct {
-	writer  *sql.DB
-	reader  *sql.DB
-	writes  chan *writeRequest
-	closing chan struct{}
-	stopped chan struct{}
-	closed  sync.Once
+	writerDB, readerDB *sql.DB
+	writer             *conn      // owned by writeLoop
+	readers            chan *conn // idle read connections
+	openReaders        int
+	writes             chan *writeRequest
+	closing            chan struct{}
+	stopped            chan struct{}
+	closed             sync.Once
 }
 
 // writeRequest is one Update waiting for the writer goroutine.
@@ -95,10 +97,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	s := &Store{writer: writer, reader: reader, writes: make(chan *writeRequest),
-		closing: make(chan struct{}), stopped: make(chan struct{})}
-	if err := s.migrate(ctx); err != nil {
+	readers := max(4, runtime.NumCPU())
+	reader.SetMaxOpenConns(readers)
+	s := &Store{writerDB: writer, readerDB: reader, readers: make(chan *conn, readers),
+		writes: make(chan *writeRequest), closing: make(chan struct{}), stopped: make(chan struct{})}
+	if err := s.start(ctx, readers); err != nil {
 		close(s.stopped)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -107,8 +110,28 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// start migrates the schema, then takes the connections the store holds from then on.
+func (s *Store) start(ctx context.Context, readers int) error {
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	var err error
+	if s.writer, err = openConn(ctx, s.writerDB); err != nil {
+		return err
+	}
+	for range readers {
+		c, err := openConn(ctx, s.readerDB)
+		if err != nil {
+			return err
+		}
+		s.readers <- c
+		s.openReaders++
+	}
+	return nil
+}
+
 func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.writerDB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -190,9 +213,13 @@ func (s *Store) commit(batch []*writeRequest) {
 	// The transaction must not be bound to any one caller's context: cancelling a
 	// statement interrupts SQLite, which would roll back the whole batch.
 	bg := context.Background()
-	sqlTx, err := s.writer.BeginTx(bg, nil)
-	if err != nil {
+	w := s.writer
+	abort := func(err error) {
+		_, _ = w.exec(bg, qRollback)
 		answer(translate(err))
+	}
+	if _, err := w.exec(bg, qBeginImmediate); err != nil {
+		abort(err)
 		return
 	}
 	for i, req := range batch {
@@ -200,33 +227,26 @@ func (s *Store) commit(batch []*writeRequest) {
 			results[i] = translate(err)
 			continue
 		}
-		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT request`); err != nil {
-			sqlTx.Rollback()
-			answer(translate(err))
+		if _, err := w.exec(bg, qSavepoint); err != nil {
+			abort(err)
 			return
 		}
-		results[i] = runGuarded(req.fn, &tx{ctx: context.WithoutCancel(req.ctx), tx: sqlTx})
+		results[i] = runGuarded(req.fn, &tx{ctx: context.WithoutCancel(req.ctx), c: w})
 		if results[i] != nil {
-			if _, err := sqlTx.ExecContext(bg, `ROLLBACK TO request`); err != nil {
-				sqlTx.Rollback()
-				answer(translate(err))
+			if _, err := w.exec(bg, qRollbackTo); err != nil {
+				abort(err)
 				return
 			}
 		}
-		if _, err := sqlTx.ExecContext(bg, `RELEASE request`); err != nil {
-			sqlTx.Rollback()
-			answer(translate(err))
+		if _, err := w.exec(bg, qRelease); err != nil {
+			abort(err)
 			return
 		}
 	}
-	err = sqlTx.Commit()
-	if err != nil {
+	if _, err := w.exec(bg, qCommit); err != nil {
 		// Nothing of the batch is stored: the functions that succeeded fail too.
-		for i := range results {
-			if results[i] == nil {
-				results[i] = translate(err)
-			}
-		}
+		abort(err)
+		return
 	}
 	answer(nil)
 }
@@ -244,36 +264,59 @@ func runGuarded(fn func(cooperative.Tx) error, t *tx) (err error) {
 
 // View implements cooperative.Store.
 func (s *Store) View(ctx context.Context, fn func(cooperative.Tx) error) error {
-	sqlTx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	c, err := s.takeReader(ctx)
 	if err != nil {
-		return translate(err)
-	}
-	defer sqlTx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, readOnly: true}); err != nil {
 		return err
 	}
-	return translate(sqlTx.Commit())
+	defer func() { s.readers <- c }()
+	// BEGIN and ROLLBACK must not be interrupted by the caller's context, or the
+	// connection could go back to the pool inside a transaction.
+	bg := context.WithoutCancel(ctx)
+	if _, err := c.exec(bg, qBegin); err != nil {
+		return translate(err)
+	}
+	defer c.exec(bg, qRollback) // a read-only transaction has nothing to commit
+	return fn(&tx{ctx: ctx, c: c, readOnly: true})
+}
+
+func (s *Store) takeReader(ctx context.Context) (*conn, error) {
+	select {
+	case <-s.closing:
+		return nil, errClosed
+	default:
+	}
+	select {
+	case c := <-s.readers:
+		return c, nil
+	case <-ctx.Done():
+		return nil, translate(ctx.Err())
+	case <-s.closing:
+		return nil, errClosed
+	}
 }
 
 // Ping implements cooperative.Store.
 func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return cooperative.WrapError(cooperative.EUNAVAILABLE, err, "The store is not reachable.")
-	}
-	return nil
+	return s.View(ctx, func(cooperative.Tx) error { return nil })
 }
 
-// Close implements cooperative.Store. It checkpoints the WAL so the file is complete on
-// its own afterwards.
-// Updates already taken by the writer finish first.
+// Close implements cooperative.Store. Updates already taken by the writer finish first;
+// the WAL is checkpointed so the file is complete on its own afterwards.
 func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
 		close(s.closing)
 		<-s.stopped
-		_, _ = s.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-		err = errors.Join(s.reader.Close(), s.writer.Close())
+		var errs []error
+		if s.writer != nil {
+			errs = append(errs, s.writer.close())
+		}
+		// Readers in use come back when their View ends.
+		for range s.openReaders {
+			errs = append(errs, (<-s.readers).close())
+		}
+		_, _ = s.writerDB.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		err = errors.Join(append(errs, s.readerDB.Close(), s.writerDB.Close())...)
 	})
 	return err
 }

@@ -13,15 +13,27 @@ import (
 
 type tx struct {
 	ctx      context.Context
-	tx       *sql.Tx
+	c        *conn
 	readOnly bool
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.c.exec(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.c.query(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	return t.c.queryRow(t.ctx, query, args...)
 }
 
 func (t *tx) Get(collection, id string) (cooperative.Record, error) {
 	rec := cooperative.Record{Collection: collection, ID: id}
 	var keys []byte
-	err := t.tx.QueryRowContext(t.ctx,
-		`SELECT version, data, keys FROM documents WHERE collection = ? AND id = ?`, collection, id,
+	err := t.queryRow(
+		qGet, collection, id,
 	).Scan(&rec.Version, &rec.Data, &keys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rec, cooperative.Errorf(cooperative.ENOTFOUND, "%s %s not found", collection, id)
@@ -40,8 +52,8 @@ func (t *tx) Insert(rec cooperative.Record) (cooperative.Record, error) {
 		return rec, err
 	}
 	rec.Version = 1
-	_, err := t.tx.ExecContext(t.ctx,
-		`INSERT INTO documents (collection, id, version, data, keys) VALUES (?, ?, 1, ?, ?)`,
+	_, err := t.exec(
+		qInsert,
 		rec.Collection, rec.ID, rec.Data, encodeKeys(rec))
 	if isConstraint(err) {
 		return rec, cooperative.Errorf(cooperative.ECONFLICT, "%s %s already exists", rec.Collection, rec.ID)
@@ -54,8 +66,8 @@ func (t *tx) Insert(rec cooperative.Record) (cooperative.Record, error) {
 
 func (t *tx) writeKeys(rec cooperative.Record) error {
 	for name, value := range rec.Unique {
-		_, err := t.tx.ExecContext(t.ctx,
-			`INSERT INTO unique_keys (collection, name, value, id) VALUES (?, ?, ?, ?)`,
+		_, err := t.exec(
+			qInsertUnique,
 			rec.Collection, name, value, rec.ID)
 		if isConstraint(err) {
 			return cooperative.Errorf(cooperative.ECONFLICT, "another %s has the same %s", rec.Collection, name)
@@ -65,8 +77,8 @@ func (t *tx) writeKeys(rec cooperative.Record) error {
 		}
 	}
 	for name, value := range rec.Index {
-		if _, err := t.tx.ExecContext(t.ctx,
-			`INSERT INTO index_entries (collection, name, value, id) VALUES (?, ?, ?, ?)`,
+		if _, err := t.exec(
+			qInsertIndex,
 			rec.Collection, name, value, rec.ID); err != nil {
 			return translate(err)
 		}
@@ -75,9 +87,8 @@ func (t *tx) writeKeys(rec cooperative.Record) error {
 }
 
 func (t *tx) deleteKeys(rec cooperative.Record) error {
-	for _, table := range []string{"unique_keys", "index_entries"} {
-		if _, err := t.tx.ExecContext(t.ctx,
-			`DELETE FROM `+table+` WHERE collection = ? AND id = ?`, rec.Collection, rec.ID); err != nil {
+	for _, query := range []string{qDeleteUniques, qDeleteIndexes} {
+		if _, err := t.exec(query, rec.Collection, rec.ID); err != nil {
 			return translate(err)
 		}
 	}
@@ -91,8 +102,8 @@ func (t *tx) Replace(rec cooperative.Record) (cooperative.Record, error) {
 	if err := cooperative.CheckRecord(rec); err != nil {
 		return rec, err
 	}
-	res, err := t.tx.ExecContext(t.ctx,
-		`UPDATE documents SET version = version + 1, data = ?, keys = ? WHERE collection = ? AND id = ? AND version = ?`,
+	res, err := t.exec(
+		qReplace,
 		rec.Data, encodeKeys(rec), rec.Collection, rec.ID, rec.Version)
 	if err := t.checkVersionedWrite(rec, res, err); err != nil {
 		return rec, err
@@ -108,8 +119,8 @@ func (t *tx) Delete(rec cooperative.Record) error {
 	if t.readOnly {
 		return cooperative.ErrReadOnly
 	}
-	res, err := t.tx.ExecContext(t.ctx,
-		`DELETE FROM documents WHERE collection = ? AND id = ? AND version = ?`,
+	res, err := t.exec(
+		qDelete,
 		rec.Collection, rec.ID, rec.Version)
 	if err := t.checkVersionedWrite(rec, res, err); err != nil {
 		return err
@@ -145,15 +156,12 @@ func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
 	)
 	// One row more than the page tells whether there is a next page.
 	if q.Index == "" {
-		rows, err = t.tx.QueryContext(t.ctx,
-			`SELECT id, version, data, keys FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
+		rows, err = t.query(
+			qFindAll,
 			q.Collection, q.After, limit+1)
 	} else {
-		rows, err = t.tx.QueryContext(t.ctx,
-			`SELECT d.id, d.version, d.data, d.keys FROM index_entries i
-			 JOIN documents d ON d.collection = i.collection AND d.id = i.id
-			 WHERE i.collection = ? AND i.name = ? AND i.value = ? AND i.id > ?
-			 ORDER BY i.id LIMIT ?`,
+		rows, err = t.query(
+			qFindByIndex,
 			q.Collection, q.Index, q.Value, q.After, limit+1)
 	}
 	if err != nil {
@@ -194,8 +202,8 @@ func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool,
 		stored   = cooperative.JournalEntry{Journal: e.Journal, Key: e.Key}
 		storedAt string
 	)
-	err := t.tx.QueryRowContext(t.ctx,
-		`SELECT seq, data, recorded_at FROM journal_entries WHERE journal = ? AND key = ?`, e.Journal, e.Key,
+	err := t.queryRow(
+		qJournalByKey, e.Journal, e.Key,
 	).Scan(&stored.Seq, &stored.Data, &storedAt)
 	switch {
 	case err == nil:
@@ -208,14 +216,14 @@ func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool,
 	case !errors.Is(err, sql.ErrNoRows):
 		return e, false, translate(err)
 	}
-	if err := t.tx.QueryRowContext(t.ctx,
-		`SELECT COALESCE(MAX(seq), 0) + 1 FROM journal_entries WHERE journal = ?`, e.Journal,
+	if err := t.queryRow(
+		qJournalNextSeq, e.Journal,
 	).Scan(&e.Seq); err != nil {
 		return e, false, translate(err)
 	}
 	e.RecordedAt = time.Now().UTC()
-	if _, err := t.tx.ExecContext(t.ctx,
-		`INSERT INTO journal_entries (journal, seq, key, data, recorded_at) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := t.exec(
+		qJournalInsert,
 		e.Journal, e.Seq, e.Key, e.Data, e.RecordedAt.Format(time.RFC3339Nano)); err != nil {
 		return e, false, translate(err)
 	}
@@ -223,8 +231,8 @@ func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool,
 }
 
 func (t *tx) ReadJournal(journal string, after int64, limit int) ([]cooperative.JournalEntry, error) {
-	rows, err := t.tx.QueryContext(t.ctx,
-		`SELECT seq, key, data, recorded_at FROM journal_entries WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	rows, err := t.query(
+		qJournalRead,
 		journal, after, cooperative.ClampLimit(limit))
 	if err != nil {
 		return nil, translate(err)
