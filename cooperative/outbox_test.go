@@ -1,0 +1,402 @@
+package cooperative_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/storage/embedded"
+)
+
+func openOutboxStore(t *testing.T) cooperative.Store {
+	t.Helper()
+	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func outboxApproval(i int) cooperative.Notification {
+	return cooperative.Notification{
+		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: cooperative.EventApplicationApproved,
+		To: fmt.Sprintf("m%d@example.org", i), Language: "nl",
+		Data: map[string]string{"cooperative": "Energie Noord", "member_number": fmt.Sprint(i)},
+	}
+}
+
+func mustEnqueue(t *testing.T, s cooperative.Store, ns ...cooperative.Notification) {
+	t.Helper()
+	if err := s.Update(context.Background(), func(tx cooperative.Tx) error {
+		for _, n := range ns {
+			if err := cooperative.Enqueue(tx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func claimOutbox(t *testing.T, s cooperative.Store, owner string, now time.Time, limit int) cooperative.ClaimResult {
+	t.Helper()
+	res, err := cooperative.ClaimNotifications(context.Background(), s, cooperative.ClaimRequest{
+		Owner: owner, Now: now, Lease: time.Minute, Limit: limit, MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestEnqueueValidates(t *testing.T) {
+	s := openOutboxStore(t)
+	for name, change := range map[string]func(*cooperative.Notification){
+		"unknown event":       func(n *cooperative.Notification) { n.Event = "newsletter" },
+		"no dedupe key":       func(n *cooperative.Notification) { n.DedupeKey = " " },
+		"long dedupe key":     func(n *cooperative.Notification) { n.DedupeKey = strings.Repeat("k", 201) },
+		"no language":         func(n *cooperative.Notification) { n.Language = "" },
+		"address with name":   func(n *cooperative.Notification) { n.To = "Anne <anne@example.org>" },
+		"not an address":      func(n *cooperative.Notification) { n.To = "anne" },
+		"header injection":    func(n *cooperative.Notification) { n.ToName = "Anne\r\nBcc: x@example.org" },
+		"missing field":       func(n *cooperative.Notification) { delete(n.Data, "member_number") },
+		"empty field":         func(n *cooperative.Notification) { n.Data["member_number"] = " " },
+		"undeclared field":    func(n *cooperative.Notification) { n.Data["iban"] = "NL91ABNA0417164300" },
+		"bad cooperative id":  func(n *cooperative.Notification) { n.CooperativeID = "coop-1" },
+		"attachment path":     func(n *cooperative.Notification) { n.Attachments[0].Filename = "../etc/passwd" },
+		"attachment type":     func(n *cooperative.Notification) { n.Attachments[0].ContentType = "pdf" },
+		"empty attachment":    func(n *cooperative.Notification) { n.Attachments[0].Content = nil },
+		"oversize attachment": func(n *cooperative.Notification) { n.Attachments[0].Content = make([]byte, 10<<20+1) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := outboxApproval(1)
+			n.Attachments = []cooperative.MailAttachment{{Filename: "c.pdf", ContentType: "application/pdf", Content: []byte("%PDF")}}
+			change(&n)
+			err := s.Update(context.Background(), func(tx cooperative.Tx) error { return cooperative.Enqueue(tx, n) })
+			if cooperative.ErrorCode(err) != cooperative.EINVALID {
+				t.Fatalf("error %v, want %s", err, cooperative.EINVALID)
+			}
+		})
+	}
+}
+
+func TestNotificationLanguage(t *testing.T) {
+	for tag, want := range map[string]string{"nl": "nl", "NL-be": "nl", "nl_NL": "nl", "en": "en", "en-GB": "en", "de": "en", "fr-FR": "en"} {
+		if got, err := cooperative.NotificationLanguage(tag); err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", tag, got, err, want)
+		}
+	}
+	if _, err := cooperative.NotificationLanguage(" "); cooperative.ErrorCode(err) != cooperative.EINVALID {
+		t.Errorf("empty language: %v", err)
+	}
+}
+
+// TestEnqueueDedupes: the same key is one message, within one transaction, in a later
+// one, and after the message was sent.
+func TestEnqueueDedupes(t *testing.T) {
+	s := openOutboxStore(t)
+	mustEnqueue(t, s, outboxApproval(1), outboxApproval(1))
+	mustEnqueue(t, s, outboxApproval(1))
+	now := time.Now().Add(time.Second)
+	res := claimOutbox(t, s, "w", now, 10)
+	if len(res.Claimed) != 1 {
+		t.Fatalf("claimed %d, want 1", len(res.Claimed))
+	}
+	if _, err := cooperative.MarkNotificationSent(context.Background(), s, res.Claimed[0], now); err != nil {
+		t.Fatal(err)
+	}
+	mustEnqueue(t, s, outboxApproval(1))
+	if res := claimOutbox(t, s, "w", now.Add(time.Hour), 10); len(res.Claimed) != 0 {
+		t.Fatalf("a sent message was enqueued again: %d claimed", len(res.Claimed))
+	}
+}
+
+// TestRolledBackChangeLeavesNoMessage: the outbox write and the business change are one
+// transaction.
+func TestRolledBackChangeLeavesNoMessage(t *testing.T) {
+	s := openOutboxStore(t)
+	memberID := cooperative.NewID()
+	change := func(fail bool) error {
+		return s.Update(context.Background(), func(tx cooperative.Tx) error {
+			if _, err := tx.Insert(cooperative.Record{Collection: "members", ID: memberID, Data: []byte(`{"status":"active"}`)}); err != nil {
+				return err
+			}
+			if err := cooperative.Enqueue(tx, outboxApproval(1)); err != nil {
+				return err
+			}
+			if fail {
+				return cooperative.Errorf(cooperative.ERULE, "the share class is closed")
+			}
+			return nil
+		})
+	}
+	if err := change(true); cooperative.ErrorCode(err) != cooperative.ERULE {
+		t.Fatalf("change: %v", err)
+	}
+	if _, err := cooperative.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+		t.Fatalf("after rollback: %v", err)
+	}
+	if res := claimOutbox(t, s, "w", time.Now().Add(time.Second), 10); len(res.Claimed) != 0 {
+		t.Fatalf("after rollback %d messages", len(res.Claimed))
+	}
+	if err := change(false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cooperative.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); err != nil || n.Status != cooperative.NotificationPending {
+		t.Fatalf("after commit: %+v %v", n, err)
+	}
+}
+
+// TestConcurrentClaimsAreDisjoint: eight claimers at once never get the same message.
+func TestConcurrentClaimsAreDisjoint(t *testing.T) {
+	s := openOutboxStore(t)
+	var ns []cooperative.Notification
+	for i := range 150 {
+		ns = append(ns, outboxApproval(i))
+	}
+	mustEnqueue(t, s, ns...)
+	now := time.Now().Add(time.Second)
+	var mu sync.Mutex
+	seen := map[string]string{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		owner := fmt.Sprint("w", w)
+		wg.Go(func() {
+			for {
+				res, err := cooperative.ClaimNotifications(context.Background(), s, cooperative.ClaimRequest{
+					Owner: owner, Now: now, Lease: time.Minute, Limit: 7, MaxAttempts: 3})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(res.Claimed) == 0 && res.Next == "" {
+					return
+				}
+				mu.Lock()
+				for _, n := range res.Claimed {
+					if other, ok := seen[n.ID]; ok {
+						t.Errorf("%s claimed by %s and %s", n.ID, other, owner)
+					}
+					seen[n.ID] = owner
+					if n.LeaseOwner != owner || n.Status != cooperative.NotificationSending || n.Attempts != 1 {
+						t.Errorf("claim %+v", n)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 150 {
+		t.Fatalf("%d claimed, want 150", len(seen))
+	}
+}
+
+// TestLeaseExpiry: a lease that runs out makes the message claimable again, a stale
+// holder cannot record an outcome, and too many lost leases make it dead.
+func TestLeaseExpiry(t *testing.T) {
+	s := openOutboxStore(t)
+	mustEnqueue(t, s, outboxApproval(1))
+	now := time.Now().Add(time.Second)
+	first := claimOutbox(t, s, "a", now, 1).Claimed[0]
+	if res := claimOutbox(t, s, "b", now.Add(59*time.Second), 1); len(res.Claimed) != 0 {
+		t.Fatal("claimed under a valid lease")
+	}
+	second := claimOutbox(t, s, "b", now.Add(61*time.Second), 1).Claimed[0]
+	if second.Attempts != 2 || second.LeaseOwner != "b" {
+		t.Fatalf("second claim %+v", second)
+	}
+	_, err := cooperative.MarkNotificationSent(context.Background(), s, first, now)
+	if cooperative.ErrorCode(err) != cooperative.ECONFLICT {
+		t.Fatalf("stale holder marked sent: %v", err)
+	}
+	third := claimOutbox(t, s, "c", now.Add(3*time.Minute), 1).Claimed[0]
+	if third.Attempts != 3 {
+		t.Fatalf("third claim %+v", third)
+	}
+	res := claimOutbox(t, s, "d", now.Add(5*time.Minute), 1)
+	if len(res.Claimed) != 0 || res.Dead != 1 {
+		t.Fatalf("after three lost leases: %+v", res)
+	}
+	dead, _, err := cooperative.ListDead(context.Background(), s, "", 10)
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "lease") {
+		t.Fatalf("dead: %+v %v", dead, err)
+	}
+}
+
+// TestReleaseGivesBackTheAttempt: a claim given back unsent does not count.
+func TestReleaseGivesBackTheAttempt(t *testing.T) {
+	s := openOutboxStore(t)
+	mustEnqueue(t, s, outboxApproval(1))
+	now := time.Now().Add(time.Second)
+	n := claimOutbox(t, s, "a", now, 1).Claimed[0]
+	if _, err := cooperative.ReleaseNotification(context.Background(), s, n, now); err != nil {
+		t.Fatal(err)
+	}
+	again := claimOutbox(t, s, "b", now, 1).Claimed
+	if len(again) != 1 || again[0].Attempts != 1 {
+		t.Fatalf("after release: %+v", again)
+	}
+}
+
+// TestSentDropsSecrets: once sent, the template data and the attachment are gone from
+// the store, and the claim handed them out before.
+func TestSentDropsSecrets(t *testing.T) {
+	s := openOutboxStore(t)
+	n := cooperative.Notification{DedupeKey: "reset:1", Event: cooperative.EventPasswordReset, To: "a@example.org",
+		Language: "en", Data: map[string]string{"link": "https://kracht.test/reset?token=secret"},
+		Attachments: []cooperative.MailAttachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("hello")}}}
+	mustEnqueue(t, s, n)
+	now := time.Now().Add(time.Second)
+	claimed := claimOutbox(t, s, "a", now, 1).Claimed[0]
+	if string(claimed.Attachments[0].Content) != "hello" || claimed.Attachments[0].Size != 5 || claimed.Data["link"] == "" {
+		t.Fatalf("claim lacks content: %+v", claimed)
+	}
+	if _, err := cooperative.MarkNotificationSent(context.Background(), s, claimed, now); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := cooperative.GetNotification(context.Background(), s, claimed.ID)
+	if err != nil || sent.Data != nil || sent.Status != cooperative.NotificationSent || sent.Attachments[0].Filename != "a.txt" {
+		t.Fatalf("sent: %+v %v", sent, err)
+	}
+	err = s.View(context.Background(), func(tx cooperative.Tx) error {
+		_, err := tx.Get("notification_attachments", claimed.ID)
+		return err
+	})
+	if cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+		t.Fatalf("attachment kept after sending: %v", err)
+	}
+}
+
+func TestUnsubscribeToken(t *testing.T) {
+	secret := []byte(strings.Repeat("s", 32))
+	tok, err := cooperative.UnsubscribeToken(secret, "Anne@Example.org", cooperative.EventApplicationReceived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, scope, err := cooperative.VerifyUnsubscribeToken(secret, tok)
+	if err != nil || addr != "anne@example.org" || scope != cooperative.EventApplicationReceived {
+		t.Fatalf("round trip: %q %q %v", addr, scope, err)
+	}
+	other, _ := cooperative.UnsubscribeToken(secret, "bob@example.org", cooperative.AllNotifications)
+	payload, _, _ := strings.Cut(tok, ".")
+	_, mac, _ := strings.Cut(other, ".")
+	for name, bad := range map[string]string{
+		"swapped mac": payload + "." + mac, "no dot": payload, "empty": "", "garbage": "a.b",
+		"truncated": tok[:len(tok)-2],
+	} {
+		if _, _, err := cooperative.VerifyUnsubscribeToken(secret, bad); cooperative.ErrorCode(err) != cooperative.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, _, err := cooperative.VerifyUnsubscribeToken([]byte(strings.Repeat("t", 32)), tok); cooperative.ErrorCode(err) != cooperative.EINVALID {
+		t.Errorf("other secret: %v", err)
+	}
+	if _, err := cooperative.UnsubscribeToken([]byte("short"), "a@example.org", cooperative.AllNotifications); err == nil {
+		t.Error("a short secret was accepted")
+	}
+}
+
+// TestPreferences: an unsubscribe suppresses optional mails at claim time, never
+// mandatory ones; a mandatory event cannot be turned off.
+func TestPreferences(t *testing.T) {
+	s := openOutboxStore(t)
+	secret := []byte(strings.Repeat("s", 32))
+	ctx := context.Background()
+	tok, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.AllNotifications)
+	received := cooperative.Notification{DedupeKey: "received:1", Event: cooperative.EventApplicationReceived,
+		To: "M1@example.org", Language: "en", Data: map[string]string{"cooperative": "Energie Noord"}}
+	mustEnqueue(t, s, received, outboxApproval(1))
+	for range 2 { // twice: unsubscribing is idempotent
+		if _, _, err := cooperative.Unsubscribe(ctx, s, secret, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := claimOutbox(t, s, "w", time.Now().Add(time.Second), 10)
+	if len(res.Claimed) != 1 || res.Claimed[0].Event != cooperative.EventApplicationApproved || res.Suppressed != 1 {
+		t.Fatalf("claim: %+v", res)
+	}
+	if n, _ := cooperative.NotificationByDedupeKey(ctx, s, "received:1"); n.Status != cooperative.NotificationSuppressed || n.Data != nil {
+		t.Fatalf("optional mail %+v", n)
+	}
+	mandatory, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.EventPasswordReset)
+	if _, _, err := cooperative.Unsubscribe(ctx, s, secret, mandatory); cooperative.ErrorCode(err) != cooperative.ERULE {
+		t.Fatalf("unsubscribe from a mandatory mail: %v", err)
+	}
+	err := s.Update(ctx, func(tx cooperative.Tx) error {
+		return cooperative.SetNotificationPreference(tx, "m1@example.org", cooperative.AllNotifications, true, time.Now())
+	})
+	if p, _ := cooperative.GetNotificationPreferences(ctx, s, "m1@example.org"); err != nil || p.UnsubscribedAll ||
+		!p.Wants(cooperative.EventApplicationReceived) {
+		t.Fatalf("resubscribe: %+v %v", p, err)
+	}
+}
+
+// TestThrottle: over the limit, a message waits until the window has room, and a
+// mandatory mail is held only by the overall limit.
+func TestThrottle(t *testing.T) {
+	s := openOutboxStore(t)
+	var ns []cooperative.Notification
+	for i := range 3 {
+		ns = append(ns, cooperative.Notification{DedupeKey: fmt.Sprint("received:", i), Event: cooperative.EventApplicationReceived,
+			To: "x@example.org", Language: "en", Data: map[string]string{"cooperative": "C"}})
+	}
+	approvalForX := outboxApproval(9)
+	approvalForX.To = "x@example.org"
+	ns = append(ns, approvalForX)
+	mustEnqueue(t, s, ns...)
+	now := time.Now().Add(time.Second)
+	req := cooperative.ClaimRequest{Owner: "w", Now: now, Lease: time.Minute, Limit: 10, MaxAttempts: 3,
+		Throttle: cooperative.NotificationThrottle{Window: time.Hour, Limit: 4, OptionalLimit: 1}}
+	res, err := cooperative.ClaimNotifications(context.Background(), s, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Claimed) != 2 || res.Deferred != 2 {
+		t.Fatalf("claim: %d claimed, %d deferred", len(res.Claimed), res.Deferred)
+	}
+	for _, n := range res.Claimed {
+		if _, err := cooperative.MarkNotificationSent(context.Background(), s, n, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deferred, _ := cooperative.NotificationByDedupeKey(context.Background(), s, "received:1")
+	if !deferred.NextAttemptAt.Equal(now.Add(time.Hour).UTC()) || deferred.Attempts != 0 {
+		t.Fatalf("deferred %+v", deferred)
+	}
+	req.Now = now.Add(time.Hour + time.Second)
+	if res, _ := cooperative.ClaimNotifications(context.Background(), s, req); len(res.Claimed) != 1 || res.Deferred != 1 {
+		t.Fatalf("next window: %d claimed, %d deferred", len(res.Claimed), res.Deferred)
+	}
+}
+
+func TestRetryDead(t *testing.T) {
+	s := openOutboxStore(t)
+	ctx := context.Background()
+	mustEnqueue(t, s, outboxApproval(1))
+	n, _ := cooperative.NotificationByDedupeKey(ctx, s, "application_approved:1")
+	if err := cooperative.RetryDead(ctx, s, n.ID); cooperative.ErrorCode(err) != cooperative.ERULE {
+		t.Fatalf("retry of a pending message: %v", err)
+	}
+	if err := cooperative.RetryDead(ctx, s, cooperative.NewID()); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+		t.Fatalf("retry of nothing: %v", err)
+	}
+	now := time.Now().Add(time.Second)
+	claimed := claimOutbox(t, s, "w", now, 1).Claimed[0]
+	if _, err := cooperative.RecordNotificationFailure(ctx, s, claimed, now, "550 no such user", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cooperative.RetryDead(ctx, s, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	again := claimOutbox(t, s, "w", now.Add(time.Second), 1).Claimed
+	if len(again) != 1 || again[0].Attempts != 1 {
+		t.Fatalf("after retry: %+v", again)
+	}
+}
