@@ -4,8 +4,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -24,6 +26,33 @@ type Options struct {
 	BodyLimit int
 	// Now is the clock (tests pin it); time.Now when nil.
 	Now func() time.Time
+	// Auth configures sign-in and access tokens.
+	Auth AuthOptions
+}
+
+// AuthOptions configure sign-in, tokens and who is counted as which client.
+type AuthOptions struct {
+	// Keys sign and verify access tokens: the first signs, all verify, so a new key can
+	// be added first and the old one removed after MaxAccessTokenTTL. With none, New
+	// makes a key that lives as long as the process (tests; cmd always passes keys).
+	Keys []SigningKey
+	// Issuer and Audience are the iss and aud of access tokens.
+	Issuer, Audience string
+	// AccessTokenTTL is at most MaxAccessTokenTTL (the default).
+	AccessTokenTTL time.Duration
+	// SessionTTL is how long a sign-in lasts with refreshes (default 30 days).
+	SessionTTL time.Duration
+	// PasswordParams are argon2id's costs; zero means OWASP's (tests pass lower ones).
+	PasswordParams cooperative.PasswordParams
+	// Limits bound failed sign-ins; zero means cooperative.DefaultSignInLimits().
+	Limits cooperative.SignInLimits
+	// LinkBaseURL is the web app's address, for the links in mails.
+	LinkBaseURL string
+	// TrustedProxies may set X-Forwarded-For (load balancers, ingress).
+	TrustedProxies []netip.Prefix
+	// UnsubscribeSecret signs the unsubscribe links of mails (see
+	// cooperative.UnsubscribeToken); without it the unsubscribe route answers 503.
+	UnsubscribeSecret []byte
 }
 
 // Server is the HTTP API.
@@ -34,9 +63,15 @@ type Server struct {
 	log   *slog.Logger
 	now   func() time.Time
 	ids   *requestIDs
+
+	accounts          *cooperative.Accounts
+	tokens            *accessTokens
+	trustedProxies    []netip.Prefix
+	unsubscribeSecret []byte
 }
 
-// New builds the API with every route of routes.go.
+// New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
+// not valid keys: cmd checks the configuration before.
 func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -44,7 +79,34 @@ func New(opts Options) *Server {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = 1 << 20
 	}
-	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs()}
+	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
+		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
+	s.accounts = cooperative.NewAccounts(opts.Store, cooperative.AccountsOptions{
+		Hasher:      cooperative.NewPasswordHasher(opts.Auth.PasswordParams),
+		Limits:      opts.Auth.Limits,
+		SessionTTL:  opts.Auth.SessionTTL,
+		LinkBaseURL: opts.Auth.LinkBaseURL,
+		Now:         opts.Now,
+	})
+	keys := opts.Auth.Keys
+	if len(keys) == 0 {
+		key, err := NewSigningKey()
+		if err != nil {
+			panic(err)
+		}
+		keys = []SigningKey{key}
+	}
+	if opts.Auth.Issuer == "" {
+		opts.Auth.Issuer = "kracht"
+	}
+	if opts.Auth.Audience == "" {
+		opts.Auth.Audience = "kracht-api"
+	}
+	tokens, err := newAccessTokens(keys, opts.Auth.Issuer, opts.Auth.Audience, opts.Auth.AccessTokenTTL, opts.Now)
+	if err != nil {
+		panic(fmt.Sprintf("handlers: %v", err))
+	}
+	s.tokens = tokens
 	s.app = fiber.New(fiber.Config{
 		AppName:               "kracht",
 		BodyLimit:             opts.BodyLimit,
@@ -56,13 +118,17 @@ func New(opts Options) *Server {
 		// Request data handed to the domain must not alias Fiber's reused buffers.
 		Immutable: true,
 	})
-	s.app.Use(s.requestContext, recover.New(), s.requireJSONBody)
+	s.app.Use(s.requestContext, recover.New(), s.requireJSONBodyOrOneClick)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
 	config.Info.Description = "The back office of energy and care cooperatives: members, shares, bonds, payments and the ledger."
 	config.OpenAPIPath = "/openapi"
 	config.DocsPath = "/docs"
-	config.Transformers = append(config.Transformers, problemFromHuma)
+	config.Transformers = append(config.Transformers, problemFromHuma, redactSecrets)
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "An access token from POST /v1/auth/login or /v1/auth/refresh (at most 15 minutes old)."},
+	}
 	s.api = humafiber.New(s.app, config)
 	s.routes()
 	return s

@@ -1,12 +1,22 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kracht-coop/kracht/handlers"
 )
 
 // config is everything the service reads from its environment. Every variable is listed,
@@ -20,6 +30,7 @@ type config struct {
 	LogLevel          slog.Level
 	BodyLimit         int
 	ShutdownTimeout   time.Duration
+	Auth              authConfig
 }
 
 // loadConfig reads and validates the configuration; an error names the variable.
@@ -58,5 +69,177 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil || cfg.ShutdownTimeout <= 0 {
 		return cfg, fmt.Errorf("KRACHT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 20s", getenv("KRACHT_SHUTDOWN_TIMEOUT"))
 	}
+	if cfg.Auth, err = loadAuthConfig(env, cfg.Addr); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// signingKeys returns the configured keys, or with the embedded store and none
+// configured, the key kept in the data directory (made on first start).
+func (cfg config) signingKeys(log *slog.Logger) ([]handlers.SigningKey, error) {
+	if len(cfg.Auth.Keys) > 0 {
+		return cfg.Auth.Keys, nil
+	}
+	if cfg.MongoURI != "" {
+		// Several replicas must sign and verify with the same keys; a key per replica
+		// would sign people out whenever a request lands on another one.
+		return nil, fmt.Errorf("KRACHT_JWT_KEYS is required with MONGODB_URI: give every replica the same keys (kid:base64-ed25519-seed)")
+	}
+	return loadOrCreateKeyFile(cfg.DataDir, log)
+}
+
+// authConfig is the configuration of sign-in and access tokens.
+type authConfig struct {
+	// PublicURL is where people reach Kracht's web app: links in mails point there,
+	// and it is the default token issuer.
+	PublicURL string
+	// Keys from KRACHT_JWT_KEYS; empty means the data directory's key file.
+	Keys           []handlers.SigningKey
+	Issuer         string
+	Audience       string
+	AccessTokenTTL time.Duration
+	SessionTTL     time.Duration
+	TrustedProxies []netip.Prefix
+}
+
+func loadAuthConfig(env func(name, def string) string, addr string) (authConfig, error) {
+	var a authConfig
+	a.PublicURL = strings.TrimRight(env("KRACHT_PUBLIC_URL", "http://"+addr), "/")
+	if u, err := url.Parse(a.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return a, fmt.Errorf("KRACHT_PUBLIC_URL=%q: want an http(s) URL such as https://kracht.example.org", a.PublicURL)
+	}
+	var err error
+	if a.Keys, err = parseSigningKeys(env("KRACHT_JWT_KEYS", "")); err != nil {
+		return a, fmt.Errorf("KRACHT_JWT_KEYS: %w", err) // never echo the value: it is secret
+	}
+	a.Issuer = env("KRACHT_JWT_ISSUER", a.PublicURL)
+	a.Audience = env("KRACHT_JWT_AUDIENCE", "kracht-api")
+	if a.AccessTokenTTL, err = time.ParseDuration(env("KRACHT_ACCESS_TOKEN_TTL", "15m")); err != nil ||
+		a.AccessTokenTTL < 30*time.Second || a.AccessTokenTTL > handlers.MaxAccessTokenTTL {
+		return a, fmt.Errorf("KRACHT_ACCESS_TOKEN_TTL=%q: want a duration from 30s to 15m", env("KRACHT_ACCESS_TOKEN_TTL", ""))
+	}
+	if a.SessionTTL, err = time.ParseDuration(env("KRACHT_SESSION_TTL", "720h")); err != nil ||
+		a.SessionTTL < time.Hour || a.SessionTTL > 90*24*time.Hour {
+		return a, fmt.Errorf("KRACHT_SESSION_TTL=%q: want a duration from 1h to 2160h (90 days)", env("KRACHT_SESSION_TTL", ""))
+	}
+	for _, p := range strings.Split(env("KRACHT_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return a, fmt.Errorf("KRACHT_TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", p)
+			}
+			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		a.TrustedProxies = append(a.TrustedProxies, prefix.Masked())
+	}
+	return a, nil
+}
+
+// parseSigningKeys reads "kid:base64-seed,kid:base64-seed": 32-byte Ed25519 seeds, the
+// first signs and all verify. Rotation: add the new key first, keep the old one for at
+// least the access-token lifetime, then remove it.
+func parseSigningKeys(s string) ([]handlers.SigningKey, error) {
+	var keys []handlers.SigningKey
+	seen := map[string]bool{}
+	for i, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+		kid, seed, ok := strings.Cut(strings.TrimSpace(item), ":")
+		if !ok || !handlers.ValidKeyID(kid) {
+			return nil, fmt.Errorf("key %d: want kid:base64-seed with a kid of letters, digits, '.', '_' or '-'", i+1)
+		}
+		if seen[kid] {
+			return nil, fmt.Errorf("kid %q appears twice", kid)
+		}
+		seen[kid] = true
+		raw, err := decodeSeed(seed)
+		if err != nil || len(raw) != ed25519.SeedSize {
+			return nil, fmt.Errorf("key %q: want a base64 Ed25519 seed of %d bytes", kid, ed25519.SeedSize)
+		}
+		keys = append(keys, handlers.SigningKey{ID: kid, Key: ed25519.NewKeyFromSeed(raw)})
+	}
+	return keys, nil
+}
+
+func decodeSeed(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not base64")
+}
+
+func formatSigningKey(k handlers.SigningKey) string {
+	return k.ID + ":" + base64.StdEncoding.EncodeToString(k.Key.Seed())
+}
+
+// keyFileName is the signing key of a single-instance deployment, in KRACHT_DATA_DIR.
+const keyFileName = "jwt-signing-keys"
+
+// loadOrCreateKeyFile keeps zero-setup working: the first start makes a key and keeps it
+// (mode 0600) beside the embedded store, so sessions survive restarts. The file holds
+// the same format as KRACHT_JWT_KEYS, so keys can be rotated there too. A file others can
+// read is refused, as ssh refuses such a private key.
+func loadOrCreateKeyFile(dataDir string, log *slog.Logger) ([]handlers.SigningKey, error) {
+	path := filepath.Join(dataDir, keyFileName)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		key, kerr := handlers.NewSigningKey()
+		if kerr == nil {
+			_, kerr = f.WriteString(formatSigningKey(key) + "\n")
+		}
+		if cerr := f.Close(); kerr == nil {
+			kerr = cerr
+		}
+		if kerr != nil {
+			os.Remove(path)
+			return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: writing the signing key: %w", dataDir, kerr)
+		}
+		log.Info("generated a JWT signing key and kept it in the data directory; set KRACHT_JWT_KEYS to manage keys yourself",
+			slog.String("kid", key.ID), slog.String("path", path))
+		return []handlers.SigningKey{key}, nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: creating the signing key: %w", dataDir, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %s has mode %#o; others must not read a signing key (chmod 600 it)",
+			dataDir, path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
+	}
+	keys, err := parseSigningKeys(string(b))
+	if err == nil && len(keys) == 0 {
+		err = errors.New("no key in it")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %s: %w", dataDir, path, err)
+	}
+	return keys, nil
+}
+
+// authOptions are the HTTP layer's sign-in settings.
+func (cfg config) authOptions(log *slog.Logger) (handlers.AuthOptions, error) {
+	keys, err := cfg.signingKeys(log)
+	if err != nil {
+		return handlers.AuthOptions{}, err
+	}
+	return handlers.AuthOptions{Keys: keys, Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
+		AccessTokenTTL: cfg.Auth.AccessTokenTTL, SessionTTL: cfg.Auth.SessionTTL, LinkBaseURL: cfg.Auth.PublicURL,
+		TrustedProxies: cfg.Auth.TrustedProxies}, nil
 }

@@ -1,7 +1,8 @@
 // Command kracht is the whole Kracht service in one binary.
 //
-//	kracht serve     run the HTTP API (and, later, the background workers)
-//	kracht version   print the version
+//	kracht serve          run the HTTP API (and, later, the background workers)
+//	kracht admin create   create a platform admin (password from a prompt or stdin)
+//	kracht version        print the version
 package main
 
 import (
@@ -26,8 +27,9 @@ func main() {
 const usage = `Usage: kracht <command>
 
 Commands:
-  serve     run the API on KRACHT_ADDR (default 127.0.0.1:8080)
-  version   print the version
+  serve          run the API on KRACHT_ADDR (default 127.0.0.1:8080)
+  admin create   create a platform admin: --email ADDRESS, password from a prompt or stdin
+  version        print the version
 
 Configuration comes from the environment only; see .env.example.
 `
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		return serve(ctx, cfg, stdout)
+	case "admin":
+		return runAdmin(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kracht", version())
 		return nil

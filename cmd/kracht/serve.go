@@ -24,7 +24,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	defer store.Close()
 
-	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit})
+	auth, err := cfg.authOptions(log)
+	if err != nil {
+		return err
+	}
+	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

@@ -1,0 +1,204 @@
+package cooperative
+
+import (
+	"context"
+	"time"
+)
+
+// An invitation brings a person into a cooperative with a role: a platform admin invites
+// the first board member of a new cooperative, the board invites the others. It is a
+// single-use secret mailed to the address, valid for a week. Accepting it proves the
+// address; it creates the account when there is none, or, when there is, asks for its
+// password, so a forwarded mail cannot attach a stranger's account.
+type invitation struct {
+	ID            string    `json:"id"` // for the audit log; the record id is the secret's hash
+	CooperativeID string    `json:"cooperativeId"`
+	Email         string    `json:"email"`
+	Role          Role      `json:"role"`
+	Language      string    `json:"language"`
+	InvitedBy     string    `json:"invitedBy"`
+	CreatedAt     time.Time `json:"createdAt"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+	AcceptedAt    time.Time `json:"acceptedAt,omitzero"`
+	AcceptedBy    string    `json:"acceptedBy,omitempty"`
+}
+
+const (
+	collectionInvitations = "invitations"
+	invitationPrefix      = "kri_"
+	invitationTTL         = 7 * 24 * time.Hour
+)
+
+// NewInvitation is what an inviter gives.
+type NewInvitation struct {
+	CooperativeID string
+	Email         string
+	Role          Role
+	// Language of the invitation mail (nl or en), and of the account if one is made.
+	Language string
+}
+
+// InvitationSent is what the inviter sees: never the secret, which only the invitee gets.
+type InvitationSent struct {
+	ID            string    `json:"id"`
+	CooperativeID string    `json:"cooperativeId"`
+	Email         string    `json:"email"`
+	Role          Role      `json:"role"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+}
+
+// Invite stores an invitation and mails it, in one transaction, with an audit entry.
+func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (InvitationSent, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return InvitationSent{}, err
+	}
+	if _, err := ParseRole(string(in.Role)); err != nil {
+		return InvitationSent{}, err
+	}
+	lang, err := NotificationLanguage(in.Language)
+	if err != nil {
+		return InvitationSent{}, Errorf(EINVALID, "language is required: nl or en")
+	}
+	if !ValidID(in.CooperativeID) {
+		return InvitationSent{}, Errorf(EINVALID, "%q is not a cooperative id", in.CooperativeID)
+	}
+	now := a.now()
+	inv := invitation{ID: NewID(), CooperativeID: in.CooperativeID, Email: email, Role: in.Role, Language: lang,
+		InvitedBy: actor.UserID, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
+	sent := InvitationSent{ID: inv.ID, CooperativeID: inv.CooperativeID, Email: email, Role: inv.Role, ExpiresAt: inv.ExpiresAt}
+	err = a.store.Update(ctx, func(tx Tx) error {
+		coop, _, err := getAs[Cooperative](tx, collectionCooperatives, in.CooperativeID)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "cooperative %s not found", in.CooperativeID)
+		}
+		if err != nil {
+			return err
+		}
+		secret, hash := newSecret(invitationPrefix)
+		if _, err := tx.Insert(Record{Collection: collectionInvitations, ID: hash, Data: encode(inv),
+			Index: map[string]string{"cooperative": inv.CooperativeID}}); err != nil {
+			return err
+		}
+		if err := Enqueue(tx, Notification{DedupeKey: "invitation:" + hash, Event: EventInvitation,
+			CooperativeID: inv.CooperativeID, To: email, Language: lang, CreatedAt: now,
+			Data: map[string]string{"link": a.link("/invitations/accept", secret), "cooperative": coop.Name,
+				"role": string(inv.Role)}}); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, inv.CooperativeID, "invitation.create", "invitation", inv.ID, nil, sent, now)
+	})
+	return sent, err
+}
+
+// AcceptInvitation carries out an invitation. password is the new account's password
+// when the address has no account, and the account's password when it has one.
+func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clientIP string) (RoleGrant, error) {
+	if !plausibleSecret(invitationPrefix, secret) {
+		return RoleGrant{}, errInvalidLink()
+	}
+	hash := hashSecret(secret)
+	now := a.now()
+	var (
+		inv      invitation
+		existing storedUser
+		found    bool
+	)
+	if err := a.store.View(ctx, func(tx Tx) error {
+		var err error
+		if inv, err = openInvitation(tx, hash, now); err != nil {
+			return err
+		}
+		existing, found, err = findUserByEmail(tx, inv.Email)
+		return err
+	}); err != nil {
+		return RoleGrant{}, err
+	}
+	var newHash string
+	if found {
+		if _, _, err := a.checkPassword(ctx, inv.Email, password, clientIP); err != nil {
+			return RoleGrant{}, err
+		}
+	} else {
+		if err := CheckPassword(password, inv.Email); err != nil {
+			return RoleGrant{}, err
+		}
+		var err error
+		if newHash, err = a.opts.Hasher.Hash(ctx, password); err != nil {
+			return RoleGrant{}, err
+		}
+	}
+	var grant RoleGrant
+	err := a.store.Update(ctx, func(tx Tx) error {
+		inv, err := openInvitation(tx, hash, now)
+		if err != nil {
+			return err
+		}
+		var u storedUser
+		if found {
+			if u, err = getUser(tx, existing.ID); err != nil {
+				return err
+			}
+			if u.PasswordHash != existing.PasswordHash {
+				return errBadCredentials() // changed while we checked it
+			}
+			if err := a.forgive(tx, inv.Email, clientIP, now); err != nil {
+				return err
+			}
+			if !u.EmailVerified {
+				u.EmailVerified = true
+				if u, err = replaceUser(tx, u); err != nil {
+					return err
+				}
+			}
+		} else {
+			u, err = insertUser(tx, storedUser{ID: NewID(), Email: inv.Email, EmailVerified: true, Language: inv.Language,
+				PasswordHash: newHash, CreatedAt: now, PasswordChangedAt: now})
+			if ErrorCode(err) == ECONFLICT {
+				return Errorf(ECONFLICT, "An account for this address was made at the same moment; accept again with its password.")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		before, after, err := addRole(tx, inv.CooperativeID, u, inv.Role, now)
+		if err != nil {
+			return err
+		}
+		grant = after
+		inv.AcceptedAt, inv.AcceptedBy = now, u.ID
+		rec, err := tx.Get(collectionInvitations, hash)
+		if err != nil {
+			return err
+		}
+		rec.Data = encode(inv)
+		if _, err := tx.Replace(rec); err != nil {
+			return err
+		}
+		actor := Actor{UserID: u.ID, Email: u.Email, Role: "invitee"}
+		return appendAudit(tx, actor, inv.CooperativeID, "roles.grant", "role_grant", u.ID, nilIfZero(before), after, now)
+	})
+	return grant, err
+}
+
+// openInvitation returns a pending invitation, or the one answer for any link that is not.
+func openInvitation(tx Tx, hash string, now time.Time) (invitation, error) {
+	inv, _, err := getAs[invitation](tx, collectionInvitations, hash)
+	if ErrorCode(err) == ENOTFOUND {
+		return inv, errInvalidLink()
+	}
+	if err != nil {
+		return inv, err
+	}
+	if !inv.AcceptedAt.IsZero() || !now.Before(inv.ExpiresAt) {
+		return inv, errInvalidLink()
+	}
+	return inv, nil
+}
+
+func nilIfZero(g RoleGrant) any {
+	if g.UserID == "" {
+		return nil
+	}
+	return g
+}

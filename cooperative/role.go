@@ -1,0 +1,214 @@
+package cooperative
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Role is what a person may do in one cooperative. One person can hold different roles in
+// different cooperatives, and several in one (a board member is usually a member too).
+// Platform admin is not a role of a cooperative but a flag of the account: it grants the
+// platform's functions and nothing inside any cooperative.
+type Role string
+
+const (
+	RoleMember     Role = "member"
+	RoleBoard      Role = "board"
+	RoleAccountant Role = "accountant"
+)
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleMember, RoleBoard, RoleAccountant:
+		return r, nil
+	}
+	return "", Errorf(EINVALID, "role must be member, board or accountant")
+}
+
+// RoleGrant is the roles one person holds in one cooperative.
+type RoleGrant struct {
+	CooperativeID string    `json:"cooperativeId"`
+	UserID        string    `json:"userId"`
+	Email         string    `json:"email"`
+	Roles         []Role    `json:"roles"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	version       int64
+}
+
+// Has reports whether the grant holds any of roles.
+func (g RoleGrant) Has(roles ...Role) bool {
+	return slices.ContainsFunc(g.Roles, func(r Role) bool { return slices.Contains(roles, r) })
+}
+
+const collectionRoleGrants = "role_grants"
+
+// roleGrantID is derived from the pair, so the grant of a person in a cooperative is one
+// Get, and two concurrent grants for the same pair collide on the id.
+func roleGrantID(cooperativeID, userID string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte("kracht role grant\n"+cooperativeID+"\n"+userID)).String()
+}
+
+// Index "board" lists a cooperative's board members, so the last one cannot be removed.
+func (g RoleGrant) record() Record {
+	index := map[string]string{"cooperative": g.CooperativeID, "user": g.UserID}
+	if g.Has(RoleBoard) {
+		index["board"] = g.CooperativeID
+	}
+	return Record{Collection: collectionRoleGrants, ID: roleGrantID(g.CooperativeID, g.UserID), Version: g.version,
+		Data: encode(g), Index: index}
+}
+
+func findRoleGrant(tx Tx, cooperativeID, userID string) (RoleGrant, bool, error) {
+	g, rec, err := getAs[RoleGrant](tx, collectionRoleGrants, roleGrantID(cooperativeID, userID))
+	if ErrorCode(err) == ENOTFOUND {
+		return RoleGrant{}, false, nil
+	}
+	g.version = rec.Version
+	return g, err == nil, err
+}
+
+// normaliseRoles sorts and de-duplicates, so grants compare and print the same way.
+func normaliseRoles(roles []Role) ([]Role, error) {
+	out := make([]Role, 0, len(roles))
+	for _, r := range roles {
+		if _, err := ParseRole(string(r)); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// addRole grants role to a user in a cooperative, creating the grant if needed. It returns
+// the grant before (zero if there was none) and after.
+func addRole(tx Tx, cooperativeID string, u storedUser, role Role, now time.Time) (RoleGrant, RoleGrant, error) {
+	before, found, err := findRoleGrant(tx, cooperativeID, u.ID)
+	if err != nil {
+		return before, before, err
+	}
+	after := before
+	after.Roles, _ = normaliseRoles(append(slices.Clone(before.Roles), role))
+	after.UpdatedAt = now
+	if !found {
+		after = RoleGrant{CooperativeID: cooperativeID, UserID: u.ID, Email: u.Email, Roles: []Role{role},
+			CreatedAt: now, UpdatedAt: now}
+		_, err = tx.Insert(after.record())
+		return RoleGrant{}, after, err
+	}
+	if slices.Equal(before.Roles, after.Roles) {
+		return before, before, nil
+	}
+	_, err = tx.Replace(after.record())
+	return before, after, err
+}
+
+// SetRoles replaces the roles of someone who already has a grant in the cooperative (new
+// people come in through an invitation). An empty list takes every role away; the grant
+// stays, with the history of who changed it in the audit log. The last board member
+// cannot be taken off the board: the cooperative would have nobody to run it.
+func (a *Accounts) SetRoles(ctx context.Context, actor Actor, cooperativeID, userID string, roles []Role) (RoleGrant, error) {
+	if !ValidID(userID) {
+		return RoleGrant{}, Errorf(EINVALID, "%q is not a user id", userID)
+	}
+	roles, err := normaliseRoles(roles)
+	if err != nil {
+		return RoleGrant{}, err
+	}
+	now := a.now()
+	var after RoleGrant
+	err = a.store.Update(ctx, func(tx Tx) error {
+		before, found, err := findRoleGrant(tx, cooperativeID, userID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return Errorf(ENOTFOUND, "this person has no roles in the cooperative")
+		}
+		after = before
+		after.Roles, after.UpdatedAt = roles, now
+		if before.Has(RoleBoard) && !after.Has(RoleBoard) {
+			page, err := tx.Find(Query{Collection: collectionRoleGrants, Index: "board", Value: cooperativeID, Limit: 2})
+			if err != nil {
+				return err
+			}
+			if len(page.Records) < 2 {
+				return Errorf(ERULE, "a cooperative needs at least one board member: appoint another before this one steps down")
+			}
+		}
+		if slices.Equal(before.Roles, after.Roles) {
+			return nil
+		}
+		if _, err := tx.Replace(after.record()); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "roles.update", "role_grant", userID, before, after, now)
+	})
+	return after, err
+}
+
+// GetRoleGrant returns one person's roles in a cooperative.
+func (a *Accounts) GetRoleGrant(ctx context.Context, cooperativeID, userID string) (RoleGrant, error) {
+	if !ValidID(userID) {
+		return RoleGrant{}, Errorf(EINVALID, "%q is not a user id", userID)
+	}
+	var g RoleGrant
+	err := a.store.View(ctx, func(tx Tx) error {
+		var found bool
+		var err error
+		g, found, err = findRoleGrant(tx, cooperativeID, userID)
+		if err == nil && !found {
+			return Errorf(ENOTFOUND, "this person has no roles in the cooperative")
+		}
+		return err
+	})
+	return g, err
+}
+
+// ListRoleGrants returns one page of the people who hold roles in a cooperative.
+func (a *Accounts) ListRoleGrants(ctx context.Context, cooperativeID, after string, limit int) ([]RoleGrant, string, error) {
+	if after != "" && !ValidID(after) {
+		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	var (
+		list []RoleGrant
+		next string
+	)
+	err := a.store.View(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "cooperative",
+			Value: cooperativeID, After: after, Limit: limit})
+		return err
+	})
+	return list, next, err
+}
+
+// RoleGrantsOf returns every cooperative a user holds roles in (for "who am I").
+func (a *Accounts) RoleGrantsOf(ctx context.Context, userID string) ([]RoleGrant, error) {
+	var all []RoleGrant
+	err := a.store.View(ctx, func(tx Tx) error {
+		all = nil
+		after := ""
+		for {
+			page, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "user",
+				Value: userID, After: after, Limit: MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for _, g := range page {
+				if len(g.Roles) > 0 {
+					all = append(all, g)
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			after = next
+		}
+	})
+	return all, err
+}

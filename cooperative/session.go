@@ -1,0 +1,236 @@
+package cooperative
+
+import (
+	"context"
+	"time"
+)
+
+// A session is one sign-in on one device: a family of refresh tokens. Every refresh
+// spends the token it was given and issues the next one (rotation), so a refresh token
+// works once. A spent token presented again means two parties hold the family (a stolen
+// token, or a client that kept an old one), and the whole session is ended: the thief
+// and the victim both have to sign in again, and only the victim can (OAuth 2.0 Security
+// BCP, RFC 9700 §4.14.2).
+type session struct {
+	ID        string    `json:"id"`
+	UserID    string    `json:"userId"`
+	MFA       bool      `json:"mfa"` // a second factor was given in this session
+	CreatedAt time.Time `json:"createdAt"`
+	// ExpiresAt is fixed at sign-in: refreshing does not extend a session forever.
+	ExpiresAt     time.Time `json:"expiresAt"`
+	RefreshedAt   time.Time `json:"refreshedAt"`
+	RevokedAt     time.Time `json:"revokedAt,omitzero"`
+	RevokedReason string    `json:"revokedReason,omitempty"`
+	version       int64
+}
+
+const (
+	collectionSessions      = "sessions"
+	collectionRefreshTokens = "refresh_tokens"
+)
+
+// Only live sessions are indexed by user, so ending all of a user's sessions reads only
+// the ones that still need it.
+func (s session) record() Record {
+	rec := Record{Collection: collectionSessions, ID: s.ID, Version: s.version, Data: encode(s)}
+	if s.RevokedAt.IsZero() {
+		rec.Index = map[string]string{"user": s.UserID}
+	}
+	return rec
+}
+
+func (s session) live(now time.Time) bool { return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt) }
+
+// refreshToken is stored under the hash of its secret.
+type refreshToken struct {
+	SessionID string    `json:"sessionId"`
+	Spent     bool      `json:"spent"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+const refreshTokenPrefix = "krr_"
+
+// SessionGrant is what a sign-in or refresh hands out. RefreshToken is the only copy of
+// the secret: it is not stored and cannot be shown again.
+type SessionGrant struct {
+	UserID       string
+	SessionID    string
+	MFA          bool
+	RefreshToken string
+	// RefreshExpiresAt is when the session ends, whatever the refreshes.
+	RefreshExpiresAt time.Time
+}
+
+func getSession(tx Tx, id string) (session, error) {
+	s, rec, err := getAs[session](tx, collectionSessions, id)
+	s.version = rec.Version
+	return s, err
+}
+
+// startSession stores a new session and its first refresh token.
+func startSession(tx Tx, userID string, mfa bool, ttl time.Duration, now time.Time) (SessionGrant, error) {
+	s := session{ID: NewID(), UserID: userID, MFA: mfa, CreatedAt: now, ExpiresAt: now.Add(ttl), RefreshedAt: now}
+	if _, err := tx.Insert(s.record()); err != nil {
+		return SessionGrant{}, err
+	}
+	secret, err := issueRefreshToken(tx, s.ID, now)
+	return SessionGrant{UserID: userID, SessionID: s.ID, MFA: mfa, RefreshToken: secret, RefreshExpiresAt: s.ExpiresAt}, err
+}
+
+func issueRefreshToken(tx Tx, sessionID string, now time.Time) (string, error) {
+	secret, hash := newSecret(refreshTokenPrefix)
+	_, err := tx.Insert(Record{Collection: collectionRefreshTokens, ID: hash,
+		Data: encode(refreshToken{SessionID: sessionID, CreatedAt: now})})
+	return secret, err
+}
+
+func revokeSession(tx Tx, s session, reason string, now time.Time) error {
+	if !s.RevokedAt.IsZero() {
+		return nil
+	}
+	s.RevokedAt, s.RevokedReason = now, reason
+	_, err := tx.Replace(s.record())
+	return err
+}
+
+// revokeUserSessions ends every live session of a user (a password change or reset).
+func revokeUserSessions(tx Tx, userID, reason string, now time.Time) error {
+	for {
+		// Revoked sessions leave the index, so the first page is always the next one.
+		page, err := tx.Find(Query{Collection: collectionSessions, Index: "user", Value: userID, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, rec := range page.Records {
+			var s session
+			if err := decode(rec, &s); err != nil {
+				return err
+			}
+			s.version = rec.Version
+			if err := revokeSession(tx, s, reason, now); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+	}
+}
+
+func errSessionEnded() error {
+	return Errorf(EUNAUTHORIZED, "The session has ended. Sign in again.")
+}
+
+// Refresh spends a refresh token and returns the session's next one.
+func (a *Accounts) Refresh(ctx context.Context, secret string) (SessionGrant, error) {
+	if !plausibleSecret(refreshTokenPrefix, secret) {
+		return SessionGrant{}, Errorf(EUNAUTHORIZED, "The refresh token is not valid.")
+	}
+	now := a.now()
+	var (
+		grant   SessionGrant
+		outcome error // an error to return after committing (the revocation must stay)
+	)
+	err := a.store.Update(ctx, func(tx Tx) error {
+		grant, outcome = SessionGrant{}, nil
+		t, rec, err := getAs[refreshToken](tx, collectionRefreshTokens, hashSecret(secret))
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(EUNAUTHORIZED, "The refresh token is not valid.")
+		}
+		if err != nil {
+			return err
+		}
+		s, err := getSession(tx, t.SessionID)
+		if err != nil {
+			return err
+		}
+		if !s.live(now) {
+			return errSessionEnded()
+		}
+		if t.Spent {
+			outcome = Errorf(EUNAUTHORIZED, "This refresh token was already used, so the session was ended to protect the account. Sign in again.")
+			return revokeSession(tx, s, "refresh token reused", now)
+		}
+		t.Spent = true
+		if _, err := tx.Replace(Record{Collection: collectionRefreshTokens, ID: rec.ID, Version: rec.Version, Data: encode(t)}); err != nil {
+			return err
+		}
+		next, err := issueRefreshToken(tx, s.ID, now)
+		if err != nil {
+			return err
+		}
+		s.RefreshedAt = now
+		if _, err := tx.Replace(s.record()); err != nil {
+			return err
+		}
+		grant = SessionGrant{UserID: s.UserID, SessionID: s.ID, MFA: s.MFA, RefreshToken: next, RefreshExpiresAt: s.ExpiresAt}
+		return nil
+	})
+	if err != nil {
+		return SessionGrant{}, err
+	}
+	return grant, outcome
+}
+
+// Logout ends one session; its refresh token and access tokens stop working at once.
+func (a *Accounts) Logout(ctx context.Context, sessionID string) error {
+	now := a.now()
+	return a.store.Update(ctx, func(tx Tx) error {
+		s, err := getSession(tx, sessionID)
+		if err != nil {
+			return err
+		}
+		return revokeSession(tx, s, "logout", now)
+	})
+}
+
+// Principal is who a request acts for: an account in a live session, and the roles it
+// holds in the cooperative the request is about.
+type Principal struct {
+	User
+	SessionID string
+	// MFA is true when the session was started or stepped up with a second factor.
+	MFA bool
+	// CooperativeID and Roles: the cooperative asked about and the roles there.
+	CooperativeID string
+	Roles         []Role
+}
+
+// Authenticate checks that the session of an access token is still live (so logout and a
+// password change take effect before the token expires) and loads the account and, when
+// cooperativeID is set, its roles there.
+func (a *Accounts) Authenticate(ctx context.Context, userID, sessionID, cooperativeID string) (Principal, error) {
+	now := a.now()
+	var p Principal
+	err := a.store.View(ctx, func(tx Tx) error {
+		s, err := getSession(tx, sessionID)
+		if ErrorCode(err) == ENOTFOUND {
+			return errSessionEnded()
+		}
+		if err != nil {
+			return err
+		}
+		if s.UserID != userID || !s.live(now) {
+			return errSessionEnded()
+		}
+		u, err := getUser(tx, userID)
+		if ErrorCode(err) == ENOTFOUND {
+			return errSessionEnded()
+		}
+		if err != nil {
+			return err
+		}
+		p = Principal{User: u.view(), SessionID: s.ID, MFA: s.MFA, CooperativeID: cooperativeID}
+		if cooperativeID != "" {
+			g, found, err := findRoleGrant(tx, cooperativeID, userID)
+			if err != nil {
+				return err
+			}
+			if found {
+				p.Roles = g.Roles
+			}
+		}
+		return nil
+	})
+	return p, err
+}

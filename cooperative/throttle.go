@@ -1,0 +1,161 @@
+package cooperative
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"time"
+)
+
+// SignInLimits bound guessing. Counters live in the store, so every replica sees the
+// same ones. A counter is a fixed window: it starts at the first attempt and lifts
+// Window later, which is also the longest anyone waits.
+type SignInLimits struct {
+	Window time.Duration
+	// PerAccount is how many failed sign-ins one e-mail address may have per window,
+	// counted alike whether or not an account has that address, so the lock-out itself
+	// does not reveal who is registered.
+	PerAccount int
+	// PerIP is how many failed sign-ins one client address may have per window. It is
+	// higher than PerAccount because many people can share one address (an office, a
+	// mobile carrier's NAT).
+	PerIP int
+	// MailsPerIP bounds requests that send a mail (sign-up, password reset) per client
+	// address and window, so nobody can use Kracht to flood someone's inbox.
+	MailsPerIP int
+}
+
+// DefaultSignInLimits are the production limits.
+func DefaultSignInLimits() SignInLimits {
+	return SignInLimits{Window: 15 * time.Minute, PerAccount: 5, PerIP: 50, MailsPerIP: 20}
+}
+
+// ThrottledError is an ETOOMANY error that says when to try again (HTTP Retry-After).
+type ThrottledError struct {
+	RetryAfter time.Duration
+	err        *Error
+}
+
+func (e *ThrottledError) Error() string { return e.err.Error() }
+func (e *ThrottledError) Unwrap() error { return e.err }
+
+func throttled(retryAfter time.Duration) *ThrottledError {
+	secs := int64(math.Ceil(retryAfter.Seconds()))
+	return &ThrottledError{RetryAfter: time.Duration(secs) * time.Second,
+		err: Errorf(ETOOMANY, "Too many attempts. Try again in %s, or reset your password.", humanDuration(secs))}
+}
+
+func humanDuration(secs int64) string {
+	if secs <= 90 {
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
+}
+
+const collectionThrottles = "access_throttles"
+
+// throttleCounter is one fixed-window counter.
+type throttleCounter struct {
+	Count       int       `json:"count"`
+	WindowStart time.Time `json:"windowStart"`
+	version     int64
+}
+
+// throttleKey names a counter and its limit. Addresses are hashed so the store does not
+// keep the addresses of people who have no account.
+type throttleKey struct {
+	id    string
+	limit int
+}
+
+func accountThrottle(email string, l SignInLimits) throttleKey {
+	sum := sha256.Sum256([]byte(email))
+	return throttleKey{id: "signin.account." + hex.EncodeToString(sum[:]), limit: l.PerAccount}
+}
+
+func ipThrottle(ip string, l SignInLimits) throttleKey {
+	return throttleKey{id: "signin.ip." + ip, limit: l.PerIP}
+}
+
+func mailThrottle(ip string, l SignInLimits) throttleKey {
+	return throttleKey{id: "mail.ip." + ip, limit: l.MailsPerIP}
+}
+
+func readCounter(tx Tx, id string, window time.Duration, now time.Time) (throttleCounter, error) {
+	c, rec, err := getAs[throttleCounter](tx, collectionThrottles, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return throttleCounter{WindowStart: now}, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	c.version = rec.Version
+	if !now.Before(c.WindowStart.Add(window)) {
+		c.Count, c.WindowStart = 0, now // the window has passed: the limit lifts
+	}
+	return c, nil
+}
+
+func writeCounter(tx Tx, id string, c throttleCounter) error {
+	rec := Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c)}
+	var err error
+	if c.version == 0 {
+		_, err = tx.Insert(rec)
+	} else {
+		_, err = tx.Replace(rec)
+	}
+	return err
+}
+
+// reserveAttempt counts an attempt against every key before the password is checked, and
+// refuses it when a key is at its limit. Counting first (rather than after a failure)
+// keeps the limit exact under concurrency: a thousand parallel guesses cannot all pass
+// the check before the first failure is written. A successful attempt is then forgiven.
+func reserveAttempt(tx Tx, keys []throttleKey, window time.Duration, now time.Time) error {
+	counters := make([]throttleCounter, len(keys))
+	var wait time.Duration
+	for i, k := range keys {
+		c, err := readCounter(tx, k.id, window, now)
+		if err != nil {
+			return err
+		}
+		if k.limit > 0 && c.Count >= k.limit {
+			wait = max(wait, c.WindowStart.Add(window).Sub(now))
+		}
+		counters[i] = c
+	}
+	if wait > 0 {
+		return throttled(wait)
+	}
+	for i, k := range keys {
+		counters[i].Count++
+		if err := writeCounter(tx, k.id, counters[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgiveAttempt takes back one reserved attempt of key (a success is not a failure).
+func forgiveAttempt(tx Tx, key throttleKey, window time.Duration, now time.Time) error {
+	c, err := readCounter(tx, key.id, window, now)
+	if err != nil || c.version == 0 || c.Count == 0 {
+		return err
+	}
+	c.Count--
+	return writeCounter(tx, key.id, c)
+}
+
+// clearThrottle removes a counter: a successful sign-in or password reset ends an
+// account's lock-out.
+func clearThrottle(tx Tx, key throttleKey) error {
+	rec, err := tx.Get(collectionThrottles, key.id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.Delete(rec)
+}

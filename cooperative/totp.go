@@ -1,0 +1,157 @@
+package cooperative
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+)
+
+// Two-factor authentication with TOTP (RFC 6238): 6 digits, 30-second steps, SHA-1, which
+// is what every authenticator app supports.
+//
+// The secret is stored as it is: encrypting it would need a key kept apart from the
+// database, which the deployment does not have yet.
+type totpState struct {
+	Secret  string `json:"secret,omitempty"`  // base32, once confirmed
+	Pending string `json:"pending,omitempty"` // base32, enrolled but not yet confirmed
+	Enabled bool   `json:"enabled,omitempty"`
+	// LastStep is the last time step a code was accepted for: a code works once, so one
+	// seen over someone's shoulder cannot be replayed within its 30 seconds.
+	LastStep int64 `json:"lastStep,omitempty"`
+}
+
+const totpPeriod = 30
+
+func totpOpts() totp.ValidateOpts {
+	return totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+}
+
+// checkTOTP accepts the code of the current step or one step either side (clock drift),
+// if that step is after lastStep, and returns the step.
+func checkTOTP(secret, code string, lastStep int64, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if secret == "" || len(code) != 6 {
+		return 0, false
+	}
+	step := now.Unix() / totpPeriod
+	for _, s := range []int64{step - 1, step, step + 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(s*totpPeriod, 0), totpOpts())
+		if err == nil && s > lastStep && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// TOTPEnrollment is shown once, to put the secret into an authenticator app.
+type TOTPEnrollment struct {
+	Secret string // base32
+	URL    string // otpauth://totp/…, for a QR code
+}
+
+// EnrollTOTP starts turning on two-factor authentication: it makes a secret and keeps it
+// pending until ConfirmTOTP proves the app has it. Enrolling again replaces a pending
+// secret; once on, it stays on (turning it off would be the way around it for someone
+// who took over a session).
+func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollment, error) {
+	var out TOTPEnrollment
+	err := a.store.Update(ctx, func(tx Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.TOTP.Enabled {
+			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
+		}
+		key, err := totp.Generate(totp.GenerateOpts{Issuer: a.opts.TOTPIssuer, AccountName: u.Email,
+			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			return WrapError(EINTERNAL, err, "cannot make a TOTP secret")
+		}
+		u.TOTP.Pending = key.Secret()
+		if _, err := replaceUser(tx, u); err != nil {
+			return err
+		}
+		out = TOTPEnrollment{Secret: key.Secret(), URL: key.URL()}
+		return nil
+	})
+	return out, err
+}
+
+// ConfirmTOTP turns two-factor authentication on with a code from the app, and counts the
+// current session as having given a second factor.
+func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, clientIP string) error {
+	return a.totpStep(ctx, userID, sessionID, code, clientIP, true)
+}
+
+// StepUpTOTP counts the current session as having given a second factor (for a session
+// that began before two-factor authentication was turned on).
+func (a *Accounts) StepUpTOTP(ctx context.Context, userID, sessionID, code, clientIP string) error {
+	return a.totpStep(ctx, userID, sessionID, code, clientIP, false)
+}
+
+func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, clientIP string, confirm bool) error {
+	var email string
+	if err := a.store.View(ctx, func(tx Tx) error {
+		u, err := getUser(tx, userID)
+		email = u.Email
+		return err
+	}); err != nil {
+		return err
+	}
+	now := a.now()
+	// Codes are guessable (10^6), so wrong ones count against the account like wrong
+	// passwords.
+	keys := []throttleKey{accountThrottle(email, a.opts.Limits), ipThrottle(clientIP, a.opts.Limits)}
+	if err := a.store.Update(ctx, func(tx Tx) error {
+		return reserveAttempt(tx, keys, a.opts.Limits.Window, now)
+	}); err != nil {
+		return err
+	}
+	return a.store.Update(ctx, func(tx Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		secret := u.TOTP.Secret
+		switch {
+		case confirm && u.TOTP.Enabled:
+			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
+		case confirm && u.TOTP.Pending == "":
+			return Errorf(ERULE, "Enroll first (POST /v1/auth/totp/enroll), then confirm with a code.")
+		case confirm:
+			secret = u.TOTP.Pending
+		case !u.TOTP.Enabled:
+			return Errorf(ERULE, "Two-factor authentication is not on for this account: enroll first.")
+		}
+		step, ok := checkTOTP(secret, code, u.TOTP.LastStep, now)
+		if !ok {
+			// Not 401: the access token is fine, and a client that refreshes on 401
+			// would only loop.
+			return Errorf(EINVALID, "The TOTP code is not correct.")
+		}
+		if confirm {
+			u.TOTP = totpState{Secret: secret, Enabled: true}
+		}
+		u.TOTP.LastStep = step
+		if _, err := replaceUser(tx, u); err != nil {
+			return err
+		}
+		s, err := getSession(tx, sessionID)
+		if err != nil {
+			return err
+		}
+		if !s.live(now) {
+			return errSessionEnded()
+		}
+		s.MFA = true
+		if _, err := tx.Replace(s.record()); err != nil {
+			return err
+		}
+		return a.forgive(tx, email, clientIP, now)
+	})
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"context"
+	"mime"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// The unsubscribe link of a mail needs no sign-in: the token is signed (see
+// cooperative.UnsubscribeToken) and all it can do is stop mails that are not mandatory.
+// GET only shows what the link would do, because mail scanners and link previews fetch
+// every link in a mail; POST does it, and is what RFC 8058 one-click unsubscribe sends.
+
+type unsubscribeInput struct {
+	Token string `query:"token" maxLength:"2048" doc:"The token of the unsubscribe link."`
+}
+
+type unsubscribeBody struct {
+	Address      string `json:"address"`
+	Scope        string `json:"scope" doc:"The kind of mail, or all for every mail that is not mandatory."`
+	Unsubscribed bool   `json:"unsubscribed" doc:"False when only looked at (GET); true once done (POST)."`
+}
+
+type unsubscribeOutput struct {
+	Body unsubscribeBody
+}
+
+func (s *Server) unsubscribeSecretOrErr() ([]byte, error) {
+	if len(s.unsubscribeSecret) < cooperative.MinUnsubscribeSecret {
+		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Unsubscribe links are not configured on this server.")
+	}
+	return s.unsubscribeSecret, nil
+}
+
+func (s *Server) showUnsubscribe(_ context.Context, in *unsubscribeInput) (*unsubscribeOutput, error) {
+	secret, err := s.unsubscribeSecretOrErr()
+	if err != nil {
+		return nil, err
+	}
+	address, scope, err := cooperative.VerifyUnsubscribeToken(secret, in.Token)
+	if err != nil {
+		return nil, err
+	}
+	return &unsubscribeOutput{Body: unsubscribeBody{Address: address, Scope: string(scope)}}, nil
+}
+
+func (s *Server) unsubscribe(ctx context.Context, in *unsubscribeInput) (*unsubscribeOutput, error) {
+	secret, err := s.unsubscribeSecretOrErr()
+	if err != nil {
+		return nil, err
+	}
+	address, scope, err := cooperative.Unsubscribe(ctx, s.store, secret, in.Token)
+	if err != nil {
+		return nil, err
+	}
+	return &unsubscribeOutput{Body: unsubscribeBody{Address: address, Scope: string(scope), Unsubscribed: true}}, nil
+}
+
+// requireJSONBodyOrOneClick is requireJSONBody, except for the one request that is not
+// JSON by standard: RFC 8058's one-click unsubscribe POST, whose body is the form
+// "List-Unsubscribe=One-Click" (the token is in the URL, so the body is not read).
+func (s *Server) requireJSONBodyOrOneClick(c *fiber.Ctx) error {
+	if c.Method() == http.MethodPost && c.Path() == "/v1/unsubscribe" {
+		if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err == nil &&
+			(mt == fiber.MIMEApplicationForm || mt == fiber.MIMEMultipartForm) {
+			c.Request().SetBody(nil)
+			return c.Next()
+		}
+	}
+	return s.requireJSONBody(c)
+}
