@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -182,8 +184,11 @@ func TestRequestIDs(t *testing.T) {
 	}
 }
 
-// overTheWire sends one request to the server listening on a real loopback socket.
-func (ts *testServer) overTheWire(t testing.TB, method, path, contentType, body string) response {
+// overTheLimit sends, on a real loopback socket, the head of a JSON request that
+// declares a body of size bytes, and reads the answer. The server must refuse on the
+// declared length alone; sending no body keeps the test free of the race in which a
+// client is still writing when the server closes.
+func (ts *testServer) overTheLimit(t testing.TB, path string, size int) response {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -191,9 +196,13 @@ func (ts *testServer) overTheWire(t testing.TB, method, path, contentType, body 
 	}
 	go ts.Serve(ln)
 	defer ts.Shutdown(context.Background())
-	req, _ := http.NewRequest(method, "http://"+ln.Addr().String()+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	res, err := http.DefaultClient.Do(req)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: kracht\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, size)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// TestLoadRatio measures a store-backed read endpoint under wrk against a bare Fiber
+// handler returning a small JSON object, in the same run, and wants a ratio of at least
+// 0.4. It takes about 25 s and needs wrk, so it runs only when asked:
+//
+//	KRACHT_LOAD=1 go test -run TestLoadRatio -v ./handlers/
+func TestLoadRatio(t *testing.T) {
+	if os.Getenv("KRACHT_LOAD") == "" {
+		t.Skip("load test: run with KRACHT_LOAD=1 (needs wrk)")
+	}
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Fatal("wrk not found: apt-get install wrk")
+	}
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	bareURL := serveOnLoopback(t, bare.Listener, bare.Shutdown)
+
+	ts := newTestServer(t)
+	ts.log = slog.New(slog.NewJSONHandler(io.Discard, nil)) // log every request, as in production, but not to the test output
+	c := ts.createCooperative(t, "Zonnepark De Kracht", "12345678")
+	kracht := serveOnLoopback(t, ts.Serve, func() error { return ts.Shutdown(context.Background()) })
+
+	measure := func(url string) float64 {
+		out, err := exec.Command(wrk, "-t2", "-c64", "-d10s", url).CombinedOutput()
+		if err != nil {
+			t.Fatalf("wrk: %v\n%s", err, out)
+		}
+		t.Logf("wrk %s\n%s", url, out)
+		m := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
+		if m == nil {
+			t.Fatalf("no Requests/sec in wrk output")
+		}
+		rps, _ := strconv.ParseFloat(string(m[1]), 64)
+		return rps
+	}
+	bareRPS := measure(bareURL + "/")
+	krachtRPS := measure(kracht + "/v1/cooperatives/" + c.ID)
+	ratio := krachtRPS / bareRPS
+	t.Logf("bare Fiber %.0f req/s; GET /v1/cooperatives/{id} %.0f req/s; ratio %.2f", bareRPS, krachtRPS, ratio)
+	if ratio < 0.4 {
+		t.Fatalf("ratio %.2f below 0.4", ratio)
+	}
+}
+
+func serveOnLoopback(t *testing.T, serve func(net.Listener) error, shutdown func() error) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go serve(ln)
+	t.Cleanup(func() { shutdown() })
+	return "http://" + ln.Addr().String()
+}
