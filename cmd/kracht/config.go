@@ -5,13 +5,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +28,7 @@ type config struct {
 	BodyLimit         int
 	ShutdownTimeout   time.Duration
 	Auth              authConfig
+	Mail              mailConfig
 }
 
 // loadConfig reads and validates the configuration; an error names the variable.
@@ -70,6 +68,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("KRACHT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 20s", getenv("KRACHT_SHUTDOWN_TIMEOUT"))
 	}
 	if cfg.Auth, err = loadAuthConfig(env, cfg.Addr); err != nil {
+		return cfg, err
+	}
+	if cfg.Mail, err = loadMailConfig(getenv, env); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -183,63 +184,33 @@ func formatSigningKey(k handlers.SigningKey) string {
 const keyFileName = "jwt-signing-keys"
 
 // loadOrCreateKeyFile keeps zero-setup working: the first start makes a key and keeps it
-// (mode 0600) beside the embedded store, so sessions survive restarts. The file holds
-// the same format as KRACHT_JWT_KEYS, so keys can be rotated there too. A file others can
-// read is refused, as ssh refuses such a private key.
+// beside the embedded store, so sessions survive restarts. The file holds the same format
+// as KRACHT_JWT_KEYS, so keys can be rotated there too.
 func loadOrCreateKeyFile(dataDir string, log *slog.Logger) ([]handlers.SigningKey, error) {
-	path := filepath.Join(dataDir, keyFileName)
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		key, kerr := handlers.NewSigningKey()
-		if kerr == nil {
-			_, kerr = f.WriteString(formatSigningKey(key) + "\n")
-		}
-		if cerr := f.Close(); kerr == nil {
-			kerr = cerr
-		}
-		if kerr != nil {
-			os.Remove(path)
-			return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: writing the signing key: %w", dataDir, kerr)
-		}
-		log.Info("generated a JWT signing key and kept it in the data directory; set KRACHT_JWT_KEYS to manage keys yourself",
-			slog.String("kid", key.ID), slog.String("path", path))
-		return []handlers.SigningKey{key}, nil
-	}
-	if !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: creating the signing key: %w", dataDir, err)
-	}
-	fi, err := os.Stat(path)
+	text, err := loadOrCreateSecretFile(dataDir, keyFileName, log, func() (string, error) {
+		key, err := handlers.NewSigningKey()
+		return formatSigningKey(key), err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
+		return nil, err
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %s has mode %#o; others must not read a signing key (chmod 600 it)",
-			dataDir, path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
-	}
-	keys, err := parseSigningKeys(string(b))
+	keys, err := parseSigningKeys(text)
 	if err == nil && len(keys) == 0 {
 		err = errors.New("no key in it")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %s: %w", dataDir, path, err)
+		return nil, fmt.Errorf("KRACHT_DATA_DIR=%s: %s: %w", dataDir, keyFileName, err)
 	}
 	return keys, nil
 }
 
 // authOptions are the HTTP layer's sign-in settings.
-func (cfg config) authOptions(log *slog.Logger) (handlers.AuthOptions, error) {
+func (cfg config) authOptions(log *slog.Logger, unsubscribeSecret []byte) (handlers.AuthOptions, error) {
 	keys, err := cfg.signingKeys(log)
 	if err != nil {
 		return handlers.AuthOptions{}, err
 	}
 	return handlers.AuthOptions{Keys: keys, Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
 		AccessTokenTTL: cfg.Auth.AccessTokenTTL, SessionTTL: cfg.Auth.SessionTTL, LinkBaseURL: cfg.Auth.PublicURL,
-		TrustedProxies: cfg.Auth.TrustedProxies}, nil
+		TrustedProxies: cfg.Auth.TrustedProxies, UnsubscribeSecret: unsubscribeSecret}, nil
 }

@@ -68,6 +68,23 @@ func TestServeOnTheEmbeddedStoreAndStopOnSignal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dataDir, "kracht.db")); err != nil {
 		t.Fatalf("no embedded store in the data directory: %v", err)
 	}
+	// With no SMTP configured, a sign-up's verification mail lands as an .eml file.
+	res, err := http.Post("http://"+addr+"/v1/auth/signup", "application/json",
+		strings.NewReader(`{"email":"anna@example.org","password":"a long enough passphrase","language":"nl"}`))
+	if err != nil || res.StatusCode != http.StatusAccepted {
+		t.Fatalf("signup: %v %v", res, err)
+	}
+	res.Body.Close()
+	var eml []byte
+	for deadline := time.Now().Add(10 * time.Second); eml == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(dataDir, "mail", "*.eml"))
+		if len(files) > 0 {
+			eml, _ = os.ReadFile(files[0])
+		}
+	}
+	if !bytes.Contains(eml, []byte("To: <anna@example.org>")) || !bytes.Contains(eml, []byte("Content-Language: nl")) {
+		t.Fatalf("no Dutch verification mail to anna in %s/mail:\n%s\n%s", dataDir, eml, out.String())
+	}
 	stop() // what SIGTERM does through signal.NotifyContext
 	select {
 	case err := <-done:

@@ -14,8 +14,8 @@ import (
 	"github.com/kracht-coop/kracht/storage/mongodb"
 )
 
-// serve runs the API until ctx ends (SIGTERM or SIGINT), then lets requests in flight
-// finish and closes the store last.
+// serve runs the API and the mail worker until ctx ends (SIGTERM or SIGINT), then lets
+// requests in flight and sends under way finish, and closes the store last.
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, where, err := openStore(ctx, cfg)
@@ -24,10 +24,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	defer store.Close()
 
-	auth, err := cfg.authOptions(log)
+	unsubscribeSecret, err := cfg.unsubscribeSecret(log)
 	if err != nil {
 		return err
 	}
+	auth, err := cfg.authOptions(log, unsubscribeSecret)
+	if err != nil {
+		return err
+	}
+	stopMail, err := startMail(ctx, cfg, store, unsubscribeSecret, log)
+	if err != nil {
+		return err
+	}
+	// On early returns; runs before the store closes (defers run last-in, first-out).
+	defer stopMail()
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -50,6 +60,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		log.Error("shutdown did not finish in time", slog.Any("error", err))
 	}
 	<-served
+	stopMail()
 	log.Info("stopped")
 	return nil
 }
