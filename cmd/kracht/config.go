@@ -187,10 +187,11 @@ const keyFileName = "jwt-signing-keys"
 // beside the embedded store, so sessions survive restarts. The file holds the same format
 // as KRACHT_JWT_KEYS, so keys can be rotated there too.
 func loadOrCreateKeyFile(dataDir string, log *slog.Logger) ([]handlers.SigningKey, error) {
-	text, err := loadOrCreateSecretFile(dataDir, keyFileName, log, func() (string, error) {
-		key, err := handlers.NewSigningKey()
-		return formatSigningKey(key), err
-	})
+	text, err := loadOrCreateSecretFile(dataDir, keyFileName,
+		"a JWT signing key (set KRACHT_JWT_KEYS to manage keys yourself)", log, func() (string, error) {
+			key, err := handlers.NewSigningKey()
+			return formatSigningKey(key), err
+		})
 	if err != nil {
 		return nil, err
 	}

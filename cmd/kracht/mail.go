@@ -85,11 +85,12 @@ func (cfg config) unsubscribeSecret(log *slog.Logger) ([]byte, error) {
 	if cfg.MongoURI != "" {
 		return nil, fmt.Errorf("KRACHT_UNSUBSCRIBE_SECRET is required with MONGODB_URI: give every replica the same secret")
 	}
-	text, err := loadOrCreateSecretFile(cfg.DataDir, unsubscribeSecretFile, log, func() (string, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return base64.StdEncoding.EncodeToString(b), err
-	})
+	text, err := loadOrCreateSecretFile(cfg.DataDir, unsubscribeSecretFile,
+		"an unsubscribe secret (set KRACHT_UNSUBSCRIBE_SECRET to manage it yourself)", log, func() (string, error) {
+			b := make([]byte, 32)
+			_, err := rand.Read(b)
+			return base64.StdEncoding.EncodeToString(b), err
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,8 @@ func (cfg config) unsubscribeSecret(log *slog.Logger) ([]byte, error) {
 // loadOrCreateSecretFile keeps zero-setup working for a secret: the first start makes it
 // with create and keeps it (mode 0600) in the data directory; later starts read it. A file
 // others can read is refused, as ssh refuses such a private key.
-func loadOrCreateSecretFile(dataDir, name string, log *slog.Logger, create func() (string, error)) (string, error) {
+// what names the secret and the variable that replaces the file, for the log.
+func loadOrCreateSecretFile(dataDir, name, what string, log *slog.Logger, create func() (string, error)) (string, error) {
 	path := filepath.Join(dataDir, name)
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return "", fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
@@ -121,7 +123,7 @@ func loadOrCreateSecretFile(dataDir, name string, log *slog.Logger, create func(
 			os.Remove(path)
 			return "", fmt.Errorf("KRACHT_DATA_DIR=%s: writing %s: %w", dataDir, name, cerr)
 		}
-		log.Info("generated a secret and kept it in the data directory", slog.String("path", path))
+		log.Info("generated "+what+" and kept it in the data directory", slog.String("path", path))
 		return text, nil
 	}
 	if !errors.Is(err, fs.ErrExist) {
