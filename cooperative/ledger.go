@@ -1,0 +1,358 @@
+package cooperative
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The ledger: every money event of a cooperative is one balanced double-entry journal
+// entry in int64 minor units, appended to the journal "ledger/<cooperativeID>" in the same
+// transaction as the business change it records. Entries are never edited or deleted; a
+// correction is a reversing entry. Balances are derived by folding the journal.
+
+// AccountCode is a stable code of the chart of accounts. Codes are words rather than
+// numbers so that journals and exports read without a legend; they never change once
+// used.
+type AccountCode string
+
+const (
+	AccountBank                   AccountCode = "bank"
+	AccountStripeClearing         AccountCode = "stripe_clearing"
+	AccountBankTransferSuspense   AccountCode = "bank_transfer_suspense"
+	AccountSubscriptionsInAdvance AccountCode = "subscriptions_received_in_advance"
+	AccountRefundsPayable         AccountCode = "refunds_payable"
+	AccountMemberCapital          AccountCode = "member_capital"
+	AccountSharePremium           AccountCode = "share_premium"
+	AccountMembershipFees         AccountCode = "membership_fees_income"
+	AccountPaymentFees            AccountCode = "payment_fees_expense"
+)
+
+// AccountType is the side of the balance sheet or result an account belongs to.
+type AccountType string
+
+const (
+	AccountAsset     AccountType = "asset"
+	AccountLiability AccountType = "liability"
+	AccountEquity    AccountType = "equity"
+	AccountIncome    AccountType = "income"
+	AccountExpense   AccountType = "expense"
+)
+
+// Account is one account of the chart.
+type Account struct {
+	Code AccountCode `json:"code"`
+	Name string      `json:"name"`
+	Type AccountType `json:"type"`
+	// PerMember accounts are kept per member: a line names "member_capital:<memberID>".
+	PerMember bool `json:"perMember,omitempty"`
+}
+
+// ChartOfAccounts returns the chart every cooperative's ledger uses. Each cooperative has
+// its own journal, so its accounts are its own; the codes are shared so that reports and
+// later issues (payments, bonds, distributions) can name them.
+func ChartOfAccounts() []Account {
+	return []Account{
+		{Code: AccountBank, Name: "Bank", Type: AccountAsset},
+		{Code: AccountStripeClearing, Name: "Payment provider clearing", Type: AccountAsset},
+		{Code: AccountBankTransferSuspense, Name: "Bank transfers to be matched", Type: AccountLiability},
+		{Code: AccountSubscriptionsInAdvance, Name: "Subscriptions received in advance", Type: AccountLiability},
+		{Code: AccountRefundsPayable, Name: "Refunds payable to members", Type: AccountLiability},
+		{Code: AccountMemberCapital, Name: "Member capital", Type: AccountEquity, PerMember: true},
+		{Code: AccountSharePremium, Name: "Share premium", Type: AccountEquity},
+		{Code: AccountMembershipFees, Name: "Membership fees", Type: AccountIncome},
+		{Code: AccountPaymentFees, Name: "Payment fees", Type: AccountExpense},
+	}
+}
+
+// MemberAccount returns the per-member sub-account of a per-member account.
+func MemberAccount(code AccountCode, memberID string) string { return string(code) + ":" + memberID }
+
+// checkAccount accepts a plain code of the chart, or "code:<memberID>" for a per-member one.
+func checkAccount(account string) error {
+	code, sub, hasSub := strings.Cut(account, ":")
+	for _, a := range ChartOfAccounts() {
+		if string(a.Code) != code {
+			continue
+		}
+		if a.PerMember != hasSub || (hasSub && !ValidID(sub)) {
+			if a.PerMember {
+				return Errorf(EINVALID, "account %s is kept per member: use %s:<member id>", code, code)
+			}
+			return Errorf(EINVALID, "account %s has no sub-accounts", code)
+		}
+		return nil
+	}
+	return Errorf(EINVALID, "account %q is not in the chart of accounts", account)
+}
+
+// Line is one line of an entry: debit positive, credit negative.
+type Line struct {
+	Account string `json:"account"`
+	Amount  int64  `json:"amount"`
+}
+
+// Source says what caused an entry (for example "subscription" and its id).
+type Source struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// Entry is one journal entry.
+type Entry struct {
+	Seq           int64  `json:"seq"` // assigned by the journal: 1, 2, 3, … without gaps
+	CooperativeID string `json:"cooperativeId"`
+	// Key is the idempotency key: posting the same key again returns the stored entry.
+	Key         string `json:"key"`
+	BookingDate Date   `json:"bookingDate"`
+	Description string `json:"description"`
+	Source      Source `json:"source"`
+	Lines       []Line `json:"lines"`
+	// Reverses is the Seq of the entry this one reverses (0 for none).
+	Reverses int64     `json:"reverses,omitempty"`
+	PostedAt time.Time `json:"postedAt"`
+}
+
+// entryData is what the journal stores. Seq, key and time are the journal's own; leaving
+// them out makes a repeated post byte-identical, which is what lets the journal tell a
+// harmless retry from a key reused for different data.
+type entryData struct {
+	BookingDate Date   `json:"d"`
+	Description string `json:"desc"`
+	Source      Source `json:"src"`
+	Lines       []Line `json:"l"`
+	Reverses    int64  `json:"rev,omitempty"`
+}
+
+// LedgerJournal is the name of a cooperative's ledger journal.
+func LedgerJournal(cooperativeID string) string { return "ledger/" + cooperativeID }
+
+// validate checks an entry: a known date, at least two lines on accounts of the chart,
+// no zero lines, and a sum of exactly zero (checked arithmetic, so overflow cannot fake
+// a balance).
+func (e Entry) validate() error {
+	if !ValidID(e.CooperativeID) {
+		return Errorf(EINVALID, "an entry needs a cooperative")
+	}
+	if e.Key == "" || len(e.Key) > 200 {
+		return Errorf(EINVALID, "an entry needs an idempotency key of at most 200 characters")
+	}
+	if _, err := ParseDate(string(e.BookingDate)); err != nil {
+		return err
+	}
+	if e.Description == "" || utf8.RuneCountInString(e.Description) > 500 {
+		return Errorf(EINVALID, "an entry needs a description of at most 500 characters")
+	}
+	if len(e.Lines) < 2 {
+		return Errorf(EINVALID, "an entry needs at least two lines")
+	}
+	var sum int64
+	for _, l := range e.Lines {
+		if err := checkAccount(l.Account); err != nil {
+			return err
+		}
+		if l.Amount == 0 {
+			return Errorf(EINVALID, "a line on %s has no amount", l.Account)
+		}
+		var err error
+		if sum, err = addMoney(sum, l.Amount); err != nil {
+			return err
+		}
+	}
+	if sum != 0 {
+		return ruleError("entry_balanced", "debits and credits differ by %d", sum)
+	}
+	return nil
+}
+
+// PostEntry appends e to its cooperative's ledger in tx. A key already in the journal
+// with the same content returns the stored entry and posted=false; with other content it
+// is an ECONFLICT error.
+func PostEntry(tx Tx, e Entry) (entry Entry, posted bool, err error) {
+	if err := e.validate(); err != nil {
+		return Entry{}, false, err
+	}
+	data := encode(entryData{BookingDate: e.BookingDate, Description: e.Description, Source: e.Source,
+		Lines: e.Lines, Reverses: e.Reverses})
+	je, appended, err := tx.Append(JournalEntry{Journal: LedgerJournal(e.CooperativeID), Key: e.Key, Data: data})
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e.Seq, e.PostedAt = je.Seq, je.RecordedAt
+	return e, appended, nil
+}
+
+func decodeEntry(cooperativeID string, je JournalEntry) (Entry, error) {
+	var d entryData
+	if err := json.Unmarshal(je.Data, &d); err != nil {
+		return Entry{}, WrapError(EINTERNAL, err, "corrupt ledger entry")
+	}
+	return Entry{Seq: je.Seq, CooperativeID: cooperativeID, Key: je.Key, BookingDate: d.BookingDate,
+		Description: d.Description, Source: d.Source, Lines: d.Lines, Reverses: d.Reverses, PostedAt: je.RecordedAt}, nil
+}
+
+// getEntry reads entry seq of a cooperative's ledger.
+func getEntry(tx Tx, cooperativeID string, seq int64) (Entry, error) {
+	if seq < 1 {
+		return Entry{}, Errorf(EINVALID, "entry numbers start at 1")
+	}
+	list, err := tx.ReadJournal(LedgerJournal(cooperativeID), seq-1, 1)
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(list) == 0 {
+		return Entry{}, Errorf(ENOTFOUND, "ledger entry %d not found", seq)
+	}
+	return decodeEntry(cooperativeID, list[0])
+}
+
+// ReverseEntry posts the reversal of entry seq: the same lines negated, booked on date,
+// referencing the original. Reversing twice returns the first reversal (its key is
+// derived from the original), and a reversal cannot itself be reversed: post a new entry
+// instead, so the trail stays one step deep.
+func ReverseEntry(tx Tx, cooperativeID string, seq int64, date Date, reason string) (Entry, error) {
+	orig, err := getEntry(tx, cooperativeID, seq)
+	if err != nil {
+		return Entry{}, err
+	}
+	if orig.Reverses != 0 {
+		return Entry{}, ruleError("reversal_final", "entry %d is itself a reversal; post a new entry", seq)
+	}
+	lines := make([]Line, len(orig.Lines))
+	for i, l := range orig.Lines {
+		lines[i] = Line{Account: l.Account, Amount: -l.Amount}
+	}
+	rev, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "reversal:" + strconv.FormatInt(seq, 10),
+		BookingDate: date, Description: "Reversal of entry " + strconv.FormatInt(seq, 10) + ": " + reason,
+		Source: Source{Type: "reversal", ID: strconv.FormatInt(seq, 10)}, Lines: lines, Reverses: seq})
+	return rev, err
+}
+
+// foldLedger calls fn for every entry of a cooperative's ledger in order. It reads the
+// whole journal page by page: O(entries) per call, fine while ledgers hold thousands to
+// a few hundred thousand entries; periodic balance checkpoints (as the register has)
+// are the next step when a trial balance becomes a hot path.
+func foldLedger(tx Tx, cooperativeID string, fn func(Entry) error) error {
+	var after int64
+	for {
+		page, err := tx.ReadJournal(LedgerJournal(cooperativeID), after, MaxPageSize)
+		if err != nil {
+			return err
+		}
+		for _, je := range page {
+			e, err := decodeEntry(cooperativeID, je)
+			if err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+			after = je.Seq
+		}
+		if len(page) < MaxPageSize {
+			return nil
+		}
+	}
+}
+
+// accountBalances folds the ledger into the balance of every account (sub-accounts
+// apart) on entries booked on or before asOf.
+func accountBalances(tx Tx, cooperativeID string, asOf Date) (map[string]int64, error) {
+	balances := map[string]int64{}
+	err := foldLedger(tx, cooperativeID, func(e Entry) error {
+		if asOf.Before(e.BookingDate) {
+			return nil
+		}
+		for _, l := range e.Lines {
+			b, err := addMoney(balances[l.Account], l.Amount)
+			if err != nil {
+				return err
+			}
+			balances[l.Account] = b
+		}
+		return nil
+	})
+	return balances, err
+}
+
+// BalanceRow is one account of a trial balance. Balance is signed (debit positive);
+// Debit and Credit show it on its side.
+type BalanceRow struct {
+	Account string `json:"account"`
+	Debit   int64  `json:"debit"`
+	Credit  int64  `json:"credit"`
+	Balance int64  `json:"balance"`
+}
+
+// TrialBalance is every account's balance on a date; its debits equal its credits.
+type TrialBalance struct {
+	CooperativeID string       `json:"cooperativeId"`
+	AsOf          Date         `json:"asOf"`
+	Rows          []BalanceRow `json:"rows"`
+	TotalDebit    int64        `json:"totalDebit"`
+	TotalCredit   int64        `json:"totalCredit"`
+}
+
+// TrialBalanceOn folds the ledger up to asOf (inclusive).
+func TrialBalanceOn(ctx context.Context, s Store, cooperativeID string, asOf Date) (TrialBalance, error) {
+	if _, err := ParseDate(string(asOf)); err != nil {
+		return TrialBalance{}, err
+	}
+	tb := TrialBalance{CooperativeID: cooperativeID, AsOf: asOf, Rows: []BalanceRow{}}
+	err := s.View(ctx, func(tx Tx) error {
+		balances, err := accountBalances(tx, cooperativeID, asOf)
+		if err != nil {
+			return err
+		}
+		for account, b := range balances {
+			if b == 0 {
+				continue
+			}
+			row := BalanceRow{Account: account, Balance: b}
+			if b > 0 {
+				row.Debit = b
+				tb.TotalDebit += b
+			} else {
+				row.Credit = -b
+				tb.TotalCredit -= b
+			}
+			tb.Rows = append(tb.Rows, row)
+		}
+		return nil
+	})
+	slices.SortFunc(tb.Rows, func(a, b BalanceRow) int { return strings.Compare(a.Account, b.Account) })
+	return tb, err
+}
+
+// ReadLedger returns up to limit entries after seq after, and the cursor of the next
+// page (0 when there is none).
+func ReadLedger(ctx context.Context, s Store, cooperativeID string, after int64, limit int) ([]Entry, int64, error) {
+	if after < 0 {
+		return nil, 0, Errorf(EINVALID, "the cursor must not be negative")
+	}
+	limit = ClampLimit(limit)
+	out := []Entry{}
+	err := s.View(ctx, func(tx Tx) error {
+		page, err := tx.ReadJournal(LedgerJournal(cooperativeID), after, limit)
+		if err != nil {
+			return err
+		}
+		for _, je := range page {
+			e, err := decodeEntry(cooperativeID, je)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	var next int64
+	if len(out) == limit {
+		next = out[len(out)-1].Seq
+	}
+	return out, next, err
+}

@@ -1,0 +1,541 @@
+package cooperative
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MemberKind tells a natural person from a legal entity.
+type MemberKind string
+
+const (
+	MemberPerson MemberKind = "person"
+	MemberEntity MemberKind = "entity"
+)
+
+// MemberStatus is where a member is in the lifecycle:
+//
+//	applied → active | rejected
+//	active  → resigned | excluded | deceased
+//
+// rejected, resigned, excluded and deceased are final.
+type MemberStatus string
+
+const (
+	MemberApplied  MemberStatus = "applied"
+	MemberRejected MemberStatus = "rejected"
+	MemberActive   MemberStatus = "active"
+	MemberResigned MemberStatus = "resigned"
+	MemberExcluded MemberStatus = "excluded"
+	MemberDeceased MemberStatus = "deceased"
+)
+
+// Address is a postal address.
+type Address struct {
+	Street     string `json:"street"`
+	PostalCode string `json:"postalCode"`
+	City       string `json:"city"`
+	Country    string `json:"country"` // ISO 3166-1 alpha-2
+}
+
+func (a Address) String() string {
+	return strings.Join([]string{a.Street, strings.TrimSpace(a.PostalCode + " " + a.City), a.Country}, ", ")
+}
+
+// Consent records which version of the statutes the applicant agreed to, and when.
+type Consent struct {
+	StatutesVersion int       `json:"statutesVersion"`
+	At              time.Time `json:"at"`
+}
+
+// Member is an applicant or member of one cooperative.
+type Member struct {
+	ID            string     `json:"id"`
+	CooperativeID string     `json:"cooperativeId"`
+	Number        int64      `json:"number,omitempty"` // given on approval, sequential per cooperative
+	Kind          MemberKind `json:"kind"`
+	Name          string     `json:"name"`
+	Address       Address    `json:"address"`
+	// DateOfBirth is for a person, RegistrationNumber (chamber of commerce) for an entity.
+	DateOfBirth        Date         `json:"dateOfBirth,omitempty"`
+	RegistrationNumber string       `json:"registrationNumber,omitempty"`
+	Email              string       `json:"email"`
+	IBAN               string       `json:"iban"`
+	Language           string       `json:"language"`
+	Consent            Consent      `json:"consent"`
+	UserID             string       `json:"userId,omitempty"` // the account that applied, if any
+	Status             MemberStatus `json:"status"`
+	AppliedAt          time.Time    `json:"appliedAt"`
+	AdmittedOn         Date         `json:"admittedOn,omitempty"`
+	CeasedOn           Date         `json:"ceasedOn,omitempty"`
+	Reason             string       `json:"reason,omitempty"` // of a rejection or exclusion
+	UpdatedAt          time.Time    `json:"updatedAt"`
+	version            int64
+}
+
+// Application is what someone submits to become a member.
+type Application struct {
+	CooperativeID      string
+	Kind               MemberKind
+	Name               string
+	Address            Address
+	DateOfBirth        Date
+	RegistrationNumber string
+	Email              string
+	IBAN               string
+	Language           string
+	// StatutesVersion is the version the applicant was shown and consents to; it must be
+	// the one in force today.
+	StatutesVersion int
+	UserID          string
+}
+
+const (
+	collectionMembers       = "members"
+	collectionMemberCounter = "member_counters"
+)
+
+// memberHistoryJournal holds every version of one member's record: the register keeps
+// the history of every change (a correction never loses what was there before).
+func memberHistoryJournal(memberID string) string { return "member/" + memberID }
+
+func (m Member) record() Record {
+	index := map[string]string{"cooperative": m.CooperativeID, "status": m.CooperativeID + ":" + string(m.Status)}
+	if m.UserID != "" {
+		index["user"] = m.CooperativeID + ":" + m.UserID
+	}
+	return Record{Collection: collectionMembers, ID: m.ID, Version: m.version, Data: encode(m), Index: index}
+}
+
+func checkText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || utf8.RuneCountInString(s) > max || hasControl(s, false) {
+		return s, Errorf(EINVALID, "%s must be 1 to %d printable characters", field, max)
+	}
+	return s, nil
+}
+
+func (a Address) validate() (Address, error) {
+	var err error
+	if a.Street, err = checkText("address.street", a.Street, 200); err != nil {
+		return a, err
+	}
+	if a.PostalCode, err = checkText("address.postalCode", a.PostalCode, 20); err != nil {
+		return a, err
+	}
+	if a.City, err = checkText("address.city", a.City, 100); err != nil {
+		return a, err
+	}
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	if len(a.Country) != 2 || strings.Trim(a.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return a, Errorf(EINVALID, "address.country must be an ISO 3166 two-letter code")
+	}
+	return a, nil
+}
+
+// validatePersonal checks the part of a member that can be corrected, the same way on
+// application and on correction.
+func (m Member) validatePersonal(today Date) (Member, error) {
+	var err error
+	if m.Name, err = checkText("name", m.Name, 200); err != nil {
+		return m, err
+	}
+	if m.Address, err = m.Address.validate(); err != nil {
+		return m, err
+	}
+	switch m.Kind {
+	case MemberPerson:
+		if _, err := ParseDate(string(m.DateOfBirth)); err != nil {
+			return m, Errorf(EINVALID, "a person needs a dateOfBirth of the form YYYY-MM-DD")
+		}
+		if !m.DateOfBirth.Before(today) || m.DateOfBirth.Before("1900-01-01") {
+			return m, Errorf(EINVALID, "dateOfBirth is not plausible")
+		}
+		m.RegistrationNumber = ""
+	case MemberEntity:
+		if m.RegistrationNumber, err = checkText("registrationNumber", m.RegistrationNumber, 40); err != nil {
+			return m, err
+		}
+		m.DateOfBirth = ""
+	default:
+		return m, Errorf(EINVALID, "kind must be person or entity")
+	}
+	if m.Email, err = NormalizeEmail(m.Email); err != nil {
+		return m, err
+	}
+	if m.IBAN, err = ParseIBAN(m.IBAN); err != nil {
+		return m, err
+	}
+	if m.Language, err = NotificationLanguage(m.Language); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func getMember(tx Tx, cooperativeID, id string) (Member, error) {
+	if !ValidID(id) {
+		return Member{}, Errorf(EINVALID, "%q is not a member id", id)
+	}
+	m, rec, err := getAs[Member](tx, collectionMembers, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && m.CooperativeID != cooperativeID) {
+		return Member{}, Errorf(ENOTFOUND, "member %s not found", id)
+	}
+	m.version = rec.Version
+	return m, err
+}
+
+// MemberChange is one version of a member's record in its history.
+type MemberChange struct {
+	Change    string    `json:"change"`
+	At        time.Time `json:"at"`
+	ActorID   string    `json:"actorId,omitempty"`
+	ActorRole string    `json:"actorRole,omitempty"`
+	Member    Member    `json:"member"`
+}
+
+// saveMember writes m and appends the new version to its history.
+func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time, insert bool) (Member, error) {
+	m.UpdatedAt = now
+	var (
+		rec Record
+		err error
+	)
+	if insert {
+		rec, err = tx.Insert(m.record())
+	} else {
+		rec, err = tx.Replace(m.record())
+	}
+	if err != nil {
+		return m, err
+	}
+	m.version = rec.Version
+	hist := MemberChange{Change: change, At: now, ActorID: actor.UserID, ActorRole: actor.Role, Member: m}
+	_, _, err = tx.Append(JournalEntry{Journal: memberHistoryJournal(m.ID), Key: strconv.FormatInt(rec.Version, 10),
+		Data: encode(hist)})
+	return m, err
+}
+
+// Apply records an application for membership and mails a receipt.
+func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
+	var m Member
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		c, err := getCooperativeTx(tx, in.CooperativeID)
+		if err != nil {
+			return err
+		}
+		m = Member{ID: NewID(), CooperativeID: c.ID, Kind: in.Kind, Name: in.Name, Address: in.Address,
+			DateOfBirth: in.DateOfBirth, RegistrationNumber: in.RegistrationNumber, Email: in.Email, IBAN: in.IBAN,
+			Language: in.Language, UserID: in.UserID, Status: MemberApplied, AppliedAt: now}
+		if m, err = m.validatePersonal(DateOf(now)); err != nil {
+			return err
+		}
+		st, err := statutesOn(tx, c.ID, DateOf(now))
+		if err != nil {
+			return err
+		}
+		if in.StatutesVersion != st.Version {
+			return ruleError("consent_to_statutes", "the applicant must consent to the statutes in force, version %d", st.Version)
+		}
+		m.Consent = Consent{StatutesVersion: st.Version, At: now}
+		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now, true); err != nil {
+			return err
+		}
+		return Enqueue(tx, Notification{DedupeKey: "application_received:" + m.ID, Event: EventApplicationReceived,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			Data: map[string]string{"cooperative": c.Name}})
+	})
+	return m, err
+}
+
+// memberCounter hands out member numbers: updated in the approving transaction, so
+// numbers have no gaps and no duplicates.
+type memberCounter struct {
+	Next int64 `json:"next"`
+}
+
+func nextMemberNumber(tx Tx, cooperativeID string) (int64, error) {
+	c, rec, err := getAs[memberCounter](tx, collectionMemberCounter, cooperativeID)
+	switch ErrorCode(err) {
+	case ENOTFOUND:
+		_, err = tx.Insert(Record{Collection: collectionMemberCounter, ID: cooperativeID, Data: encode(memberCounter{Next: 2})})
+		return 1, err
+	case "":
+		n := c.Next
+		c.Next++
+		_, err = tx.Replace(Record{Collection: collectionMemberCounter, ID: cooperativeID, Version: rec.Version, Data: encode(c)})
+		return n, err
+	}
+	return 0, err
+}
+
+// Approve admits an applicant: the next member number, status active, a mail. Approving
+// an approved member again returns it unchanged (idempotent); approving a rejected
+// application is refused.
+func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memberID string) (Member, error) {
+	var m Member
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		c, err := getCooperativeTx(tx, cooperativeID)
+		if err != nil {
+			return err
+		}
+		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		switch m.Status {
+		case MemberActive:
+			return nil
+		case MemberApplied:
+		default:
+			return ruleError("application_open", "the application is %s and can no longer be approved", m.Status)
+		}
+		before := m
+		if m.Number, err = nextMemberNumber(tx, cooperativeID); err != nil {
+			return err
+		}
+		m.Status, m.AdmittedOn = MemberActive, DateOf(now)
+		if m, err = saveMember(tx, m, "approved", actor, now, false); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, actor, cooperativeID, "member.approve", "member", m.ID, before, m, now); err != nil {
+			return err
+		}
+		return Enqueue(tx, Notification{DedupeKey: "application_approved:" + m.ID, Event: EventApplicationApproved,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			Data: map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}})
+	})
+	return m, err
+}
+
+// Reject turns an application down with a reason, which the applicant is mailed.
+// Rejecting a rejected application again is harmless; rejecting a member is refused.
+func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
+	reason, err := checkText("reason", reason, 1000)
+	if err != nil {
+		return Member{}, err
+	}
+	var m Member
+	err = r.update(ctx, func(tx Tx, now time.Time) error {
+		c, err := getCooperativeTx(tx, cooperativeID)
+		if err != nil {
+			return err
+		}
+		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		switch m.Status {
+		case MemberRejected:
+			return nil
+		case MemberApplied:
+		default:
+			return ruleError("application_open", "the application is %s and can no longer be rejected", m.Status)
+		}
+		before := m
+		m.Status, m.Reason = MemberRejected, reason
+		if m, err = saveMember(tx, m, "rejected", actor, now, false); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, actor, cooperativeID, "member.reject", "member", m.ID, before, m, now); err != nil {
+			return err
+		}
+		return Enqueue(tx, Notification{DedupeKey: "application_rejected:" + m.ID, Event: EventApplicationRejected,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			Data: map[string]string{"cooperative": c.Name, "reason": reason}})
+	})
+	return m, err
+}
+
+// Correction changes a member's personal data; nil fields stay as they are.
+type Correction struct {
+	Name               *string
+	Address            *Address
+	DateOfBirth        *Date
+	RegistrationNumber *string
+	Email              *string
+	IBAN               *string
+	Language           *string
+}
+
+// Correct changes personal data. The previous version stays in the member's history.
+func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memberID string, c Correction) (Member, error) {
+	var m Member
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		var err error
+		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		before := m
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		set(&m.Name, c.Name)
+		set(&m.RegistrationNumber, c.RegistrationNumber)
+		set(&m.Email, c.Email)
+		set(&m.IBAN, c.IBAN)
+		set(&m.Language, c.Language)
+		if c.Address != nil {
+			m.Address = *c.Address
+		}
+		if c.DateOfBirth != nil {
+			m.DateOfBirth = *c.DateOfBirth
+		}
+		if m, err = m.validatePersonal(DateOf(now)); err != nil {
+			return err
+		}
+		if m, err = saveMember(tx, m, "corrected", actor, now, false); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "member.correct", "member", m.ID, before, m, now)
+	})
+	return m, err
+}
+
+// End ends a membership: resigned, excluded or deceased, on date (not in the future).
+// A member who resigns or is excluded must first have withdrawn or transferred every
+// share, so the register never shows shares of a former member; a deceased member's
+// shares stay registered until they are transferred to the heirs.
+func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID string, status MemberStatus, on Date, reason string) (Member, error) {
+	switch status {
+	case MemberResigned, MemberExcluded, MemberDeceased:
+	default:
+		return Member{}, Errorf(EINVALID, "a membership ends as resigned, excluded or deceased")
+	}
+	if _, err := ParseDate(string(on)); err != nil {
+		return Member{}, err
+	}
+	if status == MemberExcluded {
+		var err error
+		if reason, err = checkText("reason", reason, 1000); err != nil {
+			return Member{}, err
+		}
+	}
+	var m Member
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		var err error
+		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		if m.Status == status && m.CeasedOn == on {
+			return nil
+		}
+		if m.Status != MemberActive {
+			return ruleError("member_active", "only an active member's membership can end; this one is %s", m.Status)
+		}
+		if DateOf(now).Before(on) || on.Before(m.AdmittedOn) {
+			return Errorf(EINVALID, "the end date must lie between admission and today")
+		}
+		if status != MemberDeceased {
+			held, err := memberShares(tx, cooperativeID, m.ID)
+			if err != nil {
+				return err
+			}
+			if held > 0 {
+				return ruleError("no_shares_left", "the member still holds %d shares: withdraw or transfer them first", held)
+			}
+		}
+		before := m
+		m.Status, m.CeasedOn, m.Reason = status, on, strings.TrimSpace(reason)
+		if m, err = saveMember(tx, m, string(status), actor, now, false); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "member."+string(status), "member", m.ID, before, m, now)
+	})
+	return m, err
+}
+
+// GetMember returns one member of a cooperative.
+func (r *Registry) GetMember(ctx context.Context, cooperativeID, memberID string) (Member, error) {
+	var m Member
+	err := r.view(ctx, func(tx Tx) (err error) {
+		m, err = getMember(tx, cooperativeID, memberID)
+		return err
+	})
+	return m, err
+}
+
+// MembersOfUser returns the member records an account holds in a cooperative (usually
+// one; an account may apply for a person and for their company).
+func (r *Registry) MembersOfUser(ctx context.Context, cooperativeID, userID string) ([]Member, error) {
+	var list []Member
+	err := r.view(ctx, func(tx Tx) (err error) {
+		list, _, err = findAs[Member](tx, Query{Collection: collectionMembers, Index: "user",
+			Value: cooperativeID + ":" + userID, Limit: MaxPageSize})
+		return err
+	})
+	return list, err
+}
+
+// ListMembers returns a page of a cooperative's members and applicants in application
+// order; status "" lists all.
+func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status MemberStatus, after string, limit int) ([]Member, string, error) {
+	if after != "" && !ValidID(after) {
+		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	q := Query{Collection: collectionMembers, Index: "cooperative", Value: cooperativeID, After: after, Limit: limit}
+	if status != "" {
+		q.Index, q.Value = "status", cooperativeID+":"+string(status)
+	}
+	var (
+		list []Member
+		next string
+	)
+	err := r.view(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[Member](tx, q)
+		return err
+	})
+	return list, next, err
+}
+
+// MemberHistory returns every version of a member's record, oldest first.
+func (r *Registry) MemberHistory(ctx context.Context, cooperativeID, memberID string) ([]MemberChange, error) {
+	var out []MemberChange
+	err := r.view(ctx, func(tx Tx) error {
+		if _, err := getMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		var after int64
+		for {
+			page, err := tx.ReadJournal(memberHistoryJournal(memberID), after, MaxPageSize)
+			if err != nil {
+				return err
+			}
+			for _, je := range page {
+				var c MemberChange
+				if err := decode(Record{Collection: "member history", ID: memberID, Data: je.Data}, &c); err != nil {
+					return err
+				}
+				out = append(out, c)
+				after = je.Seq
+			}
+			if len(page) < MaxPageSize {
+				return nil
+			}
+		}
+	})
+	return out, err
+}
+
+// forEachMember calls fn for every member record of a cooperative.
+func forEachMember(tx Tx, cooperativeID string, fn func(Member) error) error {
+	after := ""
+	for {
+		list, next, err := findAs[Member](tx, Query{Collection: collectionMembers, Index: "cooperative",
+			Value: cooperativeID, After: after, Limit: MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}

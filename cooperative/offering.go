@@ -1,0 +1,591 @@
+package cooperative
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// OfferingStatus is open until the offering is closed and allocated.
+type OfferingStatus string
+
+const (
+	OfferingOpen   OfferingStatus = "open"
+	OfferingClosed OfferingStatus = "closed" // allocated: shares issued, refunds booked
+)
+
+// Offering is an issuance round of one share class.
+type Offering struct {
+	ID                 string    `json:"id"`
+	CooperativeID      string    `json:"cooperativeId"`
+	Class              string    `json:"class"`
+	PriceCents         int64     `json:"priceCents"` // per share; at least the nominal value
+	CapShares          int64     `json:"capShares"`
+	TargetShares       int64     `json:"targetShares"`
+	MinPerSubscription int64     `json:"minPerSubscription"`
+	MaxPerSubscription int64     `json:"maxPerSubscription"`
+	MaxPerMember       int64     `json:"maxPerMember"`
+	OpensAt            time.Time `json:"opensAt"`
+	ClosesAt           time.Time `json:"closesAt"`
+	// Allocation is the statutes' method, fixed when the offering opens so a later
+	// amendment cannot change the rules of a running round.
+	Allocation AllocationMethod `json:"allocation"`
+	Status     OfferingStatus   `json:"status"`
+	// Counters, kept in the same transaction as each subscription: they are what makes
+	// the cap hold under concurrency (two subscribers read the same version; one write
+	// wins, the other conflicts and runs again against the new count).
+	Subscriptions   int64     `json:"subscriptions"`
+	SubscribedShare int64     `json:"subscribedShares"` // pending + paid
+	PaidShares      int64     `json:"paidShares"`
+	IssuedShares    int64     `json:"issuedShares"`
+	CreatedAt       time.Time `json:"createdAt"`
+	ClosedAt        time.Time `json:"closedAt,omitzero"`
+	version         int64
+}
+
+// NewOffering is what the board gives to open an offering.
+type NewOffering struct {
+	CooperativeID      string
+	Class              string
+	PriceCents         int64
+	CapShares          int64
+	TargetShares       int64
+	MinPerSubscription int64
+	MaxPerSubscription int64
+	MaxPerMember       int64
+	OpensAt, ClosesAt  time.Time
+}
+
+// SubscriptionStatus is where a subscription is.
+type SubscriptionStatus string
+
+const (
+	SubscriptionPending   SubscriptionStatus = "pending"   // waiting for payment
+	SubscriptionPaid      SubscriptionStatus = "paid"      // money in, waiting for allocation
+	SubscriptionAllocated SubscriptionStatus = "allocated" // shares issued (maybe fewer, rest refunded)
+	SubscriptionRefunded  SubscriptionStatus = "refunded"  // paid but nothing allocated: all refundable
+	SubscriptionLapsed    SubscriptionStatus = "lapsed"    // not paid when the offering closed
+)
+
+// Subscription is one request for shares in an offering.
+type Subscription struct {
+	ID            string             `json:"id"`
+	CooperativeID string             `json:"cooperativeId"`
+	OfferingID    string             `json:"offeringId"`
+	MemberID      string             `json:"memberId"`
+	Class         string             `json:"class"`
+	Order         int64              `json:"order"` // 1, 2, 3, … per offering: first come
+	Shares        int64              `json:"shares"`
+	AmountCents   int64              `json:"amountCents"`
+	Status        SubscriptionStatus `json:"status"`
+	SubscribedAt  time.Time          `json:"subscribedAt"`
+	PaidOn        Date               `json:"paidOn,omitempty"`
+	BankReference string             `json:"bankReference,omitempty"`
+	Allocated     int64              `json:"allocatedShares"`
+	RefundCents   int64              `json:"refundCents"`
+	ShareNumbers  []ShareRange       `json:"shareNumbers,omitempty"`
+	IssuedOn      Date               `json:"issuedOn,omitempty"`
+	// IdempotencyKey is the subscriber's key for retries (unique per member).
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	version        int64
+}
+
+const (
+	collectionOfferings      = "offerings"
+	collectionSubscriptions  = "subscriptions"
+	collectionOfferingMember = "offering_members"
+)
+
+func (o Offering) record() Record {
+	return Record{Collection: collectionOfferings, ID: o.ID, Version: o.version, Data: encode(o),
+		Index: map[string]string{"cooperative": o.CooperativeID}}
+}
+
+func (s Subscription) record() Record {
+	rec := Record{Collection: collectionSubscriptions, ID: s.ID, Version: s.version, Data: encode(s),
+		Index: map[string]string{"offering": s.OfferingID, "member": s.MemberID}}
+	if s.IdempotencyKey != "" {
+		rec.Unique = map[string]string{"key": s.MemberID + ":" + s.IdempotencyKey}
+		rec.Index["key"] = s.MemberID + ":" + s.IdempotencyKey
+	}
+	return rec
+}
+
+func getOffering(tx Tx, cooperativeID, id string) (Offering, error) {
+	if !ValidID(id) {
+		return Offering{}, Errorf(EINVALID, "%q is not an offering id", id)
+	}
+	o, rec, err := getAs[Offering](tx, collectionOfferings, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && o.CooperativeID != cooperativeID) {
+		return Offering{}, Errorf(ENOTFOUND, "offering %s not found", id)
+	}
+	o.version = rec.Version
+	return o, err
+}
+
+func getSubscription(tx Tx, cooperativeID, id string) (Subscription, error) {
+	if !ValidID(id) {
+		return Subscription{}, Errorf(EINVALID, "%q is not a subscription id", id)
+	}
+	s, rec, err := getAs[Subscription](tx, collectionSubscriptions, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && s.CooperativeID != cooperativeID) {
+		return Subscription{}, Errorf(ENOTFOUND, "subscription %s not found", id)
+	}
+	s.version = rec.Version
+	return s, err
+}
+
+// OpenOffering opens an issuance round under the statutes in force when it opens.
+func (r *Registry) OpenOffering(ctx context.Context, actor Actor, in NewOffering) (Offering, error) {
+	if in.CapShares < 1 || in.MinPerSubscription < 1 || in.MaxPerSubscription < in.MinPerSubscription ||
+		in.MaxPerMember < in.MinPerSubscription || in.TargetShares < 0 || in.TargetShares > in.CapShares {
+		return Offering{}, Errorf(EINVALID,
+			"an offering needs capShares ≥ 1, 1 ≤ minPerSubscription ≤ maxPerSubscription, maxPerMember ≥ minPerSubscription and 0 ≤ targetShares ≤ capShares")
+	}
+	if !in.OpensAt.Before(in.ClosesAt) {
+		return Offering{}, Errorf(EINVALID, "an offering must open before it closes")
+	}
+	var o Offering
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		if _, err := getCooperativeTx(tx, in.CooperativeID); err != nil {
+			return err
+		}
+		if !now.Before(in.ClosesAt) {
+			return ruleError("offering_dates", "the closing time has already passed")
+		}
+		st, err := statutesOn(tx, in.CooperativeID, DateOf(in.OpensAt))
+		if err != nil {
+			return err
+		}
+		class, ok := st.Class(in.Class)
+		if !ok {
+			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
+		}
+		if in.PriceCents < class.NominalCents {
+			return ruleError("price_at_least_nominal", "shares cannot be issued below their nominal value of %d", class.NominalCents)
+		}
+		if _, err := mulMoney(in.CapShares, in.PriceCents); err != nil {
+			return err
+		}
+		o = Offering{ID: NewID(), CooperativeID: in.CooperativeID, Class: class.Code, PriceCents: in.PriceCents,
+			CapShares: in.CapShares, TargetShares: in.TargetShares, MinPerSubscription: in.MinPerSubscription,
+			MaxPerSubscription: in.MaxPerSubscription, MaxPerMember: min(in.MaxPerMember, class.MaxPerMember),
+			OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(), Allocation: st.Allocation, Status: OfferingOpen,
+			CreatedAt: now}
+		if _, err := tx.Insert(o.record()); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, in.CooperativeID, "offering.open", "offering", o.ID, nil, o, now)
+	})
+	return o, err
+}
+
+// GetOffering returns one offering.
+func (r *Registry) GetOffering(ctx context.Context, cooperativeID, id string) (Offering, error) {
+	var o Offering
+	err := r.view(ctx, func(tx Tx) (err error) { o, err = getOffering(tx, cooperativeID, id); return err })
+	return o, err
+}
+
+// ListOfferings returns a page of a cooperative's offerings, oldest first.
+func (r *Registry) ListOfferings(ctx context.Context, cooperativeID, after string, limit int) ([]Offering, string, error) {
+	var (
+		list []Offering
+		next string
+	)
+	err := r.view(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[Offering](tx, Query{Collection: collectionOfferings, Index: "cooperative",
+			Value: cooperativeID, After: after, Limit: limit})
+		return err
+	})
+	return list, next, err
+}
+
+// SubscriptionRequest asks for shares in an offering.
+type SubscriptionRequest struct {
+	CooperativeID, OfferingID, MemberID string
+	Shares                              int64
+	// IdempotencyKey (optional) makes a retried request return the first subscription.
+	IdempotencyKey string
+}
+
+// offeringMember counts what one member has subscribed in one offering, so the
+// per-member maximum holds under concurrency like the cap does.
+type offeringMember struct {
+	Subscribed int64 `json:"subscribed"`
+}
+
+// Subscribe records a pending subscription. Members subscribe; so do applicants, whose
+// subscription must be of a class that confers membership (it carries their membership
+// share) and at least the class minimum.
+func (r *Registry) Subscribe(ctx context.Context, in SubscriptionRequest) (Subscription, error) {
+	if len(in.IdempotencyKey) > 100 {
+		return Subscription{}, Errorf(EINVALID, "the idempotency key is at most 100 characters")
+	}
+	var sub Subscription
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		if in.IdempotencyKey != "" {
+			list, _, err := findAs[Subscription](tx, Query{Collection: collectionSubscriptions, Index: "key",
+				Value: in.MemberID + ":" + in.IdempotencyKey, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(list) > 0 {
+				if list[0].OfferingID != in.OfferingID || list[0].Shares != in.Shares {
+					return Errorf(ECONFLICT, "the idempotency key was used for another subscription")
+				}
+				sub = list[0]
+				return nil
+			}
+		}
+		o, err := getOffering(tx, in.CooperativeID, in.OfferingID)
+		if err != nil {
+			return err
+		}
+		m, err := getMember(tx, in.CooperativeID, in.MemberID)
+		if err != nil {
+			return err
+		}
+		if sub, err = r.checkSubscription(tx, o, m, in.Shares, now); err != nil {
+			return err
+		}
+		sub.IdempotencyKey = in.IdempotencyKey
+		om, omRec, err := getAs[offeringMember](tx, collectionOfferingMember, o.ID+":"+m.ID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		held, err := getHolding(tx, o.CooperativeID, m.ID, o.Class)
+		if err != nil {
+			return err
+		}
+		if om.Subscribed+in.Shares > o.MaxPerMember {
+			return ruleError("max_per_member", "at most %d shares per member in this offering; %d already subscribed",
+				o.MaxPerMember, om.Subscribed)
+		}
+		st, err := statutesOn(tx, o.CooperativeID, DateOf(now))
+		if err != nil {
+			return err
+		}
+		class, _ := st.Class(o.Class)
+		if held.Shares+om.Subscribed+in.Shares > class.MaxPerMember {
+			return ruleError("max_per_member", "a member may hold at most %d shares of class %s", class.MaxPerMember, class.Code)
+		}
+		if m.Status == MemberApplied && (!class.ConfersMembership || om.Subscribed+in.Shares < max(class.MinPerMember, 1)) {
+			return ruleError("membership_share", "an applicant's subscription must carry at least %d membership shares",
+				max(class.MinPerMember, 1))
+		}
+		if o.Allocation == AllocationFirstCome && o.SubscribedShare+in.Shares > o.CapShares {
+			return ruleError("offering_cap", "only %d of the %d shares are still available",
+				o.CapShares-o.SubscribedShare, o.CapShares)
+		}
+		o.Subscriptions++
+		o.SubscribedShare += in.Shares
+		sub.Order = o.Subscriptions
+		if _, err := tx.Replace(o.record()); err != nil {
+			return err
+		}
+		om.Subscribed += in.Shares
+		omR := Record{Collection: collectionOfferingMember, ID: o.ID + ":" + m.ID, Version: omRec.Version, Data: encode(om)}
+		if omRec.Version == 0 {
+			_, err = tx.Insert(omR)
+		} else {
+			_, err = tx.Replace(omR)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Insert(sub.record())
+		return err
+	})
+	return sub, err
+}
+
+// checkSubscription applies the rules that need no counters.
+func (r *Registry) checkSubscription(tx Tx, o Offering, m Member, shares int64, now time.Time) (Subscription, error) {
+	if o.Status != OfferingOpen || !now.Before(o.ClosesAt) {
+		return Subscription{}, ruleError("offering_open", "the offering closed at %s", o.ClosesAt.Format(time.RFC3339))
+	}
+	if now.Before(o.OpensAt) {
+		return Subscription{}, ruleError("offering_open", "the offering opens at %s", o.OpensAt.Format(time.RFC3339))
+	}
+	if m.Status != MemberActive && m.Status != MemberApplied {
+		return Subscription{}, ruleError("subscriber_member", "only members and applicants can subscribe; this one is %s", m.Status)
+	}
+	if shares < o.MinPerSubscription || shares > o.MaxPerSubscription {
+		return Subscription{}, ruleError("subscription_size", "a subscription is for %d to %d shares",
+			o.MinPerSubscription, o.MaxPerSubscription)
+	}
+	amount, err := mulMoney(shares, o.PriceCents)
+	if err != nil {
+		return Subscription{}, err
+	}
+	return Subscription{ID: NewID(), CooperativeID: o.CooperativeID, OfferingID: o.ID, MemberID: m.ID, Class: o.Class,
+		Shares: shares, AmountCents: amount, Status: SubscriptionPending, SubscribedAt: now}, nil
+}
+
+// GetSubscription returns one subscription.
+func (r *Registry) GetSubscription(ctx context.Context, cooperativeID, id string) (Subscription, error) {
+	var s Subscription
+	err := r.view(ctx, func(tx Tx) (err error) { s, err = getSubscription(tx, cooperativeID, id); return err })
+	return s, err
+}
+
+// ListSubscriptions returns a page of an offering's subscriptions (by offering) or a
+// member's (by member).
+func (r *Registry) ListSubscriptions(ctx context.Context, cooperativeID, by, id, after string, limit int) ([]Subscription, string, error) {
+	if by != "offering" && by != "member" {
+		return nil, "", Errorf(EINVALID, "list subscriptions by offering or member")
+	}
+	var (
+		list []Subscription
+		next string
+	)
+	err := r.view(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[Subscription](tx, Query{Collection: collectionSubscriptions, Index: by, Value: id,
+			After: after, Limit: limit})
+		return err
+	})
+	out := list[:0]
+	for _, s := range list {
+		if s.CooperativeID == cooperativeID {
+			out = append(out, s)
+		}
+	}
+	return out, next, err
+}
+
+// MarkPaid records that the money of a subscription arrived on the cooperative's bank
+// account (the accountant's manual path; the payment flow of a later issue posts the
+// same way): Dr bank, Cr subscriptions received in advance. Marking it paid again with
+// the same reference is harmless.
+func (r *Registry) MarkPaid(ctx context.Context, actor Actor, cooperativeID, subscriptionID, bankReference string, paidOn Date) (Subscription, error) {
+	bankReference, err := checkText("bankReference", bankReference, 140)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if _, err := ParseDate(string(paidOn)); err != nil {
+		return Subscription{}, err
+	}
+	var sub Subscription
+	err = r.update(ctx, func(tx Tx, now time.Time) error {
+		var err error
+		if sub, err = getSubscription(tx, cooperativeID, subscriptionID); err != nil {
+			return err
+		}
+		if sub.Status != SubscriptionPending {
+			if sub.BankReference == bankReference {
+				return nil
+			}
+			return ruleError("subscription_pending", "the subscription is %s, not waiting for payment", sub.Status)
+		}
+		if DateOf(now).Before(paidOn) {
+			return Errorf(EINVALID, "paidOn cannot be in the future")
+		}
+		o, err := getOffering(tx, cooperativeID, sub.OfferingID)
+		if err != nil {
+			return err
+		}
+		if o.Status != OfferingOpen {
+			return ruleError("offering_open", "the offering is closed; the payment must be refunded")
+		}
+		before := sub
+		sub.Status, sub.PaidOn, sub.BankReference = SubscriptionPaid, paidOn, bankReference
+		if _, err := tx.Replace(sub.record()); err != nil {
+			return err
+		}
+		o.PaidShares += sub.Shares
+		if _, err := tx.Replace(o.record()); err != nil {
+			return err
+		}
+		if _, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "subscription-paid:" + sub.ID,
+			BookingDate: paidOn, Description: "Payment for subscription " + sub.ID + " (" + bankReference + ")",
+			Source: Source{Type: "subscription", ID: sub.ID},
+			Lines: []Line{{Account: string(AccountBank), Amount: sub.AmountCents},
+				{Account: string(AccountSubscriptionsInAdvance), Amount: -sub.AmountCents}}}); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "subscription.mark_paid", "subscription", sub.ID, before, sub, now)
+	})
+	return sub, err
+}
+
+// AllocationResult summarises a closed offering.
+type AllocationResult struct {
+	Offering      Offering       `json:"offering"`
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+// CloseOffering closes an offering and allocates it (the board may close early):
+// pending subscriptions lapse; paid ones get shares, in full if paid demand fits the
+// cap, else by the offering's method (pro rata by largest remainder in whole shares, or
+// in order of subscription); shares are issued with numbers; each allocation posts Dr
+// subscriptions received in advance / Cr member capital (nominal) and share premium
+// (price above nominal), and money for shares not allocated moves to refunds payable.
+// Closing a closed offering returns its result unchanged.
+func (r *Registry) CloseOffering(ctx context.Context, actor Actor, cooperativeID, offeringID string) (AllocationResult, error) {
+	var res AllocationResult
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		o, err := getOffering(tx, cooperativeID, offeringID)
+		if err != nil {
+			return err
+		}
+		subs, err := offeringSubscriptions(tx, o.ID)
+		if err != nil {
+			return err
+		}
+		res = AllocationResult{Offering: o, Subscriptions: subs}
+		if o.Status == OfferingClosed {
+			return nil
+		}
+		st, err := statutesOn(tx, cooperativeID, DateOf(now))
+		if err != nil {
+			return err
+		}
+		class, _ := st.Class(o.Class)
+		today := DateOf(now)
+		var paid []int
+		var weights []int64
+		for i, s := range subs {
+			if s.Status == SubscriptionPaid {
+				paid = append(paid, i)
+				weights = append(weights, s.Shares)
+			}
+		}
+		// subs are in id order, which is time order; first come uses Order, the count at
+		// the moment of subscribing, which is the same order without clock ties.
+		available := o.CapShares - o.IssuedShares
+		alloc := make([]int64, len(paid))
+		if o.PaidShares <= available {
+			copy(alloc, weights)
+		} else if o.Allocation == AllocationFirstCome {
+			left := available
+			for k, w := range weights {
+				alloc[k] = min(w, left)
+				left -= alloc[k]
+			}
+		} else if alloc, err = SplitLargestRemainder(available, weights); err != nil {
+			return err
+		}
+		for k, i := range paid {
+			s := &subs[i]
+			m, err := getMember(tx, cooperativeID, s.MemberID)
+			if err != nil {
+				return err
+			}
+			n := alloc[k]
+			if m.Status != MemberActive {
+				n = 0 // an applicant not (yet) admitted, or a member who left: refund it all
+			}
+			if err := allocateSubscription(tx, o, class, s, n, today); err != nil {
+				return err
+			}
+			o.IssuedShares += n
+		}
+		for i := range subs {
+			if subs[i].Status == SubscriptionPending {
+				subs[i].Status = SubscriptionLapsed
+				if _, err := tx.Replace(subs[i].record()); err != nil {
+					return err
+				}
+			}
+		}
+		o.Status, o.ClosedAt = OfferingClosed, now
+		if now.Before(o.ClosesAt) {
+			o.ClosesAt = now
+		}
+		rec, err := tx.Replace(o.record())
+		if err != nil {
+			return err
+		}
+		o.version = rec.Version
+		res = AllocationResult{Offering: o, Subscriptions: subs}
+		return appendAudit(tx, actor, cooperativeID, "offering.close", "offering", o.ID, nil, o, now)
+	})
+	return res, err
+}
+
+// allocateSubscription issues n shares for a paid subscription and books the money.
+func allocateSubscription(tx Tx, o Offering, class ShareClass, s *Subscription, n int64, today Date) error {
+	lines := []Line{}
+	add := func(account string, amount int64) {
+		if amount != 0 {
+			lines = append(lines, Line{Account: account, Amount: amount})
+		}
+	}
+	capital, err := mulMoney(n, class.NominalCents)
+	if err != nil {
+		return err
+	}
+	premium, err := mulMoney(n, o.PriceCents-class.NominalCents)
+	if err != nil {
+		return err
+	}
+	refund := s.AmountCents - capital - premium
+	add(string(AccountSubscriptionsInAdvance), s.AmountCents)
+	add(MemberAccount(AccountMemberCapital, s.MemberID), -capital)
+	add(string(AccountSharePremium), -premium)
+	add(string(AccountRefundsPayable), -refund)
+	s.Allocated, s.RefundCents, s.Status = n, refund, SubscriptionAllocated
+	if n == 0 {
+		s.Status = SubscriptionRefunded
+	} else {
+		ev, err := issueShares(tx, o.CooperativeID, o.Class, s.MemberID, n, today, s.ID)
+		if err != nil {
+			return err
+		}
+		s.ShareNumbers, s.IssuedOn = ev.Ranges, ev.Date
+	}
+	desc := "Allocation of " + strconv.FormatInt(n, 10) + " of " + strconv.FormatInt(s.Shares, 10) +
+		" shares " + o.Class + " for subscription " + s.ID
+	if _, _, err := PostEntry(tx, Entry{CooperativeID: o.CooperativeID, Key: "allocation:" + s.ID, BookingDate: today,
+		Description: desc, Source: Source{Type: "subscription", ID: s.ID}, Lines: lines}); err != nil {
+		return err
+	}
+	_, err = tx.Replace(s.record())
+	return err
+}
+
+// offeringSubscriptions reads every subscription of an offering, in subscription order.
+func offeringSubscriptions(tx Tx, offeringID string) ([]Subscription, error) {
+	var out []Subscription
+	after := ""
+	for {
+		page, err := tx.Find(Query{Collection: collectionSubscriptions, Index: "offering", Value: offeringID,
+			After: after, Limit: MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page.Records {
+			var s Subscription
+			if err := decode(rec, &s); err != nil {
+				return nil, err
+			}
+			s.version = rec.Version
+			out = append(out, s)
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	sortByOrder(out)
+	return out, nil
+}
+
+func sortByOrder(subs []Subscription) {
+	// insertion-free: Orders are 1..n without gaps, so place each at its slot when they are.
+	ok := true
+	for i := range subs {
+		if subs[i].Order < 1 || subs[i].Order > int64(len(subs)) {
+			ok = false
+		}
+	}
+	if !ok {
+		return
+	}
+	sorted := make([]Subscription, len(subs))
+	for _, s := range subs {
+		sorted[s.Order-1] = s
+	}
+	copy(subs, sorted)
+}

@@ -1,0 +1,73 @@
+package cooperative
+
+import (
+	"context"
+	"time"
+)
+
+// RegistryOptions configure the Registry.
+type RegistryOptions struct {
+	// Now is the clock (tests pin it); time.Now when nil.
+	Now func() time.Time
+}
+
+// Registry keeps a cooperative's statutes, members, offerings, share register and the
+// ledger entries they cause. Every method is one transaction: the business change, its
+// register events, its ledger entry, its audit entry and its mails commit together or
+// not at all.
+type Registry struct {
+	store Store
+	opts  RegistryOptions
+}
+
+// NewRegistry returns the registry service on store.
+func NewRegistry(store Store, opts RegistryOptions) *Registry {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Registry{store: store, opts: opts}
+}
+
+func (r *Registry) now() time.Time { return r.opts.Now().UTC() }
+
+// maxConflictRetries bounds how often a transaction that lost an optimistic-version race
+// (two subscribers updating one offering counter at once) is run again. The embedded
+// store serialises writers, so it never gets here; MongoDB may.
+const maxConflictRetries = 8
+
+// update runs fn in a read-write transaction, again on a version conflict.
+func (r *Registry) update(ctx context.Context, fn func(tx Tx, now time.Time) error) error {
+	var err error
+	for range maxConflictRetries {
+		now := r.now()
+		err = r.store.Update(ctx, func(tx Tx) error { return fn(tx, now) })
+		if ErrorCode(err) != ECONFLICT {
+			return err
+		}
+	}
+	return err
+}
+
+func (r *Registry) view(ctx context.Context, fn func(tx Tx) error) error {
+	return r.store.View(ctx, fn)
+}
+
+// getCooperativeTx reads a cooperative inside tx with a caller-safe error.
+func getCooperativeTx(tx Tx, id string) (Cooperative, error) {
+	if !ValidID(id) {
+		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
+	}
+	c, _, err := getAs[Cooperative](tx, collectionCooperatives, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
+	}
+	return c, err
+}
+
+// ruleError is an ERULE error whose message starts with the rule's name, so a client
+// (and a test) can tell which rule refused the request.
+func ruleError(rule, format string, args ...any) *Error {
+	e := Errorf(ERULE, format, args...)
+	e.Message = "rule " + rule + ": " + e.Message
+	return e
+}

@@ -1,0 +1,267 @@
+package cooperative
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Transfer is a board-approved transfer of shares between members. Recording it is the
+// board's approval: the route that calls Transfer is the board's (with a second factor).
+type Transfer struct {
+	ID            string       `json:"id"`
+	CooperativeID string       `json:"cooperativeId"`
+	From          string       `json:"from"`
+	To            string       `json:"to"`
+	Class         string       `json:"class"`
+	Shares        int64        `json:"shares"`
+	ShareNumbers  []ShareRange `json:"shareNumbers"`
+	Date          Date         `json:"date"`
+	Reason        string       `json:"reason,omitempty"`
+	ApprovedBy    string       `json:"approvedBy,omitempty"`
+	CreatedAt     time.Time    `json:"createdAt"`
+}
+
+// TransferRequest asks to move shares from one member to another.
+type TransferRequest struct {
+	CooperativeID, From, To, Class string
+	Shares                         int64
+	Reason                         string // for example "inheritance"
+}
+
+const (
+	collectionTransfers   = "transfers"
+	collectionWithdrawals = "withdrawals"
+)
+
+// keepsMinimum checks that a member who keeps shares of a class keeps at least its
+// minimum (a member with none left is leaving, which is allowed).
+func keepsMinimum(class ShareClass, remaining int64) error {
+	if remaining != 0 && remaining < class.MinPerMember {
+		return ruleError("min_per_member", "a member holding class %s keeps at least %d shares, or none",
+			class.Code, class.MinPerMember)
+	}
+	return nil
+}
+
+// Transfer moves shares (lowest numbers first) from one member to another: the
+// receiver must be an active member; the giver an active member or a deceased one (whose
+// shares pass to the heirs). Posts Dr member capital (giver) / Cr member capital
+// (receiver) at nominal value, so the ledger follows the register.
+func (r *Registry) Transfer(ctx context.Context, actor Actor, in TransferRequest) (Transfer, error) {
+	if in.Shares <= 0 {
+		return Transfer{}, Errorf(EINVALID, "transfer a positive number of shares")
+	}
+	if in.From == in.To {
+		return Transfer{}, Errorf(EINVALID, "a transfer needs two different members")
+	}
+	var t Transfer
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		from, err := getMember(tx, in.CooperativeID, in.From)
+		if err != nil {
+			return err
+		}
+		to, err := getMember(tx, in.CooperativeID, in.To)
+		if err != nil {
+			return err
+		}
+		if from.Status != MemberActive && from.Status != MemberDeceased {
+			return ruleError("transfer_from_member", "shares can be transferred from an active or deceased member, not a %s one", from.Status)
+		}
+		if to.Status != MemberActive {
+			return ruleError("transfer_to_member", "shares can only be transferred to an active member; the receiver is %s", to.Status)
+		}
+		today := DateOf(now)
+		st, err := statutesOn(tx, in.CooperativeID, today)
+		if err != nil {
+			return err
+		}
+		class, ok := st.Class(in.Class)
+		if !ok {
+			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
+		}
+		src, err := getHolding(tx, in.CooperativeID, from.ID, class.Code)
+		if err != nil {
+			return err
+		}
+		dst, err := getHolding(tx, in.CooperativeID, to.ID, class.Code)
+		if err != nil {
+			return err
+		}
+		if in.Shares > src.Shares {
+			return ruleError("shares_held", "the member holds %d shares of class %s, not %d", src.Shares, class.Code, in.Shares)
+		}
+		if from.Status == MemberActive {
+			if err := keepsMinimum(class, src.Shares-in.Shares); err != nil {
+				return err
+			}
+		}
+		if dst.Shares+in.Shares > class.MaxPerMember {
+			return ruleError("max_per_member", "a member may hold at most %d shares of class %s", class.MaxPerMember, class.Code)
+		}
+		t = Transfer{ID: NewID(), CooperativeID: in.CooperativeID, From: from.ID, To: to.ID, Class: class.Code,
+			Shares: in.Shares, Reason: in.Reason, ApprovedBy: actor.UserID, CreatedAt: now}
+		ev, err := moveShares(tx, in.CooperativeID, class.Code, from.ID, to.ID, in.Shares, today, t.ID)
+		if err != nil {
+			return err
+		}
+		t.ShareNumbers, t.Date = ev.Ranges, ev.Date
+		value, err := mulMoney(in.Shares, class.NominalCents)
+		if err != nil {
+			return err
+		}
+		if _, _, err := PostEntry(tx, Entry{CooperativeID: in.CooperativeID, Key: "transfer:" + t.ID, BookingDate: t.Date,
+			Description: "Transfer of " + strconv.FormatInt(in.Shares, 10) + " shares " + class.Code + " (" + FormatRanges(ev.Ranges) + ")",
+			Source:      Source{Type: "transfer", ID: t.ID},
+			Lines: []Line{{Account: MemberAccount(AccountMemberCapital, from.ID), Amount: value},
+				{Account: MemberAccount(AccountMemberCapital, to.ID), Amount: -value}}}); err != nil {
+			return err
+		}
+		if _, err := tx.Insert(Record{Collection: collectionTransfers, ID: t.ID, Data: encode(t),
+			Index: map[string]string{"cooperative": t.CooperativeID}}); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, in.CooperativeID, "shares.transfer", "transfer", t.ID, nil, t, now)
+	})
+	return t, err
+}
+
+// WithdrawalStatus is where a withdrawal request is.
+type WithdrawalStatus string
+
+const (
+	WithdrawalRequested WithdrawalStatus = "requested"
+	WithdrawalApproved  WithdrawalStatus = "approved"
+	WithdrawalRejected  WithdrawalStatus = "rejected"
+)
+
+// Withdrawal is a member's request to have shares redeemed at nominal value. It can be
+// approved once the notice period of the statutes (in force when it was requested) has
+// passed.
+type Withdrawal struct {
+	ID            string           `json:"id"`
+	CooperativeID string           `json:"cooperativeId"`
+	MemberID      string           `json:"memberId"`
+	Class         string           `json:"class"`
+	Shares        int64            `json:"shares"`
+	RequestedOn   Date             `json:"requestedOn"`
+	EarliestOn    Date             `json:"earliestOn"`
+	Status        WithdrawalStatus `json:"status"`
+	DecidedOn     Date             `json:"decidedOn,omitempty"`
+	Reason        string           `json:"reason,omitempty"`
+	AmountCents   int64            `json:"amountCents"` // payable to the member
+	ShareNumbers  []ShareRange     `json:"shareNumbers,omitempty"`
+	version       int64
+}
+
+func (w Withdrawal) record() Record {
+	return Record{Collection: collectionWithdrawals, ID: w.ID, Version: w.version, Data: encode(w),
+		Index: map[string]string{"cooperative": w.CooperativeID, "member": w.MemberID}}
+}
+
+// RequestWithdrawal records a member's request to withdraw shares.
+func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, cooperativeID, memberID, class string, shares int64) (Withdrawal, error) {
+	if shares <= 0 {
+		return Withdrawal{}, Errorf(EINVALID, "withdraw a positive number of shares")
+	}
+	var w Withdrawal
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		m, err := getMember(tx, cooperativeID, memberID)
+		if err != nil {
+			return err
+		}
+		if m.Status != MemberActive {
+			return ruleError("member_active", "only an active member can withdraw shares; this one is %s", m.Status)
+		}
+		today := DateOf(now)
+		st, err := statutesOn(tx, cooperativeID, today)
+		if err != nil {
+			return err
+		}
+		sc, ok := st.Class(class)
+		if !ok {
+			return Errorf(EINVALID, "the statutes have no share class %q", class)
+		}
+		h, err := getHolding(tx, cooperativeID, memberID, class)
+		if err != nil {
+			return err
+		}
+		if shares > h.Shares {
+			return ruleError("shares_held", "the member holds %d shares of class %s, not %d", h.Shares, class, shares)
+		}
+		if err := keepsMinimum(sc, h.Shares-shares); err != nil {
+			return err
+		}
+		amount, err := mulMoney(shares, sc.NominalCents)
+		if err != nil {
+			return err
+		}
+		w = Withdrawal{ID: NewID(), CooperativeID: cooperativeID, MemberID: memberID, Class: class, Shares: shares,
+			RequestedOn: today, EarliestOn: today.AddDays(st.NoticePeriodDays), Status: WithdrawalRequested, AmountCents: amount}
+		if _, err := tx.Insert(w.record()); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "withdrawal.request", "withdrawal", w.ID, nil, w, now)
+	})
+	return w, err
+}
+
+func getWithdrawal(tx Tx, cooperativeID, id string) (Withdrawal, error) {
+	if !ValidID(id) {
+		return Withdrawal{}, Errorf(EINVALID, "%q is not a withdrawal id", id)
+	}
+	w, rec, err := getAs[Withdrawal](tx, collectionWithdrawals, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && w.CooperativeID != cooperativeID) {
+		return Withdrawal{}, Errorf(ENOTFOUND, "withdrawal %s not found", id)
+	}
+	w.version = rec.Version
+	return w, err
+}
+
+// DecideWithdrawal approves (after the notice period) or rejects a withdrawal. Approval
+// cancels the shares (lowest numbers first) and posts Dr member capital / Cr refunds
+// payable at nominal value. Deciding the same way twice is harmless.
+func (r *Registry) DecideWithdrawal(ctx context.Context, actor Actor, cooperativeID, withdrawalID string, approve bool, reason string) (Withdrawal, error) {
+	var w Withdrawal
+	err := r.update(ctx, func(tx Tx, now time.Time) error {
+		var err error
+		if w, err = getWithdrawal(tx, cooperativeID, withdrawalID); err != nil {
+			return err
+		}
+		want := WithdrawalRejected
+		if approve {
+			want = WithdrawalApproved
+		}
+		if w.Status == want {
+			return nil
+		}
+		if w.Status != WithdrawalRequested {
+			return ruleError("withdrawal_open", "the withdrawal is already %s", w.Status)
+		}
+		today := DateOf(now)
+		before := w
+		w.Status, w.DecidedOn, w.Reason = want, today, reason
+		if approve {
+			if today.Before(w.EarliestOn) {
+				return ruleError("notice_period", "the notice period ends on %s", w.EarliestOn)
+			}
+			ev, err := moveShares(tx, cooperativeID, w.Class, w.MemberID, "", w.Shares, today, w.ID)
+			if err != nil {
+				return err
+			}
+			w.ShareNumbers = ev.Ranges
+			if _, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "withdrawal:" + w.ID, BookingDate: ev.Date,
+				Description: "Withdrawal of " + strconv.FormatInt(w.Shares, 10) + " shares " + w.Class + " at nominal value",
+				Source:      Source{Type: "withdrawal", ID: w.ID},
+				Lines: []Line{{Account: MemberAccount(AccountMemberCapital, w.MemberID), Amount: w.AmountCents},
+					{Account: string(AccountRefundsPayable), Amount: -w.AmountCents}}}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Replace(w.record()); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "withdrawal."+string(want), "withdrawal", w.ID, before, w, now)
+	})
+	return w, err
+}
