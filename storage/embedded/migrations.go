@@ -35,4 +35,8 @@ var migrations = []string{
 		PRIMARY KEY (journal, seq)
 	) WITHOUT ROWID;
 	CREATE UNIQUE INDEX journal_entries_key ON journal_entries (journal, key);`,
+	// 2: Replace and Delete remove a record's keys by (collection, id); without these
+	// indexes that scanned every key of the collection.
+	`CREATE INDEX unique_keys_by_record ON unique_keys (collection, id);
+	CREATE INDEX index_entries_by_record ON index_entries (collection, id);`,
 }

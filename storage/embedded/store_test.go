@@ -182,3 +182,38 @@ func TestUpdateAfterCloseIsUnavailable(t *testing.T) {
 		t.Fatalf("update after close: %v", err)
 	}
 }
+
+// BenchmarkReplaceInLargeCollection replaces one record of a collection that holds many
+// records with keys: the cost must not grow with the collection.
+func BenchmarkReplaceInLargeCollection(b *testing.B) {
+	ctx := context.Background()
+	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), embedded.Options{Synchronous: "normal"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var rec cooperative.Record
+	for batch := range 50 {
+		if err := s.Update(ctx, func(tx cooperative.Tx) error {
+			for i := range 1000 {
+				r, err := tx.Insert(cooperative.Record{Collection: "things", ID: fmt.Sprintf("r%02d-%04d", batch, i), Data: []byte(`{}`),
+					Unique: map[string]string{"code": fmt.Sprintf("c%d-%d", batch, i)}, Index: map[string]string{"kind": "k"}})
+				if err != nil {
+					return err
+				}
+				rec = r
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if err := s.Update(ctx, func(tx cooperative.Tx) (err error) {
+			rec, err = tx.Replace(rec)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
