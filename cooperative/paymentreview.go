@@ -1,0 +1,196 @@
+package cooperative
+
+// The review queue: money Kracht would not post on its own. A bank credit with an
+// unknown reference or the wrong amount, a Stripe event for a payment it cannot place or
+// whose amount or currency is not what was asked, a payout that does not add up. Each
+// waits here, unposted, until an accountant resolves it.
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ReviewReason says why something waits for review.
+type ReviewReason string
+
+const (
+	ReviewUnknownReference ReviewReason = "unknown_reference" // no payment has this reference, or none was given
+	ReviewOtherCooperative ReviewReason = "other_cooperative" // the reference or metadata names another cooperative
+	ReviewWrongCurrency    ReviewReason = "wrong_currency"
+	ReviewWrongAmount      ReviewReason = "wrong_amount"    // a Stripe amount that is not the payment's
+	ReviewPartial          ReviewReason = "partial_payment" // less than is due
+	ReviewOverpayment      ReviewReason = "overpayment"     // more than is due
+	ReviewAlreadyPaid      ReviewReason = "already_paid"    // a second payment for a paid subscription
+	ReviewUnknownPayment   ReviewReason = "unknown_payment" // a Stripe event that leads to no payment of Kracht
+	ReviewUnreconciled     ReviewReason = "payout_unreconciled"
+)
+
+// ReviewStatus is open until an accountant resolves the item.
+type ReviewStatus string
+
+const (
+	ReviewOpen     ReviewStatus = "open"
+	ReviewResolved ReviewStatus = "resolved"
+)
+
+// Resolutions of a review item.
+const (
+	ResolveAssign   = "assign"   // the credit pays this payment: post it
+	ResolveRefunded = "refunded" // the money was sent back to the payer outside Kracht
+	ResolveIgnore   = "ignore"   // not a payment for Kracht (e.g. a Stripe payout arriving at the bank)
+)
+
+// PaymentReview is one item of the queue.
+type PaymentReview struct {
+	ID            string       `json:"id"`
+	CooperativeID string       `json:"cooperativeId"`
+	Source        string       `json:"source"`   // "bank" or "stripe"
+	SourceID      string       `json:"sourceId"` // the bank entry or the Stripe event
+	Reason        ReviewReason `json:"reason"`
+	Detail        string       `json:"detail"`
+	Amount        int64        `json:"amount"`
+	Currency      string       `json:"currency"`
+	Reference     string       `json:"reference,omitempty"`
+	PaymentID     string       `json:"paymentId,omitempty"` // the payment it seems to be about, if any
+	Payer         string       `json:"payer,omitempty"`
+	BookedOn      time.Time    `json:"bookedOn,omitzero"`
+	Status        ReviewStatus `json:"status"`
+	Resolution    string       `json:"resolution,omitempty"`
+	Note          string       `json:"note,omitempty"`
+	ResolvedBy    string       `json:"resolvedBy,omitempty"`
+	ResolvedAt    time.Time    `json:"resolvedAt,omitzero"`
+	CreatedAt     time.Time    `json:"createdAt"`
+	Version       int64        `json:"-"`
+}
+
+const collectionPaymentReviews = "payment_reviews"
+
+func reviewRecord(r PaymentReview) Record {
+	return Record{Collection: collectionPaymentReviews, ID: r.ID, Version: r.Version, Data: encode(r),
+		Unique: map[string]string{"source": r.Source + ":" + r.SourceID},
+		Index:  map[string]string{"queue": r.CooperativeID + ":" + string(r.Status)}}
+}
+
+// queueReview adds an item unless its source is already queued.
+func queueReview(tx Tx, r PaymentReview, now time.Time) error {
+	r.ID, r.Status, r.CreatedAt = NewID(), ReviewOpen, now.UTC()
+	r.Detail = truncateText(r.Detail, 500)
+	_, err := tx.Insert(reviewRecord(r))
+	return err
+}
+
+// ListPaymentReviews returns one page of a cooperative's review items with status
+// (open or resolved), oldest first.
+func ListPaymentReviews(ctx context.Context, s Store, cooperativeID string, status ReviewStatus, after string, limit int) ([]PaymentReview, string, error) {
+	if status != ReviewOpen && status != ReviewResolved {
+		return nil, "", Errorf(EINVALID, "status must be open or resolved")
+	}
+	if after != "" && !ValidID(after) {
+		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	var (
+		list []PaymentReview
+		next string
+	)
+	err := s.View(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[PaymentReview](tx, Query{Collection: collectionPaymentReviews, Index: "queue",
+			Value: cooperativeID + ":" + string(status), After: after, Limit: limit})
+		return err
+	})
+	return list, next, err
+}
+
+// ReviewResolution is an accountant's decision on an item.
+type ReviewResolution struct {
+	Action    string // ResolveAssign, ResolveRefunded or ResolveIgnore
+	PaymentID string // for ResolveAssign
+	Note      string // why; required for ignore and refunded
+	By        string // the accountant's user id
+}
+
+// ResolvePaymentReview settles an open item. Assigning a bank credit posts it to the
+// payment (the accountant has judged it: a partial payment counts towards what is due,
+// an overpayment is posted in full and the surplus is for the board to refund).
+// Assigning is only for bank credits: a Stripe event is settled by Stripe's own events.
+func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
+	res.Note = strings.TrimSpace(res.Note)
+	if utf8.RuneCountInString(res.Note) > 500 {
+		return PaymentReview{}, Errorf(EINVALID, "note must be at most 500 characters")
+	}
+	switch res.Action {
+	case ResolveAssign:
+		if !ValidID(res.PaymentID) {
+			return PaymentReview{}, Errorf(EINVALID, "assigning needs a paymentId")
+		}
+	case ResolveRefunded, ResolveIgnore:
+		if res.Note == "" {
+			return PaymentReview{}, Errorf(EINVALID, "say why in a note")
+		}
+	default:
+		return PaymentReview{}, Errorf(EINVALID, "action must be assign, refunded or ignore")
+	}
+	var out PaymentReview
+	err := s.Update(ctx, func(tx Tx) error {
+		r, rec, err := getAs[PaymentReview](tx, collectionPaymentReviews, reviewID)
+		if ErrorCode(err) == ENOTFOUND || (err == nil && r.CooperativeID != cooperativeID) {
+			return Errorf(ENOTFOUND, "review item %s not found", reviewID)
+		}
+		if err != nil {
+			return err
+		}
+		r.Version = rec.Version
+		if r.Status != ReviewOpen {
+			return Errorf(ERULE, "this item is already resolved")
+		}
+		if res.Action == ResolveAssign {
+			if r.Source != "bank" || r.Amount <= 0 {
+				return Errorf(ERULE, "only a bank credit can be assigned to a payment")
+			}
+			if r.Currency != "EUR" {
+				return Errorf(ERULE, "a credit in %s cannot be assigned to a payment in EUR", r.Currency)
+			}
+			p, err := readPayment(tx, res.PaymentID)
+			if ErrorCode(err) == ENOTFOUND || (err == nil && p.CooperativeID != cooperativeID) {
+				return Errorf(ENOTFOUND, "payment %s not found", res.PaymentID)
+			}
+			if err != nil {
+				return err
+			}
+			if err := assignBankCredit(tx, &p, r.SourceID, r.Amount, now); err != nil {
+				return err
+			}
+			r.PaymentID = p.ID
+		}
+		r.Status, r.Resolution, r.Note, r.ResolvedBy, r.ResolvedAt = ReviewResolved, res.Action, res.Note, res.By, now.UTC()
+		if _, err := tx.Replace(reviewRecord(r)); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// assignBankCredit posts a bank credit the accountant assigned to p.
+func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, now time.Time) error {
+	if p.Channel == "stripe" && p.PostedReceived > 0 {
+		return Errorf(ERULE, "this payment was already paid through Stripe")
+	}
+	if p.Reversed {
+		return Errorf(ERULE, "this payment was reversed; it takes a new one")
+	}
+	p.Channel = "transfer"
+	if err := postPayment(tx, "bank:"+entryID, p.posting("received", payBank, p.creditAccount(), amount, "bank:"+entryID)); err != nil {
+		return err
+	}
+	p.PostedReceived += amount
+	if p.SucceededAt.IsZero() && p.PostedReceived >= p.Amount {
+		p.SucceededAt = now.UTC()
+	}
+	if p.PostedReceived >= p.Amount {
+		p.Status = PaymentPaid
+	}
+	return savePayment(tx, p, now)
+}

@@ -1,0 +1,323 @@
+package cooperative
+
+// A cooperative's connection to its own Stripe account: the secret API key and the
+// webhook signing secret. Both are encrypted at rest with AES-256-GCM under a key from
+// configuration (KRACHT_SECRETS_KEY), with the cooperative's id and the secret's purpose
+// as associated data, so a ciphertext copied to another record does not open. They leave
+// this file only through StripeCredentialsFor, for the code that calls Stripe; what the
+// API may show is StripeAccountStatus (connected, account id, last four of the key).
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// SecretsKeyBytes is the size of the key that encrypts secrets at rest (AES-256).
+const SecretsKeyBytes = 32
+
+// SecretBox encrypts small secrets for storage. It is safe for concurrent use.
+type SecretBox struct {
+	aead cipher.AEAD
+}
+
+// NewSecretBox returns a box for a 32-byte key.
+func NewSecretBox(key []byte) (*SecretBox, error) {
+	if len(key) != SecretsKeyBytes {
+		return nil, Errorf(EINVALID, "the secrets key must be %d bytes", SecretsKeyBytes)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot use the secrets key")
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot use the secrets key")
+	}
+	return &SecretBox{aead: aead}, nil
+}
+
+// ParseSecretsKey reads KRACHT_SECRETS_KEY: 32 bytes in standard base64.
+func ParseSecretsKey(b64 string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil || len(key) != SecretsKeyBytes {
+		return nil, Errorf(EINVALID, "the secrets key must be %d bytes in standard base64", SecretsKeyBytes)
+	}
+	return key, nil
+}
+
+// LoadOrCreateSecretsKey reads the key file at path, or creates it with a new random key
+// (mode 0600) when there is none: the embedded store's zero-setup default. Losing the
+// file means entering every cooperative's Stripe credentials again, so it belongs in
+// the same backup as the data directory.
+func LoadOrCreateSecretsKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return ParseSecretsKey(string(b))
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, WrapError(EINTERNAL, err, "cannot read the secrets key file")
+	}
+	key := make([]byte, SecretsKeyBytes)
+	_, _ = rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process made it first: use theirs.
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, WrapError(EINTERNAL, err, "cannot read the secrets key file")
+		}
+		return ParseSecretsKey(string(b))
+	}
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot create the secrets key file")
+	}
+	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, WrapError(EINTERNAL, werr, "cannot write the secrets key file")
+	}
+	return key, nil
+}
+
+// Seal encrypts plaintext bound to aad (what the secret belongs to). Each call uses a
+// fresh random nonce, stored in front of the ciphertext.
+func (b *SecretBox) Seal(plaintext []byte, aad string) []byte {
+	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return b.aead.Seal(nonce, nonce, plaintext, []byte(aad))
+}
+
+// Open decrypts what Seal made for the same aad.
+func (b *SecretBox) Open(sealed []byte, aad string) ([]byte, error) {
+	n := b.aead.NonceSize()
+	if len(sealed) < n+b.aead.Overhead() {
+		return nil, Errorf(EINTERNAL, "a stored secret is damaged")
+	}
+	out, err := b.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
+	if err != nil {
+		// Another key (KRACHT_SECRETS_KEY changed) or a ciphertext moved between records.
+		return nil, WrapError(EINTERNAL, errors.New("stored secret does not decrypt"), "a stored secret cannot be read")
+	}
+	return out, nil
+}
+
+// StripeCredentials are a cooperative's Stripe secrets. They print redacted, so a stray
+// log line or %v shows nothing secret.
+type StripeCredentials struct {
+	AccountID     string // acct_…, shown to the board; not secret
+	SecretKey     string // sk_live_…, sk_test_… or a restricted rk_…
+	WebhookSecret string // whsec_…
+}
+
+// String redacts the secrets.
+func (c StripeCredentials) String() string {
+	return fmt.Sprintf("StripeCredentials{AccountID:%s SecretKey:%s WebhookSecret:[redacted]}", c.AccountID, last4(c.SecretKey))
+}
+
+// GoString redacts the secrets under %#v too.
+func (c StripeCredentials) GoString() string { return c.String() }
+
+// LogValue redacts the secrets in structured logs.
+func (c StripeCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("accountId", c.AccountID), slog.String("key", last4(c.SecretKey)))
+}
+
+func last4(s string) string {
+	if len(s) < 4 {
+		return "…"
+	}
+	return "…" + s[len(s)-4:]
+}
+
+// Validate checks the form of the credentials (not that Stripe accepts them).
+func (c StripeCredentials) Validate() (StripeCredentials, error) {
+	c.AccountID = strings.TrimSpace(c.AccountID)
+	c.SecretKey = strings.TrimSpace(c.SecretKey)
+	c.WebhookSecret = strings.TrimSpace(c.WebhookSecret)
+	if c.AccountID != "" && (!strings.HasPrefix(c.AccountID, "acct_") || len(c.AccountID) > 64) {
+		return c, Errorf(EINVALID, "accountId must look like acct_…")
+	}
+	key := strings.HasPrefix(c.SecretKey, "sk_live_") || strings.HasPrefix(c.SecretKey, "sk_test_") ||
+		strings.HasPrefix(c.SecretKey, "rk_live_") || strings.HasPrefix(c.SecretKey, "rk_test_")
+	if !key || len(c.SecretKey) < 16 || len(c.SecretKey) > 255 || strings.ContainsAny(c.SecretKey, " \t\r\n") {
+		return c, Errorf(EINVALID, "secretKey must be a Stripe secret or restricted key (sk_… or rk_…)")
+	}
+	if !strings.HasPrefix(c.WebhookSecret, "whsec_") || len(c.WebhookSecret) < 12 || len(c.WebhookSecret) > 255 ||
+		strings.ContainsAny(c.WebhookSecret, " \t\r\n") {
+		return c, Errorf(EINVALID, "webhookSecret must be a Stripe signing secret (whsec_…)")
+	}
+	return c, nil
+}
+
+// StripeAccountStatus is what may be shown about a connection.
+type StripeAccountStatus struct {
+	Connected   bool      `json:"connected"`
+	AccountID   string    `json:"accountId,omitempty"`
+	KeyLast4    string    `json:"keyLast4,omitempty"`
+	Livemode    bool      `json:"livemode"`
+	ConnectedAt time.Time `json:"connectedAt,omitzero"`
+	ConnectedBy string    `json:"connectedBy,omitempty"`
+}
+
+// stripeAccount is the stored record; the secrets only as ciphertext.
+type stripeAccount struct {
+	CooperativeID string              `json:"cooperativeId"`
+	Status        StripeAccountStatus `json:"status"`
+	SealedKey     []byte              `json:"sealedKey"`
+	SealedWebhook []byte              `json:"sealedWebhook"`
+	// LastEventAt is the creation time of the newest event applied, where a resync starts.
+	LastEventAt time.Time `json:"lastEventAt,omitzero"`
+}
+
+const collectionStripeAccounts = "stripe_accounts"
+
+// The associated data binds a ciphertext to its cooperative and its purpose.
+func stripeKeyAAD(cooperativeID string) string { return "kracht stripe key\n" + cooperativeID }
+func stripeWebhookAAD(cooperativeID string) string {
+	return "kracht stripe webhook secret\n" + cooperativeID
+}
+
+// ConnectStripeAccount stores (or replaces) a cooperative's Stripe credentials in tx.
+func ConnectStripeAccount(tx Tx, box *SecretBox, cooperativeID string, c StripeCredentials, by string, now time.Time) (StripeAccountStatus, error) {
+	if !ValidID(cooperativeID) {
+		return StripeAccountStatus{}, Errorf(EINVALID, "%q is not a cooperative id", cooperativeID)
+	}
+	c, err := c.Validate()
+	if err != nil {
+		return StripeAccountStatus{}, err
+	}
+	if _, err := tx.Get(collectionCooperatives, cooperativeID); err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return StripeAccountStatus{}, Errorf(ENOTFOUND, "cooperative %s not found", cooperativeID)
+		}
+		return StripeAccountStatus{}, err
+	}
+	acc, rec, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return StripeAccountStatus{}, err
+	}
+	acc.CooperativeID = cooperativeID
+	acc.Status = StripeAccountStatus{Connected: true, AccountID: c.AccountID, KeyLast4: c.SecretKey[len(c.SecretKey)-4:],
+		Livemode: strings.Contains(c.SecretKey, "_live_"), ConnectedAt: now.UTC(), ConnectedBy: by}
+	acc.SealedKey = box.Seal([]byte(c.SecretKey), stripeKeyAAD(cooperativeID))
+	acc.SealedWebhook = box.Seal([]byte(c.WebhookSecret), stripeWebhookAAD(cooperativeID))
+	out := Record{Collection: collectionStripeAccounts, ID: cooperativeID, Version: rec.Version, Data: encode(acc)}
+	if rec.Version == 0 {
+		_, err = tx.Insert(out)
+	} else {
+		_, err = tx.Replace(out)
+	}
+	return acc.Status, err
+}
+
+// GetStripeAccountStatus returns what may be shown about a cooperative's connection.
+func GetStripeAccountStatus(ctx context.Context, s Store, cooperativeID string) (StripeAccountStatus, error) {
+	var st StripeAccountStatus
+	err := s.View(ctx, func(tx Tx) error {
+		acc, _, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil
+		}
+		st = acc.Status
+		return err
+	})
+	return st, err
+}
+
+// StripeCredentialsFor decrypts a cooperative's credentials, for the code that talks to
+// Stripe. A cooperative that has not connected Stripe is ERULE.
+func StripeCredentialsFor(ctx context.Context, s Store, box *SecretBox, cooperativeID string) (StripeCredentials, error) {
+	var acc stripeAccount
+	err := s.View(ctx, func(tx Tx) (err error) {
+		acc, _, err = getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
+		return err
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return StripeCredentials{}, Errorf(ERULE, "this cooperative has not connected a Stripe account")
+	}
+	if err != nil {
+		return StripeCredentials{}, err
+	}
+	key, err := box.Open(acc.SealedKey, stripeKeyAAD(cooperativeID))
+	if err != nil {
+		return StripeCredentials{}, err
+	}
+	wh, err := box.Open(acc.SealedWebhook, stripeWebhookAAD(cooperativeID))
+	if err != nil {
+		return StripeCredentials{}, err
+	}
+	return StripeCredentials{AccountID: acc.Status.AccountID, SecretKey: string(key), WebhookSecret: string(wh)}, nil
+}
+
+// StripeResyncFrom returns where a resync of a cooperative's events starts: the creation
+// time of the newest event applied less an hour (events are not created in order to the
+// second, and the store drops what it has), or 30 days ago (as far back as Stripe keeps
+// events) when none was.
+func StripeResyncFrom(ctx context.Context, s Store, cooperativeID string, now time.Time) (time.Time, error) {
+	from := now.Add(-30 * 24 * time.Hour)
+	err := s.View(ctx, func(tx Tx) error {
+		acc, _, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ERULE, "this cooperative has not connected a Stripe account")
+		}
+		if err != nil {
+			return err
+		}
+		if at := acc.LastEventAt.Add(-time.Hour); at.After(from) {
+			from = at
+		}
+		return nil
+	})
+	return from, err
+}
+
+// noteStripeEventSeen moves a cooperative's resync mark forward.
+func noteStripeEventSeen(tx Tx, cooperativeID string, created time.Time) error {
+	acc, rec, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
+	if err != nil {
+		return err
+	}
+	if !created.After(acc.LastEventAt) {
+		return nil
+	}
+	acc.LastEventAt = created.UTC()
+	rec.Data = encode(acc)
+	_, err = tx.Replace(rec)
+	return err
+}
+
+// ListStripeCooperatives returns the ids of the cooperatives that connected Stripe (for
+// the resync command).
+func ListStripeCooperatives(ctx context.Context, s Store) ([]string, error) {
+	var ids []string
+	err := s.View(ctx, func(tx Tx) error {
+		ids = nil
+		after := ""
+		for {
+			page, err := tx.Find(Query{Collection: collectionStripeAccounts, After: after, Limit: MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for _, r := range page.Records {
+				ids = append(ids, r.ID)
+			}
+			if page.Next == "" {
+				return nil
+			}
+			after = page.Next
+		}
+	})
+	return ids, err
+}

@@ -1,0 +1,155 @@
+// Package bankimport imports camt.053 bank statements into a cooperative's books: it
+// streams the statement (payments/camt053), turns each entry into a cooperative.BankLine
+// with its RF reference (payments/rfref), and hands them to the domain in batches, which
+// stores each once and matches booked credits by reference, amount and currency.
+package bankimport
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/camt053"
+	"github.com/kracht-coop/kracht/payments/rfref"
+)
+
+// BatchSize is how many lines go into one transaction: large enough that a
+// 100,000-entry statement is a hundred commits, small enough that a transaction stays
+// short for the other writers.
+const BatchSize = 1000
+
+// Result says what an import did.
+type Result struct {
+	MessageID  string                      `json:"messageId"`
+	Version    string                      `json:"version"`
+	Statements int                         `json:"statements"`
+	Tally      cooperative.BankImportTally `json:"tally"`
+}
+
+// Import reads a camt.053 document from r and imports it for cooperativeID. The
+// cooperative's own IBAN is not required to match the statement's account: a
+// cooperative may have several accounts. A document the parser refuses changes nothing;
+// a document cut off halfway keeps the batches already committed, which a second
+// import of the complete file completes without doubling them.
+func Import(ctx context.Context, s cooperative.Store, cooperativeID string, r io.Reader, now time.Time) (Result, error) {
+	d := camt053.NewDecoder(io.LimitReader(r, camt053.MaxDocumentBytes+1))
+	h, err := d.Header()
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{MessageID: h.MessageID, Version: string(d.Version())}
+	batch := make([]cooperative.BankLine, 0, BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var t cooperative.BankImportTally
+		err := s.Update(ctx, func(tx cooperative.Tx) (err error) {
+			t, err = cooperative.ImportBankLines(tx, cooperativeID, batch, now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		res.Tally.Add(t)
+		batch = batch[:0]
+		return nil
+	}
+	for d.NextStatement() {
+		res.Statements++
+		st := d.Statement()
+		n := 0
+		for d.NextEntry() {
+			n++
+			for _, l := range Lines(st, d.Entry(), n) {
+				batch = append(batch, l)
+				if len(batch) >= BatchSize {
+					if err := flush(); err != nil {
+						return res, err
+					}
+				}
+			}
+		}
+	}
+	if err := d.Err(); err != nil {
+		return res, err
+	}
+	return res, flush()
+}
+
+// Lines turns the n-th entry (from 1) of statement st into lines: one per transaction
+// of a batch booking, so each payer's reference is matched on its own, or one for the
+// entry when it has no transaction details.
+func Lines(st camt053.Statement, e camt053.Entry, n int) []cooperative.BankLine {
+	account := st.Account.ID()
+	key := e.AccountServicerRef
+	if key == "" {
+		// Without the bank's reference the statement's id and the position name the
+		// entry; a bank that sends neither twice the same way is rare, and a duplicate
+		// then shows in the review queue rather than being posted twice (its reference
+		// is already paid).
+		key = fmt.Sprintf("%s#%d", st.ID, n)
+	}
+	base := cooperative.BankLine{
+		Account: account, StatementID: st.ID, Credit: e.Indicator == camt053.Credit, Booked: e.Status == camt053.Booked,
+		Reversal: e.Reversal, Amount: e.Amount.Minor, Currency: e.Amount.Currency, BookedOn: e.BookingDate,
+		Text: clip(e.AdditionalInfo),
+	}
+	if len(e.Transactions) == 0 {
+		l := base
+		l.Key = account + "/" + key
+		return []cooperative.BankLine{l}
+	}
+	out := make([]cooperative.BankLine, 0, len(e.Transactions))
+	for i, t := range e.Transactions {
+		l := base
+		l.Key = account + "/" + key
+		if len(e.Transactions) > 1 {
+			l.Key += fmt.Sprintf("/%d", i+1)
+			if t.Amount.Currency != "" {
+				l.Amount, l.Currency = t.Amount.Minor, t.Amount.Currency
+			}
+		} else if t.Amount.Currency != "" && t.Amount.Currency != e.Amount.Currency {
+			// The transaction's amount in another currency than the entry's: the entry's
+			// amount is what reached the account.
+			l.Text = clip(strings.TrimSpace(l.Text + " (instructed " + t.Amount.String() + ")"))
+		}
+		if t.Indicator != "" {
+			l.Credit = t.Indicator == camt053.Credit
+		}
+		if ref, ok := t.RFReference(); ok {
+			l.Reference = string(ref)
+		}
+		l.Payer, l.PayerIBAN = t.Debtor.Name, t.Debtor.Account.IBAN
+		if len(t.Unstructured) > 0 {
+			l.Text = clip(strings.Join(t.Unstructured, " "))
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func clip(s string) string {
+	if len(s) > 280 {
+		return s[:280]
+	}
+	return s
+}
+
+// NewReference returns a new RF reference for a payment: "RF", check digits and a base
+// of 'K' and 15 random digits, so it is unique over the platform with overwhelming
+// probability (the store's unique key catches the rest).
+func NewReference(random func([]byte) (int, error)) (rfref.Reference, error) {
+	b := make([]byte, 15)
+	if _, err := random(b); err != nil {
+		return "", cooperative.WrapError(cooperative.EINTERNAL, err, "cannot make a reference")
+	}
+	digits := make([]byte, len(b))
+	for i, c := range b {
+		digits[i] = '0' + c%10
+	}
+	return rfref.New("K" + string(digits))
+}

@@ -1,0 +1,208 @@
+// Package stripesync moves Stripe's word into the books: it takes webhooks (verified
+// and stored at once), applies stored events in the background, and fetches events
+// again when webhooks were missed (kracht stripe resync).
+package stripesync
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/stripeclient"
+)
+
+// Options tune a Syncer. Zero values take the defaults in brackets.
+type Options struct {
+	Stripe    stripeclient.Options // how clients reach Stripe (BaseURL for stripe-mock)
+	BatchSize int                  // events applied per round [100]
+	Poll      time.Duration        // wait when nothing is due [1s]
+	Logger    *slog.Logger
+	Now       func() time.Time // the clock [time.Now]
+}
+
+// Syncer holds what every part needs: the store, the box that opens the cooperatives'
+// Stripe credentials, and how to reach Stripe.
+type Syncer struct {
+	store cooperative.Store
+	box   *cooperative.SecretBox
+	opts  Options
+	log   *slog.Logger
+	kick  chan struct{}
+}
+
+// New returns a Syncer.
+func New(store cooperative.Store, box *cooperative.SecretBox, opts Options) (*Syncer, error) {
+	if store == nil || box == nil {
+		return nil, errors.New("stripesync: a store and a secret box are needed")
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{store: store, box: box, opts: opts, log: log.With(slog.String("component", "stripe")),
+		kick: make(chan struct{}, 1)}, nil
+}
+
+// Receive verifies a webhook for cooperativeID on its raw body and stores the event. It
+// returns quickly; Run applies the event. A bad signature is EINVALID and stores
+// nothing; a duplicate is accepted and changes nothing.
+func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte, signature string) (cooperative.StripeEvent, bool, error) {
+	if !cooperative.ValidID(cooperativeID) {
+		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.ENOTFOUND, "no such webhook")
+	}
+	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.box, cooperativeID)
+	if cooperative.ErrorCode(err) == cooperative.ERULE {
+		// No Stripe account: to a caller the same as a wrong signature.
+		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.EINVALID, "The webhook signature is not valid.")
+	}
+	if err != nil {
+		return cooperative.StripeEvent{}, false, err
+	}
+	ev, err := stripeclient.VerifyWebhook(body, signature, creds.WebhookSecret, s.opts.Now())
+	if err != nil {
+		s.log.Warn("webhook refused", slog.String("cooperative", cooperativeID), slog.Any("error", err))
+		return ev, false, err
+	}
+	stored, err := cooperative.RecordStripeEvent(ctx, s.store, cooperativeID, ev, s.opts.Now())
+	if err == nil && stored {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return ev, stored, err
+}
+
+// RunOnce applies the events that are due and returns how many it looked at.
+func (s *Syncer) RunOnce(ctx context.Context) (int, error) {
+	due, _, err := cooperative.DueStripeEvents(ctx, s.store, s.opts.Now(), "", s.opts.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	clients := map[string]*stripeclient.Client{}
+	for _, e := range due {
+		var lines []cooperative.StripeBalanceLine
+		if payout := cooperative.StripeEventNeeds(e); payout != "" {
+			if lines, err = s.payoutLines(ctx, clients, e.CooperativeID, payout); err != nil {
+				// Stripe is away or refused: leave the event for the next round.
+				s.log.Warn("fetching a payout's balance transactions failed", slog.String("event", e.Event.ID),
+					slog.Any("error", err))
+				continue
+			}
+		}
+		out, err := cooperative.ProcessStripeEvent(ctx, s.store, e.ID, lines, s.opts.Now())
+		if err != nil {
+			return len(due), err
+		}
+		if out.Status == cooperative.StripeEventReview {
+			s.log.Warn("stripe event sent to review", slog.String("cooperative", out.CooperativeID),
+				slog.String("event", out.Event.ID), slog.String("outcome", out.Outcome))
+		}
+	}
+	return len(due), nil
+}
+
+func (s *Syncer) client(ctx context.Context, cache map[string]*stripeclient.Client, cooperativeID string) (*stripeclient.Client, error) {
+	if c, ok := cache[cooperativeID]; ok {
+		return c, nil
+	}
+	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.box, cooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := stripeclient.New(creds.SecretKey, s.opts.Stripe)
+	if err != nil {
+		return nil, err
+	}
+	cache[cooperativeID] = c
+	return c, nil
+}
+
+func (s *Syncer) payoutLines(ctx context.Context, cache map[string]*stripeclient.Client, cooperativeID, payoutID string) ([]cooperative.StripeBalanceLine, error) {
+	c, err := s.client(ctx, cache, cooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	bts, err := c.PayoutTransactions(ctx, payoutID)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]cooperative.StripeBalanceLine, len(bts))
+	for i, b := range bts {
+		lines[i] = cooperative.StripeBalanceLine{ID: b.ID, Type: b.Type, Source: b.Source, Amount: b.Amount, Fee: b.Fee,
+			Net: b.Net, Currency: b.Currency}
+	}
+	return lines, nil
+}
+
+// Run applies events until ctx ends.
+func (s *Syncer) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		n, err := s.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := time.Duration(0)
+		switch {
+		case err != nil:
+			failures++
+			wait = min(s.opts.Poll<<min(failures, 6), time.Minute)
+			s.log.Error("applying stripe events failed", slog.Any("error", err))
+		case n < s.opts.BatchSize:
+			failures, wait = 0, s.opts.Poll
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait/2 + mathrand.N(wait/2+1))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-s.kick:
+				t.Stop()
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// Resync fetches a cooperative's events since the last one applied (or the last 30
+// days) from Stripe and stores those it did not have; Run applies them. It returns how
+// many were new.
+func (s *Syncer) Resync(ctx context.Context, cooperativeID string) (int, error) {
+	from, err := cooperative.StripeResyncFrom(ctx, s.store, cooperativeID, s.opts.Now())
+	if err != nil {
+		return 0, err
+	}
+	c, err := s.client(ctx, map[string]*stripeclient.Client{}, cooperativeID)
+	if err != nil {
+		return 0, err
+	}
+	events, err := c.EventsSince(ctx, from, 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ev := range events {
+		stored, err := cooperative.RecordStripeEvent(ctx, s.store, cooperativeID, ev, s.opts.Now())
+		if err != nil {
+			return n, err
+		}
+		if stored {
+			n++
+		}
+	}
+	return n, nil
+}
