@@ -18,7 +18,6 @@ type contextKey int
 
 const (
 	keyRequestID contextKey = iota
-	keyLogger
 )
 
 func requestIDFrom(ctx context.Context) string {
@@ -26,10 +25,11 @@ func requestIDFrom(ctx context.Context) string {
 	return id
 }
 
-// logFrom returns the request's logger (which carries its request id), or base.
+// logFrom returns base carrying the request's id. It is made when needed, not for every
+// request: most requests log only their access line.
 func logFrom(ctx context.Context, base *slog.Logger) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		return l
+	if id := requestIDFrom(ctx); id != "" {
+		return base.With(slog.String("request_id", id))
 	}
 	return base
 }
@@ -64,15 +64,14 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		id = s.ids.next()
 	}
 	c.Set(fiber.HeaderXRequestID, id)
-	log := s.log.With(slog.String("request_id", id))
-	ctx := context.WithValue(context.WithValue(c.UserContext(), keyRequestID, id), keyLogger, log)
+	ctx := context.WithValue(c.UserContext(), keyRequestID, id)
 	c.SetUserContext(ctx)
 
 	err := c.Next()
 	if err != nil {
 		// Write the problem now, so the access log shows the status the client gets.
 		if herr := s.fiberError(c, err); herr != nil {
-			log.Error("writing error response failed", slog.Any("error", herr))
+			logFrom(ctx, s.log).Error("writing error response failed", slog.Any("error", herr))
 		}
 	}
 	status := c.Response().StatusCode()
@@ -80,7 +79,8 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	log.LogAttrs(ctx, level, "request",
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("request_id", id),
 		slog.String("method", c.Method()),
 		slog.String("path", c.Path()),
 		slog.Int("status", status),
