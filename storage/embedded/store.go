@@ -40,14 +40,14 @@ type Options struct {
 
 // Store is the embedded adapter of cooperative.Store.
 type Store struct {
-	writerDB, readerDB *sql.DB
-	writer             *conn      // owned by writeLoop
-	readers            chan *conn // idle read connections
-	openReaders        int
-	writes             chan *writeRequest
-	closing            chan struct{}
-	stopped            chan struct{}
-	closed             sync.Once
+	admin       *sql.DB
+	writer      *conn      // owned by writeLoop
+	readers     chan *conn // idle read connections
+	openReaders int
+	writes      chan *writeRequest
+	closing     chan struct{}
+	stopped     chan struct{}
+	closed      sync.Once
 }
 
 // writeRequest is one Update waiting for the writer goroutine.
@@ -86,22 +86,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
-	writer, err := sql.Open("sqlite", dsn("_txlock", "immediate"))
+	// admin runs the migrations and the final checkpoint; requests use held conns.
+	admin, err := sql.Open("sqlite", dsn())
 	if err != nil {
 		return nil, err
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetConnMaxIdleTime(0)
-	reader, err := sql.Open("sqlite", dsn("_pragma", "query_only(1)"))
-	if err != nil {
-		writer.Close()
-		return nil, err
-	}
+	admin.SetMaxOpenConns(1)
 	readers := max(4, runtime.NumCPU())
-	reader.SetMaxOpenConns(readers)
-	s := &Store{writerDB: writer, readerDB: reader, readers: make(chan *conn, readers),
+	s := &Store{admin: admin, readers: make(chan *conn, readers),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), stopped: make(chan struct{})}
-	if err := s.start(ctx, readers); err != nil {
+	if err := s.start(ctx, dsn(), dsn("_pragma", "query_only(1)"), readers); err != nil {
 		close(s.stopped)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -111,16 +105,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // start migrates the schema, then takes the connections the store holds from then on.
-func (s *Store) start(ctx context.Context, readers int) error {
+func (s *Store) start(ctx context.Context, writerDSN, readerDSN string, readers int) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
 	var err error
-	if s.writer, err = openConn(ctx, s.writerDB); err != nil {
+	if s.writer, err = openConn(writerDSN); err != nil {
 		return err
 	}
 	for range readers {
-		c, err := openConn(ctx, s.readerDB)
+		c, err := openConn(readerDSN)
 		if err != nil {
 			return err
 		}
@@ -131,7 +125,7 @@ func (s *Store) start(ctx context.Context, readers int) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.writerDB.BeginTx(ctx, nil)
+	tx, err := s.admin.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -315,8 +309,8 @@ func (s *Store) Close() error {
 		for range s.openReaders {
 			errs = append(errs, (<-s.readers).close())
 		}
-		_, _ = s.writerDB.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-		err = errors.Join(append(errs, s.readerDB.Close(), s.writerDB.Close())...)
+		_, _ = s.admin.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		err = errors.Join(append(errs, s.admin.Close())...)
 	})
 	return err
 }

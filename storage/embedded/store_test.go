@@ -217,3 +217,30 @@ func BenchmarkReplaceInLargeCollection(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkViewGet is the read path of a typical GET: one record in a read transaction.
+func BenchmarkViewGet(b *testing.B) {
+	ctx := context.Background()
+	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	id := cooperative.NewID()
+	if err := s.Update(ctx, func(tx cooperative.Tx) error {
+		_, err := tx.Insert(cooperative.Record{Collection: "things", ID: id, Data: []byte(`{"name":"Zonnepark De Kracht"}`)})
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.View(ctx, func(tx cooperative.Tx) error {
+				_, err := tx.Get("things", id)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

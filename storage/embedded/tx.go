@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"time"
@@ -17,15 +18,15 @@ type tx struct {
 	readOnly bool
 }
 
-func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+func (t *tx) exec(query string, args ...any) (driver.Result, error) {
 	return t.c.exec(t.ctx, query, args...)
 }
 
-func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+func (t *tx) query(query string, args ...any) (*rows, error) {
 	return t.c.query(t.ctx, query, args...)
 }
 
-func (t *tx) queryRow(query string, args ...any) *sql.Row {
+func (t *tx) queryRow(query string, args ...any) *row {
 	return t.c.queryRow(t.ctx, query, args...)
 }
 
@@ -130,7 +131,7 @@ func (t *tx) Delete(rec cooperative.Record) error {
 
 // checkVersionedWrite tells a stale version (ECONFLICT) from a missing record (ENOTFOUND)
 // when a write matched no row.
-func (t *tx) checkVersionedWrite(rec cooperative.Record, res sql.Result, err error) error {
+func (t *tx) checkVersionedWrite(rec cooperative.Record, res driver.Result, err error) error {
 	if err != nil {
 		return translate(err)
 	}
@@ -151,7 +152,7 @@ func (t *tx) checkVersionedWrite(rec cooperative.Record, res sql.Result, err err
 func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
 	limit := cooperative.ClampLimit(q.Limit)
 	var (
-		rows *sql.Rows
+		rows *rows
 		err  error
 	)
 	// One row more than the page tells whether there is a next page.
