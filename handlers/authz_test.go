@@ -43,6 +43,10 @@ type matrixFixture struct {
 	coopB      string
 	people     [callers]*session
 	unsubToken string
+
+	// Register objects (registry_authz_test.go), built on first use.
+	t   *testing.T
+	reg *registryFixture
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -51,7 +55,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	as := newAuthServer(t, func(o *Options) {
 		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
 	})
-	f := &matrixFixture{as: as}
+	f := &matrixFixture{as: as, t: t}
 	f.people[admin] = as.admin(t, "ops@kracht.test")
 	f.coopA = as.newCooperative(t, f.people[admin], "Coop A")
 	f.coopB = as.newCooperative(t, f.people[admin], "Coop B")
@@ -136,7 +140,7 @@ func matrixRows() []matrixRow {
 		}
 		return w
 	}
-	return []matrixRow{
+	return append([]matrixRow{
 		{"healthz", "GET", "/healthz", noBody, all(200)},
 		{"readyz", "GET", "/readyz", noBody, all(200)},
 		{"list-cooperatives", "GET", "/v1/cooperatives", noBody, all(200)},
@@ -199,7 +203,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}
+	}, registryMatrixRows()...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -219,6 +223,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			f := newMatrixFixture(t)
 			path := strings.NewReplacer("{cooperativeID}", f.coopA, "{userID}", f.people[ownMember].userID,
 				"{id}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
+			path = f.registryPath(path)
 			var got [callers]int
 			for who := range callers {
 				token := f.accessToken(t, who)

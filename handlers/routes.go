@@ -102,12 +102,143 @@ func (s *Server) routes() {
 		Tags: []string{"audit"}, Responses: map[string]*huma.Response{"200": {Description: "The whole log, oldest first.",
 			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}}, s.cooperativeAuditCSV)
 
+	// Members, offerings, the share register and the ledger (issue 5).
+	s.registryRoutes()
+
 	// Mail preferences.
 	route(s, public(), huma.Operation{OperationID: "show-unsubscribe", Method: http.MethodGet, Path: "/v1/unsubscribe",
 		Summary: "What an unsubscribe link would stop (changes nothing)", Tags: []string{"notifications"}}, s.showUnsubscribe)
 	route(s, public(), huma.Operation{OperationID: "unsubscribe", Method: http.MethodPost, Path: "/v1/unsubscribe",
 		Summary: "Unsubscribe with the token of a mail's link (RFC 8058 one-click too)", Tags: []string{"notifications"}},
 		s.unsubscribe)
+}
+
+// registryRoutes declares the routes of statutes, membership, offerings, the share
+// register and the ledger. Who a member is comes from the member record, not from a role
+// (see members.go): routes about one member's records are "signed in" here and their
+// handlers allow the record's own account or the board/accountant, answering 404 to
+// anyone else. Actions of the board or accountant that change the register or move money
+// need the second factor.
+func (s *Server) registryRoutes() {
+	const (
+		board      = cooperative.RoleBoard
+		accountant = cooperative.RoleAccountant
+		coop       = "/v1/cooperatives/{cooperativeID}"
+	)
+	file := func(mediaType, description string) map[string]*huma.Response {
+		return map[string]*huma.Response{"200": {Description: description,
+			Content: map[string]*huma.MediaType{mediaType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}
+	}
+	staffOrOwn := []int{http.StatusNotFound}
+	const (
+		ownOrStaffDoc  = "For the account the member record belongs to, and the cooperative's board and accountant; anyone else gets 404, as if it did not exist."
+		ownDoc         = "Only for the account the member record belongs to; the board and accountant get 403, anyone else 404."
+		certificateDoc = "For the account the member record belongs to, and the board; the accountant gets 403, anyone else 404."
+	)
+
+	// Statutes are public: an applicant reads them before consenting to them.
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "adopt-statutes", Method: http.MethodPost,
+		Path: coop + "/statutes", DefaultStatus: http.StatusCreated, Summary: "Adopt a new version of the statutes",
+		Tags: []string{"statutes"}, Errors: []int{http.StatusUnprocessableEntity}}, s.adoptStatutes)
+	route(s, public(), huma.Operation{OperationID: "list-statutes", Method: http.MethodGet, Path: coop + "/statutes",
+		Summary: "Every version of the statutes, oldest first", Tags: []string{"statutes"}}, s.listStatutes)
+	route(s, public(), huma.Operation{OperationID: "get-statutes", Method: http.MethodGet, Path: coop + "/statutes/current",
+		Summary: "The statutes in force on a date (today by default)", Tags: []string{"statutes"},
+		Errors: []int{http.StatusUnprocessableEntity}}, s.getStatutes)
+
+	// Membership.
+	route(s, signedIn(), huma.Operation{OperationID: "apply-for-membership", Method: http.MethodPost, Path: coop + "/members",
+		DefaultStatus: http.StatusCreated, Summary: "Apply for membership, for yourself or a legal entity you represent",
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.apply)
+	route(s, signedIn(), huma.Operation{OperationID: "my-members", Method: http.MethodGet, Path: coop + "/me/members",
+		Summary: "Your member records (and applications) in the cooperative", Tags: []string{"members"}}, s.myMembers)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-members", Method: http.MethodGet,
+		Path: coop + "/members", Summary: "Members and applicants, in application order", Tags: []string{"members"}}, s.listMembers)
+	route(s, signedIn(), huma.Operation{OperationID: "get-member", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coop + "/members/{memberID}", Summary: "One member record (your own, or any for the board and accountant)",
+		Tags: []string{"members"}, Errors: staffOrOwn}, s.getMember)
+	route(s, signedIn(), huma.Operation{OperationID: "member-history", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coop + "/members/{memberID}/history", Summary: "Every version of a member record: application, approval, corrections, end",
+		Tags: []string{"members"}, Errors: staffOrOwn}, s.memberHistory)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "approve-member", Method: http.MethodPost,
+		Path: coop + "/members/{memberID}/approve", Summary: "Admit an applicant: the next member number",
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.approveMember)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "reject-member", Method: http.MethodPost,
+		Path: coop + "/members/{memberID}/reject", Summary: "Turn an application down with a reason",
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.rejectMember)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "end-membership", Method: http.MethodPost,
+		Path: coop + "/members/{memberID}/end", Summary: "Record a resignation, exclusion or death",
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.endMembership)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "correct-member", Method: http.MethodPost,
+		Path: coop + "/members/{memberID}/corrections", Summary: "Correct personal data (the previous version stays in the history)",
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound}}, s.correctMember)
+
+	// Offerings and subscriptions.
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "open-offering", Method: http.MethodPost,
+		Path: coop + "/offerings", DefaultStatus: http.StatusCreated, Summary: "Open an issuance round of one share class",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusUnprocessableEntity}}, s.openOffering)
+	route(s, signedIn(), huma.Operation{OperationID: "list-offerings", Method: http.MethodGet, Path: coop + "/offerings",
+		Summary: "The cooperative's offerings (their counters only for the board and accountant)", Tags: []string{"offerings"},
+		Description: "Any signed-in account: applicants choose an offering here."}, s.listOfferings)
+	route(s, signedIn(), huma.Operation{OperationID: "get-offering", Method: http.MethodGet,
+		Path: coop + "/offerings/{offeringID}", Summary: "One offering (its counters only for the board and accountant)",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound}}, s.getOffering)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "close-offering", Method: http.MethodPost,
+		Path: coop + "/offerings/{offeringID}/close", Summary: "Close and allocate: shares issued, pending subscriptions lapse, refunds booked",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.closeOffering)
+	route(s, signedIn(), huma.Operation{OperationID: "subscribe", Description: ownDoc, Method: http.MethodPost,
+		Path: coop + "/offerings/{offeringID}/subscriptions", DefaultStatus: http.StatusCreated,
+		Summary: "Subscribe for shares, for your own member record or application", Tags: []string{"offerings"},
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, s.subscribe)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-offering-subscriptions", Method: http.MethodGet,
+		Path: coop + "/offerings/{offeringID}/subscriptions", Summary: "An offering's subscriptions",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound}}, s.listOfferingSubscriptions)
+	route(s, signedIn(), huma.Operation{OperationID: "list-member-subscriptions", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coop + "/members/{memberID}/subscriptions", Summary: "A member's subscriptions",
+		Tags: []string{"offerings"}, Errors: staffOrOwn}, s.listMemberSubscriptions)
+	route(s, signedIn(), huma.Operation{OperationID: "get-subscription", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coop + "/subscriptions/{subscriptionID}", Summary: "One subscription", Tags: []string{"offerings"},
+		Errors: staffOrOwn}, s.getSubscription)
+	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "mark-subscription-paid", Method: http.MethodPost,
+		Path: coop + "/subscriptions/{subscriptionID}/payment", Summary: "Record that a subscription's money arrived (bank transfer)",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.markPaid)
+	route(s, signedIn(), huma.Operation{OperationID: "share-certificate", Description: certificateDoc, Method: http.MethodGet,
+		Path: coop + "/subscriptions/{subscriptionID}/certificate.pdf", Summary: "The share certificate of an allocated subscription",
+		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		Responses: file("application/pdf", "The certificate, A4.")}, s.certificate)
+
+	// The share register.
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "transfer-shares", Method: http.MethodPost,
+		Path: coop + "/transfers", DefaultStatus: http.StatusCreated, Summary: "Transfer shares between members (recording it is the board's approval)",
+		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.transferShares)
+	route(s, signedIn(), huma.Operation{OperationID: "request-withdrawal", Description: ownDoc, Method: http.MethodPost,
+		Path: coop + "/members/{memberID}/withdrawals", DefaultStatus: http.StatusCreated,
+		Summary: "Ask to have your shares redeemed at nominal value", Tags: []string{"register"},
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.requestWithdrawal)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "decide-withdrawal", Method: http.MethodPost,
+		Path: coop + "/withdrawals/{withdrawalID}/decision", Summary: "Approve (after the notice period) or reject a withdrawal",
+		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.decideWithdrawal)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-holdings", Method: http.MethodGet,
+		Path: coop + "/holdings", Summary: "Who holds which shares, now or on a date", Tags: []string{"register"}}, s.listHoldings)
+	route(s, signedIn(), huma.Operation{OperationID: "member-holdings", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coop + "/members/{memberID}/holdings", Summary: "A member's current holdings with share numbers",
+		Tags: []string{"register"}, Errors: staffOrOwn}, s.memberHoldings)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "register-events", Method: http.MethodGet,
+		Path: coop + "/register/events", Summary: "The register's journal: every issue, transfer and withdrawal",
+		Tags: []string{"register"}}, s.registerEvents)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "export-register-csv", Method: http.MethodGet,
+		Path: coop + "/register.csv", Summary: "The register on a date as CSV", Tags: []string{"register"},
+		Responses: file("text/csv", "One row per member and class, in member-number order.")}, s.exportRegisterCSV)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "export-register-xlsx", Method: http.MethodGet,
+		Path: coop + "/register.xlsx", Summary: "The register on a date as an Excel workbook", Tags: []string{"register"},
+		Responses: file(xlsxContentType, "One sheet, Register: one row per member and class.")}, s.exportRegisterXLSX)
+
+	// The ledger.
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "trial-balance", Method: http.MethodGet,
+		Path: coop + "/ledger/trial-balance", Summary: "Every account's balance at the end of a day", Tags: []string{"ledger"}},
+		s.trialBalance)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "ledger-entries", Method: http.MethodGet,
+		Path: coop + "/ledger/entries", Summary: "The journal, in posting order", Tags: []string{"ledger"}}, s.ledgerEntries)
 }
 
 // register adds an operation whose handler returns domain errors; they become problems

@@ -65,6 +65,7 @@ type Server struct {
 	ids   *requestIDs
 
 	accounts          *cooperative.Accounts
+	registry          *cooperative.Registry
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -88,6 +89,7 @@ func New(opts Options) *Server {
 		LinkBaseURL: opts.Auth.LinkBaseURL,
 		Now:         opts.Now,
 	})
+	s.registry = cooperative.NewRegistry(opts.Store, cooperative.RegistryOptions{Now: opts.Now})
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()
@@ -121,6 +123,9 @@ func New(opts Options) *Server {
 	s.app.Use(s.requestContext, recover.New(), s.requireJSONBodyOrOneClick)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
+	// No "$schema" link in every response: re-encoding each body as a map to add it
+	// cost more than the store read of a typical GET.
+	config.CreateHooks = nil
 	config.Info.Description = "The back office of energy and care cooperatives: members, shares, bonds, payments and the ledger."
 	config.OpenAPIPath = "/openapi"
 	config.DocsPath = "/docs"

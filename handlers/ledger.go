@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// The ledger, read-only: the trial balance on a date and the journal. Amounts are in
+// cents; a line's amount is signed, debit positive and credit negative.
+
+type trialBalanceInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Date          string `query:"date" format:"date" doc:"Balances at the end of this day (YYYY-MM-DD); today when left out."`
+}
+
+type trialBalanceOutput struct {
+	Body cooperative.TrialBalance
+}
+
+func (s *Server) trialBalance(ctx context.Context, in *trialBalanceInput) (*trialBalanceOutput, error) {
+	tb, err := cooperative.TrialBalanceOn(ctx, s.store, in.CooperativeID, s.dateOr(in.Date))
+	if err != nil {
+		return nil, err
+	}
+	return &trialBalanceOutput{Body: tb}, nil
+}
+
+type ledgerEntriesInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+type ledgerEntryList struct {
+	Items      []cooperative.Entry `json:"items" doc:"Journal entries in posting order; each balances to zero."`
+	NextCursor string              `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type ledgerEntriesOutput struct {
+	Body ledgerEntryList
+}
+
+func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*ledgerEntriesOutput, error) {
+	after, err := auditPageInput{Cursor: in.Cursor}.after()
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := cooperative.ReadLedger(ctx, s.store, in.CooperativeID, after, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &ledgerEntriesOutput{Body: ledgerEntryList{Items: nonNil(list)}}
+	if next > 0 {
+		out.Body.NextCursor = strconv.FormatInt(next, 10)
+	}
+	return out, nil
+}

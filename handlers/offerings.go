@@ -1,0 +1,312 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// Offerings (issuance rounds) and subscriptions. Amounts are in cents.
+
+type openOfferingInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Body          struct {
+		Class              string    `json:"class" maxLength:"20" doc:"A share class of the statutes in force when the offering opens."`
+		PriceCents         int64     `json:"priceCents" minimum:"1" doc:"Price per share in cents; at least the nominal value (the rest is share premium)."`
+		CapShares          int64     `json:"capShares" minimum:"1" doc:"The most shares the round issues."`
+		TargetShares       int64     `json:"targetShares,omitempty" minimum:"0" doc:"What the board hopes to raise, in shares (informative)."`
+		MinPerSubscription int64     `json:"minPerSubscription" minimum:"1"`
+		MaxPerSubscription int64     `json:"maxPerSubscription" minimum:"1"`
+		MaxPerMember       int64     `json:"maxPerMember" minimum:"1" doc:"Per member over the whole round (also bounded by the class maximum of the statutes)."`
+		OpensAt            time.Time `json:"opensAt"`
+		ClosesAt           time.Time `json:"closesAt"`
+	}
+}
+
+// offeringBody is an offering as members and applicants see it: the terms. The counters
+// (how much was subscribed and paid) are the board's and accountant's.
+type offeringBody struct {
+	ID                 string            `json:"id"`
+	CooperativeID      string            `json:"cooperativeId"`
+	Class              string            `json:"class"`
+	PriceCents         int64             `json:"priceCents" doc:"Per share, in cents."`
+	CapShares          int64             `json:"capShares"`
+	TargetShares       int64             `json:"targetShares"`
+	MinPerSubscription int64             `json:"minPerSubscription"`
+	MaxPerSubscription int64             `json:"maxPerSubscription"`
+	MaxPerMember       int64             `json:"maxPerMember"`
+	OpensAt            time.Time         `json:"opensAt"`
+	ClosesAt           time.Time         `json:"closesAt"`
+	Allocation         string            `json:"allocation" enum:"pro_rata,first_come"`
+	Status             string            `json:"status" enum:"open,closed"`
+	Counters           *offeringCounters `json:"counters,omitempty" doc:"Only for the board and the accountant."`
+}
+
+type offeringCounters struct {
+	Subscriptions    int64     `json:"subscriptions"`
+	SubscribedShares int64     `json:"subscribedShares" doc:"Pending and paid."`
+	PaidShares       int64     `json:"paidShares"`
+	IssuedShares     int64     `json:"issuedShares"`
+	CreatedAt        time.Time `json:"createdAt"`
+	ClosedAt         time.Time `json:"closedAt,omitzero"`
+}
+
+func offeringOf(o cooperative.Offering, counters bool) offeringBody {
+	b := offeringBody{ID: o.ID, CooperativeID: o.CooperativeID, Class: o.Class, PriceCents: o.PriceCents,
+		CapShares: o.CapShares, TargetShares: o.TargetShares, MinPerSubscription: o.MinPerSubscription,
+		MaxPerSubscription: o.MaxPerSubscription, MaxPerMember: o.MaxPerMember, OpensAt: o.OpensAt, ClosesAt: o.ClosesAt,
+		Allocation: string(o.Allocation), Status: string(o.Status)}
+	if counters {
+		b.Counters = &offeringCounters{Subscriptions: o.Subscriptions, SubscribedShares: o.SubscribedShare,
+			PaidShares: o.PaidShares, IssuedShares: o.IssuedShares, CreatedAt: o.CreatedAt, ClosedAt: o.ClosedAt}
+	}
+	return b
+}
+
+type offeringOutput struct {
+	Body offeringBody
+}
+
+func (s *Server) openOffering(ctx context.Context, in *openOfferingInput) (*offeringOutput, error) {
+	b := in.Body
+	o, err := s.registry.OpenOffering(ctx, actorFrom(ctx), cooperative.NewOffering{CooperativeID: in.CooperativeID,
+		Class: b.Class, PriceCents: b.PriceCents, CapShares: b.CapShares, TargetShares: b.TargetShares,
+		MinPerSubscription: b.MinPerSubscription, MaxPerSubscription: b.MaxPerSubscription, MaxPerMember: b.MaxPerMember,
+		OpensAt: b.OpensAt, ClosesAt: b.ClosesAt})
+	if err != nil {
+		return nil, err
+	}
+	return &offeringOutput{Body: offeringOf(o, true)}, nil
+}
+
+// isStaff reports whether the caller is the board or the accountant of a cooperative.
+func (s *Server) isStaff(ctx context.Context, cooperativeID string) (bool, error) {
+	if !cooperative.ValidID(cooperativeID) {
+		return false, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+	}
+	g, err := s.accounts.GetRoleGrant(ctx, cooperativeID, principalFrom(ctx).ID)
+	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
+		return false, nil
+	}
+	return g.Has(staff()...), err
+}
+
+type offeringList struct {
+	Items      []offeringBody `json:"items"`
+	NextCursor string         `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type offeringListOutput struct {
+	Body offeringList
+}
+
+type listOfferingsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+func (s *Server) listOfferings(ctx context.Context, in *listOfferingsInput) (*offeringListOutput, error) {
+	counters, err := s.isStaff(ctx, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Cursor != "" && !cooperative.ValidID(in.Cursor) {
+		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a valid cursor", in.Cursor)
+	}
+	list, next, err := s.registry.ListOfferings(ctx, in.CooperativeID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &offeringListOutput{Body: offeringList{Items: make([]offeringBody, len(list)), NextCursor: next}}
+	for i, o := range list {
+		out.Body.Items[i] = offeringOf(o, counters)
+	}
+	return out, nil
+}
+
+type offeringInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	OfferingID    string `path:"offeringID" doc:"The offering's id."`
+}
+
+func (s *Server) getOffering(ctx context.Context, in *offeringInput) (*offeringOutput, error) {
+	counters, err := s.isStaff(ctx, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.registry.GetOffering(ctx, in.CooperativeID, in.OfferingID)
+	if err != nil {
+		return nil, err
+	}
+	return &offeringOutput{Body: offeringOf(o, counters)}, nil
+}
+
+type allocationBody struct {
+	Offering      offeringBody               `json:"offering"`
+	Subscriptions []cooperative.Subscription `json:"subscriptions" doc:"Every subscription of the round after allocation, in the order they came in."`
+}
+
+type allocationOutput struct {
+	Body allocationBody
+}
+
+func (s *Server) closeOffering(ctx context.Context, in *offeringInput) (*allocationOutput, error) {
+	res, err := s.registry.CloseOffering(ctx, actorFrom(ctx), in.CooperativeID, in.OfferingID)
+	if err != nil {
+		return nil, err
+	}
+	out := &allocationOutput{}
+	out.Body.Offering = offeringOf(res.Offering, true)
+	out.Body.Subscriptions = nonNil(res.Subscriptions)
+	return out, nil
+}
+
+type subscribeInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	OfferingID     string `path:"offeringID" doc:"The offering's id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"100" doc:"Optional: a retry with the same key returns the first subscription instead of a second one."`
+	Body           struct {
+		MemberID string `json:"memberId" doc:"Your member record (or application) in the cooperative."`
+		Shares   int64  `json:"shares" minimum:"1"`
+	}
+}
+
+type subscriptionOutput struct {
+	Body cooperative.Subscription
+}
+
+// subscribe: only the account a member record belongs to subscribes for it; the amount,
+// the order and the status are the server's.
+func (s *Server) subscribe(ctx context.Context, in *subscribeInput) (*subscriptionOutput, error) {
+	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.Body.MemberID, true); err != nil {
+		return nil, err
+	}
+	sub, err := s.registry.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: in.CooperativeID,
+		OfferingID: in.OfferingID, MemberID: in.Body.MemberID, Shares: in.Body.Shares, IdempotencyKey: in.IdempotencyKey})
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: sub}, nil
+}
+
+type subscriptionList struct {
+	Items      []cooperative.Subscription `json:"items"`
+	NextCursor string                     `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type subscriptionListOutput struct {
+	Body subscriptionList
+}
+
+type offeringSubscriptionsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	OfferingID    string `path:"offeringID" doc:"The offering's id."`
+	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+func (s *Server) listOfferingSubscriptions(ctx context.Context, in *offeringSubscriptionsInput) (*subscriptionListOutput, error) {
+	if _, err := s.registry.GetOffering(ctx, in.CooperativeID, in.OfferingID); err != nil {
+		return nil, err
+	}
+	return s.listSubscriptions(ctx, in.CooperativeID, "offering", in.OfferingID, in.Cursor, in.Limit)
+}
+
+func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, cursor string, limit int) (*subscriptionListOutput, error) {
+	if cursor != "" && !cooperative.ValidID(cursor) {
+		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a valid cursor", cursor)
+	}
+	list, next, err := s.registry.ListSubscriptions(ctx, cooperativeID, by, id, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionListOutput{Body: subscriptionList{Items: nonNil(list), NextCursor: next}}, nil
+}
+
+type memberSubscriptionsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	MemberID      string `path:"memberID" doc:"The member's id."`
+	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+func (s *Server) listMemberSubscriptions(ctx context.Context, in *memberSubscriptionsInput) (*subscriptionListOutput, error) {
+	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true, staff()...); err != nil {
+		return nil, err
+	}
+	return s.listSubscriptions(ctx, in.CooperativeID, "member", in.MemberID, in.Cursor, in.Limit)
+}
+
+type subscriptionInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+}
+
+// subscriptionFor loads a subscription the caller may see: their own member's, or with one
+// of roles. Someone else's is "not found", like one that does not exist.
+func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, roles ...cooperative.Role) (cooperative.Subscription, error) {
+	if !cooperative.ValidID(cooperativeID) {
+		return cooperative.Subscription{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+	}
+	sub, err := s.registry.GetSubscription(ctx, cooperativeID, id)
+	if err != nil {
+		return sub, err
+	}
+	m, err := s.registry.GetMember(ctx, cooperativeID, sub.MemberID)
+	if err != nil {
+		return sub, err
+	}
+	if _, err := s.allowMember(ctx, m, true, roles...); err != nil {
+		if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
+			err = cooperative.Errorf(cooperative.ENOTFOUND, "subscription %s not found", id)
+		}
+		return sub, err
+	}
+	return sub, nil
+}
+
+func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*subscriptionOutput, error) {
+	sub, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, staff()...)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: sub}, nil
+}
+
+type markPaidInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+	Body           struct {
+		BankReference string `json:"bankReference" minLength:"1" maxLength:"140" doc:"The bank's reference of the incoming transfer. Marking paid again with the same reference is harmless."`
+		PaidOn        string `json:"paidOn" format:"date" doc:"The day the money arrived; not in the future."`
+	}
+}
+
+func (s *Server) markPaid(ctx context.Context, in *markPaidInput) (*subscriptionOutput, error) {
+	sub, err := s.registry.MarkPaid(ctx, actorFrom(ctx), in.CooperativeID, in.SubscriptionID, in.Body.BankReference,
+		cooperative.Date(in.Body.PaidOn))
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: sub}, nil
+}
+
+// certificate renders the share certificate of an allocated subscription for its member
+// or the board.
+func (s *Server) certificate(ctx context.Context, in *subscriptionInput) (*fileOutput, error) {
+	if _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard); err != nil {
+		return nil, err
+	}
+	c, err := s.registry.GetCertificate(ctx, in.CooperativeID, in.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := c.PDF()
+	if err != nil {
+		return nil, err
+	}
+	return &fileOutput{ContentType: "application/pdf", CacheControl: "private, no-store",
+		ContentDisposition: `attachment; filename="certificate-` + in.SubscriptionID + `.pdf"`, Body: pdf}, nil
+}

@@ -1,0 +1,226 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// The share register: transfers, withdrawals, holdings (now and on any date), the
+// journal of register events and the legally required exports. Amounts are in cents.
+
+type transferInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Body          struct {
+		From   string `json:"from" doc:"The giving member's id (active, or deceased: shares pass to the heirs)."`
+		To     string `json:"to" doc:"The receiving member's id (must be an active member)."`
+		Class  string `json:"class" maxLength:"20"`
+		Shares int64  `json:"shares" minimum:"1"`
+		Reason string `json:"reason,omitempty" maxLength:"500" doc:"For example inheritance."`
+	}
+}
+
+type transferOutput struct {
+	Body cooperative.Transfer
+}
+
+// transferShares records a transfer; recording it is the board's approval.
+func (s *Server) transferShares(ctx context.Context, in *transferInput) (*transferOutput, error) {
+	b := in.Body
+	t, err := s.registry.Transfer(ctx, actorFrom(ctx), cooperative.TransferRequest{CooperativeID: in.CooperativeID,
+		From: b.From, To: b.To, Class: b.Class, Shares: b.Shares, Reason: b.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return &transferOutput{Body: t}, nil
+}
+
+type requestWithdrawalInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	MemberID      string `path:"memberID" doc:"Your member id."`
+	Body          struct {
+		Class  string `json:"class" maxLength:"20"`
+		Shares int64  `json:"shares" minimum:"1"`
+	}
+}
+
+type withdrawalOutput struct {
+	Body cooperative.Withdrawal
+}
+
+// requestWithdrawal: a member asks to have their own shares redeemed; the board decides
+// after the notice period.
+func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInput) (*withdrawalOutput, error) {
+	_, actor, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.registry.RequestWithdrawal(ctx, actor, in.CooperativeID, in.MemberID, in.Body.Class, in.Body.Shares)
+	if err != nil {
+		return nil, err
+	}
+	return &withdrawalOutput{Body: w}, nil
+}
+
+type decideWithdrawalInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	WithdrawalID  string `path:"withdrawalID" doc:"The withdrawal's id."`
+	Body          struct {
+		Approve bool   `json:"approve" doc:"true redeems the shares at nominal value (only after the notice period); false rejects the request."`
+		Reason  string `json:"reason,omitempty" maxLength:"1000"`
+	}
+}
+
+func (s *Server) decideWithdrawal(ctx context.Context, in *decideWithdrawalInput) (*withdrawalOutput, error) {
+	w, err := s.registry.DecideWithdrawal(ctx, actorFrom(ctx), in.CooperativeID, in.WithdrawalID, in.Body.Approve, in.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &withdrawalOutput{Body: w}, nil
+}
+
+type holdingsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Date          string `query:"date" format:"date" doc:"Who held which shares at the end of this day (YYYY-MM-DD), replayed from the register's events; the current holdings when left out."`
+}
+
+type holdingList struct {
+	AsOf  cooperative.Date      `json:"asOf,omitempty" doc:"The day asked about; absent for the current holdings."`
+	Items []cooperative.Holding `json:"items" doc:"One per member and class held, with share numbers, by member id."`
+}
+
+type holdingsOutput struct {
+	Body holdingList
+}
+
+func (s *Server) listHoldings(ctx context.Context, in *holdingsInput) (*holdingsOutput, error) {
+	var (
+		list []cooperative.Holding
+		err  error
+	)
+	if in.Date == "" {
+		list, err = s.registry.CurrentHoldings(ctx, in.CooperativeID)
+	} else {
+		list, err = s.registry.HoldingsOn(ctx, in.CooperativeID, cooperative.Date(in.Date))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &holdingsOutput{Body: holdingList{AsOf: cooperative.Date(in.Date), Items: nonNil(list)}}, nil
+}
+
+// memberHoldings filters the cooperative's current holdings: the domain keeps them per
+// cooperative, and a member's view is rare enough for that to do.
+func (s *Server) memberHoldings(ctx context.Context, in *memberInput) (*holdingsOutput, error) {
+	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true, staff()...); err != nil {
+		return nil, err
+	}
+	all, err := s.registry.CurrentHoldings(ctx, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	mine := []cooperative.Holding{}
+	for _, h := range all {
+		if h.MemberID == in.MemberID {
+			mine = append(mine, h)
+		}
+	}
+	return &holdingsOutput{Body: holdingList{Items: mine}}, nil
+}
+
+type registerEventsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
+}
+
+// registerEventBody is a register event with readable names (the stored form is terse).
+type registerEventBody struct {
+	Seq          int64                    `json:"seq"`
+	Type         string                   `json:"type" enum:"issue,transfer,withdrawal"`
+	Date         cooperative.Date         `json:"date"`
+	Class        string                   `json:"class"`
+	From         string                   `json:"from,omitempty" doc:"The member the shares left."`
+	To           string                   `json:"to,omitempty" doc:"The member the shares went to."`
+	ShareNumbers []cooperative.ShareRange `json:"shareNumbers"`
+	Shares       int64                    `json:"shares"`
+	Ref          string                   `json:"ref" doc:"The subscription, transfer or withdrawal that caused it."`
+}
+
+type registerEventList struct {
+	Items      []registerEventBody `json:"items"`
+	NextCursor string              `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type registerEventsOutput struct {
+	Body registerEventList
+}
+
+func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*registerEventsOutput, error) {
+	after, err := auditPageInput{Cursor: in.Cursor}.after()
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.registry.ReadRegister(ctx, in.CooperativeID, after, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &registerEventsOutput{Body: registerEventList{Items: make([]registerEventBody, len(list))}}
+	for i, e := range list {
+		out.Body.Items[i] = registerEventBody{Seq: e.Seq, Type: string(e.Type), Date: e.Date, Class: e.Class, From: e.From,
+			To: e.To, ShareNumbers: e.Ranges, Shares: e.Shares(), Ref: e.Ref}
+	}
+	if next > 0 {
+		out.Body.NextCursor = strconv.FormatInt(next, 10)
+	}
+	return out, nil
+}
+
+type registerExportInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Date          string `query:"date" format:"date" doc:"The register as it stood at the end of this day (YYYY-MM-DD); today when left out."`
+}
+
+type fileOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	CacheControl       string `header:"Cache-Control"`
+	Body               []byte
+}
+
+const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// exportRegister builds the export in memory: one row per member and class, thousands
+// of rows for a large cooperative.
+func (s *Server) exportRegister(ctx context.Context, in *registerExportInput, xlsx bool) (*fileOutput, error) {
+	date := s.dateOr(in.Date)
+	rows, err := s.registry.RegisterRows(ctx, in.CooperativeID, date)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	out := &fileOutput{CacheControl: "no-store"}
+	name := "register-" + in.CooperativeID + "-" + string(date)
+	if xlsx {
+		err = cooperative.WriteRegisterXLSX(&b, rows)
+		out.ContentType, name = xlsxContentType, name+".xlsx"
+	} else {
+		err = cooperative.WriteRegisterCSV(&b, rows)
+		out.ContentType, name = "text/csv; charset=utf-8", name+".csv"
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.ContentDisposition, out.Body = `attachment; filename="`+name+`"`, b.Bytes()
+	return out, nil
+}
+
+func (s *Server) exportRegisterCSV(ctx context.Context, in *registerExportInput) (*fileOutput, error) {
+	return s.exportRegister(ctx, in, false)
+}
+
+func (s *Server) exportRegisterXLSX(ctx context.Context, in *registerExportInput) (*fileOutput, error) {
+	return s.exportRegister(ctx, in, true)
+}
