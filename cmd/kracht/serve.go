@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/handlers"
@@ -38,6 +39,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	// On early returns; runs before the store closes (defers run last-in, first-out).
 	defer stopMail()
+	stopCheckpoints := startCheckpoints(ctx, store, 10*time.Minute, log)
+	defer stopCheckpoints()
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -61,6 +64,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	<-served
 	stopMail()
+	stopCheckpoints()
 	log.Info("stopped")
 	return nil
 }
