@@ -121,7 +121,7 @@ func CheckRecord(rec Record) error {
 	for _, keys := range []map[string]string{rec.Unique, rec.Index} {
 		for name := range keys {
 			if !keyNamePattern.MatchString(name) {
-				return Errorf(EINVALID, "record %s/%s has a key named %q (want [a-z0-9_.]+)", rec.Collection, rec.ID, name)
+				return Errorf(EINVALID, "record %s/%s has a key named %q (want [a-z0-9_]+)", rec.Collection, rec.ID, name)
 			}
 		}
 	}
@@ -142,5 +142,6 @@ func CheckJournalEntry(e JournalEntry) error {
 // ErrReadOnly is returned by writes inside View.
 var ErrReadOnly = Errorf(EINTERNAL, "write in a read-only transaction")
 
-// keyNamePattern keeps key names plain, so an adapter may join a name and a value with "=".
-var keyNamePattern = regexp.MustCompile(`^[a-z0-9_.]+$`)
+// keyNamePattern keeps key names plain, so an adapter may join a name and a value with "="
+// or use the name as a field name (MongoDB gives dots in field names a meaning).
+var keyNamePattern = regexp.MustCompile(`^[a-z0-9_]+$`)

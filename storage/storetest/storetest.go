@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"JournalConcurrentAppendsGapFree", testJournalConcurrent},
 		{"DeleteWithVersion", testDelete},
 		{"ViewIsReadOnly", testViewReadOnly},
+		{"BadKeyNamesRefused", testBadKeyNames},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,5 +461,16 @@ func testViewReadOnly(t *testing.T, s cooperative.Store) {
 	})
 	if err == nil {
 		t.Fatal("insert inside View succeeded")
+	}
+}
+
+func testBadKeyNames(t *testing.T, s cooperative.Store) {
+	for _, name := range []string{"", "a.b", "a=b", "Email"} {
+		err := s.Update(context.Background(), func(tx cooperative.Tx) error {
+			_, err := tx.Insert(cooperative.Record{Collection: "things", ID: cooperative.NewID(), Data: []byte(`{}`),
+				Unique: map[string]string{name: "v"}})
+			return err
+		})
+		wantCode(t, err, cooperative.EINVALID)
 	}
 }
