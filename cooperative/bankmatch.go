@@ -131,13 +131,29 @@ func matchBankLine(tx Tx, cooperativeID, id string, l *BankLine, t *BankImportTa
 		return review(ReviewWrongCurrency, "a credit in "+l.Currency+" for a payment in "+p.Currency, p.ID)
 	case p.PostedReceived > 0 || p.Status == PaymentProcessing || p.Reversed:
 		return review(ReviewAlreadyPaid, "the payment is "+string(p.Status)+" already", p.ID)
+	}
+	if reason, detail, err := receivable(tx, p); err != nil {
+		return err
+	} else if reason != "" {
+		return review(reason, detail, p.ID)
+	}
+	switch {
 	case l.Amount < p.Amount:
 		return review(ReviewPartial, "less than the amount due", p.ID)
 	case l.Amount > p.Amount:
 		return review(ReviewOverpayment, "more than the amount due", p.ID)
 	}
-	if err := assignBankCredit(tx, &p, id, l.Amount, now); err != nil {
+	notice, err := assignBankCredit(tx, &p, id, l.Amount, l.BookedOn, now)
+	if err != nil {
 		return err
+	}
+	if notice != nil {
+		// Received (the money is in the bank) but its subscription could not take it.
+		n := *notice
+		n.CooperativeID, n.Source, n.SourceID, n.Reference, n.Payer, n.BookedOn = cooperativeID, "bank", id, l.Reference, l.Payer, l.BookedOn
+		if err := queueReview(tx, n, now); err != nil {
+			return err
+		}
 	}
 	l.Outcome, l.PaymentID = "matched", p.ID
 	t.Matched++

@@ -30,6 +30,9 @@ const (
 	AccountSharePremium           AccountCode = "share_premium"
 	AccountMembershipFees         AccountCode = "membership_fees_income"
 	AccountPaymentFees            AccountCode = "payment_fees_expense"
+	// AccountDisputesHeld is money the payment provider withdrew for a dispute, held
+	// until the dispute's outcome is recorded (issue 6).
+	AccountDisputesHeld AccountCode = "disputes_held"
 )
 
 // AccountType is the side of the balance sheet or result an account belongs to.
@@ -59,6 +62,7 @@ func ChartOfAccounts() []Account {
 	return []Account{
 		{Code: AccountBank, Name: "Bank", Type: AccountAsset},
 		{Code: AccountStripeClearing, Name: "Payment provider clearing", Type: AccountAsset},
+		{Code: AccountDisputesHeld, Name: "Disputed payments held by the payment provider", Type: AccountAsset},
 		{Code: AccountBankTransferSuspense, Name: "Bank transfers to be matched", Type: AccountLiability},
 		{Code: AccountSubscriptionsInAdvance, Name: "Subscriptions received in advance", Type: AccountLiability},
 		{Code: AccountRefundsPayable, Name: "Refunds payable to members", Type: AccountLiability},

@@ -65,6 +65,10 @@ const (
 	SubscriptionAllocated SubscriptionStatus = "allocated" // shares issued (maybe fewer, rest refunded)
 	SubscriptionRefunded  SubscriptionStatus = "refunded"  // paid but nothing allocated: all refundable
 	SubscriptionLapsed    SubscriptionStatus = "lapsed"    // not paid when the offering closed
+	// SubscriptionCancelled: its payment failed after it looked paid (a SEPA Direct Debit
+	// returned days later); the receipt was reversed, and its shares cancelled if they
+	// had not moved (see payment.go).
+	SubscriptionCancelled SubscriptionStatus = "cancelled"
 )
 
 // Subscription is one request for shares in an offering.
@@ -368,45 +372,63 @@ func (r *Registry) MarkPaid(ctx context.Context, actor Actor, cooperativeID, sub
 	}
 	var sub Subscription
 	err = r.update(ctx, func(tx Tx, now time.Time) error {
-		var err error
-		if sub, err = getSubscription(tx, cooperativeID, subscriptionID); err != nil {
-			return err
-		}
-		if sub.Status != SubscriptionPending {
-			if sub.BankReference == bankReference {
-				return nil
-			}
-			return ruleError("subscription_pending", "the subscription is %s, not waiting for payment", sub.Status)
-		}
-		if DateOf(now).Before(paidOn) {
-			return Errorf(EINVALID, "paidOn cannot be in the future")
-		}
-		o, err := getOffering(tx, cooperativeID, sub.OfferingID)
+		before, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err
 		}
-		if o.Status != OfferingOpen {
-			return ruleError("offering_open", "the offering is closed; the payment must be refunded")
-		}
-		before := sub
-		sub.Status, sub.PaidOn, sub.BankReference = SubscriptionPaid, paidOn, bankReference
-		if _, err := tx.Replace(sub.record()); err != nil {
-			return err
-		}
-		o.PaidShares += sub.Shares
-		if _, err := tx.Replace(o.record()); err != nil {
-			return err
-		}
-		if _, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "subscription-paid:" + sub.ID,
-			BookingDate: paidOn, Description: "Payment for subscription " + sub.ID + " (" + bankReference + ")",
-			Source: Source{Type: "subscription", ID: sub.ID},
-			Lines: []Line{{Account: string(AccountBank), Amount: sub.AmountCents},
-				{Account: string(AccountSubscriptionsInAdvance), Amount: -sub.AmountCents}}}); err != nil {
+		var seq int64
+		if sub, seq, err = markSubscriptionPaid(tx, cooperativeID, subscriptionID, bankReference, paidOn, AccountBank, now); err != nil || seq == 0 {
 			return err
 		}
 		return appendAudit(tx, actor, cooperativeID, "subscription.mark_paid", "subscription", sub.ID, before, sub, now)
 	})
 	return sub, err
+}
+
+// markSubscriptionPaid is the one path by which a subscription becomes paid, whoever
+// reports the money (the accountant, a matched bank credit, Stripe): the status and
+// the offering's counter change with the entry Dr debit (bank, Stripe clearing or the
+// transfer suspense account) / Cr subscriptions received in advance, keyed by the
+// subscription, so the register and the ledger cannot disagree and a subscription is
+// never received twice. Marking it paid again with the same reference changes nothing
+// (seq is 0); otherwise seq is the ledger entry of the receipt.
+func markSubscriptionPaid(tx Tx, cooperativeID, subscriptionID, reference string, paidOn Date, debit AccountCode, now time.Time) (Subscription, int64, error) {
+	sub, err := getSubscription(tx, cooperativeID, subscriptionID)
+	if err != nil {
+		return sub, 0, err
+	}
+	if sub.Status != SubscriptionPending {
+		if sub.BankReference == reference {
+			return sub, 0, nil
+		}
+		return sub, 0, ruleError("subscription_pending", "the subscription is %s, not waiting for payment", sub.Status)
+	}
+	if DateOf(now).Before(paidOn) {
+		return sub, 0, Errorf(EINVALID, "paidOn cannot be in the future")
+	}
+	o, err := getOffering(tx, cooperativeID, sub.OfferingID)
+	if err != nil {
+		return sub, 0, err
+	}
+	if o.Status != OfferingOpen {
+		return sub, 0, ruleError("offering_open", "the offering is closed; the payment must be refunded")
+	}
+	sub.Status, sub.PaidOn, sub.BankReference = SubscriptionPaid, paidOn, reference
+	rec, err := tx.Replace(sub.record())
+	if err != nil {
+		return sub, 0, err
+	}
+	sub.version = rec.Version
+	o.PaidShares += sub.Shares
+	if _, err := tx.Replace(o.record()); err != nil {
+		return sub, 0, err
+	}
+	e, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "subscription-paid:" + sub.ID,
+		BookingDate: paidOn, Description: "Payment for subscription " + sub.ID + " (" + reference + ")",
+		Source: Source{Type: "subscription", ID: sub.ID},
+		Lines: []Line{{Account: string(debit), Amount: sub.AmountCents},
+			{Account: string(AccountSubscriptionsInAdvance), Amount: -sub.AmountCents}}})
+	return sub, e.Seq, err
 }
 
 // AllocationResult summarises a closed offering.

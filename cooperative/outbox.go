@@ -38,6 +38,9 @@ const (
 	EventApplicationApproved NotificationEvent = "application_approved"
 	EventApplicationRejected NotificationEvent = "application_rejected"
 	EventInvitation          NotificationEvent = "invitation"
+	// EventPaymentFailed tells a member that a payment that looked paid failed after all
+	// (a SEPA Direct Debit returned days later) and what that did to the subscription.
+	EventPaymentFailed NotificationEvent = "payment_failed"
 
 	// AllNotifications is the unsubscribe scope that covers every event that is not
 	// mandatory. It is not an event itself.
@@ -73,6 +76,11 @@ func NotificationEvents() []NotificationSpec {
 		// An invitation to take a role (member, board, accountant) in a cooperative; role
 		// is the Role's code, which the templates put into words.
 		{Event: EventInvitation, Mandatory: true, Fields: []string{"link", "cooperative", "role"}},
+		// A late payment failure moves money and may cancel shares: a legal notice.
+		// amount is written out in the mail's language (FormatEuro); shares_cancelled
+		// is "yes" when the subscription's shares were cancelled.
+		{Event: EventPaymentFailed, Mandatory: true, Fields: []string{"cooperative", "amount", "reference"},
+			Optional: []string{"reason", "shares_cancelled"}},
 	}
 }
 

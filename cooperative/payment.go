@@ -4,8 +4,9 @@ package cooperative
 // bonds) or membership fee: an amount in EUR, an RF reference for a bank transfer, and,
 // when the member pays online, the Stripe objects that carry it.
 //
-// Money state is never kept here: every movement is posted as a balanced entry (see
-// postPayment below), once, under an idempotency key that names what it is for. The
+// Money state is never kept here: every movement is posted to the cooperative's ledger
+// (PostEntry) in the transaction that learns of it, once, under an idempotency key that
+// names what it is for. The
 // Payment keeps the facts Stripe and the bank reported, and what has been posted for
 // them, so that "what should be posted" is recomputed from the facts after each event
 // (settle). That is what makes events harmless in any order and any number of times:
@@ -15,6 +16,7 @@ package cooperative
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -69,11 +71,22 @@ type Payment struct {
 	// Channel is how the money came: "stripe" or "transfer" (fixed by the first receipt).
 	Channel string `json:"channel,omitempty"`
 
-	// What has been posted.
+	// What has been posted to the ledger.
 	PostedReceived int64 `json:"postedReceived,omitempty"`
 	PostedRefunded int64 `json:"postedRefunded,omitempty"`
 	PostedDisputed int64 `json:"postedDisputed,omitempty"`
 	Reversed       bool  `json:"reversed,omitempty"`
+	// ReceivedSeq is the ledger entry of the receipt (what a late failure reverses);
+	// ReceivedTo the account it credited: subscriptions received in advance when the
+	// subscription was marked paid, refunds payable when it could no longer take the
+	// money (the offering closed, paid twice), membership fees for a fee.
+	ReceivedSeq int64  `json:"receivedSeq,omitempty"`
+	ReceivedTo  string `json:"receivedTo,omitempty"`
+	// Suspense is bank money received for this payment but not yet applied to it (part
+	// payments, an overpayment's surplus), on the bank transfer suspense account.
+	Suspense int64 `json:"suspense,omitempty"`
+	// RefundDue is what Kracht asked Stripe to refund, out of refunds payable.
+	RefundDue int64 `json:"refundDue,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -245,107 +258,42 @@ func RecordCheckoutSession(ctx context.Context, s Store, paymentID, sessionID st
 	})
 }
 
-// The accounts payment postings use: the codes of the ledger's chart (ledger.go), plus
-// one for disputed money Stripe holds. They are spelled out here, not taken from the
-// ledger's constants, while the ledger is being built (issue 5); phase 2 posts through
-// PostEntry.
-const (
-	payStripeClearing    = "stripe_clearing"
-	payBank              = "bank"
-	paySubscriptionsPaid = "subscriptions_received_in_advance"
-	payFees              = "payment_fees_expense"
-	payMembershipFees    = "membership_fees_income"
-	payDisputesHeld      = "disputes_held"
-)
-
-// PaymentPosting is one balanced movement caused by a payment. Every one is appended to
-// the cooperative's payment journal under an idempotency key, so it is posted once
-// whatever repeats.
-type PaymentPosting struct {
-	Kind           string    `json:"kind"` // received, reversal, refund, dispute, fee, payout, payout_failed
-	CooperativeID  string    `json:"cooperativeId"`
-	PaymentID      string    `json:"paymentId,omitempty"`
-	SubscriptionID string    `json:"subscriptionId,omitempty"`
-	Debit          string    `json:"debit"`
-	Credit         string    `json:"credit"`
-	Amount         int64     `json:"amount"`
-	Currency       string    `json:"currency"`
-	Source         string    `json:"source"` // the Stripe event or the bank entry
-	At             time.Time `json:"at"`
-}
-
-// PaymentJournal names a cooperative's journal of payment postings.
-func PaymentJournal(cooperativeID string) string { return "payments/" + cooperativeID }
-
-// postPayment appends one posting under key. It is the one place payments post; a
-// posting whose key is already there is not posted again.
-func postPayment(tx Tx, key string, p PaymentPosting) error {
-	if p.Amount <= 0 || p.Debit == "" || p.Credit == "" || p.Debit == p.Credit {
-		return Errorf(EINTERNAL, "unbalanced payment posting %s", key)
-	}
-	p.At = time.Time{} // a retry must append identical data; the journal keeps the time
-	_, _, err := tx.Append(JournalEntry{Journal: PaymentJournal(p.CooperativeID), Key: key, Data: encode(p)})
-	return err
-}
-
-// ReadPaymentPostings returns up to limit of a cooperative's payment postings after
-// sequence number after, and the sequence number of the last.
-func ReadPaymentPostings(ctx context.Context, s Store, cooperativeID string, after int64, limit int) ([]PaymentPosting, int64, error) {
-	var (
-		out  []PaymentPosting
-		last = after
-	)
-	err := s.View(ctx, func(tx Tx) error {
-		out, last = nil, after
-		entries, err := tx.ReadJournal(PaymentJournal(cooperativeID), after, ClampLimit(limit))
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			var p PaymentPosting
-			if err := decode(Record{Collection: e.Journal, ID: e.Key, Data: e.Data}, &p); err != nil {
-				return err
-			}
-			p.At = e.RecordedAt
-			out, last = append(out, p), e.Seq
-		}
-		return nil
-	})
-	return out, last, err
-}
-
-// PaymentBalances sums a cooperative's payment postings per account (debit positive).
-// The clearing account's balance is what the accountant reconciles against Stripe.
+// PaymentBalances returns a cooperative's ledger balances today per account (debit
+// positive, sub-accounts apart): what the accountant reconciles against Stripe and the
+// bank. The Stripe clearing account is zero after each payout has been posted.
 func PaymentBalances(ctx context.Context, s Store, cooperativeID string) (map[string]int64, error) {
-	bal := map[string]int64{}
-	after := int64(0)
-	for {
-		page, last, err := ReadPaymentPostings(ctx, s, cooperativeID, after, MaxPageSize)
-		if err != nil {
-			return nil, err
+	var bal map[string]int64
+	err := s.View(ctx, func(tx Tx) (err error) {
+		bal, err = accountBalances(tx, cooperativeID, "9999-12-31")
+		for k, v := range bal {
+			if v == 0 {
+				delete(bal, k)
+			}
 		}
-		for _, p := range page {
-			bal[p.Debit] += p.Amount
-			bal[p.Credit] -= p.Amount
-		}
-		if len(page) < MaxPageSize {
-			return bal, nil
-		}
-		after = last
-	}
+		return err
+	})
+	return bal, err
 }
 
-// creditAccount is where a received payment goes until what it pays for is issued.
-func (p Payment) creditAccount() string {
-	if p.Purpose == PurposeMembershipFee {
-		return payMembershipFees
+// postPayment posts a two-line entry for a payment: Dr debit, Cr credit.
+func postPayment(tx Tx, cooperativeID, key string, date Date, desc string, src Source, debit, credit AccountCode, amount int64) (Entry, error) {
+	if amount <= 0 {
+		return Entry{}, Errorf(EINTERNAL, "payment posting %s without a positive amount", key)
 	}
-	return paySubscriptionsPaid
+	e, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: key, BookingDate: date, Description: desc,
+		Source: src, Lines: []Line{{Account: string(debit), Amount: amount}, {Account: string(credit), Amount: -amount}}})
+	return e, err
 }
 
-func (p Payment) posting(kind, debit, credit string, amount int64, source string) PaymentPosting {
-	return PaymentPosting{Kind: kind, CooperativeID: p.CooperativeID, PaymentID: p.ID, SubscriptionID: p.SubscriptionID,
-		Debit: debit, Credit: credit, Amount: amount, Currency: p.Currency, Source: source}
+func (p Payment) source() Source { return Source{Type: "payment", ID: p.ID} }
+
+// bookingDate is the date of a fact, never later than today (an event's clock may run
+// ahead of ours by a little).
+func bookingDate(at, now time.Time) Date {
+	if at.IsZero() || at.After(now) {
+		return DateOf(now)
+	}
+	return DateOf(at)
 }
 
 // succeeded reports whether the latest word on the payment is success. Stripe times
@@ -357,47 +305,50 @@ func (p Payment) succeeded() bool {
 
 // settleEffect is what settle did that someone must hear about.
 type settleEffect struct {
-	reversed bool
+	reversed        bool
+	sharesCancelled bool
+	review          *PaymentReview // posted, but the accountant must look at it
 }
 
-// settle posts what the facts call for and sets the status. source names the event.
-func (p *Payment) settle(tx Tx, source string) (settleEffect, error) {
+// settle posts what the Stripe facts call for and sets the status. source names the
+// event, for descriptions.
+func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, error) {
 	var eff settleEffect
-	clearing := payStripeClearing
-	if p.Channel == "transfer" {
-		clearing = payBank
-	}
 	switch {
 	case p.succeeded() && p.PostedReceived == 0 && !p.Reversed:
-		if err := postPayment(tx, "received:"+p.ID, p.posting("received", clearing, p.creditAccount(), p.Amount, source)); err != nil {
+		r, err := p.receive(tx, AccountStripeClearing, bookingDate(p.SucceededAt, now), now)
+		if err != nil {
 			return eff, err
 		}
-		p.PostedReceived = p.Amount
+		eff.review = r
 	case !p.succeeded() && !p.FailedAt.IsZero() && p.PostedReceived > 0 && !p.Reversed:
-		// A late failure (SEPA Direct Debit days after it looked paid): the receipt is
-		// reversed, less what was already refunded or is held for a dispute.
-		if amount := p.PostedReceived - p.PostedRefunded - p.PostedDisputed; amount > 0 {
-			if err := postPayment(tx, "reversal:"+p.ID, p.posting("reversal", p.creditAccount(), clearing, amount, source)); err != nil {
-				return eff, err
-			}
+		r, cancelled, err := p.reverseLate(tx, bookingDate(p.FailedAt, now), now)
+		if err != nil {
+			return eff, err
 		}
-		p.Reversed, eff.reversed = true, true
+		eff.reversed, eff.sharesCancelled, eff.review = true, cancelled, r
 	}
 	if p.PostedReceived > 0 && !p.Reversed {
 		if want := min(p.Refunded, p.PostedReceived-p.PostedDisputed); want > p.PostedRefunded {
-			key := fmt.Sprintf("refund:%s:%d", p.ID, want)
-			if err := postPayment(tx, key, p.posting("refund", p.creditAccount(), clearing, want-p.PostedRefunded, source)); err != nil {
+			r, err := p.postRefund(tx, want, now)
+			if err != nil {
 				return eff, err
 			}
-			p.PostedRefunded = want
+			if r != nil {
+				eff.review = r
+			}
 		}
 		if want := min(p.Disputed, p.PostedReceived-p.PostedRefunded); want > p.PostedDisputed {
 			// Stripe withdraws a disputed amount at once; it is held apart, not written
 			// off, until the accountant records the outcome.
-			if err := postPayment(tx, "dispute:"+p.DisputeID, p.posting("dispute", payDisputesHeld, clearing, want-p.PostedDisputed, source)); err != nil {
+			if _, err := postPayment(tx, p.CooperativeID, "dispute:"+p.DisputeID, DateOf(now),
+				"Dispute "+p.DisputeID+" on payment "+p.ID, p.source(), AccountDisputesHeld, AccountStripeClearing,
+				want-p.PostedDisputed); err != nil {
 				return eff, err
 			}
 			p.PostedDisputed = want
+			eff.review = &PaymentReview{Reason: ReviewDisputed, PaymentID: p.ID, Amount: want, Currency: p.Currency,
+				Detail: "the payer disputed the payment; the amount is held on disputes_held until the outcome is recorded"}
 		}
 	}
 	switch {
@@ -412,5 +363,371 @@ func (p *Payment) settle(tx Tx, source string) (settleEffect, error) {
 	case !p.FailedAt.IsZero() && !p.succeeded():
 		p.Status = PaymentFailed
 	}
+	_ = source
 	return eff, nil
+}
+
+// receive posts the whole amount as received on debit (Stripe clearing or bank). For
+// shares it marks the subscription paid through the register's own path, so register
+// and ledger agree; a subscription that can no longer take the money (the offering
+// closed, or it was paid another way) gets it credited to refunds payable instead, with
+// an item for review. An unknown subscription is not posted at all (the caller has
+// checked; see receivable).
+func (p *Payment) receive(tx Tx, debit AccountCode, date Date, now time.Time) (*PaymentReview, error) {
+	var review *PaymentReview
+	switch p.Purpose {
+	case PurposeShares:
+		_, seq, err := markSubscriptionPaid(tx, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, now)
+		switch {
+		case err == nil && seq > 0:
+			p.ReceivedSeq, p.ReceivedTo = seq, string(AccountSubscriptionsInAdvance)
+		case err == nil || ErrorCode(err) == ERULE:
+			why := "the subscription is already paid"
+			if err != nil {
+				why = ErrorMessage(err)
+			}
+			e, perr := postPayment(tx, p.CooperativeID, "payment-received:"+p.ID, date,
+				"Payment "+p.ID+" ("+p.Reference+") received for a subscription that cannot take it: to refund",
+				p.source(), debit, AccountRefundsPayable, p.Amount)
+			if perr != nil {
+				return nil, perr
+			}
+			p.ReceivedSeq, p.ReceivedTo = e.Seq, string(AccountRefundsPayable)
+			review = &PaymentReview{Reason: ReviewAlreadyPaid, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
+				Detail: "received but not applied (" + why + "); it is on refunds payable: refund it"}
+		default:
+			return nil, err
+		}
+	default:
+		e, err := postPayment(tx, p.CooperativeID, "payment-received:"+p.ID, date, "Payment "+p.ID+" ("+p.Reference+")",
+			p.source(), debit, p.creditAccount(), p.Amount)
+		if err != nil {
+			return nil, err
+		}
+		p.ReceivedSeq, p.ReceivedTo = e.Seq, string(p.creditAccount())
+	}
+	p.PostedReceived = p.Amount
+	return review, nil
+}
+
+// creditAccount is where a received payment goes until what it pays for is issued.
+func (p Payment) creditAccount() AccountCode {
+	if p.Purpose == PurposeMembershipFee {
+		return AccountMembershipFees
+	}
+	return AccountSubscriptionsInAdvance
+}
+
+// receivable says why a payment cannot be received now (a review reason), or "" when it
+// can: its subscription must exist in its cooperative.
+func receivable(tx Tx, p Payment) (ReviewReason, string, error) {
+	if p.Purpose != PurposeShares {
+		return "", "", nil
+	}
+	_, err := getSubscription(tx, p.CooperativeID, p.SubscriptionID)
+	switch ErrorCode(err) {
+	case "":
+		return "", "", nil
+	case ENOTFOUND, EINVALID:
+		return ReviewUnknownSubscription, "the payment's subscription does not exist", nil
+	}
+	return "", "", err
+}
+
+// reverseLate undoes a receipt that failed late (a SEPA Direct Debit returned days
+// later): a reversing entry of the receipt; for an allocated subscription whose shares
+// have not moved since, the shares are cancelled in the register and the allocation
+// reversed too, so register and ledger keep agreeing. Shares that have moved (a
+// transfer, a withdrawal) stay where they are, and the accountant gets an item: the
+// money is then owed by the member.
+func (p *Payment) reverseLate(tx Tx, date Date, now time.Time) (*PaymentReview, bool, error) {
+	reason := "payment failed after it was received"
+	if p.FailReason != "" {
+		reason += ": " + p.FailReason
+	}
+	var review *PaymentReview
+	cancelled := false
+	if p.ReceivedTo == string(AccountSubscriptionsInAdvance) {
+		r, c, err := unwindSubscription(tx, p, date, now)
+		if err != nil {
+			return nil, false, err
+		}
+		review, cancelled = r, c
+	}
+	if left := p.PostedReceived - p.PostedRefunded - p.PostedDisputed; left == p.PostedReceived && p.ReceivedSeq > 0 {
+		if _, err := ReverseEntry(tx, p.CooperativeID, p.ReceivedSeq, date, reason); err != nil {
+			return nil, false, err
+		}
+	} else if left > 0 {
+		if _, _, err := PostEntry(tx, Entry{CooperativeID: p.CooperativeID, Key: "late-failure:" + p.ID, BookingDate: date,
+			Description: "Partial reversal of payment " + p.ID + ": " + reason, Source: p.source(), Reverses: p.ReceivedSeq,
+			Lines: []Line{{Account: p.ReceivedTo, Amount: left}, {Account: string(AccountStripeClearing), Amount: -left}}}); err != nil {
+			return nil, false, err
+		}
+	}
+	p.Reversed = true
+	return review, cancelled, nil
+}
+
+// unwindSubscription takes a subscription whose payment failed late out of the
+// register: a paid one is cancelled; an allocated one too, with its shares and its
+// allocation entry, if the shares are still where they were issued.
+func unwindSubscription(tx Tx, p *Payment, date Date, now time.Time) (*PaymentReview, bool, error) {
+	sub, err := getSubscription(tx, p.CooperativeID, p.SubscriptionID)
+	if err != nil {
+		return nil, false, err
+	}
+	o, err := getOffering(tx, p.CooperativeID, sub.OfferingID)
+	if err != nil {
+		return nil, false, err
+	}
+	switch sub.Status {
+	case SubscriptionPaid:
+		o.PaidShares -= sub.Shares
+	case SubscriptionAllocated, SubscriptionRefunded:
+		if p.PostedRefunded > 0 || p.PostedDisputed > 0 {
+			return &PaymentReview{Reason: ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
+				Detail: "the payment failed late after part of it was refunded or disputed: settle the subscription by hand"}, false, nil
+		}
+		if sub.Allocated > 0 {
+			h, err := getHolding(tx, p.CooperativeID, sub.MemberID, sub.Class)
+			if err != nil {
+				return nil, false, err
+			}
+			rest, ok := removeRanges(h.Ranges, sub.ShareNumbers)
+			if !ok {
+				return &PaymentReview{Reason: ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
+					Detail: "the payment failed late, but the subscription's shares " + FormatRanges(sub.ShareNumbers) +
+						" have moved since: the money is owed by the member"}, false, nil
+			}
+			if err := cancelShares(tx, p.CooperativeID, sub, rest, h, date); err != nil {
+				return nil, false, err
+			}
+			o.IssuedShares -= sub.Allocated
+		}
+		seq, err := findEntrySeq(tx, p.CooperativeID, "allocation:"+sub.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		if seq > 0 {
+			if _, err := ReverseEntry(tx, p.CooperativeID, seq, date, "payment failed late; subscription cancelled"); err != nil {
+				return nil, false, err
+			}
+		}
+	default:
+		return nil, false, nil
+	}
+	sub.Status = SubscriptionCancelled
+	if _, err := tx.Replace(sub.record()); err != nil {
+		return nil, false, err
+	}
+	if _, err := tx.Replace(o.record()); err != nil {
+		return nil, false, err
+	}
+	return nil, sub.Allocated > 0, nil
+}
+
+// cancelShares cancels exactly the shares a subscription was issued (rest is what the
+// holding keeps), as a withdrawal event of the register referring to the subscription.
+func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRange, h Holding, date Date) error {
+	if rest == nil {
+		rest = []ShareRange{}
+	}
+	h.Ranges = rest
+	if err := saveHolding(tx, h); err != nil {
+		return err
+	}
+	csID := cooperativeID + ":" + sub.Class
+	cs, rec, err := getAs[classState](tx, collectionClassState, csID)
+	if err != nil {
+		return err
+	}
+	cs.Outstanding -= sub.Allocated
+	if _, err := tx.Replace(Record{Collection: collectionClassState, ID: csID, Version: rec.Version, Data: encode(cs)}); err != nil {
+		return err
+	}
+	_, err = appendRegisterEvent(tx, cooperativeID, "cancel:"+sub.ID, RegisterEvent{Type: RegisterWithdrawal, Date: date,
+		Class: sub.Class, From: sub.MemberID, Ranges: sub.ShareNumbers, Ref: sub.ID})
+	return err
+}
+
+// findEntrySeq finds the ledger entry with an idempotency key by reading the journal:
+// O(entries), which is fine for what needs it (a late payment failure, rare).
+func findEntrySeq(tx Tx, cooperativeID, key string) (int64, error) {
+	var seq int64
+	err := foldLedger(tx, cooperativeID, func(e Entry) error {
+		if e.Key == key {
+			seq = e.Seq
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// postRefund posts a refund Stripe confirmed, up to the cumulative want: out of refunds
+// payable as far as Kracht asked for it (or the receipt went there), the rest out of
+// where the receipt went, with an item for review (a refund made in Stripe's dashboard
+// leaves the register counting the subscription).
+func (p *Payment) postRefund(tx Tx, want int64, now time.Time) (*PaymentReview, error) {
+	amount := want - p.PostedRefunded
+	fromPayable := p.RefundDue
+	if p.ReceivedTo == string(AccountRefundsPayable) {
+		fromPayable = p.PostedReceived
+	}
+	fromPayable = max(0, min(amount, fromPayable-p.PostedRefunded))
+	key := "refund:" + p.ID + ":" + strconv.FormatInt(want, 10)
+	lines := []Line{}
+	if fromPayable > 0 {
+		lines = append(lines, Line{Account: string(AccountRefundsPayable), Amount: fromPayable})
+	}
+	var review *PaymentReview
+	if rest := amount - fromPayable; rest > 0 {
+		lines = append(lines, Line{Account: p.ReceivedTo, Amount: rest})
+		review = &PaymentReview{Reason: ReviewUnrequestedRefund, PaymentID: p.ID, Amount: rest, Currency: p.Currency,
+			Detail: "Stripe refunded money Kracht did not ask it to refund: check the subscription"}
+	}
+	lines = append(lines, Line{Account: string(AccountStripeClearing), Amount: -amount})
+	if _, _, err := PostEntry(tx, Entry{CooperativeID: p.CooperativeID, Key: key, BookingDate: DateOf(now),
+		Description: "Refund of payment " + p.ID + " confirmed by Stripe", Source: p.source(), Lines: lines}); err != nil {
+		return nil, err
+	}
+	p.PostedRefunded = want
+	return review, nil
+}
+
+// FormatEuro writes an amount in cents for a mail in language: "€ 1.250,00" in Dutch,
+// "€1,250.00" in English.
+func FormatEuro(cents int64, language string) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	whole, frac := strconv.FormatInt(cents/100, 10), fmt.Sprintf("%02d", cents%100)
+	thousands, decimal, prefix := ",", ".", "€"
+	if language == "nl" {
+		thousands, decimal, prefix = ".", ",", "€ "
+	}
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(c)
+	}
+	s := prefix + b.String() + decimal + frac
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// SubscriptionPayment returns the payment of a share subscription, creating it when
+// there is none yet with reference (a new RF reference, payments/rfref) and the member's
+// address for notices. Only a subscription waiting for payment gets a new one.
+func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
+	var p Payment
+	err := s.Update(ctx, func(tx Tx) error {
+		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
+		if err != nil {
+			return err
+		}
+		existing, ok, err := findPayment(tx, "subscription", sub.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			p = existing
+			return nil
+		}
+		if sub.Status != SubscriptionPending {
+			return ruleError("subscription_pending", "the subscription is %s, not waiting for payment", sub.Status)
+		}
+		m, err := getMember(tx, cooperativeID, sub.MemberID)
+		if err != nil {
+			return err
+		}
+		p, err = CreatePayment(tx, NewPayment{CooperativeID: cooperativeID, SubscriptionID: sub.ID, Purpose: PurposeShares,
+			Amount: sub.AmountCents, Currency: "EUR", Reference: reference, PayerEmail: m.Email, PayerLanguage: m.Language}, now)
+		return err
+	})
+	return p, err
+}
+
+// PrepareRefund decides what of a Stripe payment of a subscription is to be refunded
+// and records that Kracht asks for it (RefundDue); the caller then asks Stripe, with an
+// idempotency key made of the payment and the amount, and the refund is posted when
+// Stripe confirms it (charge.refunded: Dr refunds payable / Cr Stripe clearing). What
+// can be refunded: the part of an allocated subscription that got no shares, all of a
+// subscription that got none, money that could not be applied to its subscription, and
+// a paid subscription of an applicant the board rejected (taken out of the offering
+// here: Dr subscriptions received in advance / Cr refunds payable). Asking again
+// returns the same amount.
+func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, now time.Time) (Payment, int64, error) {
+	var (
+		p   Payment
+		due int64
+	)
+	err := s.Update(ctx, func(tx Tx) error {
+		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if p, ok, err = findPayment(tx, "subscription", sub.ID); err != nil {
+			return err
+		} else if !ok || p.CooperativeID != cooperativeID {
+			return ruleError("paid_through_stripe", "this subscription has no payment through Stripe to refund")
+		}
+		if p.Channel != "stripe" || p.PostedReceived == 0 || p.Reversed || p.PaymentIntentID == "" {
+			return ruleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
+		}
+		before := p
+		switch {
+		case p.ReceivedTo == string(AccountRefundsPayable):
+			due = p.PostedReceived
+		case sub.Status == SubscriptionRefunded || (sub.Status == SubscriptionAllocated && sub.RefundCents > 0):
+			due = sub.RefundCents
+		case sub.Status == SubscriptionPaid:
+			m, err := getMember(tx, cooperativeID, sub.MemberID)
+			if err != nil {
+				return err
+			}
+			if m.Status != MemberRejected {
+				return ruleError("refundable", "the subscription is paid and waits for allocation; only a rejected applicant's is refunded before")
+			}
+			o, err := getOffering(tx, cooperativeID, sub.OfferingID)
+			if err != nil {
+				return err
+			}
+			if _, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "refund-due:" + sub.ID, BookingDate: DateOf(now),
+				Description: "Subscription " + sub.ID + " of a rejected applicant: to refund", Source: Source{Type: "subscription", ID: sub.ID},
+				Lines: []Line{{Account: string(AccountSubscriptionsInAdvance), Amount: sub.AmountCents},
+					{Account: string(AccountRefundsPayable), Amount: -sub.AmountCents}}}); err != nil {
+				return err
+			}
+			o.PaidShares -= sub.Shares
+			if _, err := tx.Replace(o.record()); err != nil {
+				return err
+			}
+			sub.Status, sub.RefundCents = SubscriptionRefunded, sub.AmountCents
+			if _, err := tx.Replace(sub.record()); err != nil {
+				return err
+			}
+			due = sub.AmountCents
+		default:
+			return ruleError("refundable", "a %s subscription has nothing to refund", sub.Status)
+		}
+		if due <= 0 {
+			return ruleError("refundable", "the subscription has nothing to refund")
+		}
+		if p.RefundDue == due {
+			return nil
+		}
+		p.RefundDue = due
+		if err := savePayment(tx, &p, now); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "payment.refund", "payment", p.ID, before, p, now)
+	})
+	return p, due, err
 }

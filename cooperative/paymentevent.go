@@ -202,6 +202,9 @@ type eventOutcome struct {
 	park   string // not yet: retry later, for this reason
 	review *PaymentReview
 	note   string
+	// notice is an item for the accountant about an event that was applied (a dispute,
+	// money that could not be applied to its subscription).
+	notice *PaymentReview
 }
 
 // ProcessStripeEvent applies the stored event id, with the payout's balance
@@ -224,6 +227,13 @@ func ProcessStripeEvent(ctx context.Context, s Store, id string, lines []StripeB
 			return err
 		}
 		e.Attempts++
+		if oc.notice != nil {
+			r := *oc.notice
+			r.CooperativeID, r.Source, r.SourceID = e.CooperativeID, "stripe", e.Event.ID
+			if err := queueReview(tx, r, now); err != nil {
+				return err
+			}
+		}
 		switch {
 		case oc.review != nil:
 			r := *oc.review
@@ -356,7 +366,16 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 	if p.Channel == "" && (success || p.PostedReceived > 0) {
 		p.Channel = "stripe"
 	}
-	eff, err := p.settle(tx, "stripe:"+ev.ID)
+	if success && p.PostedReceived == 0 {
+		reason, detail, err := receivable(tx, p)
+		if err != nil {
+			return eventOutcome{}, err
+		}
+		if reason != "" {
+			return eventOutcome{review: &PaymentReview{Reason: reason, PaymentID: p.ID, Detail: detail}}, nil
+		}
+	}
+	eff, err := p.settle(tx, "stripe:"+ev.ID, now)
 	if err != nil {
 		return eventOutcome{}, err
 	}
@@ -364,17 +383,37 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 		return eventOutcome{}, err
 	}
 	if eff.reversed {
-		if err := afterLateFailure(tx, p, now); err != nil {
+		if err := afterLateFailure(tx, p, eff.sharesCancelled); err != nil {
 			return eventOutcome{}, err
 		}
 	}
-	return eventOutcome{note: string(p.Status)}, nil
+	return eventOutcome{note: string(p.Status), notice: eff.review}, nil
 }
 
-// afterLateFailure is what follows a reversed payment beyond the postings: phase 2 of
-// issue 6 cancels the shares if they have not moved and mails the member. Until the
-// share register exists it records nothing more.
-func afterLateFailure(Tx, Payment, time.Time) error { return nil }
+// afterLateFailure tells the payer that a payment that looked paid failed, and what
+// that did to the subscription (the reversal and the shares are settle's work).
+func afterLateFailure(tx Tx, p Payment, sharesCancelled bool) error {
+	if p.PayerEmail == "" {
+		return nil
+	}
+	c, err := getCooperativeTx(tx, p.CooperativeID)
+	if err != nil {
+		return err
+	}
+	lang := p.PayerLanguage
+	if lang != "nl" && lang != "en" {
+		lang = "nl"
+	}
+	data := map[string]string{"cooperative": c.Name, "amount": FormatEuro(p.Amount, lang), "reference": p.Reference}
+	if p.FailReason != "" {
+		data["reason"] = p.FailReason
+	}
+	if sharesCancelled {
+		data["shares_cancelled"] = "yes"
+	}
+	return Enqueue(tx, Notification{DedupeKey: "payment_failed:" + p.ID, Event: EventPaymentFailed,
+		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data})
+}
 
 // placeEvent finds the payment an event is about: by Kracht's id in the metadata, else
 // by the payment intent or the charge it names (a dispute carries no metadata).
@@ -425,14 +464,17 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 		return eventOutcome{}, err
 	}
 	po.ID = ev.PayoutID
-	post := func(key, kind, debit, credit string, amount int64) error {
-		return postPayment(tx, key, PaymentPosting{Kind: kind, CooperativeID: e.CooperativeID, Debit: debit,
-			Credit: credit, Amount: amount, Currency: "EUR", Source: "stripe:" + ev.ID})
+	date := bookingDate(ev.Created, now)
+	src := Source{Type: "stripe_payout", ID: ev.PayoutID}
+	post := func(key, desc string, debit, credit AccountCode, amount int64) error {
+		_, err := postPayment(tx, e.CooperativeID, key, date, desc, src, debit, credit, amount)
+		return err
 	}
 	if ev.Type == "payout.failed" {
 		po.FailedAt = laterOf(po.FailedAt, ev.Created)
 		if po.Posted && !po.Reversed {
-			if err := post("payout_failed:"+ev.PayoutID, "payout_failed", payStripeClearing, payBank, ev.Amount); err != nil {
+			if err := post("payout-failed:"+ev.PayoutID, "Stripe payout "+ev.PayoutID+" failed",
+				AccountStripeClearing, AccountBank, ev.Amount); err != nil {
 				return eventOutcome{}, err
 			}
 			po.Reversed = true
@@ -462,14 +504,20 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 				}
 			}
 			for _, l := range lines {
-				if l.Fee > 0 {
-					if err := post("fee:"+l.ID, "fee", payFees, payStripeClearing, l.Fee); err != nil {
-						return eventOutcome{}, err
-					}
+				var err error
+				switch desc := "Stripe fees on " + l.Source + " (" + l.ID + ")"; {
+				case l.Fee > 0:
+					err = post("fee:"+l.ID, desc, AccountPaymentFees, AccountStripeClearing, l.Fee)
+				case l.Fee < 0: // fees given back (a refunded charge's)
+					err = post("fee:"+l.ID, desc, AccountStripeClearing, AccountPaymentFees, -l.Fee)
+				}
+				if err != nil {
+					return eventOutcome{}, err
 				}
 			}
 			if ev.Amount > 0 {
-				if err := post("payout:"+ev.PayoutID, "payout", payBank, payStripeClearing, ev.Amount); err != nil {
+				if err := post("payout:"+ev.PayoutID, "Stripe payout "+ev.PayoutID+" to the bank", AccountBank,
+					AccountStripeClearing, ev.Amount); err != nil {
 					return eventOutcome{}, err
 				}
 			}

@@ -25,6 +25,13 @@ const (
 	ReviewAlreadyPaid      ReviewReason = "already_paid"    // a second payment for a paid subscription
 	ReviewUnknownPayment   ReviewReason = "unknown_payment" // a Stripe event that leads to no payment of Kracht
 	ReviewUnreconciled     ReviewReason = "payout_unreconciled"
+	// Posted, but the accountant must look: the payment's subscription is gone or
+	// unknown, a dispute's outcome, a late failure that could not be unwound, a refund
+	// made outside Kracht.
+	ReviewUnknownSubscription ReviewReason = "unknown_subscription"
+	ReviewDisputed            ReviewReason = "disputed"
+	ReviewLateFailure         ReviewReason = "late_failure"
+	ReviewUnrequestedRefund   ReviewReason = "unrequested_refund"
 )
 
 // ReviewStatus is open until an accountant resolves the item.
@@ -158,7 +165,9 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 			if err != nil {
 				return err
 			}
-			if err := assignBankCredit(tx, &p, r.SourceID, r.Amount, now); err != nil {
+			// The accountant decided; a surplus or a closed subscription's money stays on
+			// suspense or refunds payable, which the ledger shows.
+			if _, err := assignBankCredit(tx, &p, r.SourceID, r.Amount, r.BookedOn, now); err != nil {
 				return err
 			}
 			r.PaymentID = p.ID
@@ -173,24 +182,56 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 	return out, err
 }
 
-// assignBankCredit posts a bank credit the accountant assigned to p.
-func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, now time.Time) error {
+// assignBankCredit posts a bank credit of amount booked on bookedOn to p, matched by
+// its reference or assigned by the accountant. The exact amount due marks the
+// subscription paid through the register's path (Dr bank / Cr subscriptions received in
+// advance, as the accountant's MarkPaid does). Anything else (a part payment, an
+// overpayment the accountant assigned) goes to the bank transfer suspense account first;
+// once the suspense covers the amount due, it pays the subscription, and a surplus stays
+// there to be refunded.
+//
+// The returned item, if any, says the money could not be applied to its subscription
+// (it went to refunds payable).
+func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, bookedOn, now time.Time) (*PaymentReview, error) {
 	if p.Channel == "stripe" && p.PostedReceived > 0 {
-		return Errorf(ERULE, "this payment was already paid through Stripe")
+		return nil, Errorf(ERULE, "this payment was already paid through Stripe")
 	}
 	if p.Reversed {
-		return Errorf(ERULE, "this payment was reversed; it takes a new one")
+		return nil, Errorf(ERULE, "this payment was reversed; it takes a new one")
 	}
+	if reason, detail, err := receivable(tx, *p); err != nil || reason != "" {
+		if err == nil {
+			err = Errorf(ERULE, "%s", detail)
+		}
+		return nil, err
+	}
+	date := bookingDate(bookedOn, now)
 	p.Channel = "transfer"
-	if err := postPayment(tx, "bank:"+entryID, p.posting("received", payBank, p.creditAccount(), amount, "bank:"+entryID)); err != nil {
-		return err
-	}
-	p.PostedReceived += amount
-	if p.SucceededAt.IsZero() && p.PostedReceived >= p.Amount {
-		p.SucceededAt = now.UTC()
+	var notice *PaymentReview
+	var err error
+	if p.PostedReceived == 0 && p.Suspense == 0 && amount == p.Amount {
+		if notice, err = p.receive(tx, AccountBank, date, now); err != nil {
+			return nil, err
+		}
+	} else {
+		if _, err := postPayment(tx, p.CooperativeID, "bank:"+entryID, date,
+			"Bank transfer for payment "+p.ID+" ("+p.Reference+"), held until it covers the amount due",
+			p.source(), AccountBank, AccountBankTransferSuspense, amount); err != nil {
+			return nil, err
+		}
+		p.Suspense += amount
+		if p.PostedReceived == 0 && p.Suspense >= p.Amount {
+			if notice, err = p.receive(tx, AccountBankTransferSuspense, date, now); err != nil {
+				return nil, err
+			}
+			p.Suspense -= p.Amount
+		}
 	}
 	if p.PostedReceived >= p.Amount {
+		if p.SucceededAt.IsZero() {
+			p.SucceededAt = now.UTC()
+		}
 		p.Status = PaymentPaid
 	}
-	return savePayment(tx, p, now)
+	return notice, savePayment(tx, p, now)
 }

@@ -203,7 +203,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}, registryMatrixRows()...)
+	}, append(registryMatrixRows(), paymentMatrixRows()...)...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {

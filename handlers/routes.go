@@ -105,6 +105,9 @@ func (s *Server) routes() {
 	// Members, offerings, the share register and the ledger (issue 5).
 	s.registryRoutes()
 
+	// Payments in: Stripe, bank statements, the review queue (issue 6, payments.go).
+	s.paymentRoutes()
+
 	// Mail preferences.
 	route(s, public(), huma.Operation{OperationID: "show-unsubscribe", Method: http.MethodGet, Path: "/v1/unsubscribe",
 		Summary: "What an unsubscribe link would stop (changes nothing)", Tags: []string{"notifications"}}, s.showUnsubscribe)

@@ -28,6 +28,8 @@ type Options struct {
 	Now func() time.Time
 	// Auth configures sign-in and access tokens.
 	Auth AuthOptions
+	// Payments configures Stripe and bank statement imports (payments.go).
+	Payments PaymentOptions
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -69,6 +71,10 @@ type Server struct {
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
+
+	// Payments (payments.go, webhooks.go).
+	pay       PaymentOptions
+	bodyLimit int
 }
 
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
@@ -109,9 +115,12 @@ func New(opts Options) *Server {
 		panic(fmt.Sprintf("handlers: %v", err))
 	}
 	s.tokens = tokens
+	s.pay, s.bodyLimit = opts.Payments.withDefaults(opts.BodyLimit), opts.BodyLimit
 	s.app = fiber.New(fiber.Config{
-		AppName:               "kracht",
-		BodyLimit:             opts.BodyLimit,
+		AppName: "kracht",
+		// The largest body any route takes (a bank statement); requireJSONBodyOrRaw
+		// holds every other route to opts.BodyLimit.
+		BodyLimit:             max(opts.BodyLimit, s.pay.ImportBodyLimit),
 		DisableStartupMessage: true,
 		ErrorHandler:          s.fiberError,
 		ReadTimeout:           30 * time.Second,
@@ -120,7 +129,7 @@ func New(opts Options) *Server {
 		// Request data handed to the domain must not alias Fiber's reused buffers.
 		Immutable: true,
 	})
-	s.app.Use(s.requestContext, recover.New(), s.requireJSONBodyOrOneClick)
+	s.app.Use(s.requestContext, recover.New(), s.requireJSONBodyOrRaw)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
 	// No "$schema" link in every response: re-encoding each body as a map to add it

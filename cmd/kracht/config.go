@@ -29,6 +29,7 @@ type config struct {
 	ShutdownTimeout   time.Duration
 	Auth              authConfig
 	Mail              mailConfig
+	Stripe            stripeConfig // stripe.go
 }
 
 // loadConfig reads and validates the configuration; an error names the variable.
@@ -66,6 +67,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.ShutdownTimeout, err = time.ParseDuration(env("KRACHT_SHUTDOWN_TIMEOUT", "20s"))
 	if err != nil || cfg.ShutdownTimeout <= 0 {
 		return cfg, fmt.Errorf("KRACHT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 20s", getenv("KRACHT_SHUTDOWN_TIMEOUT"))
+	}
+	if cfg.Stripe, err = loadStripeConfig(env); err != nil {
+		return cfg, err
 	}
 	if cfg.Auth, err = loadAuthConfig(env, cfg.Addr); err != nil {
 		return cfg, err

@@ -29,6 +29,8 @@ const usage = `Usage: kracht <command>
 Commands:
   serve          run the API on KRACHT_ADDR (default 127.0.0.1:8080)
   admin create   create a platform admin: --email ADDRESS, password from a prompt or stdin
+  stripe resync  fetch Stripe events missed since the last one seen and apply them:
+                 [--cooperative ID], default every cooperative that connected Stripe
   version        print the version
 
 Configuration comes from the environment only; see .env.example.
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, stdout)
 	case "admin":
 		return runAdmin(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "stripe":
+		return runStripe(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kracht", version())
 		return nil

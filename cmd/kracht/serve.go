@@ -41,7 +41,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	defer stopMail()
 	stopCheckpoints := startCheckpoints(ctx, store, 10*time.Minute, log)
 	defer stopCheckpoints()
-	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth})
+	// Payments: the box for Stripe credentials and the worker applying webhook events
+	// (stripe.go); stopped before the store closes, like the mail worker.
+	box, err := cfg.secretBox(log)
+	if err != nil {
+		return err
+	}
+	syncer, stopStripe, err := startStripe(ctx, cfg, store, box, log)
+	if err != nil {
+		return err
+	}
+	defer stopStripe()
+	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
+		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
+			ImportBodyLimit: handlers.DefaultImportBodyLimit}})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
@@ -63,6 +76,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		log.Error("shutdown did not finish in time", slog.Any("error", err))
 	}
 	<-served
+	stopStripe()
 	stopMail()
 	stopCheckpoints()
 	log.Info("stopped")

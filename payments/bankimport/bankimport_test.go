@@ -117,18 +117,71 @@ func writeStatement(w io.Writer, id string, credits []credit) {
 	bw.Flush()
 }
 
-func newPayment(t testing.TB, s cooperative.Store, coop string, amount int64) cooperative.Payment {
+// books is a cooperative with statutes (class A at €1 nominal), one admitted member
+// and an open offering at nominal, so payments pay real subscriptions.
+type books struct {
+	s        cooperative.Store
+	reg      *cooperative.Registry
+	coop     string
+	member   string
+	offering string
+}
+
+func newBooks(t testing.TB, s cooperative.Store) *books {
 	t.Helper()
-	ref, err := NewReference(rand.Read)
+	ctx := context.Background()
+	b := &books{s: s, reg: cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return now }})}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.Update(ctx, func(tx cooperative.Tx) error {
+		c, err := cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Zon " + cooperative.NewID()[:8],
+			Kind: cooperative.KindEnergy, Country: "NL", RegistrationNumber: cooperative.NewID()[24:],
+			IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
+		b.coop = c.ID
+		return err
+	}))
+	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
+	_, err := b.reg.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: b.coop, EffectiveFrom: "2020-01-01",
+		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 100, MinPerMember: 1,
+			MaxPerMember: 1 << 40, ConfersMembership: true}},
+		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
+	must(err)
+	m, err := b.reg.Apply(ctx, cooperative.Application{CooperativeID: b.coop, Kind: cooperative.MemberPerson, Name: "Anna",
+		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
+	must(err)
+	_, err = b.reg.Approve(ctx, board, b.coop, m.ID)
+	must(err)
+	o, err := b.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: b.coop, Class: "A", PriceCents: 100,
+		CapShares: 1 << 40, MinPerSubscription: 1, MaxPerSubscription: 1 << 30, MaxPerMember: 1 << 40,
+		OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(90 * 24 * time.Hour)})
+	must(err)
+	b.member, b.offering = m.ID, o.ID
+	return b
+}
+
+// newPayment subscribes for amount (in whole euros' worth of €1 shares) and returns the
+// subscription's payment, with reference ref ("" for a new one).
+func newPayment(t testing.TB, b *books, amount int64, ref string) cooperative.Payment {
+	t.Helper()
+	ctx := context.Background()
+	sub, err := b.reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: b.coop, OfferingID: b.offering,
+		MemberID: b.member, Shares: amount / 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p cooperative.Payment
-	err = s.Update(context.Background(), func(tx cooperative.Tx) (err error) {
-		p, err = cooperative.CreatePayment(tx, cooperative.NewPayment{CooperativeID: coop, SubscriptionID: cooperative.NewID(),
-			Purpose: cooperative.PurposeShares, Amount: amount, Currency: "EUR", Reference: string(ref)}, now)
-		return err
-	})
+	if ref == "" {
+		r, err := NewReference(rand.Read)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = string(r)
+	}
+	p, err := cooperative.SubscriptionPayment(ctx, b.s, b.coop, sub.ID, ref, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,12 +193,13 @@ func newPayment(t testing.TB, s cooperative.Store, coop string, amount int64) co
 func TestMatching(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	coop, other := cooperative.NewID(), cooperative.NewID()
-	exact := newPayment(t, s, coop, 25000)
-	partial := newPayment(t, s, coop, 25000)
-	over := newPayment(t, s, coop, 10000)
-	foreign := newPayment(t, s, other, 5000)
-	ccy := newPayment(t, s, coop, 7000)
+	bk, bo := newBooks(t, s), newBooks(t, s)
+	coop, other := bk.coop, bo.coop
+	exact := newPayment(t, bk, 25000, "")
+	partial := newPayment(t, bk, 25000, "")
+	over := newPayment(t, bk, 10000, "")
+	foreign := newPayment(t, bo, 5000, "")
+	ccy := newPayment(t, bk, 7000, "")
 	unknown, _ := rfref.New("K999")
 	var doc bytes.Buffer
 	writeStatement(&doc, "S1", []credit{
@@ -222,8 +276,38 @@ func TestMatching(t *testing.T) {
 	if bal["bank"] != 45000 {
 		t.Fatalf("bank after assigning the partial credit: %v", bal)
 	}
-	if p, _ := cooperative.GetPayment(ctx, s, coop, partial.ID); p.Status == cooperative.PaymentPaid || p.PostedReceived != 20000 {
+	if p, _ := cooperative.GetPayment(ctx, s, coop, partial.ID); p.Status == cooperative.PaymentPaid || p.Suspense != 20000 {
 		t.Fatalf("partially paid payment: %+v", p)
+	}
+	// The rest arrives and is assigned: the subscription is paid, the suspense cleared.
+	var rest bytes.Buffer
+	writeStatement(&rest, "S2", []credit{{ref: partial.Reference, amount: 5000, acctRef: "B1"}})
+	if _, err := Import(ctx, s, coop, &rest, now); err != nil {
+		t.Fatal(err)
+	}
+	reviews, _, _ = cooperative.ListPaymentReviews(ctx, s, coop, cooperative.ReviewOpen, "", 100)
+	for _, r := range reviews {
+		if r.Reference == partial.Reference && r.Reason == cooperative.ReviewPartial {
+			if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, r.ID, cooperative.ReviewResolution{
+				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: "acct"}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if p, _ := cooperative.GetPayment(ctx, s, coop, partial.ID); p.Status != cooperative.PaymentPaid || p.Suspense != 0 {
+		t.Fatalf("paid in two parts: %+v", p)
+	}
+	sub, _ := bk.reg.GetSubscription(ctx, coop, partial.SubscriptionID)
+	if sub.Status != cooperative.SubscriptionPaid {
+		t.Fatalf("subscription paid in two parts: %+v", sub)
+	}
+	bal, _ = cooperative.PaymentBalances(ctx, s, coop)
+	if bal["bank"] != 50000 || bal["subscriptions_received_in_advance"] != -50000 || bal["bank_transfer_suspense"] != 0 {
+		t.Fatalf("balances after the second part: %v", bal)
+	}
+	tb, _ := cooperative.TrialBalanceOn(ctx, s, coop, "9999-12-31")
+	if tb.TotalDebit != tb.TotalCredit {
+		t.Fatalf("trial balance %+v", tb)
 	}
 }
 
@@ -234,24 +318,15 @@ func BenchmarkImport100k(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		s := openStore(b)
-		coop := cooperative.NewID()
+		bk := newBooks(b, s)
+		coop := bk.coop
 		credits := make([]credit, n)
 		for i := range credits {
 			ref, _ := rfref.New(fmt.Sprintf("K%d", i))
-			credits[i] = credit{ref: string(ref), amount: int64(i%5000 + 100), acctRef: fmt.Sprintf("ACCT-%d", i)}
+			credits[i] = credit{ref: string(ref), amount: int64(i%50+1) * 100, acctRef: fmt.Sprintf("ACCT-%d", i)}
 		}
-		err := s.Update(context.Background(), func(tx cooperative.Tx) error {
-			for i := 0; i < n; i += 10 {
-				_, err := cooperative.CreatePayment(tx, cooperative.NewPayment{CooperativeID: coop, SubscriptionID: cooperative.NewID(),
-					Purpose: cooperative.PurposeShares, Amount: credits[i].amount, Currency: "EUR", Reference: credits[i].ref}, now)
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
+		for i := 0; i < n; i += 10 {
+			newPayment(b, bk, credits[i].amount, credits[i].ref)
 		}
 		var doc bytes.Buffer
 		writeStatement(&doc, "BIG", credits)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,12 +22,15 @@ import (
 const whsec = "whsec_test_secret_0123456789"
 
 type fixture struct {
-	t     testing.TB
-	store cooperative.Store
-	sync  *Syncer
-	coop  string
-	now   time.Time
-	seq   atomic.Int64
+	t        testing.TB
+	store    cooperative.Store
+	sync     *Syncer
+	reg      *cooperative.Registry
+	coop     string
+	member   string
+	offering string
+	now      time.Time
+	seq      atomic.Int64
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -49,7 +53,39 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.coop = f.newCooperative(box)
+	f.reg = cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return f.now }})
+	f.member, f.offering = f.newMemberAndOffering()
 	return f
+}
+
+// newMemberAndOffering: statutes with class A (nominal €10), an admitted member and an
+// open offering at nominal.
+func (f *fixture) newMemberAndOffering() (string, string) {
+	ctx := context.Background()
+	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
+	_, err := f.reg.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop, EffectiveFrom: "2020-01-01",
+		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 1000, MinPerMember: 1,
+			MaxPerMember: 100000, ConfersMembership: true}},
+		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m, err := f.reg.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Anna de Vries",
+		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.reg.Approve(ctx, board, f.coop, m.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	o, err := f.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: f.coop, Class: "A", PriceCents: 1000,
+		CapShares: 10000000, MinPerSubscription: 1, MaxPerSubscription: 100000, MaxPerMember: 10000000,
+		OpensAt: f.now.Add(-time.Hour), ClosesAt: f.now.Add(90 * 24 * time.Hour)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m.ID, o.ID
 }
 
 func (f *fixture) newCooperative(box *cooperative.SecretBox) string {
@@ -72,19 +108,56 @@ func (f *fixture) newCooperative(box *cooperative.SecretBox) string {
 	return id
 }
 
+// payment subscribes the member for amount/1000 shares and returns its payment.
 func (f *fixture) payment(amount int64) cooperative.Payment {
+	ctx := context.Background()
+	sub, err := f.reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop, OfferingID: f.offering,
+		MemberID: f.member, Shares: amount / 1000})
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	ref, _ := bankimport.NewReference(rand.Read)
-	var p cooperative.Payment
-	err := f.store.Update(context.Background(), func(tx cooperative.Tx) (err error) {
-		p, err = cooperative.CreatePayment(tx, cooperative.NewPayment{CooperativeID: f.coop, SubscriptionID: cooperative.NewID(),
-			Purpose: cooperative.PurposeShares, Amount: amount, Currency: "EUR", Reference: string(ref),
-			PayerEmail: "m@example.org", PayerLanguage: "nl"}, f.now)
-		return err
-	})
+	p, err := cooperative.SubscriptionPayment(ctx, f.store, f.coop, sub.ID, string(ref), f.now)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return p
+}
+
+// checkBooks: the trial balance sums to zero and the ledger's member capital equals the
+// register's shares × nominal.
+func (f *fixture) checkBooks() {
+	f.t.Helper()
+	ctx := context.Background()
+	tb, err := cooperative.TrialBalanceOn(ctx, f.store, f.coop, "9999-12-31")
+	if err != nil || tb.TotalDebit != tb.TotalCredit {
+		f.t.Fatalf("trial balance %+v %v", tb, err)
+	}
+	diff, err := f.reg.ReconcileCapital(ctx, f.coop, cooperative.DateOf(f.now.Add(30*24*time.Hour)))
+	if err != nil || len(diff) != 0 {
+		f.t.Fatalf("register and ledger differ: %+v %v", diff, err)
+	}
+}
+
+func ledger(f *fixture) []cooperative.Entry {
+	f.t.Helper()
+	es, _, err := cooperative.ReadLedger(context.Background(), f.store, f.coop, 0, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return es
+}
+
+// paymentEntries are the ledger entries caused by payments (receipts, reversals,
+// refunds, disputes, payouts).
+func paymentEntries(f *fixture) []cooperative.Entry {
+	var out []cooperative.Entry
+	for _, e := range ledger(f) {
+		if !strings.HasPrefix(e.Key, "allocation:") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // event builds an event body of type typ for obj, created at the fixture's clock + offset.
@@ -173,10 +246,10 @@ func TestDuplicatesAndShuffle(t *testing.T) {
 	if bal["stripe_clearing"] != total || bal["subscriptions_received_in_advance"] != -total {
 		t.Fatalf("balances %v, want %d received once", bal, total)
 	}
-	postings, _, _ := cooperative.ReadPaymentPostings(context.Background(), f.store, f.coop, 0, 100)
-	if len(postings) != 5 {
+	if postings := paymentEntries(f); len(postings) != 5 {
 		t.Fatalf("%d postings, want 5", len(postings))
 	}
+	f.checkBooks()
 }
 
 // TestForgedAndStale: a wrong secret, a changed body, an old or future timestamp and a
@@ -244,10 +317,19 @@ func TestLateSEPAFailure(t *testing.T) {
 	if bal["stripe_clearing"] != 0 || bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances after reversal %v", bal)
 	}
-	postings, _, _ := cooperative.ReadPaymentPostings(context.Background(), f.store, f.coop, 0, 100)
-	if len(postings) != 2 || postings[1].Kind != "reversal" {
+	postings := paymentEntries(f)
+	if len(postings) != 2 || postings[1].Reverses != postings[0].Seq {
 		t.Fatalf("postings %+v", postings)
 	}
+	sub, _ := f.reg.GetSubscription(context.Background(), f.coop, p.SubscriptionID)
+	if sub.Status != cooperative.SubscriptionCancelled {
+		t.Fatalf("subscription after a late failure: %+v", sub)
+	}
+	if n, err := cooperative.NotificationByDedupeKey(context.Background(), f.store, "payment_failed:"+p.ID); err != nil ||
+		n.Event != cooperative.EventPaymentFailed || n.Data["shares_cancelled"] != "" {
+		t.Fatalf("mail to the member: %+v %v", n, err)
+	}
+	f.checkBooks()
 }
 
 // TestFailureBeforeSuccessInAnyOrder: a failed first attempt followed by a success is
@@ -330,6 +412,16 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	if bal["stripe_clearing"] != 0 || bal["payment_fees_expense"] != 300 || bal["bank"] != 5700 {
 		t.Fatalf("after the payout %v", bal)
 	}
+	f.checkBooks()
+	// The dispute and the refund made outside Kracht wait for the accountant.
+	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	reasons := map[cooperative.ReviewReason]bool{}
+	for _, it := range items {
+		reasons[it.Reason] = true
+	}
+	if !reasons[cooperative.ReviewDisputed] || !reasons[cooperative.ReviewUnrequestedRefund] {
+		t.Fatalf("review items %+v", items)
+	}
 	// The payout fails afterwards: the bank side is reversed.
 	if err := f.deliver(f.event("payout.failed", 4*time.Hour, map[string]any{"id": "po_1", "object": "payout",
 		"amount": 5700, "currency": "eur", "status": "failed"})); err != nil {
@@ -338,6 +430,79 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	f.drain()
 	if bal = balances(f); bal["bank"] != 0 || bal["stripe_clearing"] != 5700 {
 		t.Fatalf("after the failed payout %v", bal)
+	}
+	f.checkBooks()
+}
+
+// TestLateSEPAFailureAfterAllocation: paid by SEPA, shares allocated when the offering
+// closed, then the debit is returned: the receipt and the allocation are reversed, the
+// shares cancelled (they had not moved), the member told; register and ledger agree.
+// A second subscription whose shares were transferred keeps them and goes to review.
+func TestLateSEPAFailureAfterAllocation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	q := f.payment(5000)  // shares 1-5
+	p := f.payment(25000) // shares 6-30
+	for i, pay := range []cooperative.Payment{p, q} {
+		for _, b := range sepaFlow(f, pay, fmt.Sprintf("pi_alloc%d", i), fmt.Sprintf("py_alloc%d", i)) {
+			if err := f.deliver(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.drain()
+	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
+	if _, err := f.reg.CloseOffering(ctx, board, f.coop, f.offering); err != nil {
+		t.Fatal(err)
+	}
+	f.checkBooks()
+	// Three of q's shares (the lowest numbers) move to another member.
+	other, err := f.reg.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Bert",
+		Address:     cooperative.Address{Street: "Markt 2", PostalCode: "9711 AB", City: "Groningen", Country: "NL"},
+		DateOfBirth: "1970-01-01", Email: "bert@example.org", IBAN: "NL91ABNA0417164300", Language: "en", StatutesVersion: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reg.Approve(ctx, board, f.coop, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reg.Transfer(ctx, board, cooperative.TransferRequest{CooperativeID: f.coop, From: f.member, To: other.ID,
+		Class: "A", Shares: 3}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkBooks()
+	fail := func(pay cooperative.Payment, pi string) []byte {
+		return f.event("payment_intent.payment_failed", 6*24*time.Hour, map[string]any{"id": pi, "object": "payment_intent",
+			"metadata": meta(f, pay), "amount": pay.Amount, "currency": "eur",
+			"last_payment_error": map[string]any{"code": "debit_not_authorized", "message": "MD06"}})
+	}
+	for _, b := range [][]byte{fail(p, "pi_alloc0"), fail(p, "pi_alloc0")} {
+		if err := f.deliver(b); err != nil {
+			t.Fatal(err)
+		}
+		f.drain()
+	}
+	sub, _ := f.reg.GetSubscription(ctx, f.coop, p.SubscriptionID)
+	if sub.Status != cooperative.SubscriptionCancelled {
+		t.Fatalf("subscription %+v", sub)
+	}
+	if n, err := cooperative.NotificationByDedupeKey(ctx, f.store, "payment_failed:"+p.ID); err != nil || n.Data["shares_cancelled"] != "yes" {
+		t.Fatalf("mail %+v %v", n, err)
+	}
+	f.checkBooks()
+	bal := balances(f)
+	if bal["member_capital:"+f.member] != -2000 || bal["stripe_clearing"] != 5000 { // q's 4-5 stay
+		t.Fatalf("balances after cancelling %v", bal)
+	}
+	// q's shares have moved, so they cannot be cancelled as issued: review.
+	if err := f.deliver(fail(q, "pi_alloc1")); err != nil {
+		t.Fatal(err)
+	}
+	f.drain()
+	f.checkBooks()
+	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	if len(items) != 1 || items[0].Reason != cooperative.ReviewLateFailure {
+		t.Fatalf("review items %+v", items)
 	}
 }
 

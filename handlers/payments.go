@@ -1,0 +1,301 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/bankimport"
+	"github.com/kracht-coop/kracht/payments/stripeclient"
+	"github.com/kracht-coop/kracht/payments/stripesync"
+)
+
+// Payments in (issue 6): Checkout Sessions for a member's own subscription, the
+// cooperative's Stripe connection, the Stripe webhook (webhooks.go), bank statement
+// imports and the review queue. Postings happen in the domain (cooperative/payment*.go),
+// in the transaction that learns of the money.
+
+// PaymentOptions are what the payment routes need from cmd.
+type PaymentOptions struct {
+	// Box encrypts the cooperatives' Stripe credentials at rest (KRACHT_SECRETS_KEY).
+	// Without it the Stripe routes answer 503.
+	Box *cooperative.SecretBox
+	// Syncer verifies and stores webhooks; cmd runs its Run loop. Without it the webhook
+	// answers 503.
+	Syncer *stripesync.Syncer
+	// Stripe says how to reach Stripe (BaseURL for stripe-mock in tests).
+	Stripe stripeclient.Options
+	// ImportBodyLimit is the largest bank statement accepted, in bytes [the general
+	// BodyLimit]. cmd passes DefaultImportBodyLimit. Fiber reads any body up to the
+	// larger of the two before a route is chosen, so raising it raises what any
+	// request may make the server read (then refused with 413).
+	ImportBodyLimit int
+}
+
+// DefaultImportBodyLimit is what cmd allows for a bank statement: a camt.053 of about
+// 100,000 entries.
+const DefaultImportBodyLimit = 128 << 20
+
+func (o PaymentOptions) withDefaults(bodyLimit int) PaymentOptions {
+	if o.ImportBodyLimit <= 0 {
+		o.ImportBodyLimit = bodyLimit
+	}
+	return o
+}
+
+func (s *Server) paymentRoutes() {
+	const (
+		board      = cooperative.RoleBoard
+		accountant = cooperative.RoleAccountant
+		coop       = "/v1/cooperatives/{cooperativeID}"
+	)
+	route(s, signedIn(), huma.Operation{OperationID: "create-checkout-session", Method: http.MethodPost,
+		Path: coop + "/subscriptions/{subscriptionID}/checkout", DefaultStatus: http.StatusCreated,
+		Summary: "Pay your own subscription online: a Stripe Checkout Session (iDEAL, SEPA Direct Debit, card, Bancontact)",
+		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}},
+		s.createCheckoutSession)
+	route(s, signedIn(), huma.Operation{OperationID: "transfer-instructions", Method: http.MethodPost,
+		Path:    coop + "/subscriptions/{subscriptionID}/transfer-instructions",
+		Summary: "Pay your own subscription by bank transfer: the account, the amount and the RF reference to quote",
+		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.transferInstructions)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "refund-subscription", Method: http.MethodPost,
+		Path: coop + "/subscriptions/{subscriptionID}/refund", Summary: "Refund what a subscription got no shares for, through Stripe (posted when Stripe confirms)",
+		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}},
+		s.refundSubscription)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "get-stripe-account", Method: http.MethodGet,
+		Path: coop + "/stripe", Summary: "Whether the cooperative's Stripe account is connected (never its secrets)",
+		Tags: []string{"payments"}}, s.getStripeAccount)
+	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "connect-stripe-account", Method: http.MethodPut,
+		Path: coop + "/stripe", Summary: "Connect the cooperative's Stripe account: secret key and webhook signing secret, stored encrypted",
+		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable}}, s.connectStripeAccount)
+	route(s, public(), huma.Operation{OperationID: "stripe-webhook", Method: http.MethodPost, Path: coop + "/stripe/webhook",
+		Summary: "Stripe's webhook: the signature on the raw body is the authentication", Tags: []string{"payments"},
+		Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}}, s.stripeWebhook)
+	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "import-bank-statement", Method: http.MethodPost,
+		Path: coop + "/bank-statements", Summary: "Import a camt.053 bank statement (the XML file as the body); credits are matched by RF reference",
+		Tags: []string{"payments"}, Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}}, s.importBankStatement)
+	route(s, inCooperative(accountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
+		Path: coop + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
+		Tags: []string{"payments"}}, s.listPaymentReviews)
+	route(s, inCooperative(accountant), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
+		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it; needs the second factor), or record it refunded or ignored",
+		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.resolvePaymentReview)
+}
+
+type subscriptionPathInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+}
+
+type checkoutInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+	Body           struct {
+		SuccessURL string `json:"successUrl" format:"uri" maxLength:"2000" doc:"Where Stripe sends the member after paying."`
+		CancelURL  string `json:"cancelUrl" format:"uri" maxLength:"2000" doc:"Where Stripe sends the member who cancels."`
+	}
+}
+
+type checkoutBody struct {
+	URL         string `json:"url" doc:"Send the member here."`
+	SessionID   string `json:"sessionId"`
+	PaymentID   string `json:"paymentId"`
+	Reference   string `json:"reference" doc:"The RF reference, should the member rather pay by transfer."`
+	AmountCents int64  `json:"amountCents"`
+}
+
+type checkoutOutput struct{ Body checkoutBody }
+
+// memberPayment returns the payment of the caller's own subscription, making it (with a
+// new RF reference) on first use.
+func (s *Server) memberPayment(ctx context.Context, cooperativeID, subscriptionID string) (cooperative.Payment, error) {
+	if _, err := s.subscriptionFor(ctx, cooperativeID, subscriptionID); err != nil {
+		return cooperative.Payment{}, err
+	}
+	ref, err := bankimport.NewReference(rand.Read)
+	if err != nil {
+		return cooperative.Payment{}, err
+	}
+	return cooperative.SubscriptionPayment(ctx, s.store, cooperativeID, subscriptionID, string(ref), s.now())
+}
+
+func (s *Server) stripeClient(ctx context.Context, cooperativeID string) (*stripeclient.Client, error) {
+	if s.pay.Box == nil {
+		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
+	}
+	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.pay.Box, cooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return stripeclient.New(creds.SecretKey, s.pay.Stripe)
+}
+
+func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (*checkoutOutput, error) {
+	p, err := s.memberPayment(ctx, in.CooperativeID, in.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.stripeClient(ctx, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	if p, err = cooperative.NoteCheckoutAttempt(ctx, s.store, in.CooperativeID, p.ID, s.now()); err != nil {
+		return nil, err
+	}
+	cs, err := c.CreateCheckoutSession(ctx, stripeclient.CheckoutRequest{CooperativeID: in.CooperativeID, PaymentID: p.ID,
+		SubscriptionID: p.SubscriptionID, Purpose: p.Purpose, Attempt: p.CheckoutAttempts,
+		Description: "Subscription " + p.SubscriptionID, Amount: p.Amount, Currency: "eur", CustomerEmail: p.PayerEmail,
+		SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+	if err != nil {
+		return nil, err
+	}
+	if err := cooperative.RecordCheckoutSession(ctx, s.store, p.ID, cs.ID, s.now()); err != nil {
+		return nil, err
+	}
+	return &checkoutOutput{Body: checkoutBody{URL: cs.URL, SessionID: cs.ID, PaymentID: p.ID, Reference: p.Reference,
+		AmountCents: p.Amount}}, nil
+}
+
+type transferInstructionsBody struct {
+	PaymentID   string `json:"paymentId"`
+	IBAN        string `json:"iban" doc:"The cooperative's account."`
+	BIC         string `json:"bic"`
+	Beneficiary string `json:"beneficiary"`
+	AmountCents int64  `json:"amountCents"`
+	Reference   string `json:"reference" doc:"Quote exactly this structured creditor reference (ISO 11649)."`
+}
+
+type transferInstructionsOutput struct{ Body transferInstructionsBody }
+
+func (s *Server) transferInstructions(ctx context.Context, in *subscriptionPathInput) (*transferInstructionsOutput, error) {
+	p, err := s.memberPayment(ctx, in.CooperativeID, in.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return &transferInstructionsOutput{Body: transferInstructionsBody{PaymentID: p.ID, IBAN: c.IBAN, BIC: c.BIC, Beneficiary: c.Name,
+		AmountCents: p.Amount, Reference: p.Reference}}, nil
+}
+
+type refundBody struct {
+	PaymentID   string `json:"paymentId"`
+	AmountCents int64  `json:"amountCents"`
+	RefundID    string `json:"refundId"`
+	Status      string `json:"status" doc:"Stripe's: the refund is posted when Stripe confirms it."`
+}
+
+type refundOutput struct{ Body refundBody }
+
+func (s *Server) refundSubscription(ctx context.Context, in *subscriptionPathInput) (*refundOutput, error) {
+	c, err := s.stripeClient(ctx, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	p, due, err := cooperative.PrepareRefund(ctx, s.store, actorFrom(ctx), in.CooperativeID, in.SubscriptionID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.Refund(ctx, stripeclient.RefundRequest{PaymentIntentID: p.PaymentIntentID, Amount: due,
+		Key: p.ID + "-" + strconv.FormatInt(due, 10), Reason: "requested_by_customer",
+		Meta: stripeclient.Metadata(in.CooperativeID, p.ID, p.SubscriptionID, p.Purpose)})
+	if err != nil {
+		return nil, err
+	}
+	return &refundOutput{Body: refundBody{PaymentID: p.ID, AmountCents: due, RefundID: r.ID, Status: r.Status}}, nil
+}
+
+type stripeAccountOutput struct {
+	Body cooperative.StripeAccountStatus
+}
+
+func (s *Server) getStripeAccount(ctx context.Context, in *cooperativeIDInput) (*stripeAccountOutput, error) {
+	st, err := cooperative.GetStripeAccountStatus(ctx, s.store, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return &stripeAccountOutput{Body: st}, nil
+}
+
+type connectStripeInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Body          struct {
+		AccountID     string `json:"accountId,omitempty" maxLength:"64" doc:"acct_…, shown back; not secret."`
+		SecretKey     string `json:"secretKey" maxLength:"255" doc:"sk_… or a restricted rk_… key. Never returned."`
+		WebhookSecret string `json:"webhookSecret" maxLength:"255" doc:"The endpoint's signing secret, whsec_…. Never returned."`
+	}
+}
+
+func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInput) (*stripeAccountOutput, error) {
+	if s.pay.Box == nil {
+		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
+	}
+	actor := actorFrom(ctx)
+	var st cooperative.StripeAccountStatus
+	err := s.store.Update(ctx, func(tx cooperative.Tx) (err error) {
+		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, in.CooperativeID, cooperative.StripeCredentials{
+			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, actor.UserID, s.now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &stripeAccountOutput{Body: st}, nil
+}
+
+type reviewListInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Status        string `query:"status" enum:"open,resolved" default:"open"`
+	After         string `query:"after" maxLength:"64" doc:"The cursor: next of the previous page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50"`
+}
+
+type reviewListOutput struct {
+	Body struct {
+		Items []cooperative.PaymentReview `json:"items"`
+		Next  string                      `json:"next,omitempty"`
+	}
+}
+
+func (s *Server) listPaymentReviews(ctx context.Context, in *reviewListInput) (*reviewListOutput, error) {
+	list, next, err := cooperative.ListPaymentReviews(ctx, s.store, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &reviewListOutput{}
+	out.Body.Items, out.Body.Next = list, next
+	if out.Body.Items == nil {
+		out.Body.Items = []cooperative.PaymentReview{}
+	}
+	return out, nil
+}
+
+type resolveReviewInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	ReviewID      string `path:"reviewID" doc:"The review item's id."`
+	Body          struct {
+		Action    string `json:"action" enum:"assign,refunded,ignore"`
+		PaymentID string `json:"paymentId,omitempty" doc:"For assign: the payment the credit pays."`
+		Note      string `json:"note,omitempty" maxLength:"500" doc:"Why; required for refunded and ignore."`
+	}
+}
+
+type reviewOutput struct{ Body cooperative.PaymentReview }
+
+func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
+	if in.Body.Action == cooperative.ResolveAssign && !principalFrom(ctx).MFA {
+		// Assigning posts money: like every such write, it needs the second factor.
+		return nil, cooperative.Errorf(cooperative.EFORBIDDEN, "Assigning money needs a session with two-factor authentication.")
+	}
+	r, err := cooperative.ResolvePaymentReview(ctx, s.store, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
+		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx).UserID}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &reviewOutput{Body: r}, nil
+}

@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/stripesync"
+)
+
+type paymentServer struct {
+	*authServer
+	coop, boardToken, accountantToken string
+}
+
+func newPaymentServer(t *testing.T) *paymentServer {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	box, err := cooperative.NewSecretBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The syncer keeps the real clock: stripe-go judges a signature's age by it.
+	as := newAuthServer(t, func(o *Options) {
+		syncer, err := stripesync.New(o.Store, box, stripesync.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Payments = PaymentOptions{Box: box, Syncer: syncer, ImportBodyLimit: 256 << 10}
+	})
+	admin := as.admin(t, "ops@kracht.test")
+	ps := &paymentServer{authServer: as, coop: as.newCooperative(t, admin, "Coop P")}
+	as.join(t, admin, ps.coop, "board-p@example.org", "board")
+	board := as.signIn(t, "board-p@example.org")
+	as.turnOnTOTP(t, board)
+	as.join(t, board, ps.coop, "acct-p@example.org", "accountant")
+	acct := as.signIn(t, "acct-p@example.org")
+	as.turnOnTOTP(t, acct)
+	ps.boardToken, ps.accountantToken = as.signInMFA(t, board).tokens.AccessToken, as.signInMFA(t, acct).tokens.AccessToken
+	return ps
+}
+
+const testWebhookSecret = "whsec_handlers_test_0123456789"
+
+// TestStripeAccountAndWebhook: the board connects Stripe (the secrets never come back);
+// a signed webhook is stored once; forged, stale and mistyped ones are refused with a
+// problem and store nothing.
+func TestStripeAccountAndWebhook(t *testing.T) {
+	ps := newPaymentServer(t)
+	ctx := context.Background()
+	base := "/v1/cooperatives/" + ps.coop
+	r := ps.call(t, "PUT", base+"/stripe", ps.boardToken, map[string]string{"accountId": "acct_123",
+		"secretKey": "sk_test_SECRETSECRET9876", "webhookSecret": testWebhookSecret})
+	wantStatus(t, r, 200)
+	got := ps.call(t, "GET", base+"/stripe", ps.accountantToken, nil)
+	wantStatus(t, got, 200)
+	for _, body := range [][]byte{r.body, got.body} {
+		if strings.Contains(string(body), "SECRETSECRET") || strings.Contains(string(body), "whsec_") {
+			t.Fatalf("a secret came back: %s", body)
+		}
+	}
+	st := decodeBody[cooperative.StripeAccountStatus](t, got)
+	if !st.Connected || st.AccountID != "acct_123" || st.KeyLast4 != "9876" {
+		t.Fatalf("status %+v", st)
+	}
+	if strings.Contains(ps.logs.String(), "SECRETSECRET") {
+		t.Fatal("the secret key was logged")
+	}
+
+	now := time.Now()
+	ev, _ := json.Marshal(map[string]any{"id": "evt_handlers_1", "object": "event", "type": "payment_intent.succeeded",
+		"created": now.Unix(), "api_version": "2023-10-16", "livemode": false, "data": map[string]any{"object": map[string]any{
+			"id": "pi_1", "object": "payment_intent", "amount": 1000, "currency": "eur", "metadata": map[string]string{}}}})
+	sign := func(secret string, at time.Time) string {
+		return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: secret, Timestamp: at}).Header
+	}
+	hook := base + "/stripe/webhook"
+	send := func(ct, sig string) response {
+		return ps.do(t, "POST", hook, ct, strings.NewReader(string(ev)), "Stripe-Signature", sig)
+	}
+	stored := func() bool {
+		_, err := cooperative.GetStripeEvent(ctx, ps.store, ps.coop, "evt_handlers_1")
+		return err == nil
+	}
+	for name, sig := range map[string]string{"forged": sign("whsec_someone_else_000", now),
+		"stale": sign(testWebhookSecret, now.Add(-6*time.Minute)), "missing": ""} {
+		r := send("application/json", sig)
+		if r.status != 400 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") || stored() {
+			t.Fatalf("%s signature: %d %s (stored %v)", name, r.status, r.body, stored())
+		}
+	}
+	wantProblem(t, send("text/plain", sign(testWebhookSecret, now)), 415, cooperative.EINVALID)
+	if stored() {
+		t.Fatal("a mistyped webhook was stored")
+	}
+	for i, wantStored := range []bool{true, false} {
+		r := send("application/json; charset=utf-8", sign(testWebhookSecret, now))
+		wantStatus(t, r, 200)
+		var out struct{ Received, Stored bool }
+		_ = json.Unmarshal(r.body, &out)
+		if !out.Received || out.Stored != wantStored {
+			t.Fatalf("delivery %d: %s", i+1, r.body)
+		}
+	}
+	// Another cooperative's endpoint does not take this cooperative's event.
+	wantProblem(t, ps.do(t, "POST", "/v1/cooperatives/"+cooperative.NewID()+"/stripe/webhook", "application/json",
+		strings.NewReader(string(ev)), "Stripe-Signature", sign(testWebhookSecret, now)), 400, cooperative.EINVALID)
+}
+
+// TestBankStatementImport: a statement is imported (twice: nothing changes the second
+// time); malformed XML is a 400 naming the problem; a file over the import limit is a
+// 413, and so is a JSON body over the general limit on another route.
+func TestBankStatementImport(t *testing.T) {
+	ps := newPaymentServer(t)
+	path := "/v1/cooperatives/" + ps.coop + "/bank-statements"
+	files, _ := filepath.Glob("../../shared/testdata/iso20022/camt053-genkgo/*.xml")
+	var sample []byte
+	for _, f := range files {
+		if !strings.Contains(f, "wrong") {
+			sample, _ = os.ReadFile(f)
+			break
+		}
+	}
+	if sample == nil {
+		t.Skip("no sample statements")
+	}
+	imp := func(ct string, body string) response {
+		return ps.do(t, "POST", path, ct, strings.NewReader(body), "Authorization", "Bearer "+ps.accountantToken)
+	}
+	r := imp("application/xml", string(sample))
+	wantStatus(t, r, 200)
+	var res struct {
+		Tally cooperative.BankImportTally `json:"tally"`
+	}
+	_ = json.Unmarshal(r.body, &res)
+	if res.Tally.Lines == 0 || res.Tally.Duplicates != 0 {
+		t.Fatalf("first import: %s", r.body)
+	}
+	r = imp("text/xml", string(sample))
+	wantStatus(t, r, 200)
+	_ = json.Unmarshal(r.body, &res)
+	if res.Tally.Duplicates != res.Tally.Lines {
+		t.Fatalf("second import changed something: %s", r.body)
+	}
+	bad := imp("application/xml", `<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr>`)
+	wantProblem(t, bad, 400, cooperative.EINVALID)
+	if bad.problem.Detail == "" {
+		t.Fatal("the refusal does not say what is wrong")
+	}
+	t.Logf("malformed: %s", bad.problem.Detail)
+	wantProblem(t, imp("application/json", `{"statement":"no"}`), 415, cooperative.EINVALID)
+	// Between the general limit (64 KiB here) and the import limit (256 KiB): refused on
+	// any route but the import.
+	big := fmt.Sprintf(`{"action":"ignore","note":%q}`, strings.Repeat("a", 100<<10))
+	wantProblem(t, ps.do(t, "POST", "/v1/cooperatives/"+ps.coop+"/payment-reviews/"+cooperative.NewID()+"/resolve",
+		"application/json", strings.NewReader(big), "Authorization", "Bearer "+ps.accountantToken), 413, cooperative.EINVALID)
+	// Over the import limit, over a real connection (last: it stops the server).
+	wantProblem(t, ps.overTheLimit(t, path, 300<<10), 413, cooperative.EINVALID)
+}
