@@ -1,12 +1,15 @@
 package cooperative
 
 import (
-	"encoding/json"
 	"fmt"
+
+	json "github.com/goccy/go-json"
 )
 
 // The domain stores its types as JSON documents through the port. These helpers are the
-// one place where that encoding happens.
+// one place where that encoding happens. They use goccy/go-json, a drop-in for
+// encoding/json that decodes about twice as fast (a stored record is read on every
+// request); the documents are Kracht's own, written by these same helpers.
 
 // encode marshals a domain value; the domain's types always marshal, so a failure is a bug.
 func encode(v any) []byte {
