@@ -5,10 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -253,6 +253,7 @@ func (t *tx) ReadJournal(journal string, after int64, limit int) ([]cooperative.
 }
 
 // storedKeys is how a record's keys sit beside its data, so a read needs one query.
+// They are decoded with goccy/go-json, as the domain decodes its records: on every read.
 type storedKeys struct {
 	Unique map[string]string `json:"u,omitempty"`
 	Index  map[string]string `json:"i,omitempty"`
