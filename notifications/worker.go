@@ -8,14 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	mathrand "math/rand/v2"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"sync"
 	"time"
 
-	netmail "net/mail"
-
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/jobs"
 )
 
 // WorkerOptions tune a Worker. Zero values take the defaults in brackets.
@@ -124,36 +124,11 @@ func setDefault[T int | time.Duration](v *T, def T) {
 func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("notification worker started", slog.String("owner", w.opts.Owner))
 	defer w.log.Info("notification worker stopped", slog.String("owner", w.opts.Owner))
-	failures := 0
-	for {
+	jobs.Poll(ctx, w.opts.Poll, nil, func(ctx context.Context) (bool, error) {
 		n, err := w.RunOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		wait := time.Duration(0)
-		switch {
-		case err != nil:
-			// The store is away: wait longer each time, up to a minute.
-			failures++
-			wait = min(w.opts.Poll<<min(failures, 6), time.Minute)
-			w.log.Error("claiming notifications failed", slog.Any("error", err))
-		case n == 0 && !w.more():
-			failures = 0
-			wait = w.opts.Poll
-		default:
-			failures = 0
-		}
-		if wait > 0 {
-			// Jitter keeps replicas from polling in lockstep.
-			t := time.NewTimer(wait/2 + mathrand.N(wait/2+1))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-t.C:
-			}
-		}
-	}
+		return n > 0 || w.more(), err
+	}, func(err error) { w.log.Error("claiming notifications failed", slog.Any("error", err)) })
+	return nil
 }
 
 func (w *Worker) more() bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/jobs"
 )
 
 // startCheckpoints writes register checkpoints in the background, every interval, for
@@ -20,24 +21,13 @@ func startCheckpoints(ctx context.Context, store cooperative.Store, interval tim
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ticker := time.NewTicker(interval)
-		defer ticker.Stop()
-		for {
-			n, err := registry.CheckpointAllDue(runCtx, cooperative.CheckpointEvery)
-			switch {
-			case runCtx.Err() != nil:
-				return
-			case err != nil:
-				log.Error("register checkpoints failed", slog.Any("error", err))
-			case n > 0:
+		jobs.Poll(runCtx, interval, nil, func(ctx context.Context) (bool, error) {
+			n, err := registry.CheckpointAllDue(ctx, cooperative.CheckpointEvery)
+			if n > 0 {
 				log.Info("register checkpoints written", slog.Int("count", n))
 			}
-			select {
-			case <-runCtx.Done():
-				return
-			case <-ticker.C:
-			}
-		}
+			return false, err
+		}, func(err error) { log.Error("register checkpoints failed", slog.Any("error", err)) })
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { cancel(); <-done }) }

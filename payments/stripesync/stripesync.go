@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	mathrand "math/rand/v2"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/jobs"
 	"github.com/kracht-coop/kracht/payments/stripeclient"
 )
 
@@ -149,33 +149,11 @@ func (s *Syncer) payoutLines(ctx context.Context, cache map[string]*stripeclient
 
 // Run applies events until ctx ends.
 func (s *Syncer) Run(ctx context.Context) error {
-	failures := 0
-	for {
+	jobs.Poll(ctx, s.opts.Poll, s.kick, func(ctx context.Context) (bool, error) {
 		n, err := s.RunOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		wait := time.Duration(0)
-		switch {
-		case err != nil:
-			failures++
-			wait = min(s.opts.Poll<<min(failures, 6), time.Minute)
-			s.log.Error("applying stripe events failed", slog.Any("error", err))
-		case n < s.opts.BatchSize:
-			failures, wait = 0, s.opts.Poll
-		}
-		if wait > 0 {
-			t := time.NewTimer(wait/2 + mathrand.N(wait/2+1))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-s.kick:
-				t.Stop()
-			case <-t.C:
-			}
-		}
-	}
+		return n >= s.opts.BatchSize, err
+	}, func(err error) { s.log.Error("applying stripe events failed", slog.Any("error", err)) })
+	return nil
 }
 
 // Resync fetches a cooperative's events since the last one applied (or the last 30
