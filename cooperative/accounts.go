@@ -2,6 +2,7 @@ package cooperative
 
 import (
 	"context"
+	"crypto/rand"
 	"net/url"
 	"strings"
 	"time"
@@ -20,6 +21,10 @@ type AccountsOptions struct {
 	LinkBaseURL string
 	// TOTPIssuer names the service in authenticator apps (default "Kracht").
 	TOTPIssuer string
+	// Secrets encrypts TOTP secrets at rest (the key of KRACHT_SECRETS_KEY). When nil, a
+	// key that lives as long as the process is made: enough for tests, never for a
+	// deployment, where secrets must survive a restart (cmd always passes one).
+	Secrets *SecretBox
 	// Now is the clock (tests pin it); time.Now when nil.
 	Now func() time.Time
 }
@@ -46,6 +51,11 @@ func NewAccounts(store Store, opts AccountsOptions) *Accounts {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Secrets == nil {
+		key := make([]byte, SecretsKeyBytes)
+		_, _ = rand.Read(key)
+		opts.Secrets, _ = NewSecretBox(key) // a key of the right length always makes a box
 	}
 	opts.LinkBaseURL = strings.TrimRight(opts.LinkBaseURL, "/")
 	return &Accounts{store: store, opts: opts}
@@ -179,8 +189,12 @@ func (a *Accounts) Login(ctx context.Context, in Login) (SessionGrant, error) {
 		if strings.TrimSpace(in.TOTPCode) == "" {
 			return SessionGrant{}, Errorf(EUNAUTHORIZED, "This account uses two-factor authentication: send totpCode with the e-mail address and password.")
 		}
+		secret, err := a.openTOTP(u.ID, u.TOTP.Secret)
+		if err != nil {
+			return SessionGrant{}, err
+		}
 		var ok bool
-		if step, ok = checkTOTP(u.TOTP.Secret, in.TOTPCode, u.TOTP.LastStep, a.now()); !ok {
+		if step, ok = checkTOTP(secret, in.TOTPCode, u.TOTP.LastStep, a.now()); !ok {
 			return SessionGrant{}, Errorf(EUNAUTHORIZED, "The TOTP code is not correct.")
 		}
 	}

@@ -3,6 +3,7 @@ package cooperative
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"strings"
 	"time"
 
@@ -13,11 +14,11 @@ import (
 // Two-factor authentication with TOTP (RFC 6238): 6 digits, 30-second steps, SHA-1, which
 // is what every authenticator app supports.
 //
-// The secret is stored as it is: encrypting it would need a key kept apart from the
-// database, which the deployment does not have yet.
+// The secret is stored encrypted (AccountsOptions.Secrets, bound to the user's id), so a
+// copy of the database alone does not give anyone the second factor.
 type totpState struct {
-	Secret  string `json:"secret,omitempty"`  // base32, once confirmed
-	Pending string `json:"pending,omitempty"` // base32, enrolled but not yet confirmed
+	Secret  string `json:"secret,omitempty"`  // sealed, once confirmed
+	Pending string `json:"pending,omitempty"` // sealed, enrolled but not yet confirmed
 	Enabled bool   `json:"enabled,omitempty"`
 	// LastStep is the last time step a code was accepted for: a code works once, so one
 	// seen over someone's shoulder cannot be replayed within its 30 seconds.
@@ -25,6 +26,24 @@ type totpState struct {
 }
 
 const totpPeriod = 30
+
+// sealTOTP encrypts a base32 secret for storage in userID's record.
+func (a *Accounts) sealTOTP(userID, secret string) string {
+	return base64.StdEncoding.EncodeToString(a.opts.Secrets.Seal([]byte(secret), "totp:"+userID))
+}
+
+// openTOTP decrypts a stored secret ("" stays "").
+func (a *Accounts) openTOTP(userID, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	b, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", WrapError(EINTERNAL, err, "a stored TOTP secret is damaged")
+	}
+	secret, err := a.opts.Secrets.Open(b, "totp:"+userID)
+	return string(secret), err
+}
 
 func totpOpts() totp.ValidateOpts {
 	return totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -72,7 +91,7 @@ func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollmen
 		if err != nil {
 			return WrapError(EINTERNAL, err, "cannot make a TOTP secret")
 		}
-		u.TOTP.Pending = key.Secret()
+		u.TOTP.Pending = a.sealTOTP(u.ID, key.Secret())
 		if _, err := replaceUser(tx, u); err != nil {
 			return err
 		}
@@ -117,16 +136,20 @@ func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, client
 		if err != nil {
 			return err
 		}
-		secret := u.TOTP.Secret
+		sealed := u.TOTP.Secret
 		switch {
 		case confirm && u.TOTP.Enabled:
 			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
 		case confirm && u.TOTP.Pending == "":
 			return Errorf(ERULE, "Enroll first (POST /v1/auth/totp/enroll), then confirm with a code.")
 		case confirm:
-			secret = u.TOTP.Pending
+			sealed = u.TOTP.Pending
 		case !u.TOTP.Enabled:
 			return Errorf(ERULE, "Two-factor authentication is not on for this account: enroll first.")
+		}
+		secret, err := a.openTOTP(u.ID, sealed)
+		if err != nil {
+			return err
 		}
 		step, ok := checkTOTP(secret, code, u.TOTP.LastStep, now)
 		if !ok {
@@ -135,7 +158,7 @@ func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, client
 			return Errorf(EINVALID, "The TOTP code is not correct.")
 		}
 		if confirm {
-			u.TOTP = totpState{Secret: secret, Enabled: true}
+			u.TOTP = totpState{Secret: sealed, Enabled: true}
 		}
 		u.TOTP.LastStep = step
 		if _, err := replaceUser(tx, u); err != nil {

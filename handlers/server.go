@@ -95,6 +95,7 @@ func New(opts Options) *Server {
 		Limits:      opts.Auth.Limits,
 		SessionTTL:  opts.Auth.SessionTTL,
 		LinkBaseURL: opts.Auth.LinkBaseURL,
+		Secrets:     opts.Payments.Box,
 		Now:         opts.Now,
 	})
 	s.registry = cooperative.NewRegistry(opts.Store, cooperative.RegistryOptions{Now: opts.Now})
