@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/kracht-coop/kracht/cooperative"
@@ -46,19 +47,10 @@ func rawBody(c *fiber.Ctx, size, limit int, want string, types ...string) error 
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is larger than this server accepts.")
 	}
 	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if size > 0 && (err != nil || !contains(types, mt)) {
+	if size > 0 && (err != nil || !slices.Contains(types, mt)) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, want)
 	}
 	return c.Next()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 type webhookInput struct {
