@@ -81,12 +81,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+synchronous+")")
 		q.Add("_pragma", "foreign_keys(1)")
-		// Pages are read through a memory map rather than a read call each, and each
-		// connection keeps up to 64 MiB of pages: a large import or register touches far
-		// more pages than SQLite's default 2 MiB cache holds, and re-reading them was a
-		// third of an import's time.
-		q.Add("_pragma", "mmap_size(1073741824)")
-		q.Add("_pragma", "cache_size(-65536)")
+		// Pages are read through a memory map (up to 256 MiB) rather than a read call
+		// each: a large import or register touches far more pages than SQLite's default
+		// 2 MiB cache holds, and re-reading them was a third of an import's time.
+		q.Add("_pragma", "mmap_size(268435456)")
 		for i := 0; i+1 < len(extra); i += 2 {
 			q.Add(extra[i], extra[i+1])
 		}
@@ -101,7 +99,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readers := max(4, runtime.NumCPU())
 	s := &Store{admin: admin, readers: make(chan *conn, readers),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), stopped: make(chan struct{})}
-	if err := s.start(ctx, dsn(), dsn("_pragma", "query_only(1)"), readers); err != nil {
+	// The writer keeps up to 64 MiB of pages (it changes the most), each reader 8 MiB.
+	writerDSN := dsn("_pragma", "cache_size(-65536)")
+	readerDSN := dsn("_pragma", "query_only(1)", "_pragma", "cache_size(-8192)")
+	if err := s.start(ctx, writerDSN, readerDSN, readers); err != nil {
 		close(s.stopped)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
