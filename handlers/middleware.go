@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"mime"
+	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -89,16 +91,75 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	return nil
 }
 
-// requireJSONBody refuses a request body in anything but JSON before any handler reads it.
-func (s *Server) requireJSONBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) == 0 {
-		return c.Next()
+// bodyException lets one POST route take a body that is not plain JSON.
+type bodyException struct {
+	path  *regexp.Regexp
+	types []string // media types accepted
+	limit int      // largest body, bytes
+	// refusal answers another media type with 415; empty falls back to the JSON rule.
+	refusal string
+	// discard drops the body unread (it carries nothing the route uses).
+	discard bool
+}
+
+// bodyExceptions are the only routes whose body is not JSON: Stripe's webhook (JSON, but
+// read raw because the signature covers its exact bytes), a bank statement (an XML file)
+// and RFC 8058's one-click unsubscribe (a form whose content the route ignores; the token
+// is in the URL).
+func (s *Server) bodyExceptions() []bodyException {
+	return []bodyException{
+		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/stripe/webhook$`), types: []string{fiber.MIMEApplicationJSON},
+			limit: s.bodyLimit, refusal: "Stripe sends webhooks as application/json."},
+		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/bank-statements$`), types: []string{fiber.MIMEApplicationXML, fiber.MIMETextXML},
+			limit: s.pay.ImportBodyLimit, refusal: "Send the statement as application/xml (a camt.053 file)."},
+		{path: regexp.MustCompile(`^/v1/unsubscribe$`), types: []string{fiber.MIMEApplicationForm, fiber.MIMEMultipartForm},
+			limit: s.bodyLimit, discard: true},
 	}
-	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if err != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt)) {
+}
+
+// checkBody is the server's body rule, before any handler reads a body: every body is
+// JSON and at most the general limit, but for the exceptions above. Fiber's own limit is
+// the largest of all, so the general limit is enforced here.
+func (s *Server) checkBody(c *fiber.Ctx) error {
+	size := len(c.Request().Body())
+	mt, _, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if e, ok := s.bodyException(c); ok {
+		switch {
+		case size > e.limit:
+			return errBodyTooLarge
+		case mtErr == nil && slices.Contains(e.types, mt):
+			if e.discard {
+				c.Request().SetBody(nil)
+			}
+			return c.Next()
+		case e.refusal == "": // not this route's special form: the JSON rule below
+		case size > 0:
+			return fiber.NewError(fiber.StatusUnsupportedMediaType, e.refusal)
+		default:
+			return c.Next()
+		}
+	}
+	if size > s.bodyLimit {
+		return errBodyTooLarge
+	}
+	if size > 0 && (mtErr != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt))) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the request body as application/json.")
 	}
 	return c.Next()
 }
+
+func (s *Server) bodyException(c *fiber.Ctx) (bodyException, bool) {
+	if c.Method() != http.MethodPost {
+		return bodyException{}, false
+	}
+	for _, e := range s.bodyRules {
+		if e.path.MatchString(c.Path()) {
+			return e, true
+		}
+	}
+	return bodyException{}, false
+}
+
+var errBodyTooLarge = fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is larger than this server accepts.")
 
 func jsonSuffix(mt string) bool { return len(mt) > 5 && mt[len(mt)-5:] == "+json" }

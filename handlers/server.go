@@ -77,6 +77,7 @@ type Server struct {
 	// Payments (payments.go, webhooks.go).
 	pay       PaymentOptions
 	bodyLimit int
+	bodyRules []bodyException
 }
 
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
@@ -121,7 +122,7 @@ func New(opts Options) *Server {
 	s.pay, s.bodyLimit = opts.Payments.withDefaults(opts.BodyLimit), opts.BodyLimit
 	s.app = fiber.New(fiber.Config{
 		AppName: "kracht",
-		// The largest body any route takes (a bank statement); requireJSONBodyOrRaw
+		// The largest body any route takes (a bank statement); checkBody
 		// holds every other route to opts.BodyLimit.
 		BodyLimit:             max(opts.BodyLimit, s.pay.ImportBodyLimit),
 		DisableStartupMessage: true,
@@ -132,7 +133,8 @@ func New(opts Options) *Server {
 		// Request data handed to the domain must not alias Fiber's reused buffers.
 		Immutable: true,
 	})
-	s.app.Use(s.requestContext, recover.New(), s.requireJSONBodyOrRaw)
+	s.bodyRules = s.bodyExceptions()
+	s.app.Use(s.requestContext, recover.New(), s.checkBody)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
 	// No "$schema" link in every response: re-encoding each body as a map to add it

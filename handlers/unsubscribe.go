@@ -2,10 +2,7 @@ package handlers
 
 import (
 	"context"
-	"mime"
-	"net/http"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -57,18 +54,4 @@ func (s *Server) unsubscribe(ctx context.Context, in *unsubscribeInput) (*unsubs
 		return nil, err
 	}
 	return &unsubscribeOutput{Body: unsubscribeBody{Address: address, Scope: string(scope), Unsubscribed: true}}, nil
-}
-
-// requireJSONBodyOrOneClick is requireJSONBody, except for the one request that is not
-// JSON by standard: RFC 8058's one-click unsubscribe POST, whose body is the form
-// "List-Unsubscribe=One-Click" (the token is in the URL, so the body is not read).
-func (s *Server) requireJSONBodyOrOneClick(c *fiber.Ctx) error {
-	if c.Method() == http.MethodPost && c.Path() == "/v1/unsubscribe" {
-		if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err == nil &&
-			(mt == fiber.MIMEApplicationForm || mt == fiber.MIMEMultipartForm) {
-			c.Request().SetBody(nil)
-			return c.Next()
-		}
-	}
-	return s.requireJSONBody(c)
 }
