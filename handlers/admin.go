@@ -88,26 +88,17 @@ type deadMail struct {
 	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
-type deadMailList struct {
-	Items      []deadMail `json:"items"`
-	NextCursor string     `json:"nextCursor,omitempty"`
-}
+type deadMailList = page[deadMail]
 
-type deadMailOutput struct {
-	Body deadMailList
-}
-
-func (s *Server) listDeadMail(ctx context.Context, in *pageInput) (*deadMailOutput, error) {
+func (s *Server) listDeadMail(ctx context.Context, in *pageInput) (*pageOutput[deadMail], error) {
 	list, next, err := cooperative.ListDead(ctx, s.store, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := &deadMailOutput{Body: deadMailList{Items: make([]deadMail, len(list)), NextCursor: next}}
-	for i, n := range list {
-		out.Body.Items[i] = deadMail{ID: n.ID, Event: string(n.Event), CooperativeID: n.CooperativeID, To: n.To,
+	return pageOf(list, next, func(n cooperative.Notification) deadMail {
+		return deadMail{ID: n.ID, Event: string(n.Event), CooperativeID: n.CooperativeID, To: n.To,
 			Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
-	}
-	return out, nil
+	}), nil
 }
 
 type mailIDInput struct {

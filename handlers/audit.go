@@ -30,16 +30,9 @@ type auditInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-type auditList struct {
-	Items      []cooperative.AuditEntry `json:"items"`
-	NextCursor string                   `json:"nextCursor,omitempty"`
-}
+type auditList = page[cooperative.AuditEntry]
 
-type auditOutput struct {
-	Body auditList
-}
-
-func (s *Server) readAudit(ctx context.Context, cooperativeID string, in auditPageInput) (*auditOutput, error) {
+func (s *Server) readAudit(ctx context.Context, cooperativeID string, in auditPageInput) (*pageOutput[cooperative.AuditEntry], error) {
 	after, err := in.after()
 	if err != nil {
 		return nil, err
@@ -48,21 +41,14 @@ func (s *Server) readAudit(ctx context.Context, cooperativeID string, in auditPa
 	if err != nil {
 		return nil, err
 	}
-	out := &auditOutput{Body: auditList{Items: list}}
-	if out.Body.Items == nil {
-		out.Body.Items = []cooperative.AuditEntry{}
-	}
-	if next > 0 {
-		out.Body.NextCursor = strconv.FormatInt(next, 10)
-	}
-	return out, nil
+	return pageOf(list, seqCursor(next), asIs), nil
 }
 
-func (s *Server) cooperativeAudit(ctx context.Context, in *auditInput) (*auditOutput, error) {
+func (s *Server) cooperativeAudit(ctx context.Context, in *auditInput) (*pageOutput[cooperative.AuditEntry], error) {
 	return s.readAudit(ctx, in.CooperativeID, auditPageInput{Cursor: in.Cursor, Limit: in.Limit})
 }
 
-func (s *Server) platformAudit(ctx context.Context, in *auditPageInput) (*auditOutput, error) {
+func (s *Server) platformAudit(ctx context.Context, in *auditPageInput) (*pageOutput[cooperative.AuditEntry], error) {
 	return s.readAudit(ctx, "", *in)
 }
 

@@ -44,23 +44,12 @@ type pageInput struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-type cooperativeList struct {
-	Items      []cooperativeProfile `json:"items"`
-	NextCursor string               `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
+type cooperativeList = page[cooperativeProfile]
 
-type cooperativeListOutput struct {
-	Body cooperativeList
-}
-
-func (s *Server) listCooperatives(ctx context.Context, in *pageInput) (*cooperativeListOutput, error) {
+func (s *Server) listCooperatives(ctx context.Context, in *pageInput) (*pageOutput[cooperativeProfile], error) {
 	list, next, err := cooperative.ListCooperatives(ctx, s.store, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := &cooperativeListOutput{Body: cooperativeList{Items: make([]cooperativeProfile, len(list)), NextCursor: next}}
-	for i, c := range list {
-		out.Body.Items[i] = profileOf(c)
-	}
-	return out, nil
+	return pageOf(list, next, profileOf), nil
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -33,16 +32,10 @@ type ledgerEntriesInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-type ledgerEntryList struct {
-	Items      []cooperative.Entry `json:"items" doc:"Journal entries in posting order; each balances to zero."`
-	NextCursor string              `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
+// ledgerEntryList is a page of journal entries in posting order; each balances to zero.
+type ledgerEntryList = page[cooperative.Entry]
 
-type ledgerEntriesOutput struct {
-	Body ledgerEntryList
-}
-
-func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*ledgerEntriesOutput, error) {
+func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*pageOutput[cooperative.Entry], error) {
 	after, err := auditPageInput{Cursor: in.Cursor}.after()
 	if err != nil {
 		return nil, err
@@ -51,9 +44,5 @@ func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*le
 	if err != nil {
 		return nil, err
 	}
-	out := &ledgerEntriesOutput{Body: ledgerEntryList{Items: nonNil(list)}}
-	if next > 0 {
-		out.Body.NextCursor = strconv.FormatInt(next, 10)
-	}
-	return out, nil
+	return pageOf(list, seqCursor(next), asIs), nil
 }

@@ -188,16 +188,9 @@ func (s *Server) apply(ctx context.Context, in *applyInput) (*memberOutput, erro
 	return &memberOutput{Body: m}, nil
 }
 
-type memberList struct {
-	Items      []cooperative.Member `json:"items"`
-	NextCursor string               `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
+type memberList = page[cooperative.Member]
 
-type memberListOutput struct {
-	Body memberList
-}
-
-func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*memberListOutput, error) {
+func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*pageOutput[cooperative.Member], error) {
 	if !cooperative.ValidID(in.CooperativeID) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
@@ -205,7 +198,7 @@ func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*member
 	if err != nil {
 		return nil, err
 	}
-	return &memberListOutput{Body: memberList{Items: nonNil(list)}}, nil
+	return pageOf(list, "", asIs), nil
 }
 
 type listMembersInput struct {
@@ -215,12 +208,12 @@ type listMembersInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listMembers(ctx context.Context, in *listMembersInput) (*memberListOutput, error) {
+func (s *Server) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[cooperative.Member], error) {
 	list, next, err := s.registry.ListMembers(ctx, in.CooperativeID, cooperative.MemberStatus(in.Status), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return &memberListOutput{Body: memberList{Items: nonNil(list), NextCursor: next}}, nil
+	return pageOf(list, next, asIs), nil
 }
 
 type memberInput struct {

@@ -92,22 +92,13 @@ func (s *Server) isStaff(ctx context.Context, cooperativeID string) (bool, error
 	return g.Has(staff()...), err
 }
 
-type offeringList struct {
-	Items      []offeringBody `json:"items"`
-	NextCursor string         `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type offeringListOutput struct {
-	Body offeringList
-}
-
 type listOfferingsInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
 	Cursor        string `query:"cursor" doc:"The next cursor of the previous page; empty for the first page."`
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listOfferings(ctx context.Context, in *listOfferingsInput) (*offeringListOutput, error) {
+func (s *Server) listOfferings(ctx context.Context, in *listOfferingsInput) (*pageOutput[offeringBody], error) {
 	counters, err := s.isStaff(ctx, in.CooperativeID)
 	if err != nil {
 		return nil, err
@@ -119,11 +110,7 @@ func (s *Server) listOfferings(ctx context.Context, in *listOfferingsInput) (*of
 	if err != nil {
 		return nil, err
 	}
-	out := &offeringListOutput{Body: offeringList{Items: make([]offeringBody, len(list)), NextCursor: next}}
-	for i, o := range list {
-		out.Body.Items[i] = offeringOf(o, counters)
-	}
-	return out, nil
+	return pageOf(list, next, func(o cooperative.Offering) offeringBody { return offeringOf(o, counters) }), nil
 }
 
 type offeringInput struct {
@@ -191,14 +178,7 @@ func (s *Server) subscribe(ctx context.Context, in *subscribeInput) (*subscripti
 	return &subscriptionOutput{Body: sub}, nil
 }
 
-type subscriptionList struct {
-	Items      []cooperative.Subscription `json:"items"`
-	NextCursor string                     `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type subscriptionListOutput struct {
-	Body subscriptionList
-}
+type subscriptionList = page[cooperative.Subscription]
 
 type offeringSubscriptionsInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
@@ -207,14 +187,14 @@ type offeringSubscriptionsInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listOfferingSubscriptions(ctx context.Context, in *offeringSubscriptionsInput) (*subscriptionListOutput, error) {
+func (s *Server) listOfferingSubscriptions(ctx context.Context, in *offeringSubscriptionsInput) (*pageOutput[cooperative.Subscription], error) {
 	if _, err := s.registry.GetOffering(ctx, in.CooperativeID, in.OfferingID); err != nil {
 		return nil, err
 	}
 	return s.listSubscriptions(ctx, in.CooperativeID, "offering", in.OfferingID, in.Cursor, in.Limit)
 }
 
-func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, cursor string, limit int) (*subscriptionListOutput, error) {
+func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, cursor string, limit int) (*pageOutput[cooperative.Subscription], error) {
 	if cursor != "" && !cooperative.ValidID(cursor) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a valid cursor", cursor)
 	}
@@ -222,7 +202,7 @@ func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, c
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionListOutput{Body: subscriptionList{Items: nonNil(list), NextCursor: next}}, nil
+	return pageOf(list, next, asIs), nil
 }
 
 type memberSubscriptionsInput struct {
@@ -232,7 +212,7 @@ type memberSubscriptionsInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listMemberSubscriptions(ctx context.Context, in *memberSubscriptionsInput) (*subscriptionListOutput, error) {
+func (s *Server) listMemberSubscriptions(ctx context.Context, in *memberSubscriptionsInput) (*pageOutput[cooperative.Subscription], error) {
 	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true, staff()...); err != nil {
 		return nil, err
 	}

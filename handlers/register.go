@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"strconv"
 
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -149,16 +148,9 @@ type registerEventBody struct {
 	Ref          string                   `json:"ref" doc:"The subscription, transfer or withdrawal that caused it."`
 }
 
-type registerEventList struct {
-	Items      []registerEventBody `json:"items"`
-	NextCursor string              `json:"nextCursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
-}
+type registerEventList = page[registerEventBody]
 
-type registerEventsOutput struct {
-	Body registerEventList
-}
-
-func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*registerEventsOutput, error) {
+func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*pageOutput[registerEventBody], error) {
 	after, err := auditPageInput{Cursor: in.Cursor}.after()
 	if err != nil {
 		return nil, err
@@ -167,15 +159,10 @@ func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &registerEventsOutput{Body: registerEventList{Items: make([]registerEventBody, len(list))}}
-	for i, e := range list {
-		out.Body.Items[i] = registerEventBody{Seq: e.Seq, Type: string(e.Type), Date: e.Date, Class: e.Class, From: e.From,
+	return pageOf(list, seqCursor(next), func(e cooperative.RegisterEvent) registerEventBody {
+		return registerEventBody{Seq: e.Seq, Type: string(e.Type), Date: e.Date, Class: e.Class, From: e.From,
 			To: e.To, ShareNumbers: e.Ranges, Shares: e.Shares(), Ref: e.Ref}
-	}
-	if next > 0 {
-		out.Body.NextCursor = strconv.FormatInt(next, 10)
-	}
-	return out, nil
+	}), nil
 }
 
 type registerExportInput struct {

@@ -52,25 +52,14 @@ type roleListInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-type roleList struct {
-	Items      []roleGrantBody `json:"items"`
-	NextCursor string          `json:"nextCursor,omitempty"`
-}
+type roleList = page[roleGrantBody]
 
-type roleListOutput struct {
-	Body roleList
-}
-
-func (s *Server) listRoles(ctx context.Context, in *roleListInput) (*roleListOutput, error) {
+func (s *Server) listRoles(ctx context.Context, in *roleListInput) (*pageOutput[roleGrantBody], error) {
 	list, next, err := s.accounts.ListRoleGrants(ctx, in.CooperativeID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := &roleListOutput{Body: roleList{Items: make([]roleGrantBody, len(list)), NextCursor: next}}
-	for i, g := range list {
-		out.Body.Items[i] = roleGrantOf(g)
-	}
-	return out, nil
+	return pageOf(list, next, roleGrantOf), nil
 }
 
 type userRoleInput struct {
