@@ -122,6 +122,9 @@ func (s *Server) bodyExceptions() []bodyException {
 // the largest of all, so the general limit is enforced here.
 func (s *Server) checkBody(c *fiber.Ctx) error {
 	size := len(c.Request().Body())
+	if size == 0 {
+		return c.Next() // nothing to check: most requests, and never worth parsing a header for
+	}
 	mt, _, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if e, ok := s.bodyException(c); ok {
 		switch {
@@ -133,16 +136,14 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 			}
 			return c.Next()
 		case e.refusal == "": // not this route's special form: the JSON rule below
-		case size > 0:
-			return fiber.NewError(fiber.StatusUnsupportedMediaType, e.refusal)
 		default:
-			return c.Next()
+			return fiber.NewError(fiber.StatusUnsupportedMediaType, e.refusal)
 		}
 	}
 	if size > s.bodyLimit {
 		return errBodyTooLarge
 	}
-	if size > 0 && (mtErr != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt))) {
+	if mtErr != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt)) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the request body as application/json.")
 	}
 	return c.Next()
