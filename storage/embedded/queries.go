@@ -8,6 +8,7 @@ const (
 	qInsertUnique   = `INSERT INTO unique_keys (collection, name, value, id) VALUES (?, ?, ?, ?)`
 	qInsertIndex    = `INSERT INTO index_entries (collection, name, value, id) VALUES (?, ?, ?, ?)`
 	qReplace        = `UPDATE documents SET version = version + 1, data = ?, keys = ? WHERE collection = ? AND id = ? AND version = ?`
+	qReplaceData    = `UPDATE documents SET version = version + 1, data = ? WHERE collection = ? AND id = ? AND version = ? AND keys = ?`
 	qDelete         = `DELETE FROM documents WHERE collection = ? AND id = ? AND version = ?`
 	qFindAll        = `SELECT id, version, data, keys FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`
 	qJournalByKey   = `SELECT seq, data, recorded_at FROM journal_entries WHERE journal = ? AND key = ?`
@@ -29,6 +30,7 @@ var queries = []string{
 	qInsertUnique,
 	qInsertIndex,
 	qReplace,
+	qReplaceData,
 	qDelete,
 	qFindAll,
 	qJournalByKey,

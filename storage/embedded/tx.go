@@ -103,9 +103,22 @@ func (t *tx) Replace(rec cooperative.Record) (cooperative.Record, error) {
 	if err := cooperative.CheckRecord(rec); err != nil {
 		return rec, err
 	}
-	res, err := t.exec(
+	keys := encodeKeys(rec)
+	// Most replacements keep the record's keys (a payment changes status, not its
+	// reference): then only the data changes, and the key tables are left alone.
+	res, err := t.exec(qReplaceData, rec.Data, rec.Collection, rec.ID, rec.Version, keys)
+	if err != nil {
+		return rec, translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return rec, translate(err)
+	} else if n == 1 {
+		rec.Version++
+		return rec, nil
+	}
+	res, err = t.exec(
 		qReplace,
-		rec.Data, encodeKeys(rec), rec.Collection, rec.ID, rec.Version)
+		rec.Data, keys, rec.Collection, rec.ID, rec.Version)
 	if err := t.checkVersionedWrite(rec, res, err); err != nil {
 		return rec, err
 	}

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentWritersOneWins", testVersionConflict},
 		{"UniqueKeyViolation", testUniqueKey},
 		{"UniqueKeyFreedByReplace", testUniqueKeyFreed},
+		{"ReplaceKeepingKeys", testReplaceKeepingKeys},
 		{"FailedTransactionLeavesNothing", testRollback},
 		{"FindByIndex", testFindByIndex},
 		{"PaginationStableWhileInserting", testPaginationStable},
@@ -207,6 +208,58 @@ func testUniqueKeyFreed(t *testing.T, s cooperative.Store) {
 		return err
 	})
 	wantCode(t, err, cooperative.ECONFLICT)
+}
+
+// testReplaceKeepingKeys replaces a record's data but not its keys, which an adapter may
+// do without touching them: they still hold, a stale version is still refused, and a
+// later change of keys still moves them.
+func testReplaceKeepingKeys(t *testing.T, s cooperative.Store) {
+	keys := func(code, owner string) (map[string]string, map[string]string) {
+		return map[string]string{"code": code}, map[string]string{"owner": owner}
+	}
+	rec := cooperative.Record{Collection: "things", ID: cooperative.NewID(), Data: []byte(`{"n":1}`)}
+	rec.Unique, rec.Index = keys("A", "o1")
+	rec = insert(t, s, rec)
+	replace := func(r cooperative.Record) (cooperative.Record, error) {
+		var out cooperative.Record
+		err := s.Update(context.Background(), func(tx cooperative.Tx) (err error) {
+			out, err = tx.Replace(r)
+			return err
+		})
+		return out, err
+	}
+	stale := rec
+	rec.Data = []byte(`{"n":2}`)
+	rec.Unique, rec.Index = keys("A", "o1") // equal maps, not the same ones
+	rec, err := replace(rec)
+	if err != nil || rec.Version != 2 {
+		t.Fatalf("replace: version %d, %v", rec.Version, err)
+	}
+	stale.Data = []byte(`{"n":99}`)
+	_, err = replace(stale)
+	wantCode(t, err, cooperative.ECONFLICT)
+	if got, _ := get(s, "things", rec.ID); string(got.Data) != `{"n":2}` || got.Version != 2 || got.Index["owner"] != "o1" {
+		t.Fatalf("got %+v", got)
+	}
+	if ids := findAll(t, s, cooperative.Query{Collection: "things", Index: "owner", Value: "o1"}); len(ids) != 1 {
+		t.Fatalf("found by its kept index: %v", ids)
+	}
+	taken := cooperative.Record{Collection: "things", ID: cooperative.NewID(), Data: []byte(`{}`)}
+	taken.Unique, _ = keys("A", "")
+	err = s.Update(context.Background(), func(tx cooperative.Tx) error { _, err := tx.Insert(taken); return err })
+	wantCode(t, err, cooperative.ECONFLICT)
+
+	rec.Unique, rec.Index = keys("B", "o2")
+	if _, err := replace(rec); err != nil {
+		t.Fatal(err)
+	}
+	if ids := findAll(t, s, cooperative.Query{Collection: "things", Index: "owner", Value: "o1"}); len(ids) != 0 {
+		t.Fatalf("still found by the old index: %v", ids)
+	}
+	if ids := findAll(t, s, cooperative.Query{Collection: "things", Index: "owner", Value: "o2"}); len(ids) != 1 {
+		t.Fatalf("not found by the new index: %v", ids)
+	}
+	insert(t, s, taken) // "A" is free again
 }
 
 func testRollback(t *testing.T, s cooperative.Store) {
