@@ -80,7 +80,7 @@ func ImportBankLines(tx Tx, cooperativeID string, lines []BankLine, now time.Tim
 		if l.Key == "" || l.Amount < 0 {
 			return t, Errorf(EINVALID, "a bank line needs a key and an amount of 0 or more")
 		}
-		id := nameID("bank-line:" + cooperativeID + "/" + l.Key)
+		id := cooperativeID + "/" + l.Key
 		if _, err := tx.Get(collectionBankLines, id); err == nil {
 			t.Duplicates++
 			continue

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -346,3 +347,75 @@ func BenchmarkImport100k(b *testing.B) {
 
 // benchEntries is the size of the benchmark's statement.
 var benchEntries = 100000
+
+// testBatch is the batch size of the tests that cross batches.
+const testBatch = 100
+
+// TestCutOffAndCompleted: a statement cut off after two and a half batches keeps the
+// batches committed before the cut and reports the parse error; the complete file then
+// imports the rest, and nothing is stored twice.
+func TestCutOffAndCompleted(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	bk := newBooks(t, s)
+	credits := make([]credit, testBatch*5/2)
+	for i := range credits {
+		ref, _ := rfref.New(fmt.Sprintf("K%d", i))
+		credits[i] = credit{ref: string(ref), amount: 100, acctRef: fmt.Sprintf("C-%06d", i)}
+	}
+	var doc bytes.Buffer
+	writeStatement(&doc, "CUT", credits)
+	full := doc.Bytes()
+	cut := full[:len(full)*9/10]
+	res, err := importBatched(ctx, s, bk.coop, bytes.NewReader(cut), now, testBatch)
+	if err == nil {
+		t.Fatal("a cut-off statement imported without an error")
+	}
+	// Every tenth entry is a debit, skipped; the credits' references are unknown.
+	if res.Tally.Lines != 2*testBatch || res.Tally.Review != 2*testBatch*9/10 {
+		t.Fatalf("cut-off import kept %+v, want the two full batches", res.Tally)
+	}
+	res, err = importBatched(ctx, s, bk.coop, bytes.NewReader(full), now, testBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tally.Duplicates != 2*testBatch || res.Tally.Review != (len(credits)-2*testBatch)*9/10 {
+		t.Fatalf("completing import: %+v", res.Tally)
+	}
+	open := 0
+	for after := ""; ; {
+		page, next, err := cooperative.ListPaymentReviews(ctx, s, bk.coop, cooperative.ReviewOpen, after, cooperative.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open += len(page)
+		if after = next; next == "" {
+			break
+		}
+	}
+	if open != len(credits)*9/10 {
+		t.Fatalf("%d review items for %d unknown credits", open, len(credits)*9/10)
+	}
+}
+
+// TestStoreStops: when storing fails (here the request is cancelled) the import stops
+// reading and returns the store's error.
+func TestStoreStops(t *testing.T) {
+	s := openStore(t)
+	bk := newBooks(t, s)
+	credits := make([]credit, testBatch*3)
+	for i := range credits {
+		credits[i] = credit{ref: "", amount: 100, acctRef: fmt.Sprintf("S-%06d", i)}
+	}
+	var doc bytes.Buffer
+	writeStatement(&doc, "STOP", credits)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := importBatched(ctx, s, bk.coop, &doc, now, testBatch)
+	if !errors.Is(err, context.Canceled) && cooperative.ErrorCode(err) == "" {
+		t.Fatalf("import with a cancelled context: %v", err)
+	}
+	if res.Tally.Lines != 0 {
+		t.Fatalf("stored %+v after the store stopped", res.Tally)
+	}
+}
