@@ -99,14 +99,14 @@ func GetCooperative(ctx context.Context, s Store, id string) (Cooperative, error
 		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
 	}
 	var c Cooperative
-	err := s.View(ctx, func(tx Tx) (err error) {
-		c, _, err = getAs[Cooperative](tx, collectionCooperatives, id)
-		return err
-	})
+	rec, err := s.Get(ctx, collectionCooperatives, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return c, decode(rec, &c)
 }
 
 // ListCooperatives returns one page of cooperatives in creation order, and the cursor of

@@ -17,6 +17,11 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent snapshot.
 	View(ctx context.Context, fn func(tx Tx) error) error
+	// Get reads one record outside any transaction: its latest committed version, or an
+	// ENOTFOUND error. It is View with a single Get, which an adapter may answer from a
+	// cache it keeps exact (the embedded store does, for records read often and changed
+	// rarely, such as a cooperative's profile).
+	Get(ctx context.Context, collection, id string) (Record, error)
 	// Ping reports whether the store can serve requests (for readiness).
 	Ping(ctx context.Context) error
 	// Close releases the store. Calls after Close fail.

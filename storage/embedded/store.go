@@ -10,6 +10,11 @@
 // rolled back to its savepoint and the others go on; one fsync then commits them all. So
 // every commit is on disk before Update returns (synchronous=full) and concurrent writers
 // still reach several thousand commits a second.
+//
+// Store.Get answers from a cache of records kept exact across processes: every commit
+// that changes records is announced in a small shared file beside the database
+// (<file>-commits), and a cache that sees a commit empties itself (cache.go). Change the
+// database only through Kracht, as with any SQLite file another program holds open.
 package embedded
 
 import (
@@ -48,7 +53,14 @@ type Store struct {
 	closing     chan struct{}
 	stopped     chan struct{}
 	closed      sync.Once
+	// commits and cache are nil where processes cannot share memory (then Get reads
+	// through a View every time).
+	commits *commitCounter
+	cache   *recordCache
 }
+
+// cacheBytes bounds the record cache.
+const cacheBytes = 32 << 20
 
 // writeRequest is one Update waiting for the writer goroutine.
 type writeRequest struct {
@@ -106,6 +118,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		close(s.stopped)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// The counter lives beside the database, as SQLite's -wal and -shm files do.
+	if s.commits, err = openCommitCounter(path + "-commits"); err == nil {
+		s.cache = newRecordCache(s.commits, cacheBytes)
 	}
 	go s.writeLoop()
 	return s, nil
@@ -223,6 +239,7 @@ func (s *Store) commit(batch []*writeRequest) {
 		abort(err)
 		return
 	}
+	changed := false // whether any Update wrote a record, which other readers' caches must learn
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			results[i] = translate(err)
@@ -232,7 +249,9 @@ func (s *Store) commit(batch []*writeRequest) {
 			abort(err)
 			return
 		}
-		results[i] = runGuarded(req.fn, &tx{ctx: context.WithoutCancel(req.ctx), c: w})
+		t := &tx{ctx: context.WithoutCancel(req.ctx), c: w}
+		results[i] = runGuarded(req.fn, t)
+		changed = changed || t.wroteRecord
 		if results[i] != nil {
 			if _, err := w.exec(bg, qRollbackTo); err != nil {
 				abort(err)
@@ -244,7 +263,18 @@ func (s *Store) commit(batch []*writeRequest) {
 			return
 		}
 	}
-	if _, err := w.exec(bg, qCommit); err != nil {
+	// A commit that changed records is announced while SQLite's write lock is held, so
+	// commit numbers follow the order of commits, and ended, whatever COMMIT does,
+	// before anyone is answered (see cache.go).
+	var announced uint64 // 0: not announced; begin counts from 1
+	if changed && s.commits != nil {
+		announced = s.commits.begin()
+	}
+	_, err := w.exec(bg, qCommit)
+	if announced != 0 {
+		s.commits.end(announced)
+	}
+	if err != nil {
 		// Nothing of the batch is stored: the functions that succeeded fail too.
 		abort(err)
 		return
@@ -278,6 +308,35 @@ func (s *Store) View(ctx context.Context, fn func(cooperative.Tx) error) error {
 	}
 	defer c.exec(bg, qRollback) // a read-only transaction has nothing to commit
 	return fn(&tx{ctx: ctx, c: c, readOnly: true})
+}
+
+// Get implements cooperative.Store: from the record cache when it holds the record, else
+// in a read transaction of its own, whose answer the cache then keeps.
+func (s *Store) Get(ctx context.Context, collection, id string) (cooperative.Record, error) {
+	select {
+	case <-s.closing:
+		return cooperative.Record{}, errClosed
+	default:
+	}
+	if s.cache != nil {
+		if rec, ok := s.cache.get(collection, id); ok {
+			return rec, nil
+		}
+	}
+	var token uint64
+	keep := false
+	if s.cache != nil {
+		token, keep = s.cache.token() // before the read's snapshot
+	}
+	var rec cooperative.Record
+	err := s.View(ctx, func(tx cooperative.Tx) (err error) {
+		rec, err = tx.Get(collection, id)
+		return err
+	})
+	if err == nil && keep {
+		s.cache.put(token, rec)
+	}
+	return rec, err
 }
 
 func (s *Store) takeReader(ctx context.Context) (*conn, error) {
@@ -317,6 +376,9 @@ func (s *Store) Close() error {
 			errs = append(errs, (<-s.readers).close())
 		}
 		_, _ = s.admin.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		if s.commits != nil {
+			errs = append(errs, s.commits.release())
+		}
 		err = errors.Join(append(errs, s.admin.Close())...)
 	})
 	return err

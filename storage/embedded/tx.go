@@ -13,9 +13,10 @@ import (
 )
 
 type tx struct {
-	ctx      context.Context
-	c        *conn
-	readOnly bool
+	ctx         context.Context
+	c           *conn
+	readOnly    bool
+	wroteRecord bool // Insert, Replace or Delete ran (journals are not cached)
 }
 
 func (t *tx) exec(query string, args ...any) (driver.Result, error) {
@@ -53,6 +54,7 @@ func (t *tx) Insert(rec cooperative.Record) (cooperative.Record, error) {
 		return rec, err
 	}
 	rec.Version = 1
+	t.wroteRecord = true
 	_, err := t.exec(
 		qInsert,
 		rec.Collection, rec.ID, rec.Data, encodeKeys(rec))
@@ -103,6 +105,7 @@ func (t *tx) Replace(rec cooperative.Record) (cooperative.Record, error) {
 	if err := cooperative.CheckRecord(rec); err != nil {
 		return rec, err
 	}
+	t.wroteRecord = true
 	keys := encodeKeys(rec)
 	// Most replacements keep the record's keys (a payment changes status, not its
 	// reference): then only the data changes, and the key tables are left alone.
@@ -133,6 +136,7 @@ func (t *tx) Delete(rec cooperative.Record) error {
 	if t.readOnly {
 		return cooperative.ErrReadOnly
 	}
+	t.wroteRecord = true
 	res, err := t.exec(
 		qDelete,
 		rec.Collection, rec.ID, rec.Version)

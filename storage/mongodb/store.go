@@ -180,6 +180,17 @@ func (s *Store) View(ctx context.Context, fn func(cooperative.Tx) error) error {
 	return s.run(ctx, fn, true)
 }
 
+// Get implements cooperative.Store, in a transaction of its own (no cache: other
+// processes write to the same database).
+func (s *Store) Get(ctx context.Context, collection, id string) (cooperative.Record, error) {
+	var rec cooperative.Record
+	err := s.View(ctx, func(tx cooperative.Tx) (err error) {
+		rec, err = tx.Get(collection, id)
+		return err
+	})
+	return rec, err
+}
+
 func (s *Store) run(ctx context.Context, fn func(cooperative.Tx) error, readOnly bool) error {
 	if s.closed.Load() {
 		return errClosed

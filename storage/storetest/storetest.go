@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,8 @@ func Run(t *testing.T, open Open) {
 		{"UniqueKeyViolation", testUniqueKey},
 		{"UniqueKeyFreedByReplace", testUniqueKeyFreed},
 		{"ReplaceKeepingKeys", testReplaceKeepingKeys},
+		{"GetOutsideTransaction", testStoreGet},
+		{"GetSeesEachCommitAtOnce", testStoreGetConcurrent},
 		{"FailedTransactionLeavesNothing", testRollback},
 		{"FindByIndex", testFindByIndex},
 		{"PaginationStableWhileInserting", testPaginationStable},
@@ -260,6 +263,87 @@ func testReplaceKeepingKeys(t *testing.T, s cooperative.Store) {
 		t.Fatalf("not found by the new index: %v", ids)
 	}
 	insert(t, s, taken) // "A" is free again
+}
+
+// testStoreGet: Store.Get answers what a View would, at once after each change, and a
+// caller changing what it got changes nothing stored.
+func testStoreGet(t *testing.T, s cooperative.Store) {
+	ctx := context.Background()
+	id := cooperative.NewID()
+	if _, err := s.Get(ctx, "things", id); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+		t.Fatalf("missing record: %v", err)
+	}
+	rec := insert(t, s, cooperative.Record{Collection: "things", ID: id, Data: []byte(`{"n":1}`),
+		Index: map[string]string{"owner": "o"}})
+	for range 3 { // an adapter with a cache has it from the second read on
+		got, err := s.Get(ctx, "things", id)
+		if err != nil || got.Version != 1 || string(got.Data) != `{"n":1}` || got.Index["owner"] != "o" {
+			t.Fatalf("Get = %+v, %v", got, err)
+		}
+		got.Data[0], got.Index["owner"] = 'X', "changed by the caller"
+	}
+	rec.Data = []byte(`{"n":2}`)
+	if err := s.Update(ctx, func(tx cooperative.Tx) (err error) { rec, err = tx.Replace(rec); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "things", id); err != nil || got.Version != 2 || string(got.Data) != `{"n":2}` || got.Index["owner"] != "o" {
+		t.Fatalf("Get after Replace = %+v, %v", got, err)
+	}
+	if err := s.Update(ctx, func(tx cooperative.Tx) error { return tx.Delete(rec) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "things", id); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+		t.Fatalf("Get after Delete: %v", err)
+	}
+}
+
+// testStoreGetConcurrent: while readers call Get as fast as they can, a writer replaces
+// a record again and again. Each Update is seen by the next Get, and no reader ever sees
+// a version go back.
+func testStoreGetConcurrent(t *testing.T, s cooperative.Store) {
+	ctx := context.Background()
+	rec := insert(t, s, cooperative.Record{Collection: "things", ID: cooperative.NewID(), Data: []byte(`{"n":1}`)})
+	id := rec.ID
+	const writes = 200
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			var last int64
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got, err := s.Get(ctx, "things", id)
+				if err == nil && got.Version < last {
+					err = fmt.Errorf("version went back from %d to %d", last, got.Version)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				last = got.Version
+			}
+		})
+	}
+	for i := range writes {
+		rec.Data = fmt.Appendf(nil, `{"n":%d}`, i+2)
+		if err := s.Update(ctx, func(tx cooperative.Tx) (err error) { rec, err = tx.Replace(rec); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Get(ctx, "things", rec.ID); err != nil || got.Version != rec.Version || !bytes.Equal(got.Data, rec.Data) {
+			t.Fatalf("Get right after Update %d = %+v, %v; want version %d", i, got, err, rec.Version)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }
 
 func testRollback(t *testing.T, s cooperative.Store) {
