@@ -33,6 +33,9 @@ const (
 	// AccountDisputesHeld is money the payment provider withdrew for a dispute, held
 	// until the dispute's outcome is recorded (issue 6).
 	AccountDisputesHeld AccountCode = "disputes_held"
+	// AccountDisputeLosses is disputed money the payer won back: written off from
+	// disputes_held when Stripe closes the dispute as lost.
+	AccountDisputeLosses AccountCode = "dispute_losses_expense"
 )
 
 // AccountType is the side of the balance sheet or result an account belongs to.
@@ -70,6 +73,7 @@ func ChartOfAccounts() []Account {
 		{Code: AccountSharePremium, Name: "Share premium", Type: AccountEquity},
 		{Code: AccountMembershipFees, Name: "Membership fees", Type: AccountIncome},
 		{Code: AccountPaymentFees, Name: "Payment fees", Type: AccountExpense},
+		{Code: AccountDisputeLosses, Name: "Disputed payments lost", Type: AccountExpense},
 	}
 }
 

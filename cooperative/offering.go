@@ -69,6 +69,11 @@ const (
 	// returned days later); the receipt was reversed, and its shares cancelled if they
 	// had not moved (see payment.go).
 	SubscriptionCancelled SubscriptionStatus = "cancelled"
+	// SubscriptionWithdrawn: taken back before allocation, by its member while the
+	// offering was open or by the board (see WithdrawSubscription). Its shares no longer
+	// count in the offering; money it had received is on refunds payable (RefundCents).
+	// Not "cancelled", which keeps meaning a payment that failed late.
+	SubscriptionWithdrawn SubscriptionStatus = "withdrawn"
 )
 
 // Subscription is one request for shares in an offering.
@@ -91,6 +96,10 @@ type Subscription struct {
 	IssuedOn      Date               `json:"issuedOn,omitempty"`
 	// IdempotencyKey is the subscriber's key for retries (unique per member).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// WithdrawnAt and WithdrawReason say when and why a withdrawn subscription was
+	// withdrawn (the audit log says by whom).
+	WithdrawnAt    time.Time `json:"withdrawnAt,omitzero"`
+	WithdrawReason string    `json:"withdrawReason,omitempty"`
 	version        int64
 }
 

@@ -32,6 +32,18 @@ const (
 	PaymentReversed   PaymentStatus = "reversed"   // failed after it was posted (late SEPA failure): reversed
 	PaymentRefunded   PaymentStatus = "refunded"   // refunded in full
 	PaymentDisputed   PaymentStatus = "disputed"   // the payer disputed it; the amount is held
+	// PaymentWithdrawn: its subscription was withdrawn before anything was received, so
+	// nothing more is asked; money that still comes goes to refunds payable, with an item
+	// for review (see withdrawPayment).
+	PaymentWithdrawn PaymentStatus = "withdrawn"
+	// PaymentDisputeLost: the payer won the dispute; the money is gone (see closeDispute).
+	PaymentDisputeLost PaymentStatus = "dispute_lost"
+)
+
+// Outcomes of a dispute, as Kracht records them when Stripe closes it.
+const (
+	DisputeWon  = "won"  // the money comes back (also an inquiry closed without a chargeback)
+	DisputeLost = "lost" // the payer keeps it
 )
 
 // Purposes of a payment.
@@ -68,6 +80,8 @@ type Payment struct {
 	Refunded    int64     `json:"refunded,omitempty"` // cumulative, as Stripe reports it
 	DisputeID   string    `json:"disputeId,omitempty"`
 	Disputed    int64     `json:"disputed,omitempty"`
+	// DisputeOutcome is how Stripe closed the dispute: DisputeWon or DisputeLost.
+	DisputeOutcome string `json:"disputeOutcome,omitempty"`
 	// Channel is how the money came: "stripe" or "transfer" (fixed by the first receipt).
 	Channel string `json:"channel,omitempty"`
 
@@ -75,7 +89,10 @@ type Payment struct {
 	PostedReceived int64 `json:"postedReceived,omitempty"`
 	PostedRefunded int64 `json:"postedRefunded,omitempty"`
 	PostedDisputed int64 `json:"postedDisputed,omitempty"`
-	Reversed       bool  `json:"reversed,omitempty"`
+	// DisputeClosed: the outcome of the dispute is posted (PostedDisputed released or
+	// written off).
+	DisputeClosed bool `json:"disputeClosed,omitempty"`
+	Reversed      bool `json:"reversed,omitempty"`
 	// ReceivedSeq is the ledger entry of the receipt (what a late failure reverses);
 	// ReceivedTo the account it credited: subscriptions received in advance when the
 	// subscription was marked paid, refunds payable when it could no longer take the
@@ -329,7 +346,7 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 		eff.reversed, eff.sharesCancelled, eff.review = true, cancelled, r
 	}
 	if p.PostedReceived > 0 && !p.Reversed {
-		if want := min(p.Refunded, p.PostedReceived-p.PostedDisputed); want > p.PostedRefunded {
+		if want := min(p.Refunded, p.PostedReceived-p.lostToDispute()); want > p.PostedRefunded {
 			r, err := p.postRefund(tx, want, now)
 			if err != nil {
 				return eff, err
@@ -338,7 +355,7 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 				eff.review = r
 			}
 		}
-		if want := min(p.Disputed, p.PostedReceived-p.PostedRefunded); want > p.PostedDisputed {
+		if want := min(p.Disputed, p.PostedReceived-p.PostedRefunded); want > p.PostedDisputed && !p.DisputeClosed {
 			// Stripe withdraws a disputed amount at once; it is held apart, not written
 			// off, until the accountant records the outcome.
 			if _, err := postPayment(tx, p.CooperativeID, "dispute:"+p.DisputeID, DateOf(now),
@@ -350,12 +367,21 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 			eff.review = &PaymentReview{Reason: ReviewDisputed, PaymentID: p.ID, Amount: want, Currency: p.Currency,
 				Detail: "the payer disputed the payment; the amount is held on disputes_held until the outcome is recorded"}
 		}
+		closed, lost, err := p.closeDispute(tx, now)
+		if err != nil {
+			return eff, err
+		}
+		if closed {
+			eff.review = afterDispute(eff.review, lost)
+		}
 	}
 	switch {
 	case p.Reversed:
 		p.Status = PaymentReversed
-	case p.PostedDisputed > 0:
+	case p.PostedDisputed > 0 && !p.DisputeClosed:
 		p.Status = PaymentDisputed
+	case p.PostedDisputed > 0 && p.DisputeOutcome == DisputeLost:
+		p.Status = PaymentDisputeLost
 	case p.PostedReceived > 0 && p.PostedRefunded >= p.PostedReceived:
 		p.Status = PaymentRefunded
 	case p.PostedReceived > 0:
@@ -365,6 +391,75 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 	}
 	_ = source
 	return eff, nil
+}
+
+// lostToDispute is what of the received money a dispute has taken from the Stripe
+// balance: held while the dispute is open, gone once lost, nothing once won.
+func (p Payment) lostToDispute() int64 {
+	if p.DisputeClosed && p.DisputeOutcome == DisputeWon {
+		return 0
+	}
+	return p.PostedDisputed
+}
+
+// closeDispute posts the outcome of a dispute Stripe closed, once, out of disputes_held,
+// where the amount was put when Stripe withdrew it from the balance (Dr disputes held /
+// Cr Stripe clearing). Won, Stripe puts it back: Dr Stripe clearing / Cr disputes held.
+// Lost, it is gone: Dr dispute losses / Cr disputes held; Stripe clearing does not
+// move, since the withdrawal was posted to it when the dispute opened. Either way a
+// payout carries Stripe's withdrawal and any reinstatement as balance transactions (and
+// the dispute fee, which applyPayout posts as a fee), so the clearing account still
+// comes to zero at each payout. The item that waited for the outcome is resolved; a lost
+// dispute gets an item of its own, since the subscription still counts money that is
+// gone.
+func (p *Payment) closeDispute(tx Tx, now time.Time) (closed bool, lost *PaymentReview, err error) {
+	if p.DisputeClosed || p.DisputeOutcome == "" {
+		return false, nil, nil
+	}
+	held, date, src := p.PostedDisputed, DateOf(now), p.source()
+	desc := "Dispute " + p.DisputeID + " on payment " + p.ID
+	note := "Stripe closed the dispute: " + p.DisputeOutcome
+	switch {
+	case p.DisputeOutcome == DisputeWon && held > 0:
+		_, err = postPayment(tx, p.CooperativeID, "dispute-won:"+p.DisputeID, date, desc+" won: the amount is back",
+			src, AccountStripeClearing, AccountDisputesHeld, held)
+		note += "; the held amount is back on the Stripe balance"
+	case p.DisputeOutcome == DisputeLost && held > 0:
+		_, err = postPayment(tx, p.CooperativeID, "dispute-lost:"+p.DisputeID, date, desc+" lost: the payer keeps the amount",
+			src, AccountDisputeLosses, AccountDisputesHeld, held)
+		note += "; the held amount is written off to dispute losses"
+		lost = &PaymentReview{Reason: ReviewDisputeLost, PaymentID: p.ID, Amount: held, Currency: p.Currency,
+			Detail: "the payer won dispute " + p.DisputeID + ": the amount is lost (dispute_losses_expense), but the " +
+				"subscription still counts it as paid; the board settles it with the member (pay again, or cancel it)"}
+	case p.DisputeOutcome == DisputeLost:
+		lost = &PaymentReview{Reason: ReviewDisputeLost, PaymentID: p.ID, Amount: p.Disputed, Currency: p.Currency,
+			Detail: "the payer won dispute " + p.DisputeID + " on money already refunded or not held: check it in Stripe"}
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	p.DisputeClosed = true
+	return true, lost, resolveDisputeReviews(tx, *p, note, now)
+}
+
+// afterDispute is the item a settle leaves once a dispute is closed: the lost
+// dispute's, if any, instead of the one that would wait for the outcome (a dispute
+// opened and closed in one settle, its events having come out of order). Another item
+// (money its subscription could not take) keeps its place and tells of the loss too: an
+// event queues one item.
+func afterDispute(review, lost *PaymentReview) *PaymentReview {
+	if review != nil && review.Reason == ReviewDisputed {
+		review = nil
+	}
+	switch {
+	case lost == nil:
+		return review
+	case review == nil:
+		return lost
+	}
+	merged := *review
+	merged.Detail += "; and " + lost.Detail
+	return &merged
 }
 
 // receive posts the whole amount as received on debit (Stripe clearing or bank). For
@@ -454,7 +549,7 @@ func (p *Payment) reverseLate(tx Tx, date Date, now time.Time) (*PaymentReview, 
 		}
 		review, cancelled = r, c
 	}
-	if left := p.PostedReceived - p.PostedRefunded - p.PostedDisputed; left == p.PostedReceived && p.ReceivedSeq > 0 {
+	if left := p.PostedReceived - p.PostedRefunded - p.lostToDispute(); left == p.PostedReceived && p.ReceivedSeq > 0 {
 		if _, err := ReverseEntry(tx, p.CooperativeID, p.ReceivedSeq, date, reason); err != nil {
 			return nil, false, err
 		}
@@ -483,8 +578,13 @@ func unwindSubscription(tx Tx, p *Payment, date Date, now time.Time) (*PaymentRe
 	}
 	switch sub.Status {
 	case SubscriptionPaid:
-		o.PaidShares -= sub.Shares
-	case SubscriptionAllocated, SubscriptionRefunded:
+		if err := releaseShares(tx, &o, sub); err != nil {
+			return nil, false, err
+		}
+	case SubscriptionAllocated, SubscriptionRefunded, SubscriptionWithdrawn:
+		if sub.Status == SubscriptionWithdrawn && sub.RefundCents == 0 {
+			return nil, false, nil // withdrawn before it was paid: this receipt never reached it
+		}
 		if p.PostedRefunded > 0 || p.PostedDisputed > 0 {
 			return &PaymentReview{Reason: ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
 				Detail: "the payment failed late after part of it was refunded or disputed: settle the subscription by hand"}, false, nil
@@ -505,19 +605,24 @@ func unwindSubscription(tx Tx, p *Payment, date Date, now time.Time) (*PaymentRe
 			}
 			o.IssuedShares -= sub.Allocated
 		}
-		seq, err := findEntrySeq(tx, p.CooperativeID, "allocation:"+sub.ID)
-		if err != nil {
-			return nil, false, err
-		}
-		if seq > 0 {
-			if _, err := ReverseEntry(tx, p.CooperativeID, seq, date, "payment failed late; subscription cancelled"); err != nil {
+		// What the receipt was moved on to: shares and refunds payable (allocation), or
+		// refunds payable alone (a rejected applicant's or a withdrawn subscription).
+		for _, key := range []string{"allocation:" + sub.ID, "refund-due:" + sub.ID} {
+			seq, err := findEntrySeq(tx, p.CooperativeID, key)
+			if err != nil {
 				return nil, false, err
+			}
+			if seq > 0 {
+				if _, err := ReverseEntry(tx, p.CooperativeID, seq, date, "payment failed late; subscription cancelled"); err != nil {
+					return nil, false, err
+				}
 			}
 		}
 	default:
 		return nil, false, nil
 	}
-	sub.Status = SubscriptionCancelled
+	// Nothing is owed back any more: the entries that made it payable are reversed.
+	sub.Status, sub.RefundCents = SubscriptionCancelled, 0
 	if _, err := tx.Replace(sub.record()); err != nil {
 		return nil, false, err
 	}
@@ -631,6 +736,9 @@ func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscripti
 		if err != nil {
 			return err
 		}
+		if sub.Status == SubscriptionWithdrawn {
+			return ruleError("subscription_pending", "the subscription was withdrawn; it takes no payment")
+		}
 		existing, ok, err := findPayment(tx, "subscription", sub.ID)
 		if err != nil {
 			return err
@@ -658,10 +766,13 @@ func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscripti
 // idempotency key made of the payment and the amount, and the refund is posted when
 // Stripe confirms it (charge.refunded: Dr refunds payable / Cr Stripe clearing). What
 // can be refunded: the part of an allocated subscription that got no shares, all of a
-// subscription that got none, money that could not be applied to its subscription, and
-// a paid subscription of an applicant the board rejected (taken out of the offering
-// here: Dr subscriptions received in advance / Cr refunds payable). Asking again
-// returns the same amount.
+// subscription that got none, all of a withdrawn one (WithdrawSubscription moved it to
+// refunds payable), money that could not be applied to its subscription, and a paid
+// subscription of an applicant the board rejected (taken out of the offering here, as a
+// withdrawal is: Dr subscriptions received in advance / Cr refunds payable). Money that
+// came by bank transfer is not Stripe's to refund: it stays on refunds payable for the
+// board to pay back by transfer, and the error says so. Asking again returns the same
+// amount.
 func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, now time.Time) (Payment, int64, error) {
 	var (
 		p   Payment
@@ -675,17 +786,17 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 		var ok bool
 		if p, ok, err = findPayment(tx, "subscription", sub.ID); err != nil {
 			return err
-		} else if !ok || p.CooperativeID != cooperativeID {
-			return ruleError("paid_through_stripe", "this subscription has no payment through Stripe to refund")
 		}
-		if p.Channel != "stripe" || p.PostedReceived == 0 || p.Reversed || p.PaymentIntentID == "" {
-			return ruleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
+		ok = ok && p.CooperativeID == cooperativeID
+		if !ok || p.Channel != "stripe" || p.PostedReceived == 0 || p.Reversed || p.PaymentIntentID == "" {
+			return notThroughStripe(sub, p, ok)
 		}
 		before := p
 		switch {
 		case p.ReceivedTo == string(AccountRefundsPayable):
 			due = p.PostedReceived
-		case sub.Status == SubscriptionRefunded || (sub.Status == SubscriptionAllocated && sub.RefundCents > 0):
+		case sub.Status == SubscriptionRefunded || sub.Status == SubscriptionWithdrawn ||
+			(sub.Status == SubscriptionAllocated && sub.RefundCents > 0):
 			due = sub.RefundCents
 		case sub.Status == SubscriptionPaid:
 			m, err := getMember(tx, cooperativeID, sub.MemberID)
@@ -693,27 +804,16 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 				return err
 			}
 			if m.Status != MemberRejected {
-				return ruleError("refundable", "the subscription is paid and waits for allocation; only a rejected applicant's is refunded before")
+				return ruleError("refundable", "the subscription is paid and waits for allocation; withdraw it first to refund it now")
 			}
 			o, err := getOffering(tx, cooperativeID, sub.OfferingID)
 			if err != nil {
 				return err
 			}
-			if _, _, err := PostEntry(tx, Entry{CooperativeID: cooperativeID, Key: "refund-due:" + sub.ID, BookingDate: DateOf(now),
-				Description: "Subscription " + sub.ID + " of a rejected applicant: to refund", Source: Source{Type: "subscription", ID: sub.ID},
-				Lines: []Line{{Account: string(AccountSubscriptionsInAdvance), Amount: sub.AmountCents},
-					{Account: string(AccountRefundsPayable), Amount: -sub.AmountCents}}}); err != nil {
+			if err := takeOutOfOffering(tx, o, &sub, SubscriptionRefunded, "of a rejected applicant", now); err != nil {
 				return err
 			}
-			o.PaidShares -= sub.Shares
-			if _, err := tx.Replace(o.record()); err != nil {
-				return err
-			}
-			sub.Status, sub.RefundCents = SubscriptionRefunded, sub.AmountCents
-			if _, err := tx.Replace(sub.record()); err != nil {
-				return err
-			}
-			due = sub.AmountCents
+			due = sub.RefundCents
 		default:
 			return ruleError("refundable", "a %s subscription has nothing to refund", sub.Status)
 		}
@@ -730,4 +830,28 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 		return appendAudit(tx, actor, cooperativeID, "payment.refund", "payment", p.ID, before, p, now)
 	})
 	return p, due, err
+}
+
+// notThroughStripe says why a subscription is not refunded through Stripe. Money that
+// came by bank transfer (matched from a statement, or recorded by hand) is paid back by
+// the board by bank transfer: once the subscription owes it back, it is on refunds
+// payable, which is the board's list of what to pay.
+func notThroughStripe(sub Subscription, p Payment, found bool) error {
+	byTransfer := (found && p.Channel == "transfer") || (!found && sub.PaidOn != "")
+	if !byTransfer {
+		if !found {
+			return ruleError("paid_through_stripe", "this subscription has no payment through Stripe to refund")
+		}
+		return ruleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
+	}
+	owed := sub.RefundCents
+	if found && p.ReceivedTo == string(AccountRefundsPayable) {
+		owed += p.PostedReceived
+	}
+	if owed <= 0 {
+		return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund; "+
+			"it owes nothing back now")
+	}
+	return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund: "+
+		"the %s it is owed back is on refunds payable, for the board to pay back by bank transfer", FormatEuro(owed, "en"))
 }

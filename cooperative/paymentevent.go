@@ -41,6 +41,7 @@ type StripeEvent struct {
 	AmountRefunded       int64  `json:"amountRefunded,omitempty"`
 	Currency             string `json:"currency,omitempty"` // upper case
 	FailureReason        string `json:"failureReason,omitempty"`
+	DisputeStatus        string `json:"disputeStatus,omitempty"` // a dispute's: won, lost, warning_closed, …
 	// Raw is the event's data.object as Stripe sent it, kept for the accountant.
 	Raw []byte `json:"raw,omitempty"`
 }
@@ -295,7 +296,8 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 	case "payout.paid", "payout.failed":
 		return applyPayout(tx, e, lines, now)
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
-		"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created":
+		"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created",
+		"charge.dispute.closed":
 	default:
 		return eventOutcome{note: "not an event Kracht acts on"}, nil
 	}
@@ -351,6 +353,12 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 		p.Refunded = max(p.Refunded, min(ev.AmountRefunded, p.Amount))
 	case "charge.dispute.created":
 		p.DisputeID, p.Disputed = ev.ObjectID, max(p.Disputed, min(ev.Amount, p.Amount))
+	case "charge.dispute.closed":
+		// It tells of the dispute too, should its creation come later or not at all.
+		p.DisputeID, p.Disputed = ev.ObjectID, max(p.Disputed, min(ev.Amount, p.Amount))
+		if p.DisputeOutcome == "" {
+			p.DisputeOutcome = disputeOutcome(ev.DisputeStatus)
+		}
 	}
 	if success {
 		if p.Channel == "transfer" {
@@ -388,6 +396,19 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 		}
 	}
 	return eventOutcome{note: string(p.Status), notice: eff.review}, nil
+}
+
+// disputeOutcome reads the status of a closed dispute: won, or an inquiry closed without
+// a chargeback (nothing is taken), gives the money back; lost keeps it from us. Any
+// other status is not an outcome ("").
+func disputeOutcome(status string) string {
+	switch status {
+	case "won", "warning_closed":
+		return DisputeWon
+	case "lost":
+		return DisputeLost
+	}
+	return ""
 }
 
 // afterLateFailure tells the payer that a payment that looked paid failed, and what

@@ -32,6 +32,9 @@ const (
 	ReviewDisputed            ReviewReason = "disputed"
 	ReviewLateFailure         ReviewReason = "late_failure"
 	ReviewUnrequestedRefund   ReviewReason = "unrequested_refund"
+	// ReviewDisputeLost: the payer won a dispute; the money is gone (dispute losses), but
+	// the subscription still counts it as paid, so the board settles it with the member.
+	ReviewDisputeLost ReviewReason = "dispute_lost"
 )
 
 // ReviewStatus is open until an accountant resolves the item.
@@ -47,6 +50,9 @@ const (
 	ResolveAssign   = "assign"   // the credit pays this payment: post it
 	ResolveRefunded = "refunded" // the money was sent back to the payer outside Kracht
 	ResolveIgnore   = "ignore"   // not a payment for Kracht (e.g. a Stripe payout arriving at the bank)
+	// ResolveDisputeClosed is Kracht's own: Stripe closed the dispute the item was
+	// waiting for, and its outcome is posted.
+	ResolveDisputeClosed = "dispute_closed"
 )
 
 // PaymentReview is one item of the queue.
@@ -82,8 +88,39 @@ func reviewRecord(r PaymentReview) Record {
 	// 90,000 of them). A Stripe event can be queued from more than one place.
 	if r.Source != "bank" {
 		rec.Unique = map[string]string{"source": r.Source + ":" + r.SourceID}
+		// Found by payment when a later event settles what the item waits for (a
+		// dispute's outcome).
+		if r.PaymentID != "" {
+			rec.Index["payment"] = r.PaymentID
+		}
 	}
 	return rec
+}
+
+// resolveDisputeReviews resolves the open dispute items of payment p, now that Stripe
+// has closed the dispute and its outcome is posted: nothing is left to wait for. Items
+// queued before they were indexed by payment are not found, and stay for the
+// accountant to resolve.
+func resolveDisputeReviews(tx Tx, p Payment, note string, now time.Time) error {
+	page, err := tx.Find(Query{Collection: collectionPaymentReviews, Index: "payment", Value: p.ID, Limit: MaxPageSize})
+	if err != nil {
+		return err
+	}
+	for _, rec := range page.Records {
+		var r PaymentReview
+		if err := decode(rec, &r); err != nil {
+			return err
+		}
+		if r.CooperativeID != p.CooperativeID || r.Status != ReviewOpen || r.Reason != ReviewDisputed {
+			continue
+		}
+		r.Version = rec.Version
+		r.Status, r.Resolution, r.Note, r.ResolvedBy, r.ResolvedAt = ReviewResolved, ResolveDisputeClosed, note, "stripe", now.UTC()
+		if _, err := tx.Replace(reviewRecord(r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // queueReview adds an item unless its source is already queued.

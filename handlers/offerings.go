@@ -225,30 +225,60 @@ type subscriptionInput struct {
 }
 
 // subscriptionFor loads a subscription the caller may see: their own member's, or with one
-// of roles. Someone else's is "not found", like one that does not exist.
-func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, roles ...cooperative.Role) (cooperative.Subscription, error) {
+// of roles. Someone else's is "not found", like one that does not exist. The actor says
+// which allowed it ("member" for the own account).
+func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, roles ...cooperative.Role) (cooperative.Subscription, cooperative.Actor, error) {
 	if !cooperative.ValidID(cooperativeID) {
-		return cooperative.Subscription{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+		return cooperative.Subscription{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
 	sub, err := s.registry.GetSubscription(ctx, cooperativeID, id)
 	if err != nil {
-		return sub, err
+		return sub, cooperative.Actor{}, err
 	}
 	m, err := s.registry.GetMember(ctx, cooperativeID, sub.MemberID)
 	if err != nil {
-		return sub, err
+		return sub, cooperative.Actor{}, err
 	}
-	if _, err := s.allowMember(ctx, m, true, roles...); err != nil {
+	actor, err := s.allowMember(ctx, m, true, roles...)
+	if err != nil {
 		if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
 			err = cooperative.Errorf(cooperative.ENOTFOUND, "subscription %s not found", id)
 		}
-		return sub, err
+		return sub, actor, err
 	}
-	return sub, nil
+	return sub, actor, nil
 }
 
 func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*subscriptionOutput, error) {
-	sub, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, staff()...)
+	sub, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, staff()...)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: sub}, nil
+}
+
+type withdrawSubscriptionInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+	Body           struct {
+		Reason string `json:"reason,omitempty" maxLength:"1000" doc:"Why. Required when the board withdraws a subscription; the member may leave it out."`
+	}
+}
+
+// withdrawSubscription takes a subscription back before allocation: its member's own
+// account while the offering is open, or the board (with the second factor, since a
+// paid subscription's money moves to refunds payable). The rules are the domain's
+// (cooperative.WithdrawSubscription); who acts as what is decided here.
+func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscriptionInput) (*subscriptionOutput, error) {
+	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role == string(cooperative.RoleBoard) && !principalFrom(ctx).MFA {
+		return nil, cooperative.Errorf(cooperative.EFORBIDDEN,
+			"Withdrawing a member's subscription needs a session with two-factor authentication.")
+	}
+	sub, err := cooperative.WithdrawSubscription(ctx, s.store, actor, in.CooperativeID, in.SubscriptionID, in.Body.Reason, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +306,7 @@ func (s *Server) markPaid(ctx context.Context, in *markPaidInput) (*subscription
 // certificate renders the share certificate of an allocated subscription for its member
 // or the board.
 func (s *Server) certificate(ctx context.Context, in *subscriptionInput) (*fileOutput, error) {
-	if _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard); err != nil {
+	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard); err != nil {
 		return nil, err
 	}
 	c, err := s.registry.GetCertificate(ctx, in.CooperativeID, in.SubscriptionID)

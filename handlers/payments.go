@@ -112,7 +112,7 @@ type checkoutOutput struct{ Body checkoutBody }
 // memberPayment returns the payment of the caller's own subscription, making it (with a
 // new RF reference) on first use.
 func (s *Server) memberPayment(ctx context.Context, cooperativeID, subscriptionID string) (cooperative.Payment, error) {
-	if _, err := s.subscriptionFor(ctx, cooperativeID, subscriptionID); err != nil {
+	if _, _, err := s.subscriptionFor(ctx, cooperativeID, subscriptionID); err != nil {
 		return cooperative.Payment{}, err
 	}
 	ref, err := bankimport.NewReference(rand.Read)

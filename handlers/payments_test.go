@@ -22,7 +22,10 @@ type paymentServer struct {
 	coop, boardToken, accountantToken string
 }
 
-func newPaymentServer(t *testing.T) *paymentServer {
+// newPaymentServer is a cooperative with a board member and an accountant, both with
+// TOTP on, on a server whose Stripe routes are configured; change adjusts the options
+// (Stripe's base URL, for stripe-mock).
+func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -37,6 +40,9 @@ func newPaymentServer(t *testing.T) *paymentServer {
 			t.Fatal(err)
 		}
 		o.Payments = PaymentOptions{Box: box, Syncer: syncer, ImportBodyLimit: 256 << 10}
+		for _, c := range change {
+			c(o)
+		}
 	})
 	admin := as.admin(t, "ops@kracht.test")
 	ps := &paymentServer{authServer: as, coop: as.newCooperative(t, admin, "Coop P")}

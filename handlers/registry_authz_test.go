@@ -123,6 +123,12 @@ func registryMatrixRows() []matrixRow {
 		return w
 	}
 	certificate := with(with(ownOrStaff, accountant, 403), boardNoMFA, 200)
+	// The own member's subscription, for the member and the board (with the second
+	// factor): it is allocated, so it can no longer be withdrawn (422). The accountant and
+	// the board without TOTP know it exists (403); anyone else gets 404.
+	withdraw := signedInAll(404)
+	withdraw[ownMember], withdraw[board] = 422, 422
+	withdraw[accountant], withdraw[boardNoMFA] = 403, 403
 	const coop = "/v1/cooperatives/{cooperativeID}"
 	return []matrixRow{
 		// Version 2, raising the maximum per member.
@@ -165,6 +171,8 @@ func registryMatrixRows() []matrixRow {
 		{"mark-subscription-paid", "POST", coop + "/subscriptions/{subscriptionID}/payment", withFixture(func(f *matrixFixture) any {
 			return map[string]string{"bankReference": fixtureBankRef, "paidOn": today(f)}
 		}), only(200, accountant)},
+		{"withdraw-subscription", "POST", coop + "/subscriptions/{subscriptionID}/withdraw",
+			fixed(map[string]string{"reason": "Subscribed twice by mistake."}), withdraw},
 		{"share-certificate", "GET", coop + "/subscriptions/{subscriptionID}/certificate.pdf", none, certificate},
 
 		{"transfer-shares", "POST", coop + "/transfers", withFixture(func(f *matrixFixture) any {

@@ -137,6 +137,8 @@ func (s *Server) registryRoutes() {
 		ownOrStaffDoc  = "For the account the member record belongs to, and the cooperative's board and accountant; anyone else gets 404, as if it did not exist."
 		ownDoc         = "Only for the account the member record belongs to; the board and accountant get 403, anyone else 404."
 		certificateDoc = "For the account the member record belongs to, and the board; the accountant gets 403, anyone else 404."
+		withdrawDoc    = "For the account the member record belongs to, while the offering is open, and the board until allocation " +
+			"(with two-factor authentication and a reason); the accountant gets 403, anyone else 404."
 	)
 
 	// Statutes are public: an applicant reads them before consenting to them.
@@ -202,6 +204,9 @@ func (s *Server) registryRoutes() {
 	route(s, signedIn(), huma.Operation{OperationID: "get-subscription", Description: ownOrStaffDoc, Method: http.MethodGet,
 		Path: coop + "/subscriptions/{subscriptionID}", Summary: "One subscription", Tags: []string{"offerings"},
 		Errors: staffOrOwn}, s.getSubscription)
+	route(s, signedIn(), huma.Operation{OperationID: "withdraw-subscription", Description: withdrawDoc, Method: http.MethodPost,
+		Path: coop + "/subscriptions/{subscriptionID}/withdraw", Summary: "Withdraw a subscription before allocation: its shares are released, money received is to be refunded",
+		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.withdrawSubscription)
 	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "mark-subscription-paid", Method: http.MethodPost,
 		Path: coop + "/subscriptions/{subscriptionID}/payment", Summary: "Record that a subscription's money arrived (bank transfer)",
 		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.markPaid)

@@ -34,6 +34,7 @@ func HandledEventTypes() []string {
 		"payment_intent.payment_failed",
 		"charge.refunded",
 		"charge.dispute.created",
+		"charge.dispute.closed",
 		"payout.paid",
 		"payout.failed",
 	}
@@ -161,6 +162,7 @@ func fromStripeEvent(ev *stripe.Event) Event {
 		out.ChargeID = idOf(o.Charge)
 		out.PaymentIntentID = idOf(o.PaymentIntent)
 		out.FailureReason = o.Reason
+		out.DisputeStatus = o.Status
 	case "payout":
 		out.PayoutID = o.ID
 		out.FailureReason = o.FailureMessage

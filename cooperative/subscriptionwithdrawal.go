@@ -1,0 +1,225 @@
+package cooperative
+
+// Withdrawing a subscription before allocation: the member changes their mind while the
+// offering is open, or the board takes a subscription out (a subscriber who does not
+// qualify, a mistake). Not to be confused with a withdrawal of shares (transfer.go),
+// which redeems shares already issued.
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// WithdrawSubscription withdraws a subscription before allocation, in one transaction
+// with its ledger entry and its audit entry.
+//
+// Who, and when:
+//   - the member (actor.Role "member", acting as the account of the subscription's
+//     member record) may withdraw their own subscription while the offering is open.
+//     Once its closing time has passed, the round is the board's to allocate, and
+//     others' allocations may already be planned on it;
+//   - the board (actor.Role "board") may withdraw any subscription until it is
+//     allocated, and must give a reason: it acts on someone else's money, and the
+//     reason stays on the subscription. A member's reason is optional;
+//   - anyone else is refused (EFORBIDDEN): the handlers decide who acts as what.
+//
+// Only a pending or paid subscription can be withdrawn. An allocated one has shares
+// (redeeming them is a withdrawal of shares, RequestWithdrawal); a refunded, lapsed,
+// cancelled or withdrawn one has nothing left to take back. Withdrawing twice is
+// therefore an ERULE error, and changes nothing.
+//
+// What it does:
+//   - the shares are released from the offering's counters (subscribed, paid for a paid
+//     one, and the member's own count), so the cap and the per-member maximum can be
+//     used by others;
+//   - a paid subscription's money moves from subscriptions received in advance to
+//     refunds payable (the same entry as for a rejected applicant, takeOutOfOffering),
+//     and RefundCents is all of it: refunded through Stripe (PrepareRefund) when it came
+//     that way, else paid back by the board by bank transfer;
+//   - a pending subscription's payment is marked withdrawn (see withdrawPayment): no new
+//     Checkout Session or transfer instructions are made for it, and money that still
+//     comes is never applied to the subscription but posted to refunds payable, with an
+//     item in the review queue, as for a subscription that lapsed.
+func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID, reason string, now time.Time) (Subscription, error) {
+	reason, err := withdrawReason(actor, reason)
+	if err != nil {
+		return Subscription{}, err
+	}
+	var sub Subscription
+	err = updateRetrying(ctx, s, func(tx Tx) error {
+		var err error
+		if sub, err = getSubscription(tx, cooperativeID, subscriptionID); err != nil {
+			return err
+		}
+		before := sub
+		o, err := getOffering(tx, cooperativeID, sub.OfferingID)
+		if err != nil {
+			return err
+		}
+		if err := mayWithdraw(tx, actor, sub, o, now); err != nil {
+			return err
+		}
+		if sub.Status == SubscriptionPending {
+			if sub.RefundCents, err = withdrawPayment(tx, sub, now); err != nil {
+				return err
+			}
+		}
+		sub.WithdrawnAt, sub.WithdrawReason = now.UTC(), reason
+		if err := takeOutOfOffering(tx, o, &sub, SubscriptionWithdrawn, "withdrawn", now); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, cooperativeID, "subscription.withdraw", "subscription", sub.ID, before, sub, now)
+	})
+	return sub, err
+}
+
+// updateRetrying runs fn in a read-write transaction, again on a version conflict, as
+// Registry.update does: a withdrawal writes the offering's counters, which every
+// subscription to a running round writes too.
+func updateRetrying(ctx context.Context, s Store, fn func(tx Tx) error) error {
+	var err error
+	for range maxConflictRetries {
+		if err = s.Update(ctx, fn); ErrorCode(err) != ECONFLICT {
+			return err
+		}
+	}
+	return err
+}
+
+// withdrawReason checks the reason given: required from the board, optional from the
+// member.
+func withdrawReason(actor Actor, reason string) (string, error) {
+	if strings.TrimSpace(reason) == "" {
+		if Role(actor.Role) == RoleBoard {
+			return "", Errorf(EINVALID, "say why the board withdraws the subscription: a reason is required")
+		}
+		return "", nil
+	}
+	return checkText("reason", reason, 1000)
+}
+
+// mayWithdraw applies the rules of WithdrawSubscription: who the actor is first (so a
+// stranger learns nothing of the subscription), then its status, then, for the member,
+// whether the offering is still open.
+func mayWithdraw(tx Tx, actor Actor, sub Subscription, o Offering, now time.Time) error {
+	member := false
+	switch Role(actor.Role) {
+	case RoleBoard:
+	case RoleMember:
+		m, err := getMember(tx, sub.CooperativeID, sub.MemberID)
+		if err != nil {
+			return err
+		}
+		if m.UserID == "" || m.UserID != actor.UserID {
+			return Errorf(ENOTFOUND, "subscription %s not found", sub.ID)
+		}
+		member = true
+	default:
+		return Errorf(EFORBIDDEN, "only the subscription's member or the board can withdraw it")
+	}
+	switch sub.Status {
+	case SubscriptionPending, SubscriptionPaid:
+	case SubscriptionWithdrawn:
+		return ruleError("withdrawable", "the subscription was already withdrawn on %s", DateOf(sub.WithdrawnAt))
+	case SubscriptionAllocated:
+		return ruleError("withdrawable", "the subscription is allocated and its shares are issued; ask to withdraw shares instead")
+	default:
+		return ruleError("withdrawable", "a %s subscription can no longer be withdrawn", sub.Status)
+	}
+	if member && (o.Status != OfferingOpen || !now.Before(o.ClosesAt)) {
+		return ruleError("offering_open", "the offering closed at %s; only the board can withdraw the subscription now",
+			o.ClosesAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// takeOutOfOffering takes a pending or paid subscription out of its offering before
+// allocation, leaving it with status (withdrawn; refunded for a rejected applicant): its
+// shares no longer count towards the offering's cap or the member's maximum, and a paid
+// one's money moves to refunds payable, Dr subscriptions received in advance / Cr
+// refunds payable, keyed by the subscription so it is posted once whatever the reason.
+// A paid subscription's RefundCents becomes all of its amount. It saves the offering
+// and the subscription.
+func takeOutOfOffering(tx Tx, o Offering, sub *Subscription, status SubscriptionStatus, why string, now time.Time) error {
+	if sub.Status != SubscriptionPending && sub.Status != SubscriptionPaid {
+		return Errorf(EINTERNAL, "subscription %s is %s, no longer in its offering", sub.ID, sub.Status)
+	}
+	if sub.Status == SubscriptionPaid {
+		if _, _, err := PostEntry(tx, Entry{CooperativeID: sub.CooperativeID, Key: "refund-due:" + sub.ID,
+			BookingDate: DateOf(now), Description: "Subscription " + sub.ID + " " + why + ": to refund",
+			Source: Source{Type: "subscription", ID: sub.ID},
+			Lines: []Line{{Account: string(AccountSubscriptionsInAdvance), Amount: sub.AmountCents},
+				{Account: string(AccountRefundsPayable), Amount: -sub.AmountCents}}}); err != nil {
+			return err
+		}
+		sub.RefundCents = sub.AmountCents
+	}
+	if err := releaseShares(tx, &o, *sub); err != nil {
+		return err
+	}
+	if _, err := tx.Replace(o.record()); err != nil {
+		return err
+	}
+	sub.Status = status
+	rec, err := tx.Replace(sub.record())
+	if err != nil {
+		return err
+	}
+	sub.version = rec.Version
+	return nil
+}
+
+// releaseShares undoes what Subscribe and markSubscriptionPaid counted for a pending or
+// paid subscription that leaves its offering: the offering's subscribed (and paid)
+// shares, which hold the cap, and the member's count, which holds the per-member
+// maximum. The caller saves o. The Subscriptions counter stays: it numbers the
+// subscriptions (Order), and the subscription is still one of them.
+func releaseShares(tx Tx, o *Offering, sub Subscription) error {
+	o.SubscribedShare -= sub.Shares
+	if sub.Status == SubscriptionPaid {
+		o.PaidShares -= sub.Shares
+	}
+	id := o.ID + ":" + sub.MemberID
+	om, rec, err := getAs[offeringMember](tx, collectionOfferingMember, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	om.Subscribed = max(0, om.Subscribed-sub.Shares)
+	_, err = tx.Replace(Record{Collection: collectionOfferingMember, ID: id, Version: rec.Version, Data: encode(om)})
+	return err
+}
+
+// withdrawPayment marks the payment of a pending subscription that is withdrawn, if it
+// has one, and returns what of the member's money it moved to refunds payable.
+//
+// Money cannot be refused, only not applied. A payment with nothing under way is marked
+// withdrawn, so no new Checkout Session or transfer instructions are made for it; one
+// under way (a SEPA debit) keeps its status, and Stripe's next event decides it. Either
+// way, money that still comes finds the subscription no longer waiting: receive posts
+// it to refunds payable instead of subscriptions received in advance and queues an item
+// for review (the path of a subscription that lapsed), from where it is refunded. Part
+// payments by transfer already held on the suspense account move to refunds payable
+// now: they are the member's to get back.
+func withdrawPayment(tx Tx, sub Subscription, now time.Time) (int64, error) {
+	p, ok, err := findPayment(tx, "subscription", sub.ID)
+	if err != nil || !ok || p.CooperativeID != sub.CooperativeID {
+		return 0, err
+	}
+	var moved int64
+	if p.Suspense > 0 {
+		if _, err := postPayment(tx, p.CooperativeID, "withdrawn-suspense:"+p.ID, DateOf(now),
+			"Part payments of withdrawn subscription "+sub.ID+" ("+p.Reference+"): to refund", p.source(),
+			AccountBankTransferSuspense, AccountRefundsPayable, p.Suspense); err != nil {
+			return 0, err
+		}
+		moved, p.Suspense = p.Suspense, 0
+	}
+	if p.Status == PaymentPending || p.Status == PaymentFailed {
+		p.Status = PaymentWithdrawn
+	}
+	return moved, savePayment(tx, &p, now)
+}

@@ -1,0 +1,307 @@
+package cooperative_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// Withdrawing subscriptions before allocation (cooperative.WithdrawSubscription).
+
+// owner admits a member whose record belongs to an account, and returns the member and
+// the actor that account is when it acts on its own records.
+func (f *fixture) owner(name string) (cooperative.Member, cooperative.Actor) {
+	f.t.Helper()
+	a := f.application(name)
+	a.UserID = cooperative.NewID()
+	m, err := f.reg.Apply(f.ctx, a)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if m, err = f.reg.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return m, cooperative.Actor{UserID: a.UserID, Role: string(cooperative.RoleMember)}
+}
+
+func (f *fixture) subscribe(o cooperative.Offering, m cooperative.Member, n int64) (cooperative.Subscription, error) {
+	return f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
+}
+
+func (f *fixture) mustSubscribe(o cooperative.Offering, m cooperative.Member, n int64) cooperative.Subscription {
+	f.t.Helper()
+	s, err := f.subscribe(o, m, n)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+func (f *fixture) withdraw(actor cooperative.Actor, sub cooperative.Subscription, reason string) (cooperative.Subscription, error) {
+	return cooperative.WithdrawSubscription(f.ctx, f.store, actor, f.coop.ID, sub.ID, reason, f.clock.Now())
+}
+
+func (f *fixture) getOffering(id string) cooperative.Offering {
+	f.t.Helper()
+	o, err := f.reg.GetOffering(f.ctx, f.coop.ID, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return o
+}
+
+func (f *fixture) balances() map[string]int64 {
+	f.t.Helper()
+	b, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+// journals counts the ledger, the register and the audit log: what a refused request
+// must leave as it was.
+func (f *fixture) journals() [3]int {
+	return [3]int{f.journalLen(cooperative.LedgerJournal(f.coop.ID)), f.journalLen(cooperative.RegisterJournal(f.coop.ID)),
+		f.journalLen("audit/" + f.coop.ID)}
+}
+
+// TestWithdrawPendingReleasesTheOffering: a member withdraws a pending subscription; its
+// shares leave the offering's counters, so the cap and the member's maximum serve
+// others; its payment can no longer be paid, and money that comes anyway is not applied
+// to it but posted to refunds payable with an item for review. Nothing else is posted.
+func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationFirstCome)
+	anna, annaActor := f.owner("Anna")
+	bert := f.member("Bert")
+	o := f.offering("A", 5000, 20) // 1..10 per subscription, 15 per member
+	big, small := f.mustSubscribe(o, anna, 10), f.mustSubscribe(o, anna, 5)
+	var pay cooperative.Payment
+	var err error
+	if pay, err = cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, big.ID, "RF18539007547034", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.subscribe(o, bert, 10)
+	wantRule(t, err, cooperative.ERULE, "offering_cap")
+	before := f.journals()
+
+	got, err := f.withdraw(annaActor, big, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cooperative.SubscriptionWithdrawn || !got.WithdrawnAt.Equal(f.clock.Now()) || got.RefundCents != 0 {
+		t.Fatalf("withdrawn %+v", got)
+	}
+	if o := f.getOffering(o.ID); o.SubscribedShare != 5 || o.PaidShares != 0 || o.Subscriptions != 2 {
+		t.Fatalf("offering counters %+v", o)
+	}
+	after := f.journals()
+	if after[0] != before[0] || after[1] != before[1] || after[2] != before[2]+1 {
+		t.Fatalf("journals %v → %v: a pending withdrawal writes its audit entry only", before, after)
+	}
+	// The cap serves Bert now, and Anna's own maximum (15) has room again.
+	f.mustSubscribe(o, bert, 10)
+	f.mustSubscribe(o, anna, 5)
+	if o := f.getOffering(o.ID); o.SubscribedShare != 20 {
+		t.Fatalf("subscribed %d, want the cap of 20", o.SubscribedShare)
+	}
+
+	// Its payment asks for nothing any more.
+	p, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, pay.ID)
+	if err != nil || p.Status != cooperative.PaymentWithdrawn {
+		t.Fatalf("payment %+v %v", p, err)
+	}
+	_, err = cooperative.NoteCheckoutAttempt(f.ctx, f.store, f.coop.ID, pay.ID, f.clock.Now())
+	wantRule(t, err, cooperative.ERULE, "")
+	_, err = cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, big.ID, "RF97539007547035", f.clock.Now())
+	wantRule(t, err, cooperative.ERULE, "subscription_pending")
+
+	// A transfer that was already on its way: posted to refunds payable, never to the
+	// subscription, and the accountant hears of it.
+	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
+		_, err := cooperative.ImportBankLines(tx, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
+			Booked: true, Amount: big.AmountCents, Currency: "EUR", Reference: pay.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if bal := f.balances(); bal["bank"] != big.AmountCents || bal["refunds_payable"] != -big.AmountCents ||
+		bal["subscriptions_received_in_advance"] != 0 {
+		t.Fatalf("balances after the late transfer %v", bal)
+	}
+	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 10)
+	if err != nil || len(items) != 1 || items[0].PaymentID != pay.ID || !strings.Contains(items[0].Detail, "withdrawn") {
+		t.Fatalf("review items %+v %v", items, err)
+	}
+	if s, _ := f.reg.GetSubscription(f.ctx, f.coop.ID, big.ID); s.Status != cooperative.SubscriptionWithdrawn {
+		t.Fatalf("the late money changed the subscription: %+v", s)
+	}
+	// Closing the round leaves a withdrawn subscription as it is.
+	f.clock.Advance(time.Hour)
+	res, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Subscriptions {
+		if s.ID == big.ID && s.Status != cooperative.SubscriptionWithdrawn {
+			t.Fatalf("after closing %+v", s)
+		}
+	}
+	_ = small
+	f.checkInvariants()
+}
+
+// TestWithdrawPaidMovesTheMoneyToRefundsPayable: the board withdraws a paid subscription
+// (a bank transfer): one balanced entry, Dr subscriptions received in advance / Cr
+// refunds payable; the offering's paid shares drop; the register does not move; the
+// refund is the board's to pay by transfer, and PrepareRefund says so.
+func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationProRata)
+	anna, bert := f.member("Anna"), f.member("Bert")
+	o := f.offering("A", 5500, 10)
+	keep := f.buy(o, bert, 3)
+	sub := f.buy(o, anna, 4)
+	holdings, err := f.reg.CurrentHoldings(f.ctx, f.coop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.journals()
+
+	got, err := f.withdraw(board, sub, "  Subscribed for the wrong member.  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cooperative.SubscriptionWithdrawn || got.RefundCents != 4*5500 || got.WithdrawReason != "Subscribed for the wrong member." {
+		t.Fatalf("withdrawn %+v", got)
+	}
+	if o := f.getOffering(o.ID); o.PaidShares != 3 || o.SubscribedShare != 3 {
+		t.Fatalf("offering counters %+v", o)
+	}
+	after := f.journals()
+	if after[0] != before[0]+1 || after[1] != before[1] || after[2] != before[2]+1 {
+		t.Fatalf("journals %v → %v: want one ledger entry, no register event, one audit entry", before, after)
+	}
+	es, _, err := cooperative.ReadLedger(f.ctx, f.store, f.coop.ID, int64(before[0]), 10)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entries %+v %v", es, err)
+	}
+	e := es[0]
+	if e.Key != "refund-due:"+sub.ID || len(e.Lines) != 2 || e.Source.ID != sub.ID ||
+		e.Lines[0] != (cooperative.Line{Account: "subscriptions_received_in_advance", Amount: 22000}) ||
+		e.Lines[1] != (cooperative.Line{Account: "refunds_payable", Amount: -22000}) {
+		t.Fatalf("entry %+v", e)
+	}
+	if bal := f.balances(); bal["bank"] != 7*5500 || bal["subscriptions_received_in_advance"] != -3*5500 ||
+		bal["refunds_payable"] != -4*5500 {
+		t.Fatalf("balances %v", bal)
+	}
+	audit, _, err := cooperative.ReadAudit(f.ctx, f.store, f.coop.ID, int64(before[2]), 10)
+	if err != nil || len(audit) != 1 || audit[0].Action != "subscription.withdraw" || audit[0].ObjectID != sub.ID ||
+		audit[0].ActorRole != "board" {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	if now, err := f.reg.CurrentHoldings(f.ctx, f.coop.ID); err != nil || !sameHoldings(now, holdings) {
+		t.Fatalf("holdings %+v → %+v (%v)", holdings, now, err)
+	}
+	f.checkInvariants()
+
+	// Paid by transfer: not Stripe's to refund; the error says where the money is.
+	_, _, err = cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, sub.ID, f.clock.Now())
+	wantRule(t, err, cooperative.ERULE, "paid_through_stripe")
+	if msg := cooperative.ErrorMessage(err); !strings.Contains(msg, "refunds payable") || !strings.Contains(msg, "bank transfer") ||
+		!strings.Contains(msg, "€220.00") {
+		t.Fatalf("PrepareRefund says %q", msg)
+	}
+
+	// Allocation: only Bert's subscription counts; the withdrawn one stays withdrawn.
+	f.clock.Advance(time.Hour)
+	res, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Offering.IssuedShares != 3 {
+		t.Fatalf("issued %d", res.Offering.IssuedShares)
+	}
+	for _, s := range res.Subscriptions {
+		if (s.ID == sub.ID && s.Status != cooperative.SubscriptionWithdrawn) || (s.ID == keep.ID && s.Allocated != 3) {
+			t.Fatalf("after allocation %+v", s)
+		}
+	}
+	if bal := f.balances(); bal["refunds_payable"] != -4*5500 || bal["subscriptions_received_in_advance"] != 0 {
+		t.Fatalf("balances after allocation %v", bal)
+	}
+	f.checkInvariants()
+}
+
+// TestWithdrawRules: what may not be withdrawn, by whom, and when; each refusal writes
+// nothing.
+func TestWithdrawRules(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationFirstCome)
+	anna, annaActor := f.owner("Anna")
+	_, bertActor := f.owner("Bert")
+	closed := f.offering("A", 5000, 100)
+	allocated := f.buy(closed, anna, 2)
+	lapsed := f.mustSubscribe(closed, anna, 1)
+	f.clock.Advance(time.Hour)
+	if _, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, closed.ID); err != nil {
+		t.Fatal(err)
+	}
+	open := f.offering("A", 5000, 100)
+	pending := f.mustSubscribe(open, anna, 1)
+	paid := f.buy(open, anna, 1)
+	twice := f.mustSubscribe(open, anna, 1)
+	if _, err := f.withdraw(annaActor, twice, ""); err != nil {
+		t.Fatal(err)
+	}
+	accountant := cooperative.Actor{UserID: "acct-user", Role: string(cooperative.RoleAccountant)}
+
+	for name, tc := range map[string]struct {
+		actor      cooperative.Actor
+		sub        cooperative.Subscription
+		reason     string
+		code, rule string
+	}{
+		"twice":                       {annaActor, twice, "", cooperative.ERULE, "withdrawable"},
+		"twice by the board":          {board, twice, "Again.", cooperative.ERULE, "withdrawable"},
+		"allocated, by the member":    {annaActor, allocated, "", cooperative.ERULE, "withdrawable"},
+		"allocated, by the board":     {board, allocated, "Too late.", cooperative.ERULE, "withdrawable"},
+		"lapsed":                      {board, lapsed, "Lapsed.", cooperative.ERULE, "withdrawable"},
+		"board without a reason":      {board, pending, "", cooperative.EINVALID, ""},
+		"board with a blank reason":   {board, paid, " \t ", cooperative.EINVALID, ""},
+		"reason with control chars":   {annaActor, pending, "why\x00", cooperative.EINVALID, ""},
+		"another member's":            {bertActor, pending, "", cooperative.ENOTFOUND, ""},
+		"the accountant":              {accountant, paid, "Books.", cooperative.EFORBIDDEN, ""},
+		"unknown subscription":        {board, cooperative.Subscription{ID: cooperative.NewID()}, "x", cooperative.ENOTFOUND, ""},
+		"malformed subscription id":   {board, cooperative.Subscription{ID: "' OR 1=1"}, "x", cooperative.EINVALID, ""},
+		"member, reason too long":     {annaActor, paid, strings.Repeat("x", 1001), cooperative.EINVALID, ""},
+		"no role at all (for safety)": {cooperative.Actor{UserID: "someone"}, paid, "x", cooperative.EFORBIDDEN, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := f.journals()
+			_, err := f.withdraw(tc.actor, tc.sub, tc.reason)
+			wantRule(t, err, tc.code, tc.rule)
+			if after := f.journals(); after != before {
+				t.Fatalf("journals %v → %v: something was written", before, after)
+			}
+		})
+	}
+
+	// After the closing time, before the board closes the round: the member may no
+	// longer withdraw; the board still may.
+	f.clock.Advance(31 * 24 * time.Hour)
+	before := f.journals()
+	_, err := f.withdraw(annaActor, paid, "")
+	wantRule(t, err, cooperative.ERULE, "offering_open")
+	if after := f.journals(); after != before {
+		t.Fatalf("journals %v → %v: something was written", before, after)
+	}
+	if got, err := f.withdraw(board, paid, "Paid, but the member moved away."); err != nil || got.RefundCents != 5000 {
+		t.Fatalf("board after the closing time: %+v %v", got, err)
+	}
+	if o := f.getOffering(open.ID); o.PaidShares != 0 || o.SubscribedShare != 1 {
+		t.Fatalf("offering counters %+v", o)
+	}
+	f.checkInvariants()
+}
