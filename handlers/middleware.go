@@ -118,18 +118,22 @@ func (s *Server) bodyExceptions() []bodyException {
 }
 
 // checkBody is the server's body rule, before any handler reads a body: every body is
-// JSON and at most the general limit, but for the exceptions above. Fiber's own limit is
-// the largest of all, so the general limit is enforced here.
+// JSON and at most the general limit, but for the exceptions above. It reads no body:
+// Fiber streams any body over the general limit (StreamRequestBody), and huma reads it
+// after the route's access check, up to the route's MaxBodyBytes (see register). So a
+// large upload from someone not allowed to make it is refused before it is read, and no
+// route but the statement import ever reads more than the general limit.
 func (s *Server) checkBody(c *fiber.Ctx) error {
-	size := len(c.Request().Body())
-	if size == 0 {
+	// -1: chunked, length unknown; -2: neither length nor chunks, so no body (a GET).
+	size := c.Request().Header.ContentLength()
+	if size == 0 || size == -2 {
 		return c.Next() // nothing to check: most requests, and never worth parsing a header for
 	}
 	mt, _, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if e, ok := s.bodyException(c); ok {
 		switch {
 		case size > e.limit:
-			return errBodyTooLarge
+			return s.refuseBody(c)
 		case mtErr == nil && slices.Contains(e.types, mt):
 			if e.discard {
 				c.Request().SetBody(nil)
@@ -141,12 +145,33 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 		}
 	}
 	if size > s.bodyLimit {
-		return errBodyTooLarge
+		return s.refuseBody(c)
 	}
 	if mtErr != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt)) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the request body as application/json.")
 	}
 	return c.Next()
+}
+
+// refuseBody answers 413 without reading the body, and closes the connection, whose
+// unread rest could not be told from the next request.
+func (s *Server) refuseBody(c *fiber.Ctx) error {
+	c.Context().SetConnectionClose()
+	return errBodyTooLarge
+}
+
+// maxBodyBytes is what huma may read of a route's body: the exception's limit or the
+// general one. huma refuses a body that reaches its MaxBodyBytes, hence the extra byte.
+func (s *Server) maxBodyBytes(method, path string) int64 {
+	limit := s.bodyLimit
+	if method == http.MethodPost {
+		for _, e := range s.bodyRules {
+			if e.path.MatchString(path) {
+				limit = e.limit
+			}
+		}
+	}
+	return int64(limit) + 1
 }
 
 func (s *Server) bodyException(c *fiber.Ctx) (bodyException, bool) {

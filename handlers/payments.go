@@ -29,9 +29,8 @@ type PaymentOptions struct {
 	// Stripe says how to reach Stripe (BaseURL for stripe-mock in tests).
 	Stripe stripeclient.Options
 	// ImportBodyLimit is the largest bank statement accepted, in bytes [the general
-	// BodyLimit]. cmd passes DefaultImportBodyLimit. Fiber reads any body up to the
-	// larger of the two before a route is chosen, so raising it raises what any
-	// request may make the server read (then refused with 413).
+	// BodyLimit]. cmd passes DefaultImportBodyLimit. Only the import route reads that
+	// much, and only for a caller its access check let through (see checkBody).
 	ImportBodyLimit int
 }
 

@@ -254,6 +254,9 @@ func (s *Server) registryRoutes() {
 // WWW-Authenticate (RFC 6750).
 func register[I, O any](s *Server, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
 	op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusInternalServerError)
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = s.maxBodyBytes(op.Method, op.Path) // huma's own default is 1 MiB for all
+	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := handler(ctx, in)
 		if err != nil {

@@ -122,9 +122,11 @@ func New(opts Options) *Server {
 	s.pay, s.bodyLimit = opts.Payments.withDefaults(opts.BodyLimit), opts.BodyLimit
 	s.app = fiber.New(fiber.Config{
 		AppName: "kracht",
-		// The largest body any route takes (a bank statement); checkBody
-		// holds every other route to opts.BodyLimit.
-		BodyLimit:             max(opts.BodyLimit, s.pay.ImportBodyLimit),
+		// Bodies over the general limit are not read before routing but streamed:
+		// huma reads them after the route's access check, up to the route's limit
+		// (only the bank statement import takes more).
+		BodyLimit:             opts.BodyLimit,
+		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.fiberError,
 		ReadTimeout:           30 * time.Second,
