@@ -196,15 +196,23 @@ func (ts *testServer) overTheLimit(t testing.TB, path string, size int) response
 	}
 	go ts.Serve(ln)
 	defer ts.Shutdown(context.Background())
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: kracht\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, size)
+	return rawRequest(t, ln.Addr().String(), head, bytes.Repeat([]byte("a"), size))
+}
+
+// rawRequest sends a request written by hand (head, then body, as a client sends it)
+// over a new connection to addr and reads the answer. The server may answer after the
+// first few kilobytes of the body and hang up, so writing the rest may fail.
+func rawRequest(t testing.TB, addr, head string, body []byte) response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: kracht\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, size)
-	// The body follows as a client sends it; the server answers after its first few
-	// kilobytes and hangs up, so writing the rest may fail.
-	go conn.Write(bytes.Repeat([]byte("a"), size))
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(conn, head)
+	go conn.Write(body)
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,15 +1,12 @@
 package handlers
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,25 +213,7 @@ func TestLargeBodiesNotReadBeforeAccess(t *testing.T) {
 	}
 	go ps.Serve(ln)
 	defer ps.Shutdown(context.Background())
-	send := func(head string, body []byte) response {
-		conn, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-		fmt.Fprint(conn, head)
-		go conn.Write(body) // may fail once the server has answered and hung up
-		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		r := response{status: res.StatusCode, header: res.Header}
-		r.body, _ = io.ReadAll(res.Body)
-		_ = json.Unmarshal(r.body, &r.problem)
-		return r
-	}
+	send := func(head string, body []byte) response { return rawRequest(t, ln.Addr().String(), head, body) }
 	// 1.5 MiB announced, only 16 KiB sent: the answer comes without the rest.
 	r := send(fmt.Sprintf("POST /v1/cooperatives/%s/bank-statements HTTP/1.1\r\nHost: kracht\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n",
 		ps.coop, 3<<19), bytes.Repeat([]byte("<"), 16<<10))
