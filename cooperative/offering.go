@@ -94,6 +94,9 @@ type Subscription struct {
 	RefundCents   int64              `json:"refundCents"`
 	ShareNumbers  []ShareRange       `json:"shareNumbers,omitempty"`
 	IssuedOn      Date               `json:"issuedOn,omitempty"`
+	// TransferRefundedCents is what of the money owed back the accountant recorded as
+	// paid back by bank transfer (RecordTransferRefund); what is still owed is the rest.
+	TransferRefundedCents int64 `json:"transferRefundedCents,omitempty"`
 	// IdempotencyKey is the subscriber's key for retries (unique per member).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	// WithdrawnAt and WithdrawReason say when and why a withdrawn subscription was

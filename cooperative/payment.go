@@ -799,19 +799,12 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 			(sub.Status == SubscriptionAllocated && sub.RefundCents > 0):
 			due = sub.RefundCents
 		case sub.Status == SubscriptionPaid:
-			m, err := getMember(tx, cooperativeID, sub.MemberID)
+			taken, err := takeOutRejected(tx, &sub, now)
 			if err != nil {
 				return err
 			}
-			if m.Status != MemberRejected {
-				return ruleError("refundable", "the subscription is paid and waits for allocation; withdraw it first to refund it now")
-			}
-			o, err := getOffering(tx, cooperativeID, sub.OfferingID)
-			if err != nil {
-				return err
-			}
-			if err := takeOutOfOffering(tx, o, &sub, SubscriptionRefunded, "of a rejected applicant", now); err != nil {
-				return err
+			if !taken {
+				return errWaitsForAllocation()
 			}
 			due = sub.RefundCents
 		default:
@@ -832,26 +825,48 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 	return p, due, err
 }
 
+// takeOutRejected takes a paid subscription of an applicant the board rejected out of
+// its offering, as refunded (its money moves to refunds payable): asking for its refund,
+// through Stripe or recorded as paid by transfer, is what settles it. Any other paid
+// subscription waits for allocation: taken is false, and nothing changes.
+func takeOutRejected(tx Tx, sub *Subscription, now time.Time) (taken bool, err error) {
+	m, err := getMember(tx, sub.CooperativeID, sub.MemberID)
+	if err != nil || m.Status != MemberRejected {
+		return false, err
+	}
+	o, err := getOffering(tx, sub.CooperativeID, sub.OfferingID)
+	if err != nil {
+		return false, err
+	}
+	return true, takeOutOfOffering(tx, o, sub, SubscriptionRefunded, "of a rejected applicant", now)
+}
+
+// errWaitsForAllocation refuses to refund a paid subscription of a member or applicant
+// still in the running.
+func errWaitsForAllocation() error {
+	return ruleError("refundable", "the subscription is paid and waits for allocation; withdraw it first to refund it now")
+}
+
 // notThroughStripe says why a subscription is not refunded through Stripe. Money that
 // came by bank transfer (matched from a statement, or recorded by hand) is paid back by
 // the board by bank transfer: once the subscription owes it back, it is on refunds
-// payable, which is the board's list of what to pay.
+// payable, which is the board's list of what to pay, until the accountant records the
+// transfer (RecordTransferRefund).
 func notThroughStripe(sub Subscription, p Payment, found bool) error {
-	byTransfer := (found && p.Channel == "transfer") || (!found && sub.PaidOn != "")
+	bank, _ := owedBack(sub, p, found)
+	byTransfer := bank > 0 || (found && p.Channel == "transfer") || (!found && sub.PaidOn != "")
 	if !byTransfer {
 		if !found {
 			return ruleError("paid_through_stripe", "this subscription has no payment through Stripe to refund")
 		}
 		return ruleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
 	}
-	owed := sub.RefundCents
-	if found && p.ReceivedTo == string(AccountRefundsPayable) {
-		owed += p.PostedReceived
-	}
+	owed := bank - sub.TransferRefundedCents
 	if owed <= 0 {
 		return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund; "+
 			"it owes nothing back now")
 	}
 	return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund: "+
-		"the %s it is owed back is on refunds payable, for the board to pay back by bank transfer", FormatEuro(owed, "en"))
+		"the %s it is owed back is on refunds payable, for the board to pay back by bank transfer and the accountant "+
+		"to record as a transfer refund", FormatEuro(owed, "en"))
 }

@@ -68,6 +68,20 @@ func (f *fixture) journals() [3]int {
 		f.journalLen("audit/" + f.coop.ID)}
 }
 
+// oneNewEntry checks that one ledger entry, no register event and one audit entry were
+// written since the journals counted before, and returns the entry.
+func (f *fixture) oneNewEntry(before [3]int) cooperative.Entry {
+	f.t.Helper()
+	if after := f.journals(); after != [3]int{before[0] + 1, before[1], before[2] + 1} {
+		f.t.Fatalf("journals %v → %v: want one ledger entry, no register event, one audit entry", before, after)
+	}
+	es, _, err := cooperative.ReadLedger(f.ctx, f.store, f.coop.ID, int64(before[0]), 10)
+	if err != nil || len(es) != 1 {
+		f.t.Fatalf("entries %+v %v", es, err)
+	}
+	return es[0]
+}
+
 // TestWithdrawPendingReleasesTheOffering: a member withdraws a pending subscription; its
 // shares leave the offering's counters, so the cap and the member's maximum serve
 // others; its payment can no longer be paid, and money that comes anyway is not applied
@@ -179,15 +193,7 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 	if o := f.getOffering(o.ID); o.PaidShares != 3 || o.SubscribedShare != 3 {
 		t.Fatalf("offering counters %+v", o)
 	}
-	after := f.journals()
-	if after[0] != before[0]+1 || after[1] != before[1] || after[2] != before[2]+1 {
-		t.Fatalf("journals %v → %v: want one ledger entry, no register event, one audit entry", before, after)
-	}
-	es, _, err := cooperative.ReadLedger(f.ctx, f.store, f.coop.ID, int64(before[0]), 10)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("entries %+v %v", es, err)
-	}
-	e := es[0]
+	e := f.oneNewEntry(before)
 	if e.Key != "refund-due:"+sub.ID || len(e.Lines) != 2 || e.Source.ID != sub.ID ||
 		e.Lines[0] != (cooperative.Line{Account: "subscriptions_received_in_advance", Amount: 22000}) ||
 		e.Lines[1] != (cooperative.Line{Account: "refunds_payable", Amount: -22000}) {

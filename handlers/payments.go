@@ -209,6 +209,36 @@ func (s *Server) refundSubscription(ctx context.Context, in *subscriptionPathInp
 	return &refundOutput{Body: refundBody{PaymentID: p.ID, AmountCents: due, RefundID: r.ID, Status: r.Status}}, nil
 }
 
+type transferRefundInput struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	SubscriptionID string `path:"subscriptionID" doc:"The subscription's id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"100" doc:"Optional: a retry with the same key returns the refund recorded first and posts nothing. Without a key, a refund with the same amount, day, IBAN and reference as one recorded is that refund."`
+	Body           struct {
+		AmountCents int64  `json:"amountCents" minimum:"1" doc:"What was paid back, in cents: at most what the subscription still owes back by bank transfer; the rest stays owed."`
+		PaidOn      string `json:"paidOn" format:"date" doc:"The day the money left the cooperative's account; not in the future, not before the money arrived."`
+		IBAN        string `json:"iban" minLength:"1" maxLength:"50" doc:"The account it was paid to."`
+		Reference   string `json:"reference,omitempty" maxLength:"140" doc:"Optional: the bank's reference of the outgoing transfer, or a note."`
+	}
+}
+
+type transferRefundOutput struct {
+	Body cooperative.TransferRefundResult
+}
+
+// recordTransferRefund records a refund the board paid from the bank. It is the
+// accountant's, with the second factor, as marking a subscription paid is: it books
+// money that left the bank. Money that came through Stripe is refunded through Stripe
+// (refundSubscription) and refused here.
+func (s *Server) recordTransferRefund(ctx context.Context, in *transferRefundInput) (*transferRefundOutput, error) {
+	res, err := cooperative.RecordTransferRefund(ctx, s.store, actorFrom(ctx), in.CooperativeID, in.SubscriptionID,
+		cooperative.TransferRefund{AmountCents: in.Body.AmountCents, PaidOn: cooperative.Date(in.Body.PaidOn),
+			IBAN: in.Body.IBAN, Reference: in.Body.Reference, IdempotencyKey: in.IdempotencyKey}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &transferRefundOutput{Body: res}, nil
+}
+
 type stripeAccountOutput struct {
 	Body cooperative.StripeAccountStatus
 }

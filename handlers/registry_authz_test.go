@@ -171,6 +171,11 @@ func registryMatrixRows() []matrixRow {
 		{"mark-subscription-paid", "POST", coop + "/subscriptions/{subscriptionID}/payment", withFixture(func(f *matrixFixture) any {
 			return map[string]string{"bankReference": fixtureBankRef, "paidOn": today(f)}
 		}), only(200, accountant)},
+		// The allocated subscription got all its shares: nothing is owed back (422).
+		{"record-transfer-refund", "POST", coop + "/subscriptions/{subscriptionID}/transfer-refunds",
+			withFixture(func(f *matrixFixture) any {
+				return map[string]any{"amountCents": 100, "paidOn": today(f), "iban": "NL91ABNA0417164300"}
+			}), only(422, accountant)},
 		{"withdraw-subscription", "POST", coop + "/subscriptions/{subscriptionID}/withdraw",
 			fixed(map[string]string{"reason": "Subscribed twice by mistake."}), withdraw},
 		{"share-certificate", "GET", coop + "/subscriptions/{subscriptionID}/certificate.pdf", none, certificate},

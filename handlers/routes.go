@@ -210,6 +210,11 @@ func (s *Server) registryRoutes() {
 	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "mark-subscription-paid", Method: http.MethodPost,
 		Path: coop + "/subscriptions/{subscriptionID}/payment", Summary: "Record that a subscription's money arrived (bank transfer)",
 		Tags: []string{"offerings"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.markPaid)
+	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "record-transfer-refund", Method: http.MethodPost,
+		Path: coop + "/subscriptions/{subscriptionID}/transfer-refunds", DefaultStatus: http.StatusCreated,
+		Summary: "Record that money a subscription owed back was paid back by bank transfer (Dr refunds payable, Cr bank)",
+		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}},
+		s.recordTransferRefund)
 	route(s, signedIn(), huma.Operation{OperationID: "share-certificate", Description: certificateDoc, Method: http.MethodGet,
 		Path: coop + "/subscriptions/{subscriptionID}/certificate.pdf", Summary: "The share certificate of an allocated subscription",
 		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},

@@ -90,15 +90,26 @@ func (sf *stripeFlow) webhook(t *testing.T, typ string, obj map[string]any) {
 }
 
 func (sf *stripeFlow) entries(t *testing.T) []cooperative.Entry {
+	return ledgerEntries(t, sf.authServer, sf.base, sf.boardToken)
+}
+
+func (sf *stripeFlow) balances(t *testing.T) map[string]int64 {
+	return nonZeroBalances(t, sf.authServer, sf.base, sf.accountantToken)
+}
+
+// ledgerEntries reads the journal of the cooperative at base ("/v1/cooperatives/<id>").
+func ledgerEntries(t *testing.T, as *authServer, base, token string) []cooperative.Entry {
 	t.Helper()
-	r := sf.call(t, "GET", sf.base+"/ledger/entries?limit=1000", sf.boardToken, nil)
+	r := as.call(t, "GET", base+"/ledger/entries?limit=1000", token, nil)
 	wantStatus(t, r, 200)
 	return decodeBody[ledgerEntryList](t, r).Items
 }
 
-func (sf *stripeFlow) balances(t *testing.T) map[string]int64 {
+// nonZeroBalances reads the trial balance of all time of the cooperative at base, which
+// must balance, and returns the accounts that are not zero.
+func nonZeroBalances(t *testing.T, as *authServer, base, token string) map[string]int64 {
 	t.Helper()
-	r := sf.call(t, "GET", sf.base+"/ledger/trial-balance?date=9999-12-31", sf.accountantToken, nil)
+	r := as.call(t, "GET", base+"/ledger/trial-balance?date=9999-12-31", token, nil)
 	wantStatus(t, r, 200)
 	tb := decodeBody[cooperative.TrialBalance](t, r)
 	if tb.TotalDebit != tb.TotalCredit {
