@@ -21,6 +21,24 @@ type invitation struct {
 	ExpiresAt     time.Time `json:"expiresAt"`
 	AcceptedAt    time.Time `json:"acceptedAt,omitzero"`
 	AcceptedBy    string    `json:"acceptedBy,omitempty"`
+	version       int64
+}
+
+// The record id is the hash of the secret. Invitations are indexed by cooperative, and by
+// the day they may be swept (cleanup.go).
+func (inv invitation) record(hash string) Record {
+	index := sweepIndexOf(inv)
+	index["cooperative"] = inv.CooperativeID
+	return Record{Collection: collectionInvitations, ID: hash, Version: inv.version, Data: encode(inv), Index: index}
+}
+
+// sweepAt is when an invitation that was accepted or expired may be removed.
+func (inv invitation) sweepAt() time.Time {
+	ended := inv.ExpiresAt
+	if !inv.AcceptedAt.IsZero() && inv.AcceptedAt.Before(ended) {
+		ended = inv.AcceptedAt
+	}
+	return ended.Add(invitationRetention)
 }
 
 const (
@@ -76,8 +94,7 @@ func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (I
 			return err
 		}
 		secret, hash := newSecret(invitationPrefix)
-		if _, err := tx.Insert(Record{Collection: collectionInvitations, ID: hash, Data: encode(inv),
-			Index: map[string]string{"cooperative": inv.CooperativeID}}); err != nil {
+		if _, err := tx.Insert(inv.record(hash)); err != nil {
 			return err
 		}
 		if err := Enqueue(tx, Notification{DedupeKey: "invitation:" + hash, Event: EventInvitation,
@@ -167,12 +184,7 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 		}
 		grant = after
 		inv.AcceptedAt, inv.AcceptedBy = now, u.ID
-		rec, err := tx.Get(collectionInvitations, hash)
-		if err != nil {
-			return err
-		}
-		rec.Data = encode(inv)
-		if _, err := tx.Replace(rec); err != nil {
+		if _, err := tx.Replace(inv.record(hash)); err != nil {
 			return err
 		}
 		actor := Actor{UserID: u.ID, Email: u.Email, Role: "invitee"}
@@ -183,13 +195,14 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 
 // openInvitation returns a pending invitation, or the one answer for any link that is not.
 func openInvitation(tx Tx, hash string, now time.Time) (invitation, error) {
-	inv, _, err := getAs[invitation](tx, collectionInvitations, hash)
+	inv, rec, err := getAs[invitation](tx, collectionInvitations, hash)
 	if ErrorCode(err) == ENOTFOUND {
 		return inv, errInvalidLink()
 	}
 	if err != nil {
 		return inv, err
 	}
+	inv.version = rec.Version
 	if !inv.AcceptedAt.IsZero() || !now.Before(inv.ExpiresAt) {
 		return inv, errInvalidLink()
 	}

@@ -52,3 +52,15 @@ func findAs[T any](tx Tx, q Query) ([]T, string, error) {
 	}
 	return out, page.Next, nil
 }
+
+// put writes rec as a new record when its Version is 0, and over the version it names
+// otherwise.
+func put(tx Tx, rec Record) error {
+	var err error
+	if rec.Version == 0 {
+		_, err = tx.Insert(rec)
+	} else {
+		_, err = tx.Replace(rec)
+	}
+	return err
+}

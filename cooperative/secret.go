@@ -58,14 +58,18 @@ type linkToken struct {
 
 const collectionLinkTokens = "link_tokens"
 
+// sweepAt is when an unused link may be removed (cleanup.go); a used one is gone already.
+func (t linkToken) sweepAt() time.Time { return t.ExpiresAt.Add(linkTokenRetention) }
+
 const linkTokenPrefix = "krl_"
 
 // newLinkToken stores a link token and returns its secret and record id.
 func newLinkToken(tx Tx, purpose, userID string, ttl time.Duration, now time.Time) (string, string, error) {
 	secret, hash := newSecret(linkTokenPrefix)
 	t := linkToken{Purpose: purpose, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	_, err := tx.Insert(Record{Collection: collectionLinkTokens, ID: hash, Data: encode(t),
-		Index: map[string]string{"user": userID}})
+	index := sweepIndexOf(t)
+	index["user"] = userID
+	_, err := tx.Insert(Record{Collection: collectionLinkTokens, ID: hash, Data: encode(t), Index: index})
 	return secret, hash, err
 }
 

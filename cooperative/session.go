@@ -30,16 +30,29 @@ const (
 )
 
 // Only live sessions are indexed by user, so ending all of a user's sessions reads only
-// the ones that still need it.
+// the ones that still need it. Every session is indexed by the day it may be swept
+// (cleanup.go).
 func (s session) record() Record {
-	rec := Record{Collection: collectionSessions, ID: s.ID, Version: s.version, Data: encode(s)}
+	rec := Record{Collection: collectionSessions, ID: s.ID, Version: s.version, Data: encode(s),
+		Index: sweepIndexOf(s)}
 	if s.RevokedAt.IsZero() {
-		rec.Index = map[string]string{"user": s.UserID}
+		rec.Index["user"] = s.UserID
 	}
 	return rec
 }
 
 func (s session) live(now time.Time) bool { return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt) }
+
+// endedAt is when the session stopped working: revoked or expired, whichever came first.
+func (s session) endedAt() time.Time {
+	if !s.RevokedAt.IsZero() && s.RevokedAt.Before(s.ExpiresAt) {
+		return s.RevokedAt
+	}
+	return s.ExpiresAt
+}
+
+// sweepAt is when the session and its refresh tokens may be removed (cleanup.go).
+func (s session) sweepAt() time.Time { return s.endedAt().Add(sessionRetention) }
 
 // refreshToken is stored under the hash of its secret.
 type refreshToken struct {
@@ -49,6 +62,13 @@ type refreshToken struct {
 }
 
 const refreshTokenPrefix = "krr_"
+
+// Refresh tokens are indexed by session, so a session's whole family can be swept with it
+// (cleanup.go).
+func (t refreshToken) record(hash string, version int64) Record {
+	return Record{Collection: collectionRefreshTokens, ID: hash, Version: version, Data: encode(t),
+		Index: map[string]string{"session": t.SessionID}}
+}
 
 // SessionGrant is what a sign-in or refresh hands out. RefreshToken is the only copy of
 // the secret: it is not stored and cannot be shown again.
@@ -79,8 +99,7 @@ func startSession(tx Tx, userID string, mfa bool, ttl time.Duration, now time.Ti
 
 func issueRefreshToken(tx Tx, sessionID string, now time.Time) (string, error) {
 	secret, hash := newSecret(refreshTokenPrefix)
-	_, err := tx.Insert(Record{Collection: collectionRefreshTokens, ID: hash,
-		Data: encode(refreshToken{SessionID: sessionID, CreatedAt: now})})
+	_, err := tx.Insert(refreshToken{SessionID: sessionID, CreatedAt: now}.record(hash, 0))
 	return secret, err
 }
 
@@ -141,6 +160,9 @@ func (a *Accounts) Refresh(ctx context.Context, secret string) (SessionGrant, er
 			return err
 		}
 		s, err := getSession(tx, t.SessionID)
+		if ErrorCode(err) == ENOTFOUND {
+			return errSessionEnded() // swept (cleanup.go) with this token left behind
+		}
 		if err != nil {
 			return err
 		}
@@ -152,7 +174,7 @@ func (a *Accounts) Refresh(ctx context.Context, secret string) (SessionGrant, er
 			return revokeSession(tx, s, "refresh token reused", now)
 		}
 		t.Spent = true
-		if _, err := tx.Replace(Record{Collection: collectionRefreshTokens, ID: rec.ID, Version: rec.Version, Data: encode(t)}); err != nil {
+		if _, err := tx.Replace(t.record(rec.ID, rec.Version)); err != nil {
 			return err
 		}
 		next, err := issueRefreshToken(tx, s.ID, now)

@@ -59,7 +59,19 @@ const collectionThrottles = "access_throttles"
 type throttleCounter struct {
 	Count       int       `json:"count"`
 	WindowStart time.Time `json:"windowStart"`
-	version     int64
+	// ResetsAt is when the window ends, kept so the sweep (cleanup.go) needs no limits.
+	ResetsAt time.Time `json:"resetsAt,omitzero"`
+	version  int64
+}
+
+// sweepAt is when the counter may be removed. Counters from before ResetsAt was kept are
+// judged by legacyThrottleWindow.
+func (c throttleCounter) sweepAt() time.Time {
+	resets := c.ResetsAt
+	if resets.IsZero() {
+		resets = c.WindowStart.Add(legacyThrottleWindow)
+	}
+	return resets.Add(throttleRetention)
 }
 
 // throttleKey names a counter and its limit. Addresses are hashed so the store does not
@@ -84,28 +96,23 @@ func mailThrottle(ip string, l SignInLimits) throttleKey {
 
 func readCounter(tx Tx, id string, window time.Duration, now time.Time) (throttleCounter, error) {
 	c, rec, err := getAs[throttleCounter](tx, collectionThrottles, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return throttleCounter{WindowStart: now}, nil
-	}
-	if err != nil {
+	switch ErrorCode(err) {
+	case ENOTFOUND:
+		c = throttleCounter{WindowStart: now}
+	case "":
+		c.version = rec.Version
+		if !now.Before(c.WindowStart.Add(window)) {
+			c.Count, c.WindowStart = 0, now // the window has passed: the limit lifts
+		}
+	default:
 		return c, err
 	}
-	c.version = rec.Version
-	if !now.Before(c.WindowStart.Add(window)) {
-		c.Count, c.WindowStart = 0, now // the window has passed: the limit lifts
-	}
+	c.ResetsAt = c.WindowStart.Add(window)
 	return c, nil
 }
 
 func writeCounter(tx Tx, id string, c throttleCounter) error {
-	rec := Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c)}
-	var err error
-	if c.version == 0 {
-		_, err = tx.Insert(rec)
-	} else {
-		_, err = tx.Replace(rec)
-	}
-	return err
+	return put(tx, Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c), Index: sweepIndexOf(c)})
 }
 
 // reserveAttempt counts an attempt against every key before the password is checked, and

@@ -85,6 +85,8 @@ func TestServeOnTheEmbeddedStoreAndStopOnSignal(t *testing.T) {
 	if !bytes.Contains(eml, []byte("To: <anna@example.org>")) || !bytes.Contains(eml, []byte("Content-Language: nl")) {
 		t.Fatalf("no Dutch verification mail to anna in %s/mail:\n%s\n%s", dataDir, eml, out.String())
 	}
+	// The sweep of expired sign-in data ran at start.
+	waitForLines(t, out, sweptLine, 1)
 	stop() // what SIGTERM does through signal.NotifyContext
 	select {
 	case err := <-done:

@@ -15,8 +15,9 @@ import (
 	"github.com/kracht-coop/kracht/storage/mongodb"
 )
 
-// serve runs the API and the mail worker until ctx ends (SIGTERM or SIGINT), then lets
-// requests in flight and sends under way finish, and closes the store last.
+// serve runs the API and the background jobs (mail, register checkpoints, the sweep of
+// expired sign-in data, Stripe events) until ctx ends (SIGTERM or SIGINT), then lets
+// requests in flight and work under way finish, and closes the store last.
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, where, err := openStore(ctx, cfg)
@@ -41,6 +42,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	defer stopMail()
 	stopCheckpoints := startCheckpoints(ctx, store, 10*time.Minute, log)
 	defer stopCheckpoints()
+	stopSweeper := startSweeper(ctx, store, sweepInterval, log)
+	defer stopSweeper()
 	// Payments: the box for Stripe credentials and the worker applying webhook events
 	// (stripe.go); stopped before the store closes, like the mail worker.
 	box, err := cfg.secretBox(log)
@@ -79,6 +82,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	stopStripe()
 	stopMail()
 	stopCheckpoints()
+	stopSweeper()
 	log.Info("stopped")
 	return nil
 }
