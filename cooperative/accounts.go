@@ -162,15 +162,20 @@ func (a *Accounts) VerifyEmail(ctx context.Context, secret string) error {
 type Login struct {
 	Email    string
 	Password string
-	// TOTPCode is required once the account has turned on two-factor authentication.
-	TOTPCode string
-	ClientIP string
+	// TOTPCode is required once the account has turned on two-factor authentication,
+	// unless RecoveryCode stands in for it (a lost phone). Never both.
+	TOTPCode     string
+	RecoveryCode string
+	ClientIP     string
+	// RequestID ties the audit entry of a spent recovery code to the server's logs.
+	RequestID string
 }
 
-// Login checks a password (and a TOTP code when the account has one) and starts a
-// session. Failures are counted per address and per client address before the password
-// is checked; over the limit the answer is ETOOMANY for everyone, right password or not,
-// registered or not.
+// Login checks a password (and a TOTP code or recovery code when the account has two-factor
+// authentication on) and starts a session. Failures are counted per address and per
+// client address before the password is checked; over the limit the answer is ETOOMANY
+// for everyone, right password or not, registered or not. A recovery code is spent in
+// the transaction that starts the session, so it starts one session at most.
 func (a *Accounts) Login(ctx context.Context, in Login) (SessionGrant, error) {
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
@@ -184,19 +189,9 @@ func (a *Accounts) Login(ctx context.Context, in Login) (SessionGrant, error) {
 		return SessionGrant{}, Errorf(EFORBIDDEN,
 			"Confirm your e-mail address first with the link we mailed you, or reset your password to get a new link.")
 	}
-	var step int64
-	if u.TOTP.Enabled {
-		if strings.TrimSpace(in.TOTPCode) == "" {
-			return SessionGrant{}, Errorf(EUNAUTHORIZED, "This account uses two-factor authentication: send totpCode with the e-mail address and password.")
-		}
-		secret, err := a.openTOTP(u.ID, u.TOTP.Secret)
-		if err != nil {
-			return SessionGrant{}, err
-		}
-		var ok bool
-		if step, ok = checkTOTP(secret, in.TOTPCode, u.TOTP.LastStep, a.now()); !ok {
-			return SessionGrant{}, Errorf(EUNAUTHORIZED, "The TOTP code is not correct.")
-		}
+	step, recovery, err := a.loginSecondFactor(u, in)
+	if err != nil {
+		return SessionGrant{}, err
 	}
 	rehash := ""
 	if needsRehash {
@@ -229,24 +224,52 @@ func (a *Accounts) Login(ctx context.Context, in Login) (SessionGrant, error) {
 				return err
 			}
 		}
+		var use RecoveryCodeUse
+		if recovery {
+			if use, err = a.spendRecoveryCode(tx, current, in.RecoveryCode, in.RequestID, EUNAUTHORIZED, now); err != nil {
+				return err
+			}
+		}
 		if err := a.forgive(tx, email, in.ClientIP, now); err != nil {
 			return err
 		}
-		grant, err = startSession(tx, u.ID, step > 0, a.opts.SessionTTL, now)
+		grant, err = startSession(tx, u.ID, step > 0 || recovery, a.opts.SessionTTL, now)
+		grant.Recovery = use
 		return err
 	})
 	return grant, err
+}
+
+// loginSecondFactor checks the second factor of a sign-in into u, when u has two-factor
+// authentication on: a TOTP code's step, or that a recovery code was given instead (it is
+// checked and spent in the transaction that starts the session).
+func (a *Accounts) loginSecondFactor(u storedUser, in Login) (step int64, recovery bool, err error) {
+	if !u.TOTP.Enabled {
+		return 0, false, nil
+	}
+	recovery, err = SecondFactor{TOTPCode: in.TOTPCode, RecoveryCode: in.RecoveryCode}.recovery()
+	if err != nil || recovery {
+		return 0, recovery, err
+	}
+	if strings.TrimSpace(in.TOTPCode) == "" {
+		return 0, false, Errorf(EUNAUTHORIZED, "This account uses two-factor authentication: send totpCode (or, without your authenticator, a recoveryCode) with the e-mail address and password.")
+	}
+	secret, err := a.openTOTP(u.ID, u.TOTP.Secret)
+	if err != nil {
+		return 0, false, err
+	}
+	step, ok := checkTOTP(secret, in.TOTPCode, u.TOTP.LastStep, a.now())
+	if !ok {
+		return 0, false, Errorf(EUNAUTHORIZED, "The TOTP code is not correct.")
+	}
+	return step, false, nil
 }
 
 // checkPassword counts the attempt, then checks email's password in constant time (a
 // dummy hash when there is no such account) and returns the user, and whether the hash
 // should be redone with the current parameters.
 func (a *Accounts) checkPassword(ctx context.Context, email, password, clientIP string) (storedUser, bool, error) {
-	now := a.now()
-	keys := []throttleKey{accountThrottle(email, a.opts.Limits), ipThrottle(clientIP, a.opts.Limits)}
-	if err := a.store.Update(ctx, func(tx Tx) error {
-		return reserveAttempt(tx, keys, a.opts.Limits.Window, now)
-	}); err != nil {
+	if err := a.reserveSignInAttempt(ctx, email, clientIP, a.now()); err != nil {
 		return storedUser{}, false, err
 	}
 	var (
@@ -273,6 +296,15 @@ func (a *Accounts) checkPassword(ctx context.Context, email, password, clientIP 
 		return storedUser{}, false, errBadCredentials()
 	}
 	return u, rehash, nil
+}
+
+// reserveSignInAttempt counts an attempt at a credential (a password, a TOTP or recovery
+// code) against the address and the client address, before it is checked.
+func (a *Accounts) reserveSignInAttempt(ctx context.Context, email, clientIP string, now time.Time) error {
+	keys := []throttleKey{accountThrottle(email, a.opts.Limits), ipThrottle(clientIP, a.opts.Limits)}
+	return a.store.Update(ctx, func(tx Tx) error {
+		return reserveAttempt(tx, keys, a.opts.Limits.Window, now)
+	})
 }
 
 // forgive undoes the attempt counted for a sign-in that succeeded: the account's lock-out

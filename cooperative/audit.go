@@ -25,7 +25,8 @@ type Actor struct {
 	UserID string
 	Email  string
 	// Role is the role that allowed the action: board, accountant, admin, or invitee
-	// (someone accepting an invitation) and cli (the command line).
+	// (someone accepting an invitation), self (someone acting on their own account) and
+	// cli (the command line).
 	Role      string
 	RequestID string
 }

@@ -38,9 +38,16 @@ const (
 	EventApplicationApproved NotificationEvent = "application_approved"
 	EventApplicationRejected NotificationEvent = "application_rejected"
 	EventInvitation          NotificationEvent = "invitation"
+	// EventRecoveryCodeUsed tells someone that one of their recovery codes was used to
+	// sign in, and how many are left.
+	EventRecoveryCodeUsed NotificationEvent = "recovery_code_used"
 	// EventPaymentFailed tells a member that a payment that looked paid failed after all
 	// (a SEPA Direct Debit returned days later) and what that did to the subscription.
 	EventPaymentFailed NotificationEvent = "payment_failed"
+	// EventSubscriptionWithdrawn tells a member that a subscription of theirs was
+	// withdrawn before allocation (WithdrawSubscription), by whom, and how any money
+	// received comes back.
+	EventSubscriptionWithdrawn NotificationEvent = "subscription_withdrawn"
 
 	// AllNotifications is the unsubscribe scope that covers every event that is not
 	// mandatory. It is not an event itself.
@@ -76,11 +83,24 @@ func NotificationEvents() []NotificationSpec {
 		// An invitation to take a role (member, board, accountant) in a cooperative; role
 		// is the Role's code, which the templates put into words.
 		{Event: EventInvitation, Mandatory: true, Fields: []string{"link", "cooperative", "role"}},
+		// A security notice: if someone else used the code, the owner must hear of it.
+		// remaining is a number ("0" when none are left).
+		{Event: EventRecoveryCodeUsed, Mandatory: true, Fields: []string{"remaining"}},
 		// A late payment failure moves money and may cancel shares: a legal notice.
 		// amount is written out in the mail's language (FormatEuro); shares_cancelled
 		// is "yes" when the subscription's shares were cancelled.
 		{Event: EventPaymentFailed, Mandatory: true, Fields: []string{"cooperative", "amount", "reference"},
 			Optional: []string{"reason", "shares_cancelled"}},
+		// A withdrawal releases shares and may owe money back: a legal notice, whoever
+		// withdrew. offering is the share class's name; amount and the refunds are
+		// written out in the mail's language (FormatEuro); withdrawn_by is "member" or
+		// "board", and reason is the board's only (the member knows their own).
+		// refund_online is what comes back through the payment provider, refund_transfer
+		// what the board pays back by bank transfer: one of them, or neither when nothing
+		// was received.
+		{Event: EventSubscriptionWithdrawn, Mandatory: true,
+			Fields:   []string{"cooperative", "offering", "shares", "amount", "withdrawn_by"},
+			Optional: []string{"reason", "refund_online", "refund_transfer"}},
 	}
 }
 

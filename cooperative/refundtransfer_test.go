@@ -268,23 +268,8 @@ func TestTransferRefundRefusesStripeMoney(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	anna := f.member("Anna")
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), anna, 2)
-	p, err := cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, sub.ID, "RF18539007547034", f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := cooperative.StripeEvent{ID: "evt_paid", Type: "payment_intent.succeeded", Created: f.clock.Now(), Object: "payment_intent",
-		ObjectID: "pi_1", CooperativeID: f.coop.ID, PaymentID: p.ID, PaymentIntentID: "pi_1", ChargeID: "ch_1",
-		Amount: p.Amount, Currency: "EUR"}
-	if _, err := cooperative.RecordStripeEvent(f.ctx, f.store, f.coop.ID, ev, f.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cooperative.ProcessStripeEvent(f.ctx, f.store, stored.ID, nil, f.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	f.payThroughStripe(sub, "RF18539007547034")
+	var err error
 	if sub, err = f.withdraw(board, sub, "Changed their mind."); err != nil || sub.RefundCents != 10000 {
 		t.Fatalf("withdrawn %+v %v", sub, err)
 	}

@@ -79,6 +79,8 @@ type SessionGrant struct {
 	RefreshToken string
 	// RefreshExpiresAt is when the session ends, whatever the refreshes.
 	RefreshExpiresAt time.Time
+	// Recovery says whether a recovery code gave the second factor, and how many are left.
+	Recovery RecoveryCodeUse
 }
 
 func getSession(tx Tx, id string) (session, error) {

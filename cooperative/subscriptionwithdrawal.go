@@ -7,6 +7,7 @@ package cooperative
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,7 +41,11 @@ import (
 //   - a pending subscription's payment is marked withdrawn (see withdrawPayment): no new
 //     Checkout Session or transfer instructions are made for it, and money that still
 //     comes is never applied to the subscription but posted to refunds payable, with an
-//     item in the review queue, as for a subscription that lapsed.
+//     item in the review queue, as for a subscription that lapsed;
+//   - the member is told, by a mail enqueued in the same transaction (tellWithdrawn).
+//
+// An open Stripe Checkout Session of the payment is not expired here: that is a call
+// to Stripe, which the caller makes once this transaction has committed.
 func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID, reason string, now time.Time) (Subscription, error) {
 	reason, err := withdrawReason(actor, reason)
 	if err != nil {
@@ -69,7 +74,10 @@ func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperative
 		if err := takeOutOfOffering(tx, o, &sub, SubscriptionWithdrawn, "withdrawn", now); err != nil {
 			return err
 		}
-		return appendAudit(tx, actor, cooperativeID, "subscription.withdraw", "subscription", sub.ID, before, sub, now)
+		if err := appendAudit(tx, actor, cooperativeID, "subscription.withdraw", "subscription", sub.ID, before, sub, now); err != nil {
+			return err
+		}
+		return tellWithdrawn(tx, actor, sub, o)
 	})
 	return sub, err
 }
@@ -222,4 +230,72 @@ func withdrawPayment(tx Tx, sub Subscription, now time.Time) (int64, error) {
 		p.Status = PaymentWithdrawn
 	}
 	return moved, savePayment(tx, &p, now)
+}
+
+// tellWithdrawn enqueues the member's mail about a withdrawal, in its transaction: a
+// rolled-back withdrawal tells nobody. It is keyed by the subscription, which is
+// withdrawn once, so a retried transaction enqueues it once.
+func tellWithdrawn(tx Tx, actor Actor, sub Subscription, o Offering) error {
+	c, err := getCooperativeTx(tx, sub.CooperativeID)
+	if err != nil {
+		return err
+	}
+	m, err := getMember(tx, sub.CooperativeID, sub.MemberID)
+	if err != nil {
+		return err
+	}
+	lang, err := NotificationLanguage(m.Language)
+	if err != nil {
+		return err
+	}
+	data, err := withdrawnMailData(tx, actor, sub, o, lang)
+	if err != nil {
+		return err
+	}
+	data["cooperative"] = c.Name
+	return Enqueue(tx, Notification{DedupeKey: string(EventSubscriptionWithdrawn) + ":" + sub.ID,
+		Event: EventSubscriptionWithdrawn, CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: lang, Data: data})
+}
+
+// withdrawnMailData is what the mail says of the withdrawal: which shares, who withdrew
+// them, and how the money received comes back. The board's reason is given, since the
+// member must be able to answer a decision taken on their money; a member's own is not
+// repeated to them.
+func withdrawnMailData(tx Tx, actor Actor, sub Subscription, o Offering, lang string) (map[string]string, error) {
+	name, err := offeringName(tx, o)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]string{"offering": name, "shares": strconv.FormatInt(sub.Shares, 10),
+		"amount": FormatEuro(sub.AmountCents, lang), "withdrawn_by": string(RoleMember)}
+	if Role(actor.Role) == RoleBoard {
+		data["withdrawn_by"], data["reason"] = string(RoleBoard), sub.WithdrawReason
+	}
+	if sub.RefundCents > 0 {
+		p, found, err := subscriptionPayment(tx, sub)
+		if err != nil {
+			return nil, err
+		}
+		// The same split as owedBack's for the subscription's own money: Stripe refunds
+		// what it brought (PrepareRefund); anything else the board pays back by transfer.
+		way := "refund_transfer"
+		if ownViaStripe(p, found) {
+			way = "refund_online"
+		}
+		data[way] = FormatEuro(sub.RefundCents, lang)
+	}
+	return data, nil
+}
+
+// offeringName names an offering for its subscribers: by its share class, as the
+// statutes in force when it opened call it (an offering has no name of its own).
+func offeringName(tx Tx, o Offering) (string, error) {
+	st, err := statutesOn(tx, o.CooperativeID, DateOf(o.OpensAt))
+	if err != nil {
+		return "", err
+	}
+	if class, ok := st.Class(o.Class); ok && class.Name != "" {
+		return class.Name, nil
+	}
+	return o.Class, nil
 }

@@ -27,9 +27,27 @@ type totpState struct {
 
 const totpPeriod = 30
 
+// seal encrypts a secret for storage in userID's records. The purpose is bound in with
+// the user, so a sealed secret copied into another user's record, or into another field
+// (a recovery key as a TOTP secret), does not open.
+func (a *Accounts) seal(purpose, userID string, secret []byte) string {
+	return base64.StdEncoding.EncodeToString(a.opts.Secrets.Seal(secret, purpose+":"+userID))
+}
+
+// open decrypts what seal made for the same purpose and user.
+func (a *Accounts) open(purpose, userID, sealed string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "a stored secret is damaged")
+	}
+	return a.opts.Secrets.Open(b, purpose+":"+userID)
+}
+
+const totpPurpose = "totp"
+
 // sealTOTP encrypts a base32 secret for storage in userID's record.
 func (a *Accounts) sealTOTP(userID, secret string) string {
-	return base64.StdEncoding.EncodeToString(a.opts.Secrets.Seal([]byte(secret), "totp:"+userID))
+	return a.seal(totpPurpose, userID, []byte(secret))
 }
 
 // openTOTP decrypts a stored secret ("" stays "").
@@ -37,11 +55,7 @@ func (a *Accounts) openTOTP(userID, sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	b, err := base64.StdEncoding.DecodeString(sealed)
-	if err != nil {
-		return "", WrapError(EINTERNAL, err, "a stored TOTP secret is damaged")
-	}
-	secret, err := a.opts.Secrets.Open(b, "totp:"+userID)
+	secret, err := a.open(totpPurpose, userID, sealed)
 	return string(secret), err
 }
 
@@ -101,19 +115,49 @@ func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollmen
 	return out, err
 }
 
-// ConfirmTOTP turns two-factor authentication on with a code from the app, and counts the
-// current session as having given a second factor.
-func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, clientIP string) error {
-	return a.totpStep(ctx, userID, sessionID, code, clientIP, true)
+// ConfirmTOTP turns two-factor authentication on with a code from the app, counts the
+// current session as having given a second factor, and returns the first set of recovery
+// codes: the only time they are shown.
+func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, clientIP string) ([]string, error) {
+	var codes []string
+	err := a.stepUp(ctx, userID, sessionID, clientIP, func(tx Tx, u storedUser, now time.Time) (err error) {
+		if err := a.acceptTOTP(tx, u, code, true, now); err != nil {
+			return err
+		}
+		codes, err = a.replaceRecoveryCodes(tx, u.ID, now)
+		return err
+	})
+	return codes, err
 }
 
-// StepUpTOTP counts the current session as having given a second factor (for a session
-// that began before two-factor authentication was turned on).
-func (a *Accounts) StepUpTOTP(ctx context.Context, userID, sessionID, code, clientIP string) error {
-	return a.totpStep(ctx, userID, sessionID, code, clientIP, false)
+// StepUp counts the current session as having given a second factor (for a session that
+// began before two-factor authentication was turned on): a TOTP code or, instead, a
+// recovery code.
+func (a *Accounts) StepUp(ctx context.Context, userID, sessionID string, f SecondFactor, clientIP, requestID string) (RecoveryCodeUse, error) {
+	recovery, err := f.recovery()
+	if err != nil {
+		return RecoveryCodeUse{}, err
+	}
+	var use RecoveryCodeUse
+	err = a.stepUp(ctx, userID, sessionID, clientIP, func(tx Tx, u storedUser, now time.Time) (err error) {
+		if !recovery {
+			return a.acceptTOTP(tx, u, f.TOTPCode, false, now)
+		}
+		if !u.TOTP.Enabled {
+			return errTOTPNotOn()
+		}
+		// Not 401: the access token is fine, and a client that refreshes on 401 would
+		// only loop.
+		use, err = a.spendRecoveryCode(tx, u, f.RecoveryCode, requestID, EINVALID, now)
+		return err
+	})
+	return use, err
 }
 
-func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, clientIP string, confirm bool) error {
+// stepUp counts an attempt at a second factor against the account and the client address
+// (codes can be guessed, like passwords), then runs prove; when it accepts, the session
+// has given a second factor and the attempt is forgiven, in the same transaction.
+func (a *Accounts) stepUp(ctx context.Context, userID, sessionID, clientIP string, prove func(Tx, storedUser, time.Time) error) error {
 	var email string
 	if err := a.store.View(ctx, func(tx Tx) error {
 		u, err := getUser(tx, userID)
@@ -123,12 +167,7 @@ func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, client
 		return err
 	}
 	now := a.now()
-	// Codes are guessable (10^6), so wrong ones count against the account like wrong
-	// passwords.
-	keys := []throttleKey{accountThrottle(email, a.opts.Limits), ipThrottle(clientIP, a.opts.Limits)}
-	if err := a.store.Update(ctx, func(tx Tx) error {
-		return reserveAttempt(tx, keys, a.opts.Limits.Window, now)
-	}); err != nil {
+	if err := a.reserveSignInAttempt(ctx, email, clientIP, now); err != nil {
 		return err
 	}
 	return a.store.Update(ctx, func(tx Tx) error {
@@ -136,32 +175,7 @@ func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, client
 		if err != nil {
 			return err
 		}
-		sealed := u.TOTP.Secret
-		switch {
-		case confirm && u.TOTP.Enabled:
-			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
-		case confirm && u.TOTP.Pending == "":
-			return Errorf(ERULE, "Enroll first (POST /v1/auth/totp/enroll), then confirm with a code.")
-		case confirm:
-			sealed = u.TOTP.Pending
-		case !u.TOTP.Enabled:
-			return Errorf(ERULE, "Two-factor authentication is not on for this account: enroll first.")
-		}
-		secret, err := a.openTOTP(u.ID, sealed)
-		if err != nil {
-			return err
-		}
-		step, ok := checkTOTP(secret, code, u.TOTP.LastStep, now)
-		if !ok {
-			// Not 401: the access token is fine, and a client that refreshes on 401
-			// would only loop.
-			return Errorf(EINVALID, "The TOTP code is not correct.")
-		}
-		if confirm {
-			u.TOTP = totpState{Secret: sealed, Enabled: true}
-		}
-		u.TOTP.LastStep = step
-		if _, err := replaceUser(tx, u); err != nil {
+		if err := prove(tx, u, now); err != nil {
 			return err
 		}
 		s, err := getSession(tx, sessionID)
@@ -177,4 +191,40 @@ func (a *Accounts) totpStep(ctx context.Context, userID, sessionID, code, client
 		}
 		return a.forgive(tx, email, clientIP, now)
 	})
+}
+
+func errTOTPNotOn() error {
+	return Errorf(ERULE, "Two-factor authentication is not on for this account: enroll first.")
+}
+
+// acceptTOTP checks a code against u's secret (the pending one when confirming, which
+// turns it on) and records its step, so the code does not work twice.
+func (a *Accounts) acceptTOTP(tx Tx, u storedUser, code string, confirm bool, now time.Time) error {
+	sealed := u.TOTP.Secret
+	switch {
+	case confirm && u.TOTP.Enabled:
+		return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
+	case confirm && u.TOTP.Pending == "":
+		return Errorf(ERULE, "Enroll first (POST /v1/auth/totp/enroll), then confirm with a code.")
+	case confirm:
+		sealed = u.TOTP.Pending
+	case !u.TOTP.Enabled:
+		return errTOTPNotOn()
+	}
+	secret, err := a.openTOTP(u.ID, sealed)
+	if err != nil {
+		return err
+	}
+	step, ok := checkTOTP(secret, code, u.TOTP.LastStep, now)
+	if !ok {
+		// Not 401: the access token is fine, and a client that refreshes on 401 would
+		// only loop.
+		return Errorf(EINVALID, "The TOTP code is not correct.")
+	}
+	if confirm {
+		u.TOTP = totpState{Secret: sealed, Enabled: true}
+	}
+	u.TOTP.LastStep = step
+	_, err = replaceUser(tx, u)
+	return err
 }

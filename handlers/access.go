@@ -255,8 +255,8 @@ func (s *Server) trustedProxy(addr netip.Addr) bool {
 }
 
 // redactSecrets drops the echoed value of a refused field that holds a secret
-// (passwords, tokens, codes): huma shows the value it refused, and a problem may end up
-// in a proxy's or a browser's logs.
+// (passwords, tokens, codes, and any field named after a recovery code): huma shows the
+// value it refused, and a problem may end up in a proxy's or a browser's logs.
 func redactSecrets(_ huma.Context, _ string, v any) (any, error) {
 	p, ok := v.(*Problem)
 	if !ok {
@@ -264,7 +264,8 @@ func redactSecrets(_ huma.Context, _ string, v any) (any, error) {
 	}
 	for _, d := range p.Errors {
 		loc := strings.ToLower(d.Location)
-		if strings.Contains(loc, "password") || strings.Contains(loc, "token") || strings.Contains(loc, "code") {
+		if strings.Contains(loc, "password") || strings.Contains(loc, "token") || strings.Contains(loc, "code") ||
+			strings.Contains(loc, "recovery") {
 			d.Value = nil
 		}
 	}

@@ -54,6 +54,9 @@ type loginInput struct {
 		Email    string `json:"email" maxLength:"254"`
 		Password string `json:"password" maxLength:"1024"`
 		TOTPCode string `json:"totpCode,omitempty" maxLength:"10" doc:"The 6-digit code of your authenticator app, once two-factor authentication is on."`
+		// Its own field, never totpCode: the two are told apart by what was sent, not
+		// by guessing from the value.
+		RecoveryCode string `json:"recoveryCode,omitempty" maxLength:"32" doc:"Instead of totpCode, when you have lost your authenticator app: one of your recovery codes. Each works once."`
 	}
 }
 
@@ -65,6 +68,22 @@ type tokenBody struct {
 	RefreshToken     string    `json:"refreshToken" doc:"Works once: each refresh returns the next one. Using a spent one ends the session."`
 	RefreshExpiresAt time.Time `json:"refreshExpiresAt" doc:"When the session ends, however often it is refreshed."`
 	MFA              bool      `json:"mfa" doc:"Whether the session has given a second factor."`
+	// Fields are not shared by embedding: huma documents no fields of an unexported
+	// embedded type.
+	RecoveryCodesLeft *int   `json:"recoveryCodesLeft,omitempty" doc:"Only when a recovery code gave the second factor: how many unused codes are left."`
+	Warning           string `json:"warning,omitempty" doc:"Only when that was the last recovery code: make a new set now."`
+}
+
+// recoveryNotice is what follows a second factor given with a recovery code: how many
+// are left, and a warning when none are (nothing when no recovery code was used).
+func recoveryNotice(use cooperative.RecoveryCodeUse) (left *int, warning string) {
+	if !use.Used {
+		return nil, ""
+	}
+	if use.Left == 0 {
+		warning = "That was your last recovery code: make a new set now (POST /v1/auth/totp/recovery-codes)."
+	}
+	return &use.Left, warning
 }
 
 type tokenOutput struct {
@@ -78,14 +97,16 @@ func (s *Server) tokensFor(g cooperative.SessionGrant) (*tokenOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tokenOutput{CacheControl: "no-store", Body: tokenBody{AccessToken: access, TokenType: "Bearer",
-		ExpiresIn: int(exp.Sub(s.now()).Seconds()), RefreshToken: g.RefreshToken, RefreshExpiresAt: g.RefreshExpiresAt,
-		MFA: g.MFA}}, nil
+	body := tokenBody{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(s.now()).Seconds()),
+		RefreshToken: g.RefreshToken, RefreshExpiresAt: g.RefreshExpiresAt, MFA: g.MFA}
+	body.RecoveryCodesLeft, body.Warning = recoveryNotice(g.Recovery)
+	return &tokenOutput{CacheControl: "no-store", Body: body}, nil
 }
 
 func (s *Server) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 	g, err := s.accounts.Login(ctx, cooperative.Login{Email: in.Body.Email, Password: in.Body.Password,
-		TOTPCode: in.Body.TOTPCode, ClientIP: clientIPFrom(ctx)})
+		TOTPCode: in.Body.TOTPCode, RecoveryCode: in.Body.RecoveryCode, ClientIP: clientIPFrom(ctx),
+		RequestID: requestIDFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +192,23 @@ type totpCodeInput struct {
 	}
 }
 
-// accessTokenBody is a new access token for the same session.
+type stepUpInput struct {
+	Body struct {
+		Code         string `json:"code,omitempty" minLength:"6" maxLength:"10" doc:"The 6-digit code of your authenticator app."`
+		RecoveryCode string `json:"recoveryCode,omitempty" maxLength:"32" doc:"Instead of code, when you have lost your authenticator app: one of your recovery codes. Each works once."`
+	}
+}
+
+// accessTokenBody is a new access token for the same session, with what the step that
+// gave the second factor adds.
 type accessTokenBody struct {
-	AccessToken string `json:"accessToken"`
-	TokenType   string `json:"tokenType" example:"Bearer"`
-	ExpiresIn   int    `json:"expiresIn"`
-	MFA         bool   `json:"mfa"`
+	AccessToken       string   `json:"accessToken"`
+	TokenType         string   `json:"tokenType" example:"Bearer"`
+	ExpiresIn         int      `json:"expiresIn"`
+	MFA               bool     `json:"mfa"`
+	RecoveryCodes     []string `json:"recoveryCodes,omitempty" doc:"Only when two-factor authentication was just turned on: your recovery codes, shown only now. Keep them somewhere safe, apart from your phone; each works once instead of a TOTP code."`
+	RecoveryCodesLeft *int     `json:"recoveryCodesLeft,omitempty" doc:"Only when a recovery code gave the second factor: how many unused codes are left."`
+	Warning           string   `json:"warning,omitempty" doc:"Only when that was the last recovery code: make a new set now."`
 }
 
 type accessTokenOutput struct {
@@ -184,30 +216,76 @@ type accessTokenOutput struct {
 	Body         accessTokenBody
 }
 
-// secondFactor returns an access token with the second factor after a TOTP step.
-func (s *Server) secondFactor(p cooperative.Principal) (*accessTokenOutput, error) {
+// secondFactor returns an access token with the second factor after a step-up, in body
+// (which holds what else the step gave).
+func (s *Server) secondFactor(p cooperative.Principal, body accessTokenBody) (*accessTokenOutput, error) {
 	access, exp, err := s.tokens.issue(p.ID, p.SessionID, true)
 	if err != nil {
 		return nil, err
 	}
-	return &accessTokenOutput{CacheControl: "no-store", Body: accessTokenBody{AccessToken: access, TokenType: "Bearer",
-		ExpiresIn: int(exp.Sub(s.now()).Seconds()), MFA: true}}, nil
+	body.AccessToken, body.TokenType, body.ExpiresIn, body.MFA = access, "Bearer", int(exp.Sub(s.now()).Seconds()), true
+	return &accessTokenOutput{CacheControl: "no-store", Body: body}, nil
 }
 
 func (s *Server) confirmTOTP(ctx context.Context, in *totpCodeInput) (*accessTokenOutput, error) {
 	p := principalFrom(ctx)
-	if err := s.accounts.ConfirmTOTP(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx)); err != nil {
+	codes, err := s.accounts.ConfirmTOTP(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx))
+	if err != nil {
 		return nil, err
 	}
-	return s.secondFactor(p)
+	return s.secondFactor(p, accessTokenBody{RecoveryCodes: codes})
 }
 
-func (s *Server) verifyTOTP(ctx context.Context, in *totpCodeInput) (*accessTokenOutput, error) {
+func (s *Server) verifyTOTP(ctx context.Context, in *stepUpInput) (*accessTokenOutput, error) {
 	p := principalFrom(ctx)
-	if err := s.accounts.StepUpTOTP(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx)); err != nil {
+	use, err := s.accounts.StepUp(ctx, p.ID, p.SessionID, cooperative.SecondFactor{TOTPCode: in.Body.Code,
+		RecoveryCode: in.Body.RecoveryCode}, clientIPFrom(ctx), requestIDFrom(ctx))
+	if err != nil {
 		return nil, err
 	}
-	return s.secondFactor(p)
+	body := accessTokenBody{}
+	body.RecoveryCodesLeft, body.Warning = recoveryNotice(use)
+	return s.secondFactor(p, body)
+}
+
+type recoveryCodeStatusBody struct {
+	Remaining int       `json:"remaining" doc:"How many of your recovery codes are unused (0 when you have none yet)."`
+	CreatedAt time.Time `json:"createdAt,omitzero" doc:"When the set was made; absent when there is none."`
+}
+
+type recoveryCodeStatusOutput struct {
+	Body recoveryCodeStatusBody
+}
+
+func (s *Server) recoveryCodeStatus(ctx context.Context, _ *struct{}) (*recoveryCodeStatusOutput, error) {
+	st, err := s.accounts.RecoveryCodes(ctx, principalFrom(ctx).ID)
+	if err != nil {
+		return nil, err
+	}
+	return &recoveryCodeStatusOutput{Body: recoveryCodeStatusBody{Remaining: st.Remaining, CreatedAt: st.CreatedAt}}, nil
+}
+
+// regenerateInput takes no body, but refuses one with fields: a client that sends some
+// expects them to mean something, and must not get its codes replaced regardless.
+type regenerateInput struct {
+	Body *struct{}
+}
+
+type recoveryCodesBody struct {
+	RecoveryCodes []string `json:"recoveryCodes" doc:"Shown only now: keep them somewhere safe, apart from your phone. Each works once, instead of a TOTP code, when you have lost your authenticator app."`
+}
+
+type recoveryCodesOutput struct {
+	CacheControl string `header:"Cache-Control"` // the codes must not be kept by caches
+	Body         recoveryCodesBody
+}
+
+func (s *Server) regenerateRecoveryCodes(ctx context.Context, _ *regenerateInput) (*recoveryCodesOutput, error) {
+	codes, err := s.accounts.RegenerateRecoveryCodes(ctx, principalFrom(ctx).ID, requestIDFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &recoveryCodesOutput{CacheControl: "no-store", Body: recoveryCodesBody{RecoveryCodes: codes}}, nil
 }
 
 type roleGrantBody struct {

@@ -175,6 +175,8 @@ type session struct {
 	userID string
 	tokens tokenBody
 	totp   string // the TOTP secret once turned on
+	// recovery are the recovery codes turning TOTP on gave.
+	recovery []string
 }
 
 func (as *authServer) login(t testing.TB, email, password, code string) response {
@@ -217,7 +219,8 @@ func (as *authServer) turnOnTOTP(t testing.TB, s *session) {
 	s.totp = decodeBody[totpEnrollBody](t, r).Secret
 	r = as.call(t, "POST", "/v1/auth/totp/confirm", s.tokens.AccessToken, map[string]string{"code": as.code(t, s.totp)})
 	wantStatus(t, r, 200)
-	s.tokens.AccessToken = decodeBody[accessTokenBody](t, r).AccessToken
+	confirmed := decodeBody[accessTokenBody](t, r)
+	s.tokens.AccessToken, s.recovery = confirmed.AccessToken, confirmed.RecoveryCodes
 }
 
 // signInMFA starts a new session with password and TOTP code.

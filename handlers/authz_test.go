@@ -172,6 +172,9 @@ func matrixRows() []matrixRow {
 			}
 			return map[string]string{"code": "123456"}
 		}, mfaOn(signedInAll(422), 200)},
+		{"recovery-codes", "GET", "/v1/auth/totp/recovery-codes", noBody, signedInAll(200)},
+		// Only a session with the second factor: the people with TOTP on signed in with it.
+		{"regenerate-recovery-codes", "POST", "/v1/auth/totp/recovery-codes", noBody, mfaOn(signedInAll(403), 200)},
 		{"me", "GET", "/v1/me", noBody, signedInAll(200)},
 
 		{"admin-create-cooperative", "POST", "/v1/admin/cooperatives", func(*matrixFixture, caller) any {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -268,7 +269,8 @@ type withdrawSubscriptionInput struct {
 // withdrawSubscription takes a subscription back before allocation: its member's own
 // account while the offering is open, or the board (with the second factor, since a
 // paid subscription's money moves to refunds payable). The rules are the domain's
-// (cooperative.WithdrawSubscription); who acts as what is decided here.
+// (cooperative.WithdrawSubscription); who acts as what is decided here. Once the
+// withdrawal has committed, an open Checkout Session of its payment is expired.
 func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscriptionInput) (*subscriptionOutput, error) {
 	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard)
 	if err != nil {
@@ -282,7 +284,51 @@ func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscript
 	if err != nil {
 		return nil, err
 	}
+	s.stopCheckout(ctx, in.CooperativeID, sub.ID)
 	return &subscriptionOutput{Body: sub}, nil
+}
+
+// checkoutExpiryTimeout bounds the call to Stripe after a withdrawal: the member waits
+// for it, and the withdrawal stands whatever it answers.
+const checkoutExpiryTimeout = 10 * time.Second
+
+// stopCheckout expires the open Checkout Session of a withdrawn subscription's payment,
+// so Stripe takes no more money for it. The withdrawal has committed and stands: a
+// session left open only lets money come that the domain already posts to refunds
+// payable with an item for review, and it expires by itself within a day. So a failure
+// is logged (Stripe's errors carry no key), not answered. The call is detached from the
+// request, so a member who closes the page does not cut it off halfway.
+func (s *Server) stopCheckout(ctx context.Context, cooperativeID, subscriptionID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkoutExpiryTimeout)
+	defer cancel()
+	if err := s.expireCheckout(ctx, cooperativeID, subscriptionID); err != nil {
+		logFrom(ctx, s.log).Warn("expiring the Checkout Session of a withdrawn subscription failed",
+			slog.String("cooperative_id", cooperativeID), slog.String("subscription_id", subscriptionID),
+			slog.String("code", cooperative.ErrorCode(err)), slog.Any("error", err))
+	}
+}
+
+// expireCheckout asks Stripe to expire the session of a withdrawn payment, if it has
+// one and its cooperative has Stripe connected. A payment still under way (a SEPA debit)
+// or already paid keeps its status when its subscription is withdrawn: its session is
+// complete, and there is nothing to expire.
+func (s *Server) expireCheckout(ctx context.Context, cooperativeID, subscriptionID string) error {
+	p, err := cooperative.PaymentForSubscription(ctx, s.store, cooperativeID, subscriptionID)
+	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
+		return nil
+	}
+	if err != nil || p.Status != cooperative.PaymentWithdrawn || p.CheckoutSessionID == "" {
+		return err
+	}
+	st, err := cooperative.GetStripeAccountStatus(ctx, s.store, cooperativeID)
+	if err != nil || !st.Connected {
+		return err
+	}
+	c, err := s.stripeClient(ctx, cooperativeID)
+	if err != nil {
+		return err
+	}
+	return c.ExpireCheckoutSession(ctx, p.CheckoutSessionID)
 }
 
 type markPaidInput struct {

@@ -56,11 +56,16 @@ func (s *Server) routes() {
 	route(s, signedIn(), huma.Operation{OperationID: "enroll-totp", Method: http.MethodPost, Path: "/v1/auth/totp/enroll",
 		Summary: "Start two-factor authentication: the TOTP secret, shown once", Tags: []string{"auth"}}, s.enrollTOTP)
 	route(s, signedIn(), huma.Operation{OperationID: "confirm-totp", Method: http.MethodPost, Path: "/v1/auth/totp/confirm",
-		Summary: "Turn two-factor authentication on with a code; returns an access token with the second factor",
+		Summary: "Turn two-factor authentication on with a code; returns an access token with the second factor and the recovery codes, shown once",
 		Tags:    []string{"auth"}, Errors: []int{http.StatusTooManyRequests}}, s.confirmTOTP)
 	route(s, signedIn(), huma.Operation{OperationID: "verify-totp", Method: http.MethodPost, Path: "/v1/auth/totp/verify",
-		Summary: "Give the second factor in a session that began without it", Tags: []string{"auth"},
+		Summary: "Give the second factor in a session that began without it (a TOTP code or a recovery code)", Tags: []string{"auth"},
 		Errors: []int{http.StatusTooManyRequests}}, s.verifyTOTP)
+	route(s, signedIn(), huma.Operation{OperationID: "recovery-codes", Method: http.MethodGet, Path: "/v1/auth/totp/recovery-codes",
+		Summary: "How many unused recovery codes you have (never the codes)", Tags: []string{"auth"}}, s.recoveryCodeStatus)
+	route(s, signedIn().withMFA(), huma.Operation{OperationID: "regenerate-recovery-codes", Method: http.MethodPost,
+		Path: "/v1/auth/totp/recovery-codes", Summary: "Replace your recovery codes with a new set, shown once; the old ones stop working",
+		Tags: []string{"auth"}, Errors: []int{http.StatusUnprocessableEntity}}, s.regenerateRecoveryCodes)
 	route(s, signedIn(), huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/v1/me",
 		Summary: "Your account and your roles", Tags: []string{"auth"}}, s.me)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ type stripeFlow struct {
 	base     string // "/v1/cooperatives/<id>"
 	offering string
 	events   int
+	stripe   *stripemock.Recorder // the calls that reached stripe-mock
 }
 
 func newStripeFlow(t *testing.T) *stripeFlow {
@@ -34,11 +36,13 @@ func newStripeFlow(t *testing.T) *stripeFlow {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
+	rec := &stripemock.Recorder{}
 	ps := newPaymentServer(t, func(o *Options) {
 		o.Payments.Stripe.BaseURL = url
+		o.Payments.Stripe.HTTPClient = &http.Client{Transport: rec}
 		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
 	})
-	sf := &stripeFlow{paymentServer: ps, base: "/v1/cooperatives/" + ps.coop}
+	sf := &stripeFlow{paymentServer: ps, base: "/v1/cooperatives/" + ps.coop, stripe: rec}
 	wantStatus(t, ps.call(t, "PUT", sf.base+"/stripe", ps.boardToken, map[string]string{"accountId": "acct_1",
 		"secretKey": "sk_test_0123456789abcdef", "webhookSecret": testWebhookSecret}), 200)
 	wantStatus(t, ps.call(t, "POST", sf.base+"/statutes", ps.boardToken, map[string]any{"effectiveFrom": "2020-01-01",
@@ -196,6 +200,13 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 	if bal := sf.balances(t); bal["stripe_clearing"] != 20000 || bal["refunds_payable"] != -20000 ||
 		bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances after withdrawing %v", bal)
+	}
+	// Ann hears that Stripe refunds it; her session was completed, so nothing is expired.
+	if n := sf.withdrawnMail(t, sub); n.Data["refund_online"] != "€ 200,00" || n.Data["withdrawn_by"] != "member" {
+		t.Fatalf("mail %+v", n)
+	}
+	if ids := sf.expiries(t); len(ids) != 0 {
+		t.Fatalf("expired %v: the session of a paid subscription is complete", ids)
 	}
 	// Twice: refused, nothing changes.
 	before = fmt.Sprint(sf.entries(t))

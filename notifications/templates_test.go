@@ -1,6 +1,7 @@
 package notifications_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -135,6 +136,60 @@ func TestRendererRefusesIncompleteTemplates(t *testing.T) {
 		change(f)
 		if _, err := notifications.NewRenderer(f); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestSubscriptionWithdrawnRenders: the withdrawal mail in both languages says who
+// withdrew it (the board with its reason), and how the money comes back: through the
+// payment provider, by bank transfer, or not at all when nothing was paid, in both the
+// plain text and the HTML.
+func TestSubscriptionWithdrawnRenders(t *testing.T) {
+	r := renderer(t)
+	type phrases struct{ member, board, online, transfer, nothing string }
+	say := map[string]phrases{
+		"en": {"You withdrew it yourself", "The board of Energie Noord withdrew it", "through the payment provider",
+			"by bank transfer", "nothing to refund"},
+		"nl": {"Je hebt de inschrijving zelf ingetrokken", "Het bestuur van Energie Noord heeft de inschrijving ingetrokken",
+			"via de betaaldienst", "per bankoverschrijving", "niets terug te betalen"},
+	}
+	for lang, p := range say {
+		amount := cooperative.FormatEuro(20000, lang)
+		for name, tc := range map[string]struct {
+			by, reason, refundKey string
+			want                  []string
+		}{
+			"member, nothing paid": {"member", "", "", []string{p.member, p.nothing}},
+			"board, paid online":   {"board", "Not a resident.", "refund_online", []string{p.board, "Not a resident.", p.online}},
+			"board, paid by bank":  {"board", "Not a resident.", "refund_transfer", []string{p.board, p.transfer}},
+			"member, paid by bank": {"member", "", "refund_transfer", []string{p.member, p.transfer}},
+		} {
+			data := map[string]string{"cooperative": "Energie Noord", "offering": "Member share", "shares": "4",
+				"amount": amount, "withdrawn_by": tc.by}
+			if tc.reason != "" {
+				data["reason"] = tc.reason
+			}
+			if tc.refundKey != "" {
+				data[tc.refundKey] = amount
+			}
+			out, err := r.Render(cooperative.Notification{Event: cooperative.EventSubscriptionWithdrawn, Language: lang,
+				ToName: "Anna", Data: data}, "")
+			if err != nil {
+				t.Fatalf("%s, %s: %v", lang, name, err)
+			}
+			all := []string{p.member, p.board, p.online, p.transfer, p.nothing}
+			for _, body := range []string{out.Text, out.HTML} {
+				for _, s := range append([]string{"Anna", "4 × Member share", amount}, tc.want...) {
+					if !strings.Contains(body, s) {
+						t.Errorf("%s, %s: %q missing from\n%s", lang, name, s, body)
+					}
+				}
+				for _, s := range all {
+					if !slices.Contains(tc.want, s) && strings.Contains(body, s) {
+						t.Errorf("%s, %s: %q should not be in\n%s", lang, name, s, body)
+					}
+				}
+			}
 		}
 	}
 }

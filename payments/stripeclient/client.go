@@ -147,6 +147,45 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 	return CheckoutSession{ID: s.ID, URL: s.URL}, nil
 }
 
+// ExpireCheckoutSession expires an open Checkout Session, so no one can pay through it
+// any more (its subscription was withdrawn). Expiring a session is one act however
+// often it is asked for, so the idempotency key is the session's own.
+//
+// Stripe refuses to expire a session that is no longer open: one that expired by itself
+// (after 24 hours) or was completed, whose money its events bring. Neither leaves
+// anything to stop, so when Stripe refuses, the session is read, and one that is not
+// open is reported as done rather than as a failure the caller would log.
+func (c *Client) ExpireCheckoutSession(ctx context.Context, id string) error {
+	if !strings.HasPrefix(id, "cs_") {
+		return cooperative.Errorf(cooperative.EINVALID, "%q is not a Checkout Session id", id)
+	}
+	p := &stripe.CheckoutSessionExpireParams{}
+	p.Context = ctx
+	p.SetIdempotencyKey("kracht-expire-" + id)
+	_, err := c.api.CheckoutSessions.Expire(id, p)
+	if err == nil {
+		return nil
+	}
+	var se *stripe.Error
+	if errors.As(err, &se) && se.HTTPStatusCode == http.StatusBadRequest {
+		if open, gerr := c.checkoutSessionOpen(ctx, id); gerr == nil && !open {
+			return nil
+		}
+	}
+	return stripeError(err, "expiring the Stripe checkout failed")
+}
+
+// checkoutSessionOpen reads whether a Checkout Session can still take a payment.
+func (c *Client) checkoutSessionOpen(ctx context.Context, id string) (bool, error) {
+	p := &stripe.CheckoutSessionParams{}
+	p.Context = ctx
+	s, err := c.api.CheckoutSessions.Get(id, p)
+	if err != nil {
+		return false, err
+	}
+	return s.Status == stripe.CheckoutSessionStatusOpen, nil
+}
+
 // Metadata keys Kracht puts on Stripe objects.
 const (
 	MetaCooperative  = "cooperative_id"

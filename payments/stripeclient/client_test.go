@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -59,6 +61,65 @@ func TestCheckoutSession(t *testing.T) {
 	} {
 		if _, err := c.CreateCheckoutSession(context.Background(), bad); cooperative.ErrorCode(err) != cooperative.EINVALID {
 			t.Errorf("%+v: want EINVALID, got %v", bad, err)
+		}
+	}
+}
+
+// TestExpireCheckoutSession: expiring a session is one POST to its expire path, keyed by
+// the session, so a retry expires it once; a malformed id is refused before Stripe is
+// asked, and an outage is EUNAVAILABLE.
+func TestExpireCheckoutSession(t *testing.T) {
+	rec := &stripemock.Recorder{}
+	c, err := New("sk_test_123", Options{BaseURL: mockURL, HTTPClient: &http.Client{Transport: rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.ExpireCheckoutSession(ctx, "cs_test_a1"); err != nil {
+		t.Fatal(err)
+	}
+	want := stripemock.Call{Method: "POST", Path: "/v1/checkout/sessions/cs_test_a1/expire", IdempotencyKey: "kracht-expire-cs_test_a1"}
+	if calls := rec.Calls(); len(calls) != 1 || calls[0] != want {
+		t.Fatalf("calls %+v, want %+v", calls, want)
+	}
+	for _, bad := range []string{"", "pi_123", "../cs_1"} {
+		if err := c.ExpireCheckoutSession(ctx, bad); cooperative.ErrorCode(err) != cooperative.EINVALID {
+			t.Errorf("%q: want EINVALID, got %v", bad, err)
+		}
+	}
+	if n := len(rec.Calls()); n != 1 {
+		t.Fatalf("%d calls: a malformed id reached Stripe", n)
+	}
+	rec.Fail = func(*http.Request) bool { return true }
+	if err := c.ExpireCheckoutSession(ctx, "cs_test_a1"); cooperative.ErrorCode(err) != cooperative.EUNAVAILABLE {
+		t.Fatalf("Stripe down: want EUNAVAILABLE, got %v", err)
+	}
+}
+
+// TestExpireCheckoutSessionNoLongerOpen: Stripe refuses to expire a session that is not
+// open; one that expired by itself or was completed has nothing left to stop, so that
+// is success, while a refusal for an open one is an error. stripe-mock keeps no state
+// and always expires, so a small stand-in gives Stripe's refusal.
+func TestExpireCheckoutSessionNoLongerOpen(t *testing.T) {
+	var status string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":{"type":"invalid_request_error","message":"Only Checkout Sessions with a status in [\"open\"] can be expired."}}`)
+			return
+		}
+		fmt.Fprintf(w, `{"id":"cs_test_b1","object":"checkout.session","status":%q}`, status)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New("sk_test_123", Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, code := range map[string]string{"expired": "", "complete": "", "open": cooperative.ERULE} {
+		status = s
+		if err := c.ExpireCheckoutSession(context.Background(), "cs_test_b1"); cooperative.ErrorCode(err) != code {
+			t.Errorf("a refused expiry of a session that is %s: want %q, got %v", s, code, err)
 		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -53,4 +56,43 @@ func Start() (url string, stop func(), err error) {
 		stop()
 		return "", nil, errors.New("stripe-mock did not say where it listens within 60 s")
 	}
+}
+
+// Call is one request a Recorder saw.
+type Call struct {
+	Method, Path   string
+	IdempotencyKey string
+}
+
+// Recorder is an http.RoundTripper for the HTTP client of a Stripe client in tests: it
+// passes each request on to stripe-mock and remembers it, since stripe-mock keeps no
+// state a test could read back. When Fail picks a request, the Recorder answers it
+// itself with the 500 of an outage, which Stripe asks not to retry (so a test does not
+// wait out stripe-go's backoff).
+type Recorder struct {
+	Fail func(*http.Request) bool
+
+	mu    sync.Mutex
+	calls []Call
+}
+
+// RoundTrip records req and sends it on, or fails it.
+func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, Call{Method: req.Method, Path: req.URL.Path, IdempotencyKey: req.Header.Get("Idempotency-Key")})
+	r.mu.Unlock()
+	if r.Fail != nil && r.Fail(req) {
+		return &http.Response{StatusCode: http.StatusInternalServerError, Status: "500 Internal Server Error",
+			Header:  http.Header{"Content-Type": {"application/json"}, "Stripe-Should-Retry": {"false"}},
+			Body:    io.NopCloser(strings.NewReader(`{"error":{"type":"api_error","message":"Stripe is down (test)."}}`)),
+			Request: req}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// Calls returns the requests seen so far, in order.
+func (r *Recorder) Calls() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Call(nil), r.calls...)
 }
