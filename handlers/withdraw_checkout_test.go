@@ -32,8 +32,8 @@ func (sf *stripeFlow) expiries(t *testing.T) []string {
 	t.Helper()
 	var ids []string
 	for _, c := range sf.stripe.Calls() {
-		id, ok := strings.CutPrefix(c.Path, "/v1/checkout/sessions/")
-		if id, ok = strings.CutSuffix(id, "/expire"); ok {
+		rest, isSession := strings.CutPrefix(c.Path, "/v1/checkout/sessions/")
+		if id, isExpiry := strings.CutSuffix(rest, "/expire"); isSession && isExpiry {
 			if c.Method != "POST" || c.IdempotencyKey != "kracht-expire-"+id {
 				t.Fatalf("expiry call %+v", c)
 			}
