@@ -41,6 +41,12 @@ const (
 	// EventRecoveryCodeUsed tells someone that one of their recovery codes was used to
 	// sign in, and how many are left.
 	EventRecoveryCodeUsed NotificationEvent = "recovery_code_used"
+	// EventRecoveryCodesReplaced tells someone that a new set of recovery codes was made
+	// for their account and the old one stopped working.
+	EventRecoveryCodesReplaced NotificationEvent = "recovery_codes_replaced"
+	// EventAuthenticatorReplaced tells someone that their two-factor authentication was
+	// moved to a new authenticator app and the old one stopped working.
+	EventAuthenticatorReplaced NotificationEvent = "authenticator_replaced"
 	// EventPaymentFailed tells a member that a payment that looked paid failed after all
 	// (a SEPA Direct Debit returned days later) and what that did to the subscription.
 	EventPaymentFailed NotificationEvent = "payment_failed"
@@ -86,6 +92,10 @@ func NotificationEvents() []NotificationSpec {
 		// A security notice: if someone else used the code, the owner must hear of it.
 		// remaining is a number ("0" when none are left).
 		{Event: EventRecoveryCodeUsed, Mandatory: true, Fields: []string{"remaining"}},
+		// Security notices too: whoever got hold of a session with the second factor must
+		// not be able to swap the codes or the authenticator without the owner hearing.
+		{Event: EventRecoveryCodesReplaced, Mandatory: true},
+		{Event: EventAuthenticatorReplaced, Mandatory: true},
 		// A late payment failure moves money and may cancel shares: a legal notice.
 		// amount is written out in the mail's language (FormatEuro); shares_cancelled
 		// is "yes" when the subscription's shares were cancelled.

@@ -127,11 +127,11 @@ func recoveryHash(key []byte, code string) string {
 }
 
 // replaceRecoveryCodes gives userID a new set, which voids every code of the old one, and
-// returns the codes: the only copy, to be shown once.
-func (a *Accounts) replaceRecoveryCodes(tx Tx, userID string, now time.Time) ([]string, error) {
+// returns the codes (the only copy, to be shown once) and the set's id.
+func (a *Accounts) replaceRecoveryCodes(tx Tx, userID string, now time.Time) ([]string, string, error) {
 	old, _, err := getRecoveryCodes(tx, userID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	key := make([]byte, sha256.Size)
 	_, _ = rand.Read(key)
@@ -142,7 +142,7 @@ func (a *Accounts) replaceRecoveryCodes(tx Tx, userID string, now time.Time) ([]
 		codes[i] = newRecoveryCode()
 		set.Codes = append(set.Codes, recoveryCode{Hash: recoveryHash(key, codes[i])})
 	}
-	return codes, put(tx, set.record())
+	return codes, set.SetID, put(tx, set.record())
 }
 
 // RecoveryCodeUse says whether a recovery code gave a second factor, and how many of the
@@ -237,7 +237,8 @@ func (a *Accounts) RecoveryCodes(ctx context.Context, userID string) (RecoveryCo
 // RegenerateRecoveryCodes replaces userID's recovery codes with a new set (the unused old
 // ones stop working) and returns the codes, shown only now. The caller must have given a
 // second factor in this session: whoever only holds a password must not be able to make
-// codes that stand in for the authenticator.
+// codes that stand in for the authenticator. The owner is mailed, in the same
+// transaction, so whoever got hold of such a session cannot swap the codes unnoticed.
 func (a *Accounts) RegenerateRecoveryCodes(ctx context.Context, userID, requestID string) ([]string, error) {
 	now := a.now()
 	var codes []string
@@ -249,11 +250,16 @@ func (a *Accounts) RegenerateRecoveryCodes(ctx context.Context, userID, requestI
 		if !u.TOTP.Enabled {
 			return errTOTPNotOn()
 		}
-		if codes, err = a.replaceRecoveryCodes(tx, u.ID, now); err != nil {
+		var setID string
+		if codes, setID, err = a.replaceRecoveryCodes(tx, u.ID, now); err != nil {
 			return err
 		}
-		return appendAudit(tx, selfActor(u, requestID), "", "recovery_codes.regenerate", "user", u.ID, nil,
-			RecoveryCodeStatus{Remaining: len(codes), CreatedAt: now}, now)
+		if err := appendAudit(tx, selfActor(u, requestID), "", "recovery_codes.regenerate", "user", u.ID, nil,
+			RecoveryCodeStatus{Remaining: len(codes), CreatedAt: now}, now); err != nil {
+			return err
+		}
+		return Enqueue(tx, Notification{DedupeKey: "recovery_codes_replaced:" + setID, Event: EventRecoveryCodesReplaced,
+			To: u.Email, Language: u.Language, CreatedAt: now})
 	})
 	return codes, err
 }

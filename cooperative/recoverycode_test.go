@@ -71,14 +71,24 @@ func (w *recoveryWorld) clock() time.Time { w.mu.Lock(); defer w.mu.Unlock(); re
 // code moves the clock a step on (a TOTP code works once) and returns the next code.
 func (w *recoveryWorld) code(t *testing.T) string {
 	t.Helper()
-	w.mu.Lock()
-	w.now = w.now.Add(30 * time.Second)
-	w.mu.Unlock()
-	code, err := totp.GenerateCode(w.secret, w.clock())
+	return w.codeOf(t, w.secret)
+}
+
+// codeOf is code for another secret (a replacement authenticator's).
+func (w *recoveryWorld) codeOf(t *testing.T, secret string) string {
+	t.Helper()
+	w.advance(30 * time.Second)
+	code, err := totp.GenerateCode(secret, w.clock())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code
+}
+
+func (w *recoveryWorld) advance(d time.Duration) {
+	w.mu.Lock()
+	w.now = w.now.Add(d)
+	w.mu.Unlock()
 }
 
 // signIn signs in with in's second factor (none when empty).
@@ -251,9 +261,7 @@ func TestWrongRecoveryCodesCountTowardTheLimit(t *testing.T) {
 	// Locked: even a right code is refused, and not spent.
 	w.wantRefused(t, w.codes[0], cooperative.ETOOMANY)
 	w.wantLeft(t, 10)
-	w.mu.Lock()
-	w.now = w.now.Add(15 * time.Minute)
-	w.mu.Unlock()
+	w.advance(15 * time.Minute)
 	w.login(t, cooperative.Login{RecoveryCode: w.codes[0]})
 }
 

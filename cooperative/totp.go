@@ -16,10 +16,18 @@ import (
 //
 // The secret is stored encrypted (AccountsOptions.Secrets, bound to the user's id), so a
 // copy of the database alone does not give anyone the second factor.
+//
+// Once on, it stays on; its authenticator can be replaced with the second factor
+// (totpreplace.go), never turned off.
 type totpState struct {
-	Secret  string `json:"secret,omitempty"`  // sealed, once confirmed
-	Pending string `json:"pending,omitempty"` // sealed, enrolled but not yet confirmed
-	Enabled bool   `json:"enabled,omitempty"`
+	Secret string `json:"secret,omitempty"` // sealed, once confirmed
+	// Pending is sealed and not yet confirmed: a first enrolment while Enabled is false,
+	// a replacement for Secret while it is true.
+	Pending string `json:"pending,omitempty"`
+	// PendingUntil is when a pending replacement lapses; zero for a first enrolment,
+	// which needs no lapse since nothing depends on it until it is confirmed.
+	PendingUntil time.Time `json:"pendingUntil,omitzero"`
+	Enabled      bool      `json:"enabled,omitempty"`
 	// LastStep is the last time step a code was accepted for: a code works once, so one
 	// seen over someone's shoulder cannot be replayed within its 30 seconds.
 	LastStep int64 `json:"lastStep,omitempty"`
@@ -89,7 +97,8 @@ type TOTPEnrollment struct {
 // EnrollTOTP starts turning on two-factor authentication: it makes a secret and keeps it
 // pending until ConfirmTOTP proves the app has it. Enrolling again replaces a pending
 // secret; once on, it stays on (turning it off would be the way around it for someone
-// who took over a session).
+// who took over a session), and its authenticator can only be replaced, with the second
+// factor (StartTOTPReplacement).
 func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollment, error) {
 	var out TOTPEnrollment
 	err := a.store.Update(ctx, func(tx Tx) error {
@@ -98,21 +107,28 @@ func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollmen
 			return err
 		}
 		if u.TOTP.Enabled {
-			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account.")
+			return Errorf(ECONFLICT, "Two-factor authentication is already on for this account. "+
+				"To move it to a new authenticator app, use POST /v1/auth/totp/replace.")
 		}
-		key, err := totp.Generate(totp.GenerateOpts{Issuer: a.opts.TOTPIssuer, AccountName: u.Email,
-			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err != nil {
-			return WrapError(EINTERNAL, err, "cannot make a TOTP secret")
-		}
-		u.TOTP.Pending = a.sealTOTP(u.ID, key.Secret())
-		if _, err := replaceUser(tx, u); err != nil {
-			return err
-		}
-		out = TOTPEnrollment{Secret: key.Secret(), URL: key.URL()}
-		return nil
+		out, err = a.pendTOTP(tx, u, time.Time{})
+		return err
 	})
 	return out, err
+}
+
+// pendTOTP makes a new secret and keeps it as u's pending one until until (zero: no
+// lapse), beside any current secret, which stays as it is.
+func (a *Accounts) pendTOTP(tx Tx, u storedUser, until time.Time) (TOTPEnrollment, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: a.opts.TOTPIssuer, AccountName: u.Email,
+		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return TOTPEnrollment{}, WrapError(EINTERNAL, err, "cannot make a TOTP secret")
+	}
+	u.TOTP.Pending, u.TOTP.PendingUntil = a.sealTOTP(u.ID, key.Secret()), until
+	if _, err := replaceUser(tx, u); err != nil {
+		return TOTPEnrollment{}, err
+	}
+	return TOTPEnrollment{Secret: key.Secret(), URL: key.URL()}, nil
 }
 
 // ConfirmTOTP turns two-factor authentication on with a code from the app, counts the
@@ -124,7 +140,7 @@ func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, cli
 		if err := a.acceptTOTP(tx, u, code, true, now); err != nil {
 			return err
 		}
-		codes, err = a.replaceRecoveryCodes(tx, u.ID, now)
+		codes, _, err = a.replaceRecoveryCodes(tx, u.ID, now)
 		return err
 	})
 	return codes, err
@@ -193,6 +209,12 @@ func (a *Accounts) stepUp(ctx context.Context, userID, sessionID, clientIP strin
 	})
 }
 
+// errWrongTOTP is a refused TOTP code in a session. Not 401: the access token is fine,
+// and a client that refreshes on 401 would only loop.
+func errWrongTOTP() error {
+	return Errorf(EINVALID, "The TOTP code is not correct.")
+}
+
 func errTOTPNotOn() error {
 	return Errorf(ERULE, "Two-factor authentication is not on for this account: enroll first.")
 }
@@ -217,9 +239,7 @@ func (a *Accounts) acceptTOTP(tx Tx, u storedUser, code string, confirm bool, no
 	}
 	step, ok := checkTOTP(secret, code, u.TOTP.LastStep, now)
 	if !ok {
-		// Not 401: the access token is fine, and a client that refreshes on 401 would
-		// only loop.
-		return Errorf(EINVALID, "The TOTP code is not correct.")
+		return errWrongTOTP()
 	}
 	if confirm {
 		u.TOTP = totpState{Secret: sealed, Enabled: true}

@@ -179,11 +179,26 @@ type totpEnrollOutput struct {
 }
 
 func (s *Server) enrollTOTP(ctx context.Context, _ *struct{}) (*totpEnrollOutput, error) {
-	e, err := s.accounts.EnrollTOTP(ctx, principalFrom(ctx).ID)
+	return enrollmentOutput(s.accounts.EnrollTOTP(ctx, principalFrom(ctx).ID))
+}
+
+// enrollmentOutput shows a new secret, once: caches must not keep it.
+func enrollmentOutput(e cooperative.TOTPEnrollment, err error) (*totpEnrollOutput, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &totpEnrollOutput{CacheControl: "no-store", Body: totpEnrollBody{Secret: e.Secret, OTPAuthURL: e.URL}}, nil
+}
+
+// replaceTOTP takes no body, and refuses one with fields, as regenerateInput does.
+func (s *Server) replaceTOTP(ctx context.Context, _ *regenerateInput) (*totpEnrollOutput, error) {
+	p := principalFrom(ctx)
+	return enrollmentOutput(s.accounts.StartTOTPReplacement(ctx, p.ID, p.SessionID))
+}
+
+func (s *Server) confirmTOTPReplacement(ctx context.Context, in *totpCodeInput) (*struct{}, error) {
+	p := principalFrom(ctx)
+	return nil, s.accounts.ConfirmTOTPReplacement(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx), requestIDFrom(ctx))
 }
 
 type totpCodeInput struct {
@@ -266,7 +281,8 @@ func (s *Server) recoveryCodeStatus(ctx context.Context, _ *struct{}) (*recovery
 }
 
 // regenerateInput takes no body, but refuses one with fields: a client that sends some
-// expects them to mean something, and must not get its codes replaced regardless.
+// expects them to mean something, and must not get its codes (or its authenticator)
+// replaced regardless.
 type regenerateInput struct {
 	Body *struct{}
 }

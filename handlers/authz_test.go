@@ -175,6 +175,11 @@ func matrixRows() []matrixRow {
 		{"recovery-codes", "GET", "/v1/auth/totp/recovery-codes", noBody, signedInAll(200)},
 		// Only a session with the second factor: the people with TOTP on signed in with it.
 		{"regenerate-recovery-codes", "POST", "/v1/auth/totp/recovery-codes", noBody, mfaOn(signedInAll(403), 200)},
+		// The same for replacing the authenticator; with nothing started, there is
+		// nothing to confirm.
+		{"replace-totp", "POST", "/v1/auth/totp/replace", noBody, mfaOn(signedInAll(403), 200)},
+		{"confirm-totp-replacement", "POST", "/v1/auth/totp/replace/confirm", body(map[string]string{"code": "123456"}),
+			mfaOn(signedInAll(403), 422)},
 		{"me", "GET", "/v1/me", noBody, signedInAll(200)},
 
 		{"admin-create-cooperative", "POST", "/v1/admin/cooperatives", func(*matrixFixture, caller) any {

@@ -66,6 +66,14 @@ func (s *Server) routes() {
 	route(s, signedIn().withMFA(), huma.Operation{OperationID: "regenerate-recovery-codes", Method: http.MethodPost,
 		Path: "/v1/auth/totp/recovery-codes", Summary: "Replace your recovery codes with a new set, shown once; the old ones stop working",
 		Tags: []string{"auth"}, Errors: []int{http.StatusUnprocessableEntity}}, s.regenerateRecoveryCodes)
+	// Replacing the authenticator needs the second factor (a recovery code gives it), so
+	// whoever only holds a password cannot move it to their own phone.
+	route(s, signedIn().withMFA(), huma.Operation{OperationID: "replace-totp", Method: http.MethodPost,
+		Path: "/v1/auth/totp/replace", Summary: "Start moving two-factor authentication to a new authenticator app: the new TOTP secret, shown once; the current app keeps working until you confirm",
+		Tags: []string{"auth"}, Errors: []int{http.StatusUnprocessableEntity}}, s.replaceTOTP)
+	route(s, signedIn().withMFA(), huma.Operation{OperationID: "confirm-totp-replacement", Method: http.MethodPost,
+		Path: "/v1/auth/totp/replace/confirm", Summary: "Put the new authenticator app in place of the current one with a code from the new app; the owner is mailed",
+		Tags: []string{"auth"}, Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.confirmTOTPReplacement)
 	route(s, signedIn(), huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/v1/me",
 		Summary: "Your account and your roles", Tags: []string{"auth"}}, s.me)
 
