@@ -318,21 +318,21 @@ func (s *Store) Get(ctx context.Context, collection, id string) (cooperative.Rec
 		return cooperative.Record{}, errClosed
 	default:
 	}
-	if s.cache != nil {
-		if rec, ok := s.cache.get(collection, id); ok {
-			return rec, nil
-		}
+	read := func() (rec cooperative.Record, err error) {
+		err = s.View(ctx, func(tx cooperative.Tx) error {
+			rec, err = tx.Get(collection, id)
+			return err
+		})
+		return rec, err
 	}
-	var token uint64
-	keep := false
-	if s.cache != nil {
-		token, keep = s.cache.token() // before the read's snapshot
+	if s.cache == nil {
+		return read()
 	}
-	var rec cooperative.Record
-	err := s.View(ctx, func(tx cooperative.Tx) (err error) {
-		rec, err = tx.Get(collection, id)
-		return err
-	})
+	if rec, ok := s.cache.get(collection, id); ok {
+		return rec, nil
+	}
+	token, keep := s.cache.token() // before the read's snapshot
+	rec, err := read()
 	if err == nil && keep {
 		s.cache.put(token, rec)
 	}
