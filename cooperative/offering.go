@@ -103,7 +103,19 @@ type Subscription struct {
 	// withdrawn (the audit log says by whom).
 	WithdrawnAt    time.Time `json:"withdrawnAt,omitzero"`
 	WithdrawReason string    `json:"withdrawReason,omitempty"`
-	version        int64
+	// WaitingList is set on a first-come subscription made when the cap was already
+	// (or by this subscription) subscribed: it is taken, and waits its turn.
+	WaitingList *WaitingListPlace `json:"waitingList,omitempty" doc:"Set on a first-come subscription made when the cap was already subscribed: it waits its turn, and closing gives the cap down the list in order to the paid subscriptions that can be allocated; the rest is refunded."`
+	version     int64
+}
+
+// WaitingListPlace is where a first-come subscription stood when it was made: behind
+// SharesAhead subscribed shares, of which CapShares can be allocated. Shares ahead that
+// are not paid by closing, are withdrawn, or belong to someone who cannot be allocated
+// (an applicant not admitted) are passed over, so the place only moves forward.
+type WaitingListPlace struct {
+	SharesAhead int64 `json:"sharesAhead" doc:"Shares subscribed before this subscription when it was made."`
+	CapShares   int64 `json:"capShares" doc:"The offering's cap."`
 }
 
 const (
@@ -290,9 +302,11 @@ func (r *Registry) Subscribe(ctx context.Context, in SubscriptionRequest) (Subsc
 			return ruleError("membership_share", "an applicant's subscription must carry at least %d membership shares",
 				max(class.MinPerMember, 1))
 		}
+		// A full first-come round still takes subscriptions, on a waiting list: what is
+		// ahead may lapse unpaid, be withdrawn, or belong to an applicant never admitted,
+		// and closing then passes the cap down the list in order.
 		if o.Allocation == AllocationFirstCome && o.SubscribedShare+in.Shares > o.CapShares {
-			return ruleError("offering_cap", "only %d of the %d shares are still available",
-				o.CapShares-o.SubscribedShare, o.CapShares)
+			sub.WaitingList = &WaitingListPlace{SharesAhead: o.SubscribedShare, CapShares: o.CapShares}
 		}
 		o.Subscriptions++
 		o.SubscribedShare += in.Shares
@@ -450,9 +464,11 @@ type AllocationResult struct {
 }
 
 // CloseOffering closes an offering and allocates it (the board may close early):
-// pending subscriptions lapse; paid ones get shares, in full if paid demand fits the
-// cap, else by the offering's method (pro rata by largest remainder in whole shares, or
-// in order of subscription); shares are issued with numbers; each allocation posts Dr
+// pending subscriptions lapse; the cap goes to the paid subscriptions that can be
+// allocated (allocationClaims), in full if their demand fits it, else by the offering's
+// method (allocate: pro rata by largest remainder in whole shares, or in order of
+// subscription down the waiting list); a paid subscription that cannot be allocated gets
+// nothing and is refunded in full; shares are issued with numbers; each allocation posts Dr
 // subscriptions received in advance / Cr member capital (nominal) and share premium
 // (price above nominal), and money for shares not allocated moves to refunds payable.
 // Closing a closed offering returns its result unchanged.
@@ -476,44 +492,27 @@ func (r *Registry) CloseOffering(ctx context.Context, actor Actor, cooperativeID
 			return err
 		}
 		class, _ := st.Class(o.Class)
-		today := DateOf(now)
-		var paid []int
-		var weights []int64
-		for i, s := range subs {
-			if s.Status == SubscriptionPaid {
-				paid = append(paid, i)
-				weights = append(weights, s.Shares)
-			}
-		}
-		// subs are in id order, which is time order; first come uses Order, the count at
-		// the moment of subscribing, which is the same order without clock ties.
-		available := o.CapShares - o.IssuedShares
-		alloc := make([]int64, len(paid))
-		if o.PaidShares <= available {
-			copy(alloc, weights)
-		} else if o.Allocation == AllocationFirstCome {
-			left := available
-			for k, w := range weights {
-				alloc[k] = min(w, left)
-				left -= alloc[k]
-			}
-		} else if alloc, err = SplitLargestRemainder(available, weights); err != nil {
+		claimants, claims, err := allocationClaims(tx, o, class, subs)
+		if err != nil {
 			return err
 		}
-		for k, i := range paid {
-			s := &subs[i]
-			m, err := getMember(tx, cooperativeID, s.MemberID)
-			if err != nil {
-				return err
+		alloc, err := allocate(o.Allocation, max(0, o.CapShares-o.IssuedShares), claims)
+		if err != nil {
+			return err
+		}
+		given := make(map[int]int64, len(claimants))
+		for k, i := range claimants {
+			given[i] = alloc[k]
+		}
+		today := DateOf(now)
+		for i := range subs {
+			if s := &subs[i]; s.Status == SubscriptionPaid {
+				// Not a claimant: given[i] is 0, and all its money goes to refunds payable.
+				if err := allocateSubscription(tx, o, class, s, given[i], today); err != nil {
+					return err
+				}
+				o.IssuedShares += given[i]
 			}
-			n := alloc[k]
-			if m.Status != MemberActive {
-				n = 0 // an applicant not (yet) admitted, or a member who left: refund it all
-			}
-			if err := allocateSubscription(tx, o, class, s, n, today); err != nil {
-				return err
-			}
-			o.IssuedShares += n
 		}
 		for i := range subs {
 			if subs[i].Status == SubscriptionPending {
@@ -536,6 +535,47 @@ func (r *Registry) CloseOffering(ctx context.Context, actor Actor, cooperativeID
 		return appendAudit(tx, actor, cooperativeID, "offering.close", "offering", o.ID, nil, o, now)
 	})
 	return res, err
+}
+
+// allocationClaims returns the paid subscriptions of subs (in subscription order) that
+// can be allocated, by index, with what each can be given. Only a member active at
+// closing can be: an applicant admitted before closing is one; an applicant not (yet)
+// admitted, a rejected one or a member who left is not, and takes no part of the cap.
+// The statutes in force at closing bound each member: no more than the class maximum
+// less what they already hold (holdings can have grown since subscribing, through
+// another round or a transfer), and what they lack of the class minimum is their floor.
+func allocationClaims(tx Tx, o Offering, class ShareClass, subs []Subscription) ([]int, []allocationClaim, error) {
+	var (
+		claimants []int
+		claims    []allocationClaim
+	)
+	room, lacking := map[string]int64{}, map[string]int64{}
+	for i, s := range subs {
+		if s.Status != SubscriptionPaid {
+			continue
+		}
+		m, err := getMember(tx, o.CooperativeID, s.MemberID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m.Status != MemberActive {
+			continue
+		}
+		if _, seen := room[m.ID]; !seen {
+			h, err := getHolding(tx, o.CooperativeID, m.ID, o.Class)
+			if err != nil {
+				return nil, nil, err
+			}
+			room[m.ID], lacking[m.ID] = max(0, class.MaxPerMember-h.Shares), max(0, class.MinPerMember-h.Shares)
+		}
+		c := allocationClaim{want: min(s.Shares, room[m.ID])}
+		c.floor = min(c.want, lacking[m.ID])
+		room[m.ID] -= c.want
+		lacking[m.ID] -= c.floor
+		claimants = append(claimants, i)
+		claims = append(claims, c)
+	}
+	return claimants, claims, nil
 }
 
 // allocateSubscription issues n shares for a paid subscription and books the money.
@@ -602,24 +642,6 @@ func offeringSubscriptions(tx Tx, offeringID string) ([]Subscription, error) {
 		}
 		after = page.Next
 	}
-	sortByOrder(out)
+	sortBySubscription(out)
 	return out, nil
-}
-
-func sortByOrder(subs []Subscription) {
-	// insertion-free: Orders are 1..n without gaps, so place each at its slot when they are.
-	ok := true
-	for i := range subs {
-		if subs[i].Order < 1 || subs[i].Order > int64(len(subs)) {
-			ok = false
-		}
-	}
-	if !ok {
-		return
-	}
-	sorted := make([]Subscription, len(subs))
-	for _, s := range subs {
-		sorted[s.Order-1] = s
-	}
-	copy(subs, sorted)
 }

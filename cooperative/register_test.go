@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -307,8 +306,10 @@ func slicesEqual(a, b []int) bool {
 }
 
 // TestConcurrentSubscriptionsRespectCap: 250 members subscribe at once against a
-// first-come cap of 60; the accepted shares never exceed the cap, the counter equals the
-// stored subscriptions, and after payment and close exactly the accepted shares exist.
+// first-come cap of 60. Every subscription is taken, in one total order: each one's
+// place says exactly the shares subscribed before it, and it is on the waiting list
+// exactly when those and its own pass the cap. After payment and close exactly the cap
+// is issued, down the list in order, and never more.
 func TestConcurrentSubscriptionsRespectCap(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	const subscribers, capShares = 250, 60
@@ -318,50 +319,61 @@ func TestConcurrentSubscriptionsRespectCap(t *testing.T) {
 	}
 	o := f.offering("A", 5000, capShares)
 	var (
-		wg       sync.WaitGroup
-		accepted atomic.Int64
-		refused  atomic.Int64
-		mu       sync.Mutex
-		subs     []cooperative.Subscription
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		subs = make([]cooperative.Subscription, subscribers)
 	)
 	for i, m := range members {
 		wg.Go(func() {
 			s, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
 				MemberID: m.ID, Shares: int64(1 + i%3)})
-			switch cooperative.ErrorCode(err) {
-			case "":
-				accepted.Add(s.Shares)
-				mu.Lock()
-				subs = append(subs, s)
-				mu.Unlock()
-			case cooperative.ERULE:
-				refused.Add(1)
-			default:
+			if err != nil {
 				t.Error(err)
+				return
 			}
+			mu.Lock()
+			subs[s.Order-1] = s
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	var ahead int64
+	for i, s := range subs {
+		if s.Order != int64(i+1) {
+			t.Fatalf("orders are not 1..%d: %d at %d", subscribers, s.Order, i+1)
+		}
+		waiting := ahead+s.Shares > capShares
+		if waiting != (s.WaitingList != nil) || (waiting && s.WaitingList.SharesAhead != ahead) {
+			t.Fatalf("subscription %d for %d with %d ahead: waiting list %+v", s.Order, s.Shares, ahead, s.WaitingList)
+		}
+		ahead += s.Shares
+	}
 	got, err := f.reg.GetOffering(f.ctx, f.coop.ID, o.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if accepted.Load() > capShares || got.SubscribedShare != accepted.Load() || refused.Load() == 0 {
-		t.Fatalf("accepted %d (cap %d), counter %d, refused %d", accepted.Load(), capShares, got.SubscribedShare, refused.Load())
+	if got.SubscribedShare != ahead {
+		t.Fatalf("counter %d, subscriptions %d", got.SubscribedShare, ahead)
 	}
 	for _, s := range subs {
 		if _, err := f.reg.MarkPaid(f.ctx, board, f.coop.ID, s.ID, "B"+s.ID[:6], f.clock.Today()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, o.ID)
-	if err != nil {
-		t.Fatal(err)
+	res, _ := f.closeAndCheck(o)
+	if res.Offering.IssuedShares != capShares {
+		t.Fatalf("issued %d, cap %d", res.Offering.IssuedShares, capShares)
 	}
-	if res.Offering.IssuedShares != accepted.Load() {
-		t.Fatalf("issued %d, accepted %d", res.Offering.IssuedShares, accepted.Load())
+	var before int64
+	for _, s := range res.Subscriptions {
+		if want := min(s.Shares, max(0, capShares-before)); s.Allocated != want {
+			t.Fatalf("subscription %d with %d ahead: allocated %d, want %d", s.Order, before, s.Allocated, want)
+		}
+		before += s.Shares
 	}
-	f.checkInvariants()
 }
 
 // TestRandomSequencesKeepInvariants applies random sequences of apply, approve,

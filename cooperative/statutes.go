@@ -13,12 +13,13 @@ import (
 type AllocationMethod string
 
 const (
-	// AllocationProRata accepts every subscription and, when paid demand exceeds the cap,
-	// scales each paid subscription down in proportion, in whole shares, by largest
-	// remainder.
+	// AllocationProRata accepts every subscription and, when the paid demand that can be
+	// allocated exceeds the cap, scales it down in proportion, in whole shares, by
+	// largest remainder (see the package documentation).
 	AllocationProRata AllocationMethod = "pro_rata"
-	// AllocationFirstCome serves subscriptions in the order they came in: a subscription
-	// that would take the offering past its cap is refused at once.
+	// AllocationFirstCome serves subscriptions in the order they came in: once the cap is
+	// subscribed, later ones wait on a waiting list, served at closing in order with what
+	// earlier ones leave.
 	AllocationFirstCome AllocationMethod = "first_come"
 )
 

@@ -97,8 +97,10 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	if pay, err = cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, big.ID, "RF18539007547034", f.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.subscribe(o, bert, 10)
-	wantRule(t, err, cooperative.ERULE, "offering_cap")
+	// The round is full: Bert waits behind Anna's 15.
+	if waiting := f.mustSubscribe(o, bert, 10); waiting.WaitingList == nil || waiting.WaitingList.SharesAhead != 15 {
+		t.Fatalf("Bert's place %+v", waiting.WaitingList)
+	}
 	before := f.journals()
 
 	got, err := f.withdraw(annaActor, big, "")
@@ -108,16 +110,18 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	if got.Status != cooperative.SubscriptionWithdrawn || !got.WithdrawnAt.Equal(f.clock.Now()) || got.RefundCents != 0 {
 		t.Fatalf("withdrawn %+v", got)
 	}
-	if o := f.getOffering(o.ID); o.SubscribedShare != 5 || o.PaidShares != 0 || o.Subscriptions != 2 {
+	if o := f.getOffering(o.ID); o.SubscribedShare != 15 || o.PaidShares != 0 || o.Subscriptions != 3 {
 		t.Fatalf("offering counters %+v", o)
 	}
 	after := f.journals()
 	if after[0] != before[0] || after[1] != before[1] || after[2] != before[2]+1 {
 		t.Fatalf("journals %v → %v: a pending withdrawal writes its audit entry only", before, after)
 	}
-	// The cap serves Bert now, and Anna's own maximum (15) has room again.
-	f.mustSubscribe(o, bert, 10)
-	f.mustSubscribe(o, anna, 5)
+	// Bert's waiting subscription is within the cap now, and Anna's own maximum (15) has
+	// room again: her next subscription fills the cap without waiting.
+	if s := f.mustSubscribe(o, anna, 5); s.WaitingList != nil {
+		t.Fatalf("waiting with room: %+v", s.WaitingList)
+	}
 	if o := f.getOffering(o.ID); o.SubscribedShare != 20 {
 		t.Fatalf("subscribed %d, want the cap of 20", o.SubscribedShare)
 	}
