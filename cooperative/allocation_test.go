@@ -264,3 +264,39 @@ func TestAllocationProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestNotAllocatedIsRefundedThroughTheExistingPaths: what a closing does not allocate
+// is refunded in full the way the money came. Dirk, an applicant never admitted, paid
+// through Stripe and gets nothing: all of it is for Stripe to refund. Bert, last on the
+// waiting list, paid through Stripe and gets 3 of 7: the other 4 are. Anna, paid by bank
+// and allocated in full, has nothing to refund.
+func TestNotAllocatedIsRefundedThroughTheExistingPaths(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationFirstCome)
+	dirk := f.applicant("Dirk")
+	anna, bert := f.member("Anna"), f.member("Bert")
+	o := f.offering("A", 5000, 10)
+	sd := f.mustSubscribe(o, dirk, 7)
+	f.payThroughStripe(sd, "RF18539007547034")
+	sa := f.buy(o, anna, 7)
+	sb := f.mustSubscribe(o, bert, 7)
+	f.payThroughStripe(sb, "RF97539007547035")
+	f.clock.Advance(time.Hour)
+	_, got := f.closeAndCheck(o)
+	if got[sd.ID] != 0 || got[sa.ID] != 7 || got[sb.ID] != 3 {
+		t.Fatalf("allocation %d %d %d", got[sd.ID], got[sa.ID], got[sb.ID])
+	}
+	for _, w := range []struct {
+		s   cooperative.Subscription
+		due int64
+	}{{sd, 7 * 5000}, {sb, 4 * 5000}} {
+		if _, due, err := cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, w.s.ID, f.clock.Now()); err != nil || due != w.due {
+			t.Fatalf("refund of subscription %d: %d %v, want %d", w.s.Order, due, err, w.due)
+		}
+	}
+	_, _, err := cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, sa.ID, f.clock.Now())
+	wantRule(t, err, cooperative.ERULE, "")
+	if bal := f.balances(); bal["refunds_payable"] != -11*5000 || bal["subscriptions_received_in_advance"] != 0 {
+		t.Fatalf("balances %v", bal)
+	}
+	f.checkInvariants()
+}
