@@ -107,7 +107,7 @@ func TestApplicantAdmittedBeforeClosingIsAllocated(t *testing.T) {
 // filled most of the cap. The members after them are not refused but wait in order,
 // told how many shares are ahead; at closing the applicant, never admitted, gets
 // nothing and the cap goes down the list: 7 to Anna, the last 3 to Bert, none to Carla.
-// Before the fix Anna and Bert were refused and only nothing was issued.
+// Before the fix the three members were refused, and closing issued nothing.
 func TestFirstComeWaitingList(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	dirk := f.applicant("Dirk")

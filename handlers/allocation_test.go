@@ -105,8 +105,8 @@ func TestProRataAllocationThroughTheAPI(t *testing.T) {
 // TestFirstComeWaitingListThroughTheAPI: the applicant took 7 of the 10 first; the
 // members after are not refused but put on the waiting list, told how many shares are
 // ahead; at closing the applicant gets nothing and the cap goes down the list: 7 to
-// Anna, 3 to Bert, none to Carla. Before the fix Bert and Carla were refused (422) and
-// Anna's 7 did not fit either.
+// Anna, 3 to Bert, none to Carla. Before the fix the three members were refused (422),
+// and closing issued nothing.
 func TestFirstComeWaitingListThroughTheAPI(t *testing.T) {
 	sc, subs, res := allocationRound(t, "first_come")
 	if subs[0].WaitingList != nil {
