@@ -136,7 +136,7 @@ func New(opts Options) *Server {
 		Immutable: true,
 	})
 	s.bodyRules = s.bodyExceptions()
-	s.app.Use(s.requestContext, recover.New(), s.checkBody)
+	s.app.Use(s.keepInStep, s.requestContext, recover.New(), s.checkBody)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
 	// No "$schema" link in every response: re-encoding each body as a map to add it
@@ -164,8 +164,9 @@ func New(opts Options) *Server {
 	return s
 }
 
-// Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// Serve answers requests on ln until Shutdown. Its connections close lingering when a
+// body was left unread (keepInStep).
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lingeringListener{ln}) }
 
 // Shutdown stops accepting connections and waits for requests in flight to finish, or
 // for ctx to end.
