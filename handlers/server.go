@@ -122,9 +122,10 @@ func New(opts Options) *Server {
 	s.pay, s.bodyLimit = opts.Payments.withDefaults(opts.BodyLimit), opts.BodyLimit
 	s.app = fiber.New(fiber.Config{
 		AppName: "kracht",
-		// Bodies over the general limit are not read before routing but streamed:
-		// huma reads them after the route's access check, up to the route's limit
-		// (only the bank statement import takes more).
+		// Bodies are not read before routing but streamed (only their first 8 KiB
+		// are read before): huma reads them after the route's access check, up to the
+		// route's limit, and the statement import reads its own as it imports it.
+		// keepInStep deals with what a route leaves unread.
 		BodyLimit:             opts.BodyLimit,
 		StreamRequestBody:     true,
 		DisableStartupMessage: true,
