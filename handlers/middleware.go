@@ -98,8 +98,6 @@ type bodyException struct {
 	limit int      // largest body, bytes
 	// refusal answers another media type with 415; empty falls back to the JSON rule.
 	refusal string
-	// discard drops the body unread (it carries nothing the route uses).
-	discard bool
 }
 
 // bodyExceptions are the only routes whose body is not JSON: Stripe's webhook (JSON, but
@@ -113,7 +111,7 @@ func (s *Server) bodyExceptions() []bodyException {
 		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/bank-statements$`), types: []string{fiber.MIMEApplicationXML, fiber.MIMETextXML},
 			limit: s.pay.ImportBodyLimit, refusal: "Send the statement as application/xml (a camt.053 file)."},
 		{path: regexp.MustCompile(`^/v1/unsubscribe$`), types: []string{fiber.MIMEApplicationForm, fiber.MIMEMultipartForm},
-			limit: s.bodyLimit, discard: true},
+			limit: s.bodyLimit},
 	}
 }
 
@@ -135,9 +133,6 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 		case size > e.limit:
 			return s.refuseBody(c)
 		case mtErr == nil && slices.Contains(e.types, mt):
-			if e.discard {
-				c.Request().SetBody(nil)
-			}
 			return c.Next()
 		case e.refusal == "": // not this route's special form: the JSON rule below
 		default:
@@ -153,10 +148,9 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// refuseBody answers 413 without reading the body, and closes the connection, whose
-// unread rest could not be told from the next request.
+// refuseBody answers 413 without reading the body; keepInStep then closes the
+// connection, whose unread rest could not be told from the next request.
 func (s *Server) refuseBody(c *fiber.Ctx) error {
-	c.Context().SetConnectionClose()
 	return errBodyTooLarge
 }
 

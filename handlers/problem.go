@@ -38,6 +38,9 @@ type Problem struct {
 // problemFor turns any error from the domain into the problem the client sees. Internal
 // errors are logged here, once, and say nothing more to the client.
 func (s *Server) problemFor(ctx context.Context, err error) *Problem {
+	if errors.Is(err, errBodyTooLarge) { // found while reading a streamed body
+		return tooLargeProblem(requestIDFrom(ctx))
+	}
 	code := cooperative.ErrorCode(err)
 	status := statusOf[code]
 	if status == 0 {
@@ -74,12 +77,18 @@ func (s *Server) fiberError(c *fiber.Ctx, err error) error {
 			RequestID:  requestIDFrom(c.UserContext()),
 		}
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
-			p.Detail = "The request body is larger than this server accepts."
+			p = tooLargeProblem(p.RequestID)
 		}
 	} else {
 		p = s.problemFor(c.UserContext(), err)
 	}
 	return writeProblem(c, p)
+}
+
+func tooLargeProblem(requestID string) *Problem {
+	status, code := http.StatusRequestEntityTooLarge, codeForStatus(http.StatusRequestEntityTooLarge)
+	return &Problem{ErrorModel: huma.ErrorModel{Type: problemType(code), Title: http.StatusText(status), Status: status,
+		Detail: "The request body is larger than this server accepts."}, Code: code, RequestID: requestID}
 }
 
 func writeProblem(c *fiber.Ctx, p *Problem) error {

@@ -122,9 +122,10 @@ func New(opts Options) *Server {
 	s.pay, s.bodyLimit = opts.Payments.withDefaults(opts.BodyLimit), opts.BodyLimit
 	s.app = fiber.New(fiber.Config{
 		AppName: "kracht",
-		// Bodies over the general limit are not read before routing but streamed:
-		// huma reads them after the route's access check, up to the route's limit
-		// (only the bank statement import takes more).
+		// Bodies are not read before routing but streamed (only their first 8 KiB
+		// are read before): huma reads them after the route's access check, up to the
+		// route's limit, and the statement import reads its own as it imports it.
+		// keepInStep deals with what a route leaves unread.
 		BodyLimit:             opts.BodyLimit,
 		StreamRequestBody:     true,
 		DisableStartupMessage: true,
@@ -136,7 +137,7 @@ func New(opts Options) *Server {
 		Immutable: true,
 	})
 	s.bodyRules = s.bodyExceptions()
-	s.app.Use(s.requestContext, recover.New(), s.checkBody)
+	s.app.Use(s.keepInStep, s.requestContext, recover.New(), s.checkBody)
 
 	config := huma.DefaultConfig("Kracht API", opts.Version)
 	// No "$schema" link in every response: re-encoding each body as a map to add it
@@ -164,8 +165,9 @@ func New(opts Options) *Server {
 	return s
 }
 
-// Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// Serve answers requests on ln until Shutdown. Its connections close lingering when a
+// body was left unread (keepInStep).
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lingeringListener{ln}) }
 
 // Shutdown stops accepting connections and waits for requests in flight to finish, or
 // for ctx to end.

@@ -3,6 +3,11 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"io"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/bankimport"
@@ -39,25 +44,60 @@ func (s *Server) stripeWebhook(ctx context.Context, in *webhookInput) (*webhookO
 
 type bankStatementInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	RawBody       []byte `contentType:"application/xml"`
+	// The statement, read as it arrives (see Resolve): the import holds one batch of
+	// lines at a time, never the whole file.
+	body io.Reader
+	// bodyRead says the body was read to its end (keepInStep keeps the connection).
+	bodyRead func() error
 }
+
+// importReadTimeout is how long the body of an import may take to arrive: it is read
+// as fast as its lines are stored, so the server's ReadTimeout would cut off a large
+// statement halfway (128 MiB, about 140,000 entries, is stored in well under a minute).
+const importReadTimeout = 10 * time.Minute
+
+// Resolve takes the statement as a stream. huma reads no body for an input without a
+// Body or RawBody field; it runs this after the route's access check.
+func (in *bankStatementInput) Resolve(ctx huma.Context) []error {
+	req := humafiber.Unwrap(ctx).Request()
+	if in.body = req.BodyStream(); in.body == nil {
+		in.body = bytes.NewReader(req.Body())
+	}
+	in.bodyRead = req.CloseBodyStream
+	_ = ctx.SetReadDeadline(time.Now().Add(importReadTimeout))
+	return nil
+}
+
+// statementBody documents the request body that Resolve reads.
+var statementBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+	"application/xml": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}
 
 type bankStatementOutput struct {
 	Body bankimport.Result
 }
 
-// importBankStatement imports a camt.053 statement (02, 04 or 08). Importing the same
-// statement again changes nothing; a malformed document is a 400 naming the problem.
+// importBankStatement imports a camt.053 statement (02, 04 or 08) as it arrives.
+// Importing the same statement again changes nothing; a malformed document is a 400
+// naming the problem. A statement over the import limit is a 413: refused unread when
+// its length says so (checkBody); sent without a length (chunked), it is refused when
+// the limit is reached, keeping the batches stored until then, as for a file cut off
+// halfway.
 func (s *Server) importBankStatement(ctx context.Context, in *bankStatementInput) (*bankStatementOutput, error) {
-	if len(in.RawBody) == 0 {
-		return nil, cooperative.Errorf(cooperative.EINVALID, "The body must be a camt.053 statement.")
-	}
 	if _, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID); err != nil {
 		return nil, err
 	}
-	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, bytes.NewReader(in.RawBody), s.now())
+	body := &io.LimitedReader{R: in.body, N: int64(s.pay.ImportBodyLimit) + 1}
+	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, body, s.now())
+	if err == nil {
+		// What follows the document, up to the limit: the body must end within it.
+		_, err = io.Copy(io.Discard, body)
+	}
+	if body.N == 0 {
+		return nil, errBodyTooLarge
+	}
 	if err != nil {
 		return nil, err
 	}
+	_ = in.bodyRead()
 	return &bankStatementOutput{Body: res}, nil
 }
