@@ -96,6 +96,9 @@ func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (I
 		if err := checkInvitee(tx, actor, email); err != nil {
 			return err
 		}
+		if err := reserveSend(tx, sendKeys("invitation", actor.UserID, email, a.opts.Sends), a.opts.Sends, now); err != nil {
+			return err
+		}
 		secret, hash := newSecret(invitationPrefix)
 		if _, err := tx.Insert(inv.record(hash)); err != nil {
 			return err
