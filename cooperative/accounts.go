@@ -14,6 +14,8 @@ type AccountsOptions struct {
 	Hasher *PasswordHasher
 	// Limits bound failed sign-ins; DefaultSignInLimits() when zero.
 	Limits SignInLimits
+	// Sends bound invitations; DefaultSendLimits() when zero.
+	Sends SendLimits
 	// SessionTTL is how long a sign-in lasts, refreshes included (default 30 days).
 	SessionTTL time.Duration
 	// LinkBaseURL is where the links in mails point (the web app), for example
@@ -43,6 +45,7 @@ func NewAccounts(store Store, opts AccountsOptions) *Accounts {
 	if opts.Limits == (SignInLimits{}) {
 		opts.Limits = DefaultSignInLimits()
 	}
+	opts.Sends = opts.Sends.orDefault()
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 30 * 24 * time.Hour
 	}

@@ -93,6 +93,12 @@ func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (I
 		if err != nil {
 			return err
 		}
+		if err := checkInvitee(tx, actor, email); err != nil {
+			return err
+		}
+		if err := reserveSend(tx, sendKeys("invitation", actor.UserID, email, a.opts.Sends), a.opts.Sends, now); err != nil {
+			return err
+		}
 		secret, hash := newSecret(invitationPrefix)
 		if _, err := tx.Insert(inv.record(hash)); err != nil {
 			return err
@@ -106,6 +112,39 @@ func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (I
 		return appendAudit(tx, actor, inv.CooperativeID, "invitation.create", "invitation", inv.ID, nil, sent, now)
 	})
 	return sent, err
+}
+
+// errAdminHoldsNoRole: a platform admin runs the platform, not the cooperatives. An
+// account that could do both could make itself board of any cooperative and read its
+// members' personal data, so no role in a cooperative goes to such an account.
+func errAdminHoldsNoRole() error {
+	return ruleError("platform_admin_holds_no_role",
+		"a platform admin's account cannot hold a role in a cooperative: use an account of another address for that")
+}
+
+// checkInvitee refuses an invitation that would end with the inviter, or a platform
+// admin, holding the role. A board member who invites an address that turns out to be a
+// platform admin's is not told so (that would tell who the admins are): the invitation
+// goes out and its acceptance is refused. A platform admin knows the admins, and is told.
+func checkInvitee(tx Tx, actor Actor, email string) error {
+	var inviter storedUser
+	if actor.UserID != "" {
+		var err error
+		if inviter, err = getUser(tx, actor.UserID); err != nil {
+			return err
+		}
+	}
+	invitee, found, err := findUserByEmail(tx, email)
+	if err != nil {
+		return err
+	}
+	if inviter.PlatformAdmin && (email == inviter.Email || found && invitee.PlatformAdmin) {
+		return errAdminHoldsNoRole()
+	}
+	if inviter.ID != "" && email == inviter.Email {
+		return ruleError("invite_someone_else", "an invitation is for someone else: you already have an account")
+	}
+	return nil
 }
 
 // AcceptInvitation carries out an invitation. password is the new account's password
@@ -159,6 +198,9 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 			if u.PasswordHash != existing.PasswordHash {
 				return errBadCredentials() // changed while we checked it
 			}
+			if u.PlatformAdmin {
+				return errAdminHoldsNoRole()
+			}
 			if err := a.forgive(tx, inv.Email, clientIP, now); err != nil {
 				return err
 			}
@@ -188,7 +230,18 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 			return err
 		}
 		actor := Actor{UserID: u.ID, Email: u.Email, Role: "invitee"}
-		return appendAudit(tx, actor, inv.CooperativeID, "roles.grant", "role_grant", u.ID, nilIfZero(before), after, now)
+		if err := appendAudit(tx, actor, inv.CooperativeID, "roles.grant", "role_grant", u.ID, nilIfZero(before), after, now); err != nil {
+			return err
+		}
+		invitedBy := ""
+		if inv.InvitedBy != "" {
+			inviter, err := getUser(tx, inv.InvitedBy)
+			if err != nil && ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+			invitedBy = inviter.Email
+		}
+		return mailRolesGranted(tx, before, after, "invitation", invitedBy, now)
 	})
 	return grant, err
 }

@@ -240,11 +240,14 @@ func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
 			return ruleError("consent_to_statutes", "the applicant must consent to the statutes in force, version %d", st.Version)
 		}
 		m.Consent = Consent{StatutesVersion: st.Version, At: now}
+		if err := reserveSend(tx, sendKeys("application", in.UserID, m.Email, r.opts.Sends), r.opts.Sends, now); err != nil {
+			return err
+		}
 		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now, true); err != nil {
 			return err
 		}
 		return Enqueue(tx, Notification{DedupeKey: "application_received:" + m.ID, Event: EventApplicationReceived,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
 			Data: map[string]string{"cooperative": c.Name}})
 	})
 	return m, err
@@ -303,7 +306,7 @@ func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memb
 			return err
 		}
 		return Enqueue(tx, Notification{DedupeKey: "application_approved:" + m.ID, Event: EventApplicationApproved,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
 			Data: map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}})
 	})
 	return m, err
@@ -341,7 +344,7 @@ func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, membe
 			return err
 		}
 		return Enqueue(tx, Notification{DedupeKey: "application_rejected:" + m.ID, Event: EventApplicationRejected,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
 			Data: map[string]string{"cooperative": c.Name, "reason": reason}})
 	})
 	return m, err

@@ -38,6 +38,8 @@ const (
 	EventApplicationApproved NotificationEvent = "application_approved"
 	EventApplicationRejected NotificationEvent = "application_rejected"
 	EventInvitation          NotificationEvent = "invitation"
+	// EventRoleGranted tells a cooperative's board that someone was given a role there.
+	EventRoleGranted NotificationEvent = "role_granted"
 	// EventRecoveryCodeUsed tells someone that one of their recovery codes was used to
 	// sign in, and how many are left.
 	EventRecoveryCodeUsed NotificationEvent = "recovery_code_used"
@@ -89,6 +91,11 @@ func NotificationEvents() []NotificationSpec {
 		// An invitation to take a role (member, board, accountant) in a cooperative; role
 		// is the Role's code, which the templates put into words.
 		{Event: EventInvitation, Mandatory: true, Fields: []string{"link", "cooperative", "role"}},
+		// A security notice to each board member: who (person, an address) now holds which
+		// role, and how: via is "invitation" (accepted one) or "board" (roles changed by a
+		// board member); by is the inviter's or that board member's address.
+		{Event: EventRoleGranted, Mandatory: true, Fields: []string{"cooperative", "person", "role", "via"},
+			Optional: []string{"by"}},
 		// A security notice: if someone else used the code, the owner must hear of it.
 		// remaining is a number ("0" when none are left).
 		{Event: EventRecoveryCodeUsed, Mandatory: true, Fields: []string{"remaining"}},

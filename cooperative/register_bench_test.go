@@ -36,7 +36,7 @@ func BenchmarkHoldingsOn(b *testing.B) {
 	}
 	defer store.Close()
 	f := &fixture{t: b, ctx: ctx, store: store, clock: &clock{now: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now})
+	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
 	coopID := cooperative.NewID()
 	ids := make([]string, members)
 	for i := range ids {
@@ -144,7 +144,7 @@ func BenchmarkSubscribe(b *testing.B) {
 	}
 	defer store.Close()
 	f := &fixture{t: b, ctx: ctx, store: store, clock: &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now})
+	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
 	if err := store.Update(ctx, func(tx cooperative.Tx) (err error) {
 		f.coop, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Bench", Kind: cooperative.KindEnergy,
 			Country: "NL", RegistrationNumber: "1", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, f.clock.Now())

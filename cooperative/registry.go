@@ -9,6 +9,8 @@ import (
 type RegistryOptions struct {
 	// Now is the clock (tests pin it); time.Now when nil.
 	Now func() time.Time
+	// Sends bound membership applications; DefaultSendLimits() when zero.
+	Sends SendLimits
 }
 
 // Registry keeps a cooperative's statutes, members, offerings, share register and the
@@ -25,6 +27,7 @@ func NewRegistry(store Store, opts RegistryOptions) *Registry {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.Sends = opts.Sends.orDefault()
 	return &Registry{store: store, opts: opts}
 }
 

@@ -49,13 +49,17 @@ type fixture struct {
 	coop  cooperative.Cooperative
 }
 
+// unboundedSends lifts the limits on applications: the tests of the register apply for
+// many people at once, from one address.
+var unboundedSends = cooperative.SendLimits{Window: time.Hour}
+
 // newFixture opens the real embedded store with one cooperative whose statutes have
 // class A (€50, 1..20 per member, confers membership) and class B (€1000, 0..5).
 func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), store: openStore(t),
 		clock: &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(f.store, cooperative.RegistryOptions{Now: f.clock.Now})
+	f.reg = cooperative.NewRegistry(f.store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) (err error) {
 		f.coop, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Energie Noord", Kind: cooperative.KindEnergy,
 			Country: "NL", RegistrationNumber: "12345678", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, f.clock.Now())

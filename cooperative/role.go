@@ -130,6 +130,12 @@ func (a *Accounts) SetRoles(ctx context.Context, actor Actor, cooperativeID, use
 		if !found {
 			return Errorf(ENOTFOUND, "this person has no roles in the cooperative")
 		}
+		// Taking every role away is allowed, so a grant made before this rule can go.
+		if u, err := getUser(tx, userID); err != nil {
+			return err
+		} else if u.PlatformAdmin && len(roles) > 0 {
+			return errAdminHoldsNoRole()
+		}
 		after = before
 		after.Roles, after.UpdatedAt = roles, now
 		if before.Has(RoleBoard) && !after.Has(RoleBoard) {
@@ -147,9 +153,75 @@ func (a *Accounts) SetRoles(ctx context.Context, actor Actor, cooperativeID, use
 		if _, err := tx.Replace(after.record()); err != nil {
 			return err
 		}
-		return appendAudit(tx, actor, cooperativeID, "roles.update", "role_grant", userID, before, after, now)
+		if err := appendAudit(tx, actor, cooperativeID, "roles.update", "role_grant", userID, before, after, now); err != nil {
+			return err
+		}
+		return mailRolesGranted(tx, before, after, "board", actor.Email, now)
 	})
 	return after, err
+}
+
+// mailRolesGranted tells the cooperative's board, as it is after the change, of each
+// role after holds that before did not: one mail per role and board member. A role given
+// by mistake or by someone who took over an account is then seen by the people who can
+// take it away. via is "invitation" or "board"; by is the address of the inviter or of
+// the board member who changed the roles ("" when unknown).
+func mailRolesGranted(tx Tx, before, after RoleGrant, via, by string, now time.Time) error {
+	var granted []Role
+	for _, r := range after.Roles {
+		if !before.Has(r) {
+			granted = append(granted, r)
+		}
+	}
+	if len(granted) == 0 {
+		return nil
+	}
+	coop, _, err := getAs[Cooperative](tx, collectionCooperatives, after.CooperativeID)
+	if err != nil {
+		return err
+	}
+	// The board as it stands after the change: whoever this grant put on the board is
+	// told too, and whoever it took off is not, whether or not tx.Find sees the write.
+	board := map[string]bool{}
+	if after.Has(RoleBoard) {
+		board[after.UserID] = true
+	}
+	cursor := ""
+	for {
+		page, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "board",
+			Value: after.CooperativeID, After: cursor, Limit: MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, g := range page {
+			if g.UserID != after.UserID {
+				board[g.UserID] = true
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	event := NewID()
+	for userID := range board {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		for _, r := range granted {
+			data := map[string]string{"cooperative": coop.Name, "person": after.Email, "role": string(r), "via": via}
+			if by != "" {
+				data["by"] = by
+			}
+			if err := Enqueue(tx, Notification{DedupeKey: "role_granted:" + event + ":" + string(r) + ":" + u.ID,
+				Event: EventRoleGranted, CooperativeID: after.CooperativeID, To: u.Email, Language: u.Language,
+				Data: data, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // GetRoleGrant returns one person's roles in a cooperative.

@@ -250,7 +250,9 @@ func (a *Accounts) Authenticate(ctx context.Context, userID, sessionID, cooperat
 			if err != nil {
 				return err
 			}
-			if found {
+			// A platform admin holds no role in a cooperative (errAdminHoldsNoRole); a
+			// grant from before that rule counts for nothing.
+			if found && !u.PlatformAdmin {
 				p.Roles = g.Roles
 			}
 		}

@@ -3,6 +3,7 @@ package cooperative
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -29,6 +30,68 @@ type SignInLimits struct {
 // DefaultSignInLimits are the production limits.
 func DefaultSignInLimits() SignInLimits {
 	return SignInLimits{Window: 15 * time.Minute, PerAccount: 5, PerIP: 50, MailsPerIP: 20}
+}
+
+// SendLimits bound what one person can make Kracht mail to others: invitations, and
+// membership applications, whose receipt goes to whatever address the applicant gives.
+// Like the sign-in limits they are fixed windows counted in the store, and only what was
+// sent counts (a refused request rolls its count back with it). A limit of 0 leaves that
+// count unbounded (tests of other things); an all-zero SendLimits means the defaults.
+type SendLimits struct {
+	Window time.Duration
+	// InvitationsPerActor is how many invitations one account may send per window, over
+	// every cooperative.
+	InvitationsPerActor int
+	// ApplicationsPerActor is how many membership applications one account may file per
+	// window, over every cooperative.
+	ApplicationsPerActor int
+	// PerRecipient is how many invitations and application receipts one address may be
+	// sent per window, whoever sends them.
+	PerRecipient int
+}
+
+// DefaultSendLimits are the production limits, per hour. A board bringing people in
+// sends 20 invitations an hour (480 a day) and a person applies for themself and perhaps
+// an entity or two they represent: 5 applications. Nobody needs more than 3 such mails
+// an hour at one address (an invitation sent again after a typo, an application
+// receipt); beyond that they are someone's inbox being flooded, and a hijacked or
+// hostile account can send at most these numbers before anyone can notice.
+func DefaultSendLimits() SendLimits {
+	return SendLimits{Window: time.Hour, InvitationsPerActor: 20, ApplicationsPerActor: 5, PerRecipient: 3}
+}
+
+func (l SendLimits) orDefault() SendLimits {
+	if l == (SendLimits{}) {
+		return DefaultSendLimits()
+	}
+	return l
+}
+
+// sendKeys are the counters a mail to email charges: the recipient's, and the sender's
+// of kind ("invitation" or "application") when the sender is known.
+func sendKeys(kind, userID, email string, l SendLimits) []throttleKey {
+	sum := sha256.Sum256([]byte(email))
+	keys := []throttleKey{{id: "send.recipient." + hex.EncodeToString(sum[:]), limit: l.PerRecipient}}
+	if userID != "" {
+		limit := l.InvitationsPerActor
+		if kind == "application" {
+			limit = l.ApplicationsPerActor
+		}
+		keys = append(keys, throttleKey{id: "send." + kind + ".actor." + userID, limit: limit})
+	}
+	return keys
+}
+
+// reserveSend counts a mail to someone else against keys, and refuses it (ETOOMANY, with
+// when to try again) when one is at its limit.
+func reserveSend(tx Tx, keys []throttleKey, l SendLimits, now time.Time) error {
+	err := reserveAttempt(tx, keys, l.Window, now)
+	var t *ThrottledError
+	if errors.As(err, &t) {
+		t.err = Errorf(ETOOMANY, "Too many invitations or applications for now. Try again in %s.",
+			humanDuration(int64(t.RetryAfter.Seconds())))
+	}
+	return err
 }
 
 // ThrottledError is an ETOOMANY error that says when to try again (HTTP Retry-After).

@@ -83,7 +83,8 @@ func (s *Server) routes() {
 		Tags: []string{"admin"}}, s.createCooperative)
 	route(s, platformAdmin().withMFA(), huma.Operation{OperationID: "admin-invite-board-member", Method: http.MethodPost,
 		Path: "/v1/admin/cooperatives/{cooperativeID}/invitations", DefaultStatus: http.StatusCreated,
-		Summary: "Invite a cooperative's board member by mail", Tags: []string{"admin"}}, s.inviteBoardMember)
+		Summary: "Invite a cooperative's board member by mail", Tags: []string{"admin"},
+		Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.inviteBoardMember)
 	route(s, platformAdmin(), huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/v1/admin/audit",
 		Summary: "The platform's audit log", Tags: []string{"admin"}}, s.platformAudit)
 	route(s, platformAdmin(), huma.Operation{OperationID: "admin-list-dead-mail", Method: http.MethodGet,
@@ -94,10 +95,11 @@ func (s *Server) routes() {
 	// Inside a cooperative.
 	route(s, public(), huma.Operation{OperationID: "accept-invitation", Method: http.MethodPost, Path: "/v1/invitations/accept",
 		Summary: "Accept an invitation: creates the account, or links yours with its password", Tags: []string{"roles"},
-		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests}}, s.acceptInvitation)
+		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.acceptInvitation)
 	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "invite", Method: http.MethodPost,
 		Path: "/v1/cooperatives/{cooperativeID}/invitations", DefaultStatus: http.StatusCreated,
-		Summary: "Invite someone into the cooperative with a role", Tags: []string{"roles"}}, s.invite)
+		Summary: "Invite someone into the cooperative with a role", Tags: []string{"roles"},
+		Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.invite)
 	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-roles", Method: http.MethodGet,
 		Path: "/v1/cooperatives/{cooperativeID}/roles", Summary: "Who holds which roles in the cooperative",
 		Tags: []string{"roles"}}, s.listRoles)
@@ -167,7 +169,7 @@ func (s *Server) registryRoutes() {
 	// Membership.
 	route(s, signedIn(), huma.Operation{OperationID: "apply-for-membership", Method: http.MethodPost, Path: coop + "/members",
 		DefaultStatus: http.StatusCreated, Summary: "Apply for membership, for yourself or a legal entity you represent",
-		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.apply)
+		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.apply)
 	route(s, signedIn(), huma.Operation{OperationID: "my-members", Method: http.MethodGet, Path: coop + "/me/members",
 		Summary: "Your member records (and applications) in the cooperative", Tags: []string{"members"}}, s.myMembers)
 	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-members", Method: http.MethodGet,

@@ -50,6 +50,9 @@ type AuthOptions struct {
 	PasswordParams cooperative.PasswordParams
 	// Limits bound failed sign-ins; zero means cooperative.DefaultSignInLimits().
 	Limits cooperative.SignInLimits
+	// Sends bound invitations and membership applications; zero means
+	// cooperative.DefaultSendLimits().
+	Sends cooperative.SendLimits
 	// LinkBaseURL is the web app's address, for the links in mails.
 	LinkBaseURL string
 	// TrustedProxies may set X-Forwarded-For (load balancers, ingress).
@@ -94,12 +97,13 @@ func New(opts Options) *Server {
 	s.accounts = cooperative.NewAccounts(opts.Store, cooperative.AccountsOptions{
 		Hasher:      cooperative.NewPasswordHasher(opts.Auth.PasswordParams),
 		Limits:      opts.Auth.Limits,
+		Sends:       opts.Auth.Sends,
 		SessionTTL:  opts.Auth.SessionTTL,
 		LinkBaseURL: opts.Auth.LinkBaseURL,
 		Secrets:     opts.Payments.Box,
 		Now:         opts.Now,
 	})
-	s.registry = cooperative.NewRegistry(opts.Store, cooperative.RegistryOptions{Now: opts.Now})
+	s.registry = cooperative.NewRegistry(opts.Store, cooperative.RegistryOptions{Now: opts.Now, Sends: opts.Auth.Sends})
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

@@ -22,7 +22,7 @@ import (
 // algorithm is pinned (no "none", no HS256 with a public key as secret), the key is
 // chosen by kid among ours only, the "typ" header must say at+jwt (so an ID token or any
 // other JWT of ours cannot pass as an access token), and iss, aud, exp, nbf and iat are
-// all required and checked.
+// all required and checked, with exp at most the configured lifetime (plus leeway) after iat.
 
 // SigningKey is one Ed25519 key with its key id.
 type SigningKey struct {
@@ -161,6 +161,12 @@ func (t *accessTokens) parse(raw string) (accessClaims, error) {
 		return accessClaims{}, cooperative.WrapError(cooperative.EUNAUTHORIZED, err, invalid.Message)
 	}
 	if !cooperative.ValidID(claims.Subject) || !cooperative.ValidID(claims.SessionID) {
+		return accessClaims{}, invalid
+	}
+	// The parser checks iat only when present and never how far exp lies beyond it: a
+	// token that lives longer than we issue them (a leaked signing key, a bug of an older
+	// release) would otherwise be good for as long as it says.
+	if claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > t.ttl+leeway {
 		return accessClaims{}, invalid
 	}
 	return claims, nil

@@ -55,6 +55,10 @@ func TestBadAccessTokensAre401(t *testing.T) {
 	// The control: a token made this way is accepted, so each refusal below is about
 	// the one thing changed.
 	wantStatus(t, as.call(t, "GET", "/v1/me", eddsa(claims(nil), nil), nil), 200)
+	// The longest lifetime allowed (the configured one plus the leeway) still passes.
+	wantStatus(t, as.call(t, "GET", "/v1/me", eddsa(claims(func(c *accessClaims) {
+		c.ExpiresAt = jwt.NewNumericDate(now.Add(MaxAccessTokenTTL + leeway))
+	}), nil), nil), 200)
 
 	_, strangerKey, _ := ed25519.GenerateKey(rand.Reader)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -97,14 +101,25 @@ func TestBadAccessTokensAre401(t *testing.T) {
 		"not yet valid":                       eddsa(claims(func(c *accessClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) }), nil),
 		"no nbf":                              eddsa(claims(func(c *accessClaims) { c.NotBefore = nil }), nil),
 		"issued in the future":                eddsa(claims(func(c *accessClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }), nil),
-		"subject not an id":                   eddsa(claims(func(c *accessClaims) { c.Subject = "admin" }), nil),
-		"unknown session":                     eddsa(claims(func(c *accessClaims) { c.SessionID = cooperative.NewID() }), nil),
-		"another user's session":              eddsa(claims(func(c *accessClaims) { c.Subject = cooperative.NewID() }), nil),
-		"tampered payload":                    tampered(),
-		"tampered signature":                  flippedSignature(),
-		"a refresh token":                     s.tokens.RefreshToken,
-		"garbage":                             "not.a.jwt",
-		"long garbage":                        strings.Repeat("a", 3500),
+		"no iat":                              eddsa(claims(func(c *accessClaims) { c.IssuedAt = nil }), nil),
+		// Signed correctly but living longer than any token we issue: a day, or issued an
+		// hour ago and still valid for minutes (exp - iat above the lifetime plus leeway).
+		"exp a day away": eddsa(claims(func(c *accessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour)) }), nil),
+		"exp a year away, iat and nbf backdated": eddsa(claims(func(c *accessClaims) {
+			c.IssuedAt, c.NotBefore = jwt.NewNumericDate(now.Add(-time.Hour)), jwt.NewNumericDate(now.Add(-time.Hour))
+			c.ExpiresAt = jwt.NewNumericDate(now.Add(365 * 24 * time.Hour))
+		}), nil),
+		"lifetime just over ttl plus leeway": eddsa(claims(func(c *accessClaims) {
+			c.ExpiresAt = jwt.NewNumericDate(now.Add(MaxAccessTokenTTL + leeway + time.Second))
+		}), nil),
+		"subject not an id":      eddsa(claims(func(c *accessClaims) { c.Subject = "admin" }), nil),
+		"unknown session":        eddsa(claims(func(c *accessClaims) { c.SessionID = cooperative.NewID() }), nil),
+		"another user's session": eddsa(claims(func(c *accessClaims) { c.Subject = cooperative.NewID() }), nil),
+		"tampered payload":       tampered(),
+		"tampered signature":     flippedSignature(),
+		"a refresh token":        s.tokens.RefreshToken,
+		"garbage":                "not.a.jwt",
+		"long garbage":           strings.Repeat("a", 3500),
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := as.call(t, "GET", "/v1/me", token, nil)

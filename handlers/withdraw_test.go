@@ -41,6 +41,7 @@ func newStripeFlow(t *testing.T) *stripeFlow {
 		o.Payments.Stripe.BaseURL = url
 		o.Payments.Stripe.HTTPClient = &http.Client{Transport: rec}
 		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
+		o.Auth.Sends = cooperative.SendLimits{Window: time.Hour} // no limit, only its window
 	})
 	sf := &stripeFlow{paymentServer: ps, base: "/v1/cooperatives/" + ps.coop, stripe: rec}
 	wantStatus(t, ps.call(t, "PUT", sf.base+"/stripe", ps.boardToken, map[string]string{"accountId": "acct_1",

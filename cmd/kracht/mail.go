@@ -107,7 +107,7 @@ func (cfg config) unsubscribeSecret(log *slog.Logger) ([]byte, error) {
 // what names the secret and the variable that replaces the file, for the log.
 func loadOrCreateSecretFile(dataDir, name, what string, log *slog.Logger, create func() (string, error)) (string, error) {
 	path := filepath.Join(dataDir, name)
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", fmt.Errorf("KRACHT_DATA_DIR=%s: %w", dataDir, err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

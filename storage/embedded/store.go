@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -84,8 +85,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if synchronous != "full" && synchronous != "normal" {
 		return nil, fmt.Errorf("synchronous must be full or normal, not %q", opts.Synchronous)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
 	}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
@@ -125,6 +129,33 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	go s.writeLoop()
 	return s, nil
+}
+
+// makePrivate creates the database file readable by the service's user only, and takes
+// away what others may do with the files of an existing one (older releases left them
+// 0644). It holds members' personal data and password hashes. SQLite gives the -wal and
+// -shm files it creates the mode of the database file, so they follow.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-commits"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+		if err != nil {
+			return fmt.Errorf("make %s private to the service's user: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // start migrates the schema, then takes the connections the store holds from then on.
