@@ -40,8 +40,9 @@ type requestWithdrawalInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
 	MemberID      string `path:"memberID" doc:"Your member id."`
 	Body          struct {
-		Class  string `json:"class" maxLength:"20"`
-		Shares int64  `json:"shares" minimum:"1"`
+		Class         string `json:"class" maxLength:"20"`
+		Shares        int64  `json:"shares" minimum:"1"`
+		EndMembership bool   `json:"endMembership,omitempty" doc:"Resign: the withdrawal takes every share you have left, and your membership ends on the day the board approves it. Required when the withdrawal (with your open ones) leaves less than the statutes' membership minimum; refused otherwise."`
 	}
 }
 
@@ -56,7 +57,8 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.registry.RequestWithdrawal(ctx, actor, in.CooperativeID, in.MemberID, in.Body.Class, in.Body.Shares)
+	w, err := s.registry.RequestWithdrawal(ctx, actor, cooperative.WithdrawalRequest{CooperativeID: in.CooperativeID,
+		MemberID: in.MemberID, Class: in.Body.Class, Shares: in.Body.Shares, EndMembership: in.Body.EndMembership})
 	if err != nil {
 		return nil, err
 	}
