@@ -197,21 +197,29 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, in Withdr
 		if !ok {
 			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
 		}
-		h, err := getHolding(tx, in.CooperativeID, in.MemberID, in.Class)
-		if err != nil {
+		// Requests of one member are made one after the other, whatever the store's
+		// isolation: each writes the member's claim record, so two at once collide and
+		// one is retried, and sees the other's request.
+		if err := claimWithdrawal(tx, in.MemberID); err != nil {
 			return err
 		}
-		if in.Shares > h.Shares {
-			return ruleError("shares_held", "the member holds %d shares of class %s, not %d", h.Shares, in.Class, in.Shares)
-		}
-		if err := keepsMinimum(sc, h.Shares-in.Shares); err != nil {
+		h, err := getHolding(tx, in.CooperativeID, in.MemberID, in.Class)
+		if err != nil {
 			return err
 		}
 		left, err := sharesLeft(tx, in.CooperativeID, in.MemberID)
 		if err != nil {
 			return err
 		}
+		if in.Shares > left[in.Class] {
+			return ruleError("shares_held", "the member holds %d shares of class %s, of which open withdrawal requests "+
+				"already ask for %d: at most %d more can be asked for, not %d",
+				h.Shares, in.Class, h.Shares-left[in.Class], max(0, left[in.Class]), in.Shares)
+		}
 		left[in.Class] -= in.Shares
+		if err := keepsMinimum(sc, left[in.Class]); err != nil {
+			return err
+		}
 		if err := checkMembershipKept(st, left, in.EndMembership); err != nil {
 			return err
 		}
@@ -223,6 +231,9 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, in Withdr
 			EndsMembership: in.EndMembership, RequestedOn: today, EarliestOn: today.AddDays(st.NoticePeriodDays),
 			Status: WithdrawalRequested, AmountCents: amount}
 		if _, err := tx.Insert(w.record()); err != nil {
+			return err
+		}
+		if err := mailBoardOfWithdrawal(tx, m, sc, w, now); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, in.CooperativeID, "withdrawal.request", "withdrawal", w.ID, nil, w, now)

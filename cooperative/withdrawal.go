@@ -1,6 +1,8 @@
 package cooperative
 
 import (
+	"context"
+	"strconv"
 	"time"
 )
 
@@ -101,4 +103,141 @@ func resignByWithdrawal(tx Tx, actor Actor, w Withdrawal, today Date, now time.T
 		return err
 	}
 	return appendAudit(tx, actor, w.CooperativeID, "member."+string(MemberResigned), "member", m.ID, before, m, now)
+}
+
+// withdrawalClaim is one record per member that every withdrawal request of theirs
+// rewrites: the point where concurrent requests of one member collide (ECONFLICT, and
+// the registry retries), so "held minus open requests" is never counted twice.
+type withdrawalClaim struct {
+	Requests int64 `json:"requests"`
+}
+
+const collectionWithdrawalClaims = "withdrawal_claims"
+
+func claimWithdrawal(tx Tx, memberID string) error {
+	c, rec, err := getAs[withdrawalClaim](tx, collectionWithdrawalClaims, memberID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return err
+	}
+	c.Requests++
+	return put(tx, Record{Collection: collectionWithdrawalClaims, ID: memberID, Version: rec.Version, Data: encode(c)})
+}
+
+// mailBoardOfWithdrawal tells every board member of the cooperative of a new
+// withdrawal request, in their own language: the board decides it, and the statutes'
+// notice period runs from today.
+func mailBoardOfWithdrawal(tx Tx, m Member, class ShareClass, w Withdrawal, now time.Time) error {
+	c, err := getCooperativeTx(tx, w.CooperativeID)
+	if err != nil {
+		return err
+	}
+	after := ""
+	for {
+		grants, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "board",
+			Value: w.CooperativeID, After: after, Limit: MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if g.CooperativeID != w.CooperativeID || !g.Has(RoleBoard) {
+				continue
+			}
+			u, err := getUser(tx, g.UserID)
+			if err != nil {
+				return err
+			}
+			lang, err := NotificationLanguage(u.Language)
+			if err != nil {
+				lang = LanguageEnglish
+			}
+			data := map[string]string{"cooperative": c.Name, "member": m.Name, "member_number": strconv.FormatInt(m.Number, 10),
+				"class": class.Name, "shares": strconv.FormatInt(w.Shares, 10), "amount": FormatEuro(w.AmountCents, lang),
+				"earliest": string(w.EarliestOn)}
+			if w.EndsMembership {
+				data["ends_membership"] = "yes"
+			}
+			if err := Enqueue(tx, Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
+				Event: EventWithdrawalRequested, CooperativeID: c.ID, To: u.Email, Language: lang, Data: data,
+				CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
+// ListWithdrawals returns a page of a cooperative's withdrawal requests in the order
+// they were made, for the board and the accountant: status "" lists all, memberID ""
+// every member's. A page may be short and still have a next cursor: a filter reads a
+// bounded number of records per page (see findWhere).
+func (r *Registry) ListWithdrawals(ctx context.Context, cooperativeID string, status WithdrawalStatus, memberID, after string, limit int) ([]Withdrawal, string, error) {
+	if after != "" && !ValidID(after) {
+		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	switch status {
+	case "", WithdrawalRequested, WithdrawalApproved, WithdrawalRejected:
+	default:
+		return nil, "", Errorf(EINVALID, "status must be requested, approved or rejected")
+	}
+	q := Query{Collection: collectionWithdrawals, Index: "cooperative", Value: cooperativeID, After: after}
+	if memberID != "" {
+		if !ValidID(memberID) {
+			return nil, "", Errorf(EINVALID, "%q is not a member id", memberID)
+		}
+		q.Index, q.Value = "member", memberID
+	}
+	var (
+		list []Withdrawal
+		next string
+	)
+	err := r.view(ctx, func(tx Tx) (err error) {
+		list, next, err = findWhere(tx, q, limit, func(w Withdrawal) bool {
+			return w.CooperativeID == cooperativeID && (status == "" || w.Status == status)
+		})
+		return err
+	})
+	return list, next, err
+}
+
+// findScanBudget bounds the records one filtered page reads.
+const findScanBudget = 10 * MaxPageSize
+
+// findWhere reads q's records in id order and keeps those keep accepts, until limit are
+// kept or findScanBudget were read. next is the cursor to go on from, "" at the end; a
+// page cut short by the budget is short and has a next cursor. It serves lists
+// filtered on fields that have no index of their own, and so work on records written
+// before the filter existed.
+func findWhere[T any](tx Tx, q Query, limit int, keep func(T) bool) ([]T, string, error) {
+	limit = ClampLimit(limit)
+	out := []T{}
+	for read := 0; ; {
+		q.Limit = MaxPageSize
+		page, err := tx.Find(q)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, rec := range page.Records {
+			var v T
+			if err := decode(rec, &v); err != nil {
+				return nil, "", err
+			}
+			if keep(v) {
+				out = append(out, v)
+				if len(out) == limit {
+					if i == len(page.Records)-1 && page.Next == "" {
+						return out, "", nil
+					}
+					return out, rec.ID, nil
+				}
+			}
+		}
+		read += len(page.Records)
+		if page.Next == "" || read >= findScanBudget {
+			return out, page.Next, nil
+		}
+		q.After = page.Next
+	}
 }

@@ -65,6 +65,26 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 	return &withdrawalOutput{Body: w}, nil
 }
 
+type listWithdrawalsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Status        string `query:"status" enum:"requested,approved,rejected" doc:"Only requests in this state; all when left out. requested: open, waiting for the board."`
+	MemberID      string `query:"memberId" maxLength:"64" doc:"Only this member's requests."`
+	Cursor        string `query:"cursor" maxLength:"64" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size. A filtered page may hold fewer items and still have a next cursor."`
+}
+
+type withdrawalList = page[cooperative.Withdrawal]
+
+// listWithdrawals: the requests the board decides, oldest first.
+func (s *Server) listWithdrawals(ctx context.Context, in *listWithdrawalsInput) (*pageOutput[cooperative.Withdrawal], error) {
+	list, next, err := s.registry.ListWithdrawals(ctx, in.CooperativeID, cooperative.WithdrawalStatus(in.Status), in.MemberID,
+		in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(list, next, asIs), nil
+}
+
 type decideWithdrawalInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
 	WithdrawalID  string `path:"withdrawalID" doc:"The withdrawal's id."`

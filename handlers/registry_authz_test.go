@@ -189,6 +189,7 @@ func registryMatrixRows() []matrixRow {
 			ownOnly(201)},
 		{"decide-withdrawal", "POST", coop + "/withdrawals/{withdrawalID}/decision",
 			fixed(map[string]any{"approve": false, "reason": "Capital is needed this year."}), only(200, board)},
+		{"list-withdrawals", "GET", coop + "/withdrawals?status=requested", none, staffReads},
 		{"list-holdings", "GET", coop + "/holdings", none, staffReads},
 		{"member-holdings", "GET", coop + "/members/{memberID}/holdings", none, ownOrStaff},
 		{"register-events", "GET", coop + "/register/events", none, staffReads},

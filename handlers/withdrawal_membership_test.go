@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +100,91 @@ func TestWithdrawingTheLastShareEndsMembership(t *testing.T) {
 	}
 	// A former member withdraws nothing more.
 	wantRule(t, as.call(t, "POST", path, annToken, map[string]any{"class": "A", "shares": 1}), "member_active")
+}
+
+// TestWithdrawalRequestsForTheBoard: a request for more than is held less what open
+// requests ask for is refused, also when many come at once; the board and the
+// accountant list the requests by status, a page at a time; every board member is
+// mailed of a new one.
+func TestWithdrawalRequestsForTheBoard(t *testing.T) {
+	sc := newScenario(t)
+	as := sc.as
+	sc.adopt(t, 20)
+	people := sc.holders(t, map[string]int64{"ann": 4, "bert": 4})
+	ann, bert := people["ann"], people["bert"]
+
+	// Ann asks for all four (resigning), then for one more: nothing is left to ask for.
+	r := as.call(t, "POST", sc.coop+"/members/"+ann.member.ID+"/withdrawals", ann.token(),
+		map[string]any{"class": "A", "shares": 4, "endMembership": true})
+	wantStatus(t, r, 201)
+	annW := decodeBody[cooperative.Withdrawal](t, r)
+	wantRule(t, as.call(t, "POST", sc.coop+"/members/"+ann.member.ID+"/withdrawals", ann.token(),
+		map[string]any{"class": "A", "shares": 1, "endMembership": true}), "shares_held")
+
+	// Bert's eight requests for three of his four at once: one is recorded.
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := as.call(t, "POST", sc.coop+"/members/"+bert.member.ID+"/withdrawals", bert.token(),
+				map[string]any{"class": "A", "shares": 3})
+			if r.status != 201 && (r.status != 422 || !strings.HasPrefix(r.problem.Detail, "rule shares_held: ")) {
+				t.Errorf("parallel request: %d %s", r.status, r.body)
+			}
+			statuses <- r.status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	created := 0
+	for s := range statuses {
+		if s == 201 {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of %d parallel requests for 3 of 4 shares were recorded, want 1", created, n)
+	}
+
+	// The list: open requests, oldest first, a page at a time; for the accountant too.
+	open := decodeBody[withdrawalList](t, as.call(t, "GET", sc.coop+"/withdrawals?status=requested", sc.accountant(), nil))
+	if len(open.Items) != 2 || open.Items[0].ID != annW.ID || open.Items[1].MemberID != bert.member.ID || open.NextCursor != "" {
+		t.Fatalf("open requests %+v", open)
+	}
+	first := decodeBody[withdrawalList](t, as.call(t, "GET", sc.coop+"/withdrawals?limit=1", sc.board(), nil))
+	if len(first.Items) != 1 || first.Items[0].ID != annW.ID || first.NextCursor == "" {
+		t.Fatalf("first page %+v", first)
+	}
+	second := decodeBody[withdrawalList](t, as.call(t, "GET", sc.coop+"/withdrawals?limit=1&cursor="+first.NextCursor, sc.board(), nil))
+	if len(second.Items) != 1 || second.Items[0].MemberID != bert.member.ID || second.NextCursor != "" {
+		t.Fatalf("second page %+v", second)
+	}
+	mine := decodeBody[withdrawalList](t, as.call(t, "GET", sc.coop+"/withdrawals?memberId="+ann.member.ID, sc.board(), nil))
+	if len(mine.Items) != 1 || mine.Items[0].ID != annW.ID {
+		t.Fatalf("Ann's requests %+v", mine)
+	}
+	wantStatus(t, as.call(t, "POST", sc.coop+"/withdrawals/"+second.Items[0].ID+"/decision", sc.board(),
+		map[string]any{"approve": false, "reason": "Capital is needed this year."}), 200)
+	rejected := decodeBody[withdrawalList](t, as.call(t, "GET", sc.coop+"/withdrawals?status=rejected", sc.board(), nil))
+	if len(rejected.Items) != 1 || rejected.Items[0].MemberID != bert.member.ID {
+		t.Fatalf("rejected %+v", rejected)
+	}
+	// Once rejected, Bert's shares can be asked for again.
+	wantStatus(t, as.call(t, "POST", sc.coop+"/members/"+bert.member.ID+"/withdrawals", bert.token(),
+		map[string]any{"class": "A", "shares": 3}), 201)
+	wantProblem(t, as.call(t, "GET", sc.coop+"/withdrawals?status=lost", sc.board(), nil), 422, cooperative.EINVALID)
+
+	// The board was mailed, in its language, with what it needs to decide.
+	mail, err := cooperative.NotificationByDedupeKey(context.Background(), as.store,
+		"withdrawal_requested:"+annW.ID+":"+sc.chair.userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mail.Event != cooperative.EventWithdrawalRequested || mail.To != sc.chair.email || mail.Data["member"] != "ann" ||
+		mail.Data["shares"] != "4" || mail.Data["ends_membership"] != "yes" || mail.Data["earliest"] != string(annW.EarliestOn) {
+		t.Fatalf("board mail %+v", mail)
+	}
 }
