@@ -120,6 +120,7 @@ func (s *Server) routes() {
 
 	// Payments in: Stripe, bank statements, the review queue (issue 6, payments.go).
 	s.paymentRoutes()
+	s.paymentListRoutes() // what staff see of payments (paymentlist.go)
 
 	// Mail preferences.
 	route(s, public(), huma.Operation{OperationID: "show-unsubscribe", Method: http.MethodGet, Path: "/v1/unsubscribe",
