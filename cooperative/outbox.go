@@ -56,6 +56,9 @@ const (
 	// withdrawn before allocation (WithdrawSubscription), by whom, and how any money
 	// received comes back.
 	EventSubscriptionWithdrawn NotificationEvent = "subscription_withdrawn"
+	// EventWithdrawalRequested tells each board member that a member asked to have
+	// shares redeemed (RequestWithdrawal): the board decides it after the notice period.
+	EventWithdrawalRequested NotificationEvent = "withdrawal_requested"
 
 	// AllNotifications is the unsubscribe scope that covers every event that is not
 	// mandatory. It is not an event itself.
@@ -118,6 +121,13 @@ func NotificationEvents() []NotificationSpec {
 		{Event: EventSubscriptionWithdrawn, Mandatory: true,
 			Fields:   []string{"cooperative", "offering", "shares", "amount", "withdrawn_by"},
 			Optional: []string{"reason", "refund_online", "refund_transfer"}},
+		// A request the board must decide: mandatory for the board. class is the share
+		// class's name, amount written out in the mail's language, earliest the first
+		// day it may be approved (YYYY-MM-DD); ends_membership is "yes" for a
+		// resignation (the member's last shares).
+		{Event: EventWithdrawalRequested, Mandatory: true,
+			Fields:   []string{"cooperative", "member", "member_number", "class", "shares", "amount", "earliest"},
+			Optional: []string{"ends_membership"}},
 	}
 }
 

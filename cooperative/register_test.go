@@ -70,7 +70,7 @@ func TestRegisterScenario(t *testing.T) {
 		Class: "A", Shares: 2, Reason: "inheritance"}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := f.reg.RequestWithdrawal(f.ctx, board, f.coop.ID, anna.ID, "A", 1)
+	w, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			return err
 		}, cooperative.ERULE, "shares_held"},
 		"withdraw more than held": {func() error {
-			_, err := f.reg.RequestWithdrawal(f.ctx, board, f.coop.ID, anna.ID, "A", 6)
+			_, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 6})
 			return err
 		}, cooperative.ERULE, "shares_held"},
 		"approve a rejected application": {func() error {
@@ -454,8 +454,9 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					t.Fatal(err)
 				}
 			case op == 7:
-				w, err := f.reg.RequestWithdrawal(f.ctx, board, f.coop.ID, members[pick(len(members))].ID,
-					[]string{"A", "B"}[pick(2)], int64(1+pick(4)))
+				w, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID,
+					MemberID: members[pick(len(members))].ID, Class: []string{"A", "B"}[pick(2)], Shares: int64(1 + pick(4)),
+					EndMembership: pick(3) == 0})
 				if err == nil {
 					withdrawals = append(withdrawals, w)
 				} else if c := cooperative.ErrorCode(err); c != cooperative.ERULE {

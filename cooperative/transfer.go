@@ -137,21 +137,23 @@ const (
 
 // Withdrawal is a member's request to have shares redeemed at nominal value. It can be
 // approved once the notice period of the statutes (in force when it was requested) has
-// passed.
+// passed. One that takes the member's last shares ends the membership when approved
+// (EndsMembership): the member resigns on the day of approval.
 type Withdrawal struct {
-	ID            string           `json:"id"`
-	CooperativeID string           `json:"cooperativeId"`
-	MemberID      string           `json:"memberId"`
-	Class         string           `json:"class"`
-	Shares        int64            `json:"shares"`
-	RequestedOn   Date             `json:"requestedOn"`
-	EarliestOn    Date             `json:"earliestOn"`
-	Status        WithdrawalStatus `json:"status"`
-	DecidedOn     Date             `json:"decidedOn,omitempty"`
-	Reason        string           `json:"reason,omitempty"`
-	AmountCents   int64            `json:"amountCents"` // payable to the member
-	ShareNumbers  []ShareRange     `json:"shareNumbers,omitempty"`
-	version       int64
+	ID             string           `json:"id"`
+	CooperativeID  string           `json:"cooperativeId"`
+	MemberID       string           `json:"memberId"`
+	Class          string           `json:"class"`
+	Shares         int64            `json:"shares"`
+	EndsMembership bool             `json:"endsMembership,omitempty"`
+	RequestedOn    Date             `json:"requestedOn"`
+	EarliestOn     Date             `json:"earliestOn"`
+	Status         WithdrawalStatus `json:"status"`
+	DecidedOn      Date             `json:"decidedOn,omitempty"`
+	Reason         string           `json:"reason,omitempty"`
+	AmountCents    int64            `json:"amountCents"` // payable to the member
+	ShareNumbers   []ShareRange     `json:"shareNumbers,omitempty"`
+	version        int64
 }
 
 func (w Withdrawal) record() Record {
@@ -159,14 +161,27 @@ func (w Withdrawal) record() Record {
 		Index: map[string]string{"cooperative": w.CooperativeID, "member": w.MemberID}}
 }
 
-// RequestWithdrawal records a member's request to withdraw shares.
-func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, cooperativeID, memberID, class string, shares int64) (Withdrawal, error) {
-	if shares <= 0 {
+// WithdrawalRequest asks to have shares of one class redeemed. EndMembership says the
+// member means to leave: it is required (and only allowed) when the withdrawal, with
+// the requests still open, leaves the member without the shares membership needs.
+type WithdrawalRequest struct {
+	CooperativeID, MemberID, Class string
+	Shares                         int64
+	EndMembership                  bool
+}
+
+// RequestWithdrawal records a member's request to withdraw shares. A withdrawal that
+// would leave an active member without the membership minimum of the statutes (at
+// least max(1, minPerMember) shares of a class that confers membership) is a
+// resignation: without EndMembership it is refused, naming the rule; with it, it must
+// take every share the member has left, and approving it ends the membership.
+func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, in WithdrawalRequest) (Withdrawal, error) {
+	if in.Shares <= 0 {
 		return Withdrawal{}, Errorf(EINVALID, "withdraw a positive number of shares")
 	}
 	var w Withdrawal
 	err := r.update(ctx, func(tx Tx, now time.Time) error {
-		m, err := getMember(tx, cooperativeID, memberID)
+		m, err := getMember(tx, in.CooperativeID, in.MemberID)
 		if err != nil {
 			return err
 		}
@@ -174,34 +189,54 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, cooperati
 			return ruleError("member_active", "only an active member can withdraw shares; this one is %s", m.Status)
 		}
 		today := DateOf(now)
-		st, err := statutesOn(tx, cooperativeID, today)
+		st, err := statutesOn(tx, in.CooperativeID, today)
 		if err != nil {
 			return err
 		}
-		sc, ok := st.Class(class)
+		sc, ok := st.Class(in.Class)
 		if !ok {
-			return Errorf(EINVALID, "the statutes have no share class %q", class)
+			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
 		}
-		h, err := getHolding(tx, cooperativeID, memberID, class)
+		// Requests of one member are made one after the other, whatever the store's
+		// isolation: each writes the member's claim record, so two at once collide and
+		// one is retried, and sees the other's request.
+		if err := claimWithdrawal(tx, in.MemberID); err != nil {
+			return err
+		}
+		h, err := getHolding(tx, in.CooperativeID, in.MemberID, in.Class)
 		if err != nil {
 			return err
 		}
-		if shares > h.Shares {
-			return ruleError("shares_held", "the member holds %d shares of class %s, not %d", h.Shares, class, shares)
-		}
-		if err := keepsMinimum(sc, h.Shares-shares); err != nil {
-			return err
-		}
-		amount, err := mulMoney(shares, sc.NominalCents)
+		left, err := sharesLeft(tx, in.CooperativeID, in.MemberID)
 		if err != nil {
 			return err
 		}
-		w = Withdrawal{ID: NewID(), CooperativeID: cooperativeID, MemberID: memberID, Class: class, Shares: shares,
-			RequestedOn: today, EarliestOn: today.AddDays(st.NoticePeriodDays), Status: WithdrawalRequested, AmountCents: amount}
+		if in.Shares > left[in.Class] {
+			return ruleError("shares_held", "the member holds %d shares of class %s, of which open withdrawal requests "+
+				"already ask for %d: at most %d more can be asked for, not %d",
+				h.Shares, in.Class, h.Shares-left[in.Class], max(0, left[in.Class]), in.Shares)
+		}
+		left[in.Class] -= in.Shares
+		if err := keepsMinimum(sc, left[in.Class]); err != nil {
+			return err
+		}
+		if err := checkMembershipKept(st, left, in.EndMembership); err != nil {
+			return err
+		}
+		amount, err := mulMoney(in.Shares, sc.NominalCents)
+		if err != nil {
+			return err
+		}
+		w = Withdrawal{ID: NewID(), CooperativeID: in.CooperativeID, MemberID: in.MemberID, Class: in.Class, Shares: in.Shares,
+			EndsMembership: in.EndMembership, RequestedOn: today, EarliestOn: today.AddDays(st.NoticePeriodDays),
+			Status: WithdrawalRequested, AmountCents: amount}
 		if _, err := tx.Insert(w.record()); err != nil {
 			return err
 		}
-		return appendAudit(tx, actor, cooperativeID, "withdrawal.request", "withdrawal", w.ID, nil, w, now)
+		if err := mailBoardOfWithdrawal(tx, m, sc, w, now); err != nil {
+			return err
+		}
+		return appendAudit(tx, actor, in.CooperativeID, "withdrawal.request", "withdrawal", w.ID, nil, w, now)
 	})
 	return w, err
 }
@@ -256,6 +291,11 @@ func (r *Registry) DecideWithdrawal(ctx context.Context, actor Actor, cooperativ
 				Lines: []Line{{Account: MemberAccount(AccountMemberCapital, w.MemberID), Amount: w.AmountCents},
 					{Account: string(AccountRefundsPayable), Amount: -w.AmountCents}}}); err != nil {
 				return err
+			}
+			if w.EndsMembership {
+				if err := resignByWithdrawal(tx, actor, w, today, now); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := tx.Replace(w.record()); err != nil {

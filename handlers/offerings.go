@@ -250,12 +250,18 @@ func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, 
 	return sub, actor, nil
 }
 
-func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*subscriptionOutput, error) {
-	sub, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, staff()...)
+func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*subscriptionDetailOutput, error) {
+	sub, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, staff()...)
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionOutput{Body: sub}, nil
+	out := &subscriptionDetailOutput{Body: subscriptionDetail{Subscription: sub}}
+	if actor.Role != string(cooperative.RoleMember) {
+		if out.Body.Payments, err = s.subscriptionPayments(ctx, in.CooperativeID, sub.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 type withdrawSubscriptionInput struct {

@@ -30,6 +30,10 @@ func paymentMatrixRows() []matrixRow {
 		// An empty body passes the media-type rule, so the guard decides; the accountant
 		// then learns the body must be a statement.
 		{"import-bank-statement", "POST", "/v1/cooperatives/{cooperativeID}/bank-statements", noBody, only(400, accountant)},
+		{"list-payments", "GET", "/v1/cooperatives/{cooperativeID}/payments?status=pending", noBody,
+			only(200, board, boardNoMFA, accountant)},
+		{"list-subscription-payments", "GET", "/v1/cooperatives/{cooperativeID}/subscriptions/{subscriptionID}/payments", noBody,
+			only(200, board, boardNoMFA, accountant)},
 		{"list-payment-reviews", "GET", "/v1/cooperatives/{cooperativeID}/payment-reviews", noBody, only(200, accountant)},
 		{"resolve-payment-review", "POST", "/v1/cooperatives/{cooperativeID}/payment-reviews/{reviewID}/resolve",
 			body(map[string]string{"action": "ignore", "note": "not ours"}), only(404, accountant)},

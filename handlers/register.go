@@ -40,8 +40,9 @@ type requestWithdrawalInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
 	MemberID      string `path:"memberID" doc:"Your member id."`
 	Body          struct {
-		Class  string `json:"class" maxLength:"20"`
-		Shares int64  `json:"shares" minimum:"1"`
+		Class         string `json:"class" maxLength:"20"`
+		Shares        int64  `json:"shares" minimum:"1"`
+		EndMembership bool   `json:"endMembership,omitempty" doc:"Resign: the withdrawal takes every share you have left, and your membership ends on the day the board approves it. Required when the withdrawal (with your open ones) leaves less than the statutes' membership minimum; refused otherwise."`
 	}
 }
 
@@ -56,11 +57,32 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.registry.RequestWithdrawal(ctx, actor, in.CooperativeID, in.MemberID, in.Body.Class, in.Body.Shares)
+	w, err := s.registry.RequestWithdrawal(ctx, actor, cooperative.WithdrawalRequest{CooperativeID: in.CooperativeID,
+		MemberID: in.MemberID, Class: in.Body.Class, Shares: in.Body.Shares, EndMembership: in.Body.EndMembership})
 	if err != nil {
 		return nil, err
 	}
 	return &withdrawalOutput{Body: w}, nil
+}
+
+type listWithdrawalsInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Status        string `query:"status" enum:"requested,approved,rejected" doc:"Only requests in this state; all when left out. requested: open, waiting for the board."`
+	MemberID      string `query:"memberId" maxLength:"64" doc:"Only this member's requests."`
+	Cursor        string `query:"cursor" maxLength:"64" doc:"The next cursor of the previous page; empty for the first page."`
+	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size. A filtered page may hold fewer items and still have a next cursor."`
+}
+
+type withdrawalList = page[cooperative.Withdrawal]
+
+// listWithdrawals: the requests the board decides, oldest first.
+func (s *Server) listWithdrawals(ctx context.Context, in *listWithdrawalsInput) (*pageOutput[cooperative.Withdrawal], error) {
+	list, next, err := s.registry.ListWithdrawals(ctx, in.CooperativeID, cooperative.WithdrawalStatus(in.Status), in.MemberID,
+		in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(list, next, asIs), nil
 }
 
 type decideWithdrawalInput struct {

@@ -78,7 +78,8 @@ func (f *matrixFixture) registry() *registryFixture {
 	_, err = reg.CloseOffering(ctx, chair, f.coopA, first)
 	must(err)
 	r.allocated, r.openOffering = sub.ID, offering()
-	w, err := reg.RequestWithdrawal(ctx, chair, f.coopA, r.ownMember, "A", 1)
+	w, err := reg.RequestWithdrawal(ctx, chair, cooperative.WithdrawalRequest{CooperativeID: f.coopA, MemberID: r.ownMember,
+		Class: "A", Shares: 1})
 	must(err)
 	r.withdrawal = w.ID
 	f.reg = r
@@ -183,10 +184,12 @@ func registryMatrixRows() []matrixRow {
 		{"transfer-shares", "POST", coop + "/transfers", withFixture(func(f *matrixFixture) any {
 			return map[string]any{"from": f.reg.ownMember, "to": f.reg.otherMember, "class": "A", "shares": 1}
 		}), only(201, board)},
-		{"request-withdrawal", "POST", coop + "/members/{memberID}/withdrawals", fixed(map[string]any{"class": "A", "shares": 1}),
+		{"request-withdrawal", "POST", coop + "/members/{memberID}/withdrawals",
+			fixed(map[string]any{"class": "A", "shares": 1, "endMembership": true}), // the last share not yet asked for
 			ownOnly(201)},
 		{"decide-withdrawal", "POST", coop + "/withdrawals/{withdrawalID}/decision",
 			fixed(map[string]any{"approve": false, "reason": "Capital is needed this year."}), only(200, board)},
+		{"list-withdrawals", "GET", coop + "/withdrawals?status=requested", none, staffReads},
 		{"list-holdings", "GET", coop + "/holdings", none, staffReads},
 		{"member-holdings", "GET", coop + "/members/{memberID}/holdings", none, ownOrStaff},
 		{"register-events", "GET", coop + "/register/events", none, staffReads},

@@ -122,6 +122,7 @@ func (s *Server) routes() {
 
 	// Payments in: Stripe, bank statements, the review queue (issue 6, payments.go).
 	s.paymentRoutes()
+	s.paymentListRoutes() // what staff see of payments (paymentlist.go)
 
 	// Mail preferences.
 	route(s, public(), huma.Operation{OperationID: "show-unsubscribe", Method: http.MethodGet, Path: "/v1/unsubscribe",
@@ -246,6 +247,9 @@ func (s *Server) registryRoutes() {
 	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "decide-withdrawal", Method: http.MethodPost,
 		Path: coop + "/withdrawals/{withdrawalID}/decision", Summary: "Approve (after the notice period) or reject a withdrawal",
 		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.decideWithdrawal)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-withdrawals", Method: http.MethodGet,
+		Path: coop + "/withdrawals", Summary: "Withdrawal requests, oldest first (filter by status, member)",
+		Tags: []string{"register"}}, s.listWithdrawals)
 	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-holdings", Method: http.MethodGet,
 		Path: coop + "/holdings", Summary: "Who holds which shares, now or on a date", Tags: []string{"register"}}, s.listHoldings)
 	route(s, signedIn(), huma.Operation{OperationID: "member-holdings", Description: ownOrStaffDoc, Method: http.MethodGet,

@@ -1,0 +1,81 @@
+package cooperative
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// The accountant's view of payments: to assign an unmatched bank credit to a payment
+// they must find its id, by subscription, reference, status or method.
+
+// Payment methods, as the list filters them: how the money came (Channel), or none
+// while nothing has been received.
+const (
+	MethodStripe   = "stripe"
+	MethodTransfer = "transfer"
+	MethodNone     = "none"
+)
+
+// Method is how the payment's money came, or MethodNone while nothing has.
+func (p Payment) Method() string {
+	if p.Channel == "" {
+		return MethodNone
+	}
+	return p.Channel
+}
+
+// PaymentFilter narrows ListPayments; zero fields do not filter.
+type PaymentFilter struct {
+	Status         PaymentStatus
+	Method         string
+	Reference      string // as the member quoted it: case and spaces do not matter
+	SubscriptionID string
+}
+
+var paymentStatuses = []PaymentStatus{PaymentPending, PaymentProcessing, PaymentPaid, PaymentFailed, PaymentReversed,
+	PaymentRefunded, PaymentDisputed, PaymentWithdrawn, PaymentDisputeLost}
+
+// ListPayments returns a page of a cooperative's payments in the order they were made.
+// A reference or a subscription is looked up by its index; status and method filter the
+// cooperative's payments, reading a bounded number per page (see findWhere), so a page
+// may be short and still have a next cursor.
+func ListPayments(ctx context.Context, s Store, cooperativeID string, f PaymentFilter, after string, limit int) ([]Payment, string, error) {
+	if after != "" && !ValidID(after) {
+		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	if f.Status != "" && !slices.Contains(paymentStatuses, f.Status) {
+		return nil, "", Errorf(EINVALID, "status %q is not a payment status", f.Status)
+	}
+	switch f.Method {
+	case "", MethodStripe, MethodTransfer, MethodNone:
+	default:
+		return nil, "", Errorf(EINVALID, "method must be stripe, transfer or none")
+	}
+	q := Query{Collection: collectionPayments, Index: "cooperative", Value: cooperativeID, After: after}
+	switch {
+	case f.Reference != "":
+		ref := strings.ToUpper(strings.Join(strings.Fields(f.Reference), ""))
+		if !plausibleRF(ref) {
+			return nil, "", Errorf(EINVALID, "reference must be an RF creditor reference, e.g. RF18 5390 0754 7034")
+		}
+		q.Index, q.Value = "reference", ref
+	case f.SubscriptionID != "":
+		if !ValidID(f.SubscriptionID) {
+			return nil, "", Errorf(EINVALID, "%q is not a subscription id", f.SubscriptionID)
+		}
+		q.Index, q.Value = "subscription", f.SubscriptionID
+	}
+	var (
+		list []Payment
+		next string
+	)
+	err := s.View(ctx, func(tx Tx) (err error) {
+		list, next, err = findWhere(tx, q, limit, func(p Payment) bool {
+			return p.CooperativeID == cooperativeID && (f.Status == "" || p.Status == f.Status) &&
+				(f.Method == "" || p.Method() == f.Method) && (f.SubscriptionID == "" || p.SubscriptionID == f.SubscriptionID)
+		})
+		return err
+	})
+	return list, next, err
+}
