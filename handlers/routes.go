@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
@@ -275,6 +278,7 @@ func register[I, O any](s *Server, op huma.Operation, handler func(context.Conte
 	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = s.maxBodyBytes(op.Method, op.Path) // huma's own default is 1 MiB for all
 	}
+	s.documentProblems(&op, reflect.TypeFor[I]())
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := handler(ctx, in)
 		if err != nil {
@@ -294,4 +298,39 @@ func register[I, O any](s *Server, op huma.Operation, handler func(context.Conte
 		}
 		return out, nil
 	})
+}
+
+// documentProblems publishes the errors op answers with the body they really have,
+// Problem. huma would document them with its ErrorModel, whose schema forbids the code
+// and requestId every problem carries, so a strict client would refuse every error.
+// Beside the errors a route declares, it documents those any route of its kind can
+// answer: a body or parameters that huma or checkBody refuse before the handler (413,
+// 415, 422), an object in its path that does not exist (404), a write that collides
+// (409), and a store that cannot be reached (503).
+func (s *Server) documentProblems(op *huma.Operation, input reflect.Type) {
+	op.Errors = append(op.Errors, http.StatusServiceUnavailable)
+	_, body := input.FieldByName("Body")
+	_, raw := input.FieldByName("RawBody")
+	if body || raw {
+		op.Errors = append(op.Errors, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	if body || input.NumField() > 0 {
+		op.Errors = append(op.Errors, http.StatusUnprocessableEntity)
+	}
+	if strings.Contains(op.Path, "{") {
+		op.Errors = append(op.Errors, http.StatusNotFound)
+	}
+	if op.Method != http.MethodGet {
+		op.Errors = append(op.Errors, http.StatusConflict)
+	}
+	schema := s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "Problem")
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	slices.Sort(op.Errors)
+	for _, status := range slices.Compact(op.Errors) {
+		op.Responses[strconv.Itoa(status)] = &huma.Response{Description: http.StatusText(status),
+			Content: map[string]*huma.MediaType{"application/problem+json": {Schema: schema}}}
+	}
+	op.Errors = nil
 }
