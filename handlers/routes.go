@@ -298,6 +298,61 @@ func register[I, O any](s *Server, op huma.Operation, handler func(context.Conte
 		}
 		return out, nil
 	})
+	item := s.api.OpenAPI().Paths[op.Path]
+	s.boundInputStrings(map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
+		http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete}[op.Method])
+}
+
+// maxInputString is the longest string a request may carry where its field declares no
+// maxLength of its own (an id, a cursor, a date, an address line): long enough for any
+// of them, short enough that no field can hold a megabyte.
+const maxInputString = 256
+
+// boundInputStrings gives every string of op's parameters and request body
+// that declares no maxLength (nor an enum, nor binary content, bounded by the body
+// limit) maxInputString, which huma then enforces with a 422 like any other rule of the
+// schema and the API description publishes. Schemas are shared between operations:
+// each is bounded once.
+func (s *Server) boundInputStrings(op *huma.Operation) {
+	registry := s.api.OpenAPI().Components.Schemas
+	seen := map[*huma.Schema]bool{}
+	var bound func(*huma.Schema)
+	bound = func(sc *huma.Schema) {
+		if sc == nil || seen[sc] {
+			return
+		}
+		seen[sc] = true
+		if sc.Ref != "" {
+			bound(registry.SchemaFromRef(sc.Ref))
+			return
+		}
+		if sc.Type == huma.TypeString && sc.MaxLength == nil && len(sc.Enum) == 0 && sc.Format != "binary" {
+			n := maxInputString
+			sc.MaxLength = &n
+			sc.PrecomputeMessages()
+		}
+		for _, p := range sc.Properties {
+			bound(p)
+		}
+		bound(sc.Items)
+		if ap, ok := sc.AdditionalProperties.(*huma.Schema); ok {
+			bound(ap)
+		}
+		for _, list := range [][]*huma.Schema{sc.OneOf, sc.AnyOf, sc.AllOf} {
+			for _, x := range list {
+				bound(x)
+			}
+		}
+		bound(sc.Not)
+	}
+	for _, p := range op.Parameters {
+		bound(p.Schema)
+	}
+	if op.RequestBody != nil {
+		for _, mt := range op.RequestBody.Content {
+			bound(mt.Schema)
+		}
+	}
 }
 
 // documentProblems publishes the errors op answers with the body they really have,
