@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -130,5 +131,60 @@ func TestProblemCodesArePublished(t *testing.T) {
 	slices.Sort(mapped)
 	if !slices.Equal(published, mapped) {
 		t.Fatalf("published codes %v, mapped %v", published, mapped)
+	}
+}
+
+// TestApplicationSchemaRequiresByKind: the published schema of an application requires
+// a dateOfBirth of a person and a registrationNumber of an entity, and the API accepts
+// exactly the applications the published schema accepts.
+func TestApplicationSchemaRequiresByKind(t *testing.T) {
+	sc := newScenario(t)
+	sc.adopt(t, 20)
+	sc.as.signUp(t, "ann@example.org")
+	ann := sc.as.signIn(t, "ann@example.org")
+	published := newPublishedSchemas(t, sc.as.testServer)
+	schema, err := published.c.Compile(openAPIURL + "#/components/schemas/MembershipApplication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := applicationBody("Ann de Vries", "NL91ABNA0417164300")
+	noBirth := applicationBody("Ann de Vries", "NL91ABNA0417164300")
+	delete(noBirth, "dateOfBirth")
+	entity := applicationBody("Zon BV", "NL91ABNA0417164300")
+	entity["kind"], entity["registrationNumber"] = "entity", "12345678"
+	delete(entity, "dateOfBirth")
+	noRegistration := applicationBody("Zon BV", "NL91ABNA0417164300")
+	noRegistration["kind"] = "entity"
+	for _, tt := range []struct {
+		name    string
+		body    map[string]any
+		valid   bool
+		missing string
+	}{
+		{"person", person, true, ""},
+		{"person without dateOfBirth", noBirth, false, "dateOfBirth"},
+		{"entity", entity, true, ""},
+		{"entity without registrationNumber", noRegistration, false, "registrationNumber"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(tt.body)
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = schema.Validate(inst)
+			if (err == nil) != tt.valid || (err != nil && !strings.Contains(err.Error(), tt.missing)) {
+				t.Fatalf("published schema: %v, want valid %v", err, tt.valid)
+			}
+			r := sc.as.call(t, "POST", sc.coop+"/members", ann.tokens.AccessToken, tt.body)
+			if tt.valid {
+				wantStatus(t, r, 201)
+			} else {
+				wantProblem(t, r, 400, cooperative.EINVALID)
+				if !strings.Contains(r.problem.Detail, tt.missing) {
+					t.Fatalf("detail %q does not name %s", r.problem.Detail, tt.missing)
+				}
+			}
+		})
 	}
 }
