@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -30,6 +31,18 @@ func TestBodyOnARouteThatTakesNone(t *testing.T) {
 			wantProblem(t, r, 400, cooperative.EINVALID)
 			if !strings.Contains(r.problem.Detail, "takes no request body") {
 				t.Fatalf("detail %q", r.problem.Detail)
+			}
+			// The body is not read, so the connection, whose rest could not be told from
+			// the next request, is closed.
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.contentType)
+			res, err := as.App().Test(req, 10_000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 400 || !res.Close {
+				t.Fatalf("status %d, connection closed: %v", res.StatusCode, res.Close)
 			}
 		})
 	}
