@@ -151,14 +151,41 @@ func (c StripeCredentials) Validate() (StripeCredentials, error) {
 	}
 	key := strings.HasPrefix(c.SecretKey, "sk_live_") || strings.HasPrefix(c.SecretKey, "sk_test_") ||
 		strings.HasPrefix(c.SecretKey, "rk_live_") || strings.HasPrefix(c.SecretKey, "rk_test_")
-	if !key || len(c.SecretKey) < 16 || len(c.SecretKey) > 255 || strings.ContainsAny(c.SecretKey, " \t\r\n") {
-		return c, Errorf(EINVALID, "secretKey must be a Stripe secret or restricted key (sk_… or rk_…)")
+	if !key {
+		return c, Errorf(EINVALID, "secretKey must be a Stripe secret or restricted key: it starts with sk_live_, sk_test_, rk_live_ or rk_test_")
 	}
-	if !strings.HasPrefix(c.WebhookSecret, "whsec_") || len(c.WebhookSecret) < 12 || len(c.WebhookSecret) > 255 ||
-		strings.ContainsAny(c.WebhookSecret, " \t\r\n") {
-		return c, Errorf(EINVALID, "webhookSecret must be a Stripe signing secret (whsec_…)")
+	if err := secretForm("secretKey", c.SecretKey, minSecretKey); err != nil {
+		return c, err
+	}
+	if !strings.HasPrefix(c.WebhookSecret, "whsec_") {
+		return c, Errorf(EINVALID, "webhookSecret must be a Stripe signing secret: it starts with whsec_")
+	}
+	if err := secretForm("webhookSecret", c.WebhookSecret, minWebhookSecret); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+// The shortest credentials taken: Stripe's are far longer (a secret key about 100
+// characters), so anything this short is a typo or a placeholder.
+const (
+	minSecretKey     = 16
+	minWebhookSecret = 12
+	maxSecret        = 255
+)
+
+// secretForm checks the length and characters of a Stripe credential, naming the rule
+// that fails (never the value).
+func secretForm(field, value string, minLen int) error {
+	switch {
+	case len(value) < minLen:
+		return Errorf(EINVALID, "%s is too short: a Stripe credential has at least %d characters, this one %d", field, minLen, len(value))
+	case len(value) > maxSecret:
+		return Errorf(EINVALID, "%s is too long: at most %d characters", field, maxSecret)
+	case strings.ContainsAny(value, " \t\r\n"):
+		return Errorf(EINVALID, "%s must not contain spaces or line breaks", field)
+	}
+	return nil
 }
 
 // StripeAccountStatus is what may be shown about a connection.

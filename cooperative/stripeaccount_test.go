@@ -96,3 +96,25 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 		}
 	}
 }
+
+// TestStripeCredentialErrorsNameTheRule: a refused credential is told what is wrong
+// with it (a key of the right kind but too short is not told it is the wrong kind).
+func TestStripeCredentialErrorsNameTheRule(t *testing.T) {
+	const webhook = "whsec_0123456789abcdef"
+	for _, tt := range []struct {
+		creds cooperative.StripeCredentials
+		want  string
+	}{
+		{cooperative.StripeCredentials{SecretKey: "sk_test_123", WebhookSecret: webhook}, "secretKey is too short: a Stripe credential has at least 16 characters, this one 11"},
+		{cooperative.StripeCredentials{SecretKey: "pk_test_0123456789abcdef", WebhookSecret: webhook}, "secretKey must be a Stripe secret or restricted key: it starts with sk_live_, sk_test_, rk_live_ or rk_test_"},
+		{cooperative.StripeCredentials{SecretKey: "sk_test_" + strings.Repeat("a", 250), WebhookSecret: webhook}, "secretKey is too long: at most 255 characters"},
+		{cooperative.StripeCredentials{SecretKey: "sk_test_0123 456789abcdef", WebhookSecret: webhook}, "secretKey must not contain spaces or line breaks"},
+		{cooperative.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_1"}, "webhookSecret is too short: a Stripe credential has at least 12 characters, this one 7"},
+		{cooperative.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "0123456789abcdef"}, "webhookSecret must be a Stripe signing secret: it starts with whsec_"},
+	} {
+		_, err := tt.creds.Validate()
+		if cooperative.ErrorCode(err) != cooperative.EINVALID || cooperative.ErrorMessage(err) != tt.want {
+			t.Errorf("%q: %v, want %q", tt.creds.SecretKey+" "+tt.creds.WebhookSecret, err, tt.want)
+		}
+	}
+}

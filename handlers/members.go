@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -157,17 +158,34 @@ func (s *Server) listStatutes(ctx context.Context, in *cooperativeIDInput) (*sta
 
 type applyInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	Body          struct {
-		Kind               string              `json:"kind" enum:"person,entity" doc:"A natural person or a legal entity."`
-		Name               string              `json:"name" maxLength:"200"`
-		Address            cooperative.Address `json:"address"`
-		DateOfBirth        string              `json:"dateOfBirth,omitempty" format:"date" doc:"For a person."`
-		RegistrationNumber string              `json:"registrationNumber,omitempty" maxLength:"40" doc:"For an entity: its chamber of commerce number."`
-		Email              string              `json:"email" maxLength:"254"`
-		IBAN               string              `json:"iban" maxLength:"42" doc:"Checked: SEPA country, its length and the mod-97 check digits."`
-		Language           string              `json:"language" enum:"nl,en"`
-		StatutesVersion    int                 `json:"consentToStatutesVersion" minimum:"1" doc:"The version of the statutes the applicant read and consents to: the one in force today. The server records the time."`
+	Body          membershipApplication
+}
+
+// membershipApplication is an application for membership.
+type membershipApplication struct {
+	Kind               string              `json:"kind" enum:"person,entity" doc:"A natural person or a legal entity."`
+	Name               string              `json:"name" maxLength:"200"`
+	Address            cooperative.Address `json:"address"`
+	DateOfBirth        string              `json:"dateOfBirth,omitempty" format:"date" doc:"Required for a person (and dropped for an entity)."`
+	RegistrationNumber string              `json:"registrationNumber,omitempty" maxLength:"40" doc:"Required for an entity: its chamber of commerce number (dropped for a person)."`
+	Email              string              `json:"email" maxLength:"254"`
+	IBAN               string              `json:"iban" maxLength:"42" doc:"Checked: SEPA country, its length and the mod-97 check digits."`
+	Language           string              `json:"language" enum:"nl,en"`
+	StatutesVersion    int                 `json:"consentToStatutesVersion" minimum:"1" doc:"The version of the statutes the applicant read and consents to: the one in force today. The server records the time."`
+}
+
+// TransformSchema publishes the fields required by kind (JSON Schema if/then/else): a
+// person has a dateOfBirth, an entity a registrationNumber. huma does not evaluate
+// if/then; the domain enforces the rule (validatePersonal), with a 400 naming the field.
+func (membershipApplication) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	if s.Extensions == nil {
+		s.Extensions = map[string]any{}
 	}
+	s.Extensions["if"] = &huma.Schema{Properties: map[string]*huma.Schema{"kind": {Enum: []any{string(cooperative.MemberPerson)}}},
+		Required: []string{"kind"}}
+	s.Extensions["then"] = &huma.Schema{Required: []string{"dateOfBirth"}}
+	s.Extensions["else"] = &huma.Schema{Required: []string{"registrationNumber"}}
+	return s
 }
 
 type memberOutput struct {

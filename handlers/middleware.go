@@ -4,15 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -127,25 +130,87 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 	if size == 0 || size == -2 {
 		return c.Next() // nothing to check: most requests, and never worth parsing a header for
 	}
-	mt, _, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	mt, params, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if e, ok := s.bodyException(c); ok {
 		switch {
 		case size > e.limit:
 			return s.refuseBody(c)
 		case mtErr == nil && slices.Contains(e.types, mt):
+			if isJSON(mt) && !utf8Charset(params) {
+				return errJSONCharset
+			}
 			return c.Next()
-		case e.refusal == "": // not this route's special form: the JSON rule below
+		case e.refusal == "": // not this route's special form: the rules below
 		default:
 			return fiber.NewError(fiber.StatusUnsupportedMediaType, e.refusal)
 		}
 	}
+	if s.bodiless.match(c.Method(), c.Path()) {
+		return s.refuseBodiless(c)
+	}
 	if size > s.bodyLimit {
 		return s.refuseBody(c)
 	}
-	if mtErr != nil || (mt != fiber.MIMEApplicationJSON && !jsonSuffix(mt)) {
+	if mtErr != nil || !isJSON(mt) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the request body as application/json.")
 	}
+	if !utf8Charset(params) {
+		return errJSONCharset
+	}
 	return c.Next()
+}
+
+// JSON is UTF-8 (RFC 8259); a body declared in another charset would be read as UTF-8
+// all the same, so it is refused rather than misread.
+var errJSONCharset = fiber.NewError(fiber.StatusUnsupportedMediaType,
+	"Send JSON in UTF-8: charset=utf-8 or no charset parameter.")
+
+func utf8Charset(params map[string]string) bool {
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "us-ascii")
+}
+
+func isJSON(mt string) bool { return mt == fiber.MIMEApplicationJSON || jsonSuffix(mt) }
+
+// bodilessRoutes are the routes whose operation takes no request body (every GET,
+// logout, approve, ...), by method, from the published API description: a body sent to
+// one of them is a client's mistake (or a request smuggled in it), never silently
+// ignored.
+type bodilessRoutes map[string][]*regexp.Regexp
+
+var pathParam = regexp.MustCompile(`\{[^/}]+\}`)
+
+func newBodilessRoutes(doc *huma.OpenAPI) bodilessRoutes {
+	b := bodilessRoutes{}
+	for path, item := range doc.Paths {
+		parts := pathParam.Split(path, -1)
+		for i := range parts {
+			parts[i] = regexp.QuoteMeta(parts[i])
+		}
+		re := regexp.MustCompile("^" + strings.Join(parts, "[^/]+") + "$")
+		for method, op := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodHead: item.Head,
+			http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
+			if op != nil && op.RequestBody == nil {
+				b[method] = append(b[method], re)
+			}
+		}
+	}
+	return b
+}
+
+func (b bodilessRoutes) match(method, path string) bool {
+	for _, re := range b[method] {
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseBodiless answers 400 to a body sent to a route that takes none, without reading
+// it; keepInStep then drains or closes the connection.
+func (s *Server) refuseBodiless(c *fiber.Ctx) error {
+	return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("%s %s takes no request body: send none.", c.Method(), c.Path()))
 }
 
 // refuseBody answers 413 without reading the body; keepInStep then closes the

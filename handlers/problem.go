@@ -31,8 +31,8 @@ func problemType(code string) string { return "https://kracht.coop/problems/" + 
 // domain's errors, their code.
 type Problem struct {
 	huma.ErrorModel
-	Code      string `json:"code,omitempty" doc:"Kracht's error code: invalid, rule, not_found, conflict, unauthorized, forbidden, too_many, unavailable or internal."`
-	RequestID string `json:"requestId,omitempty" doc:"The id of the request, also in the X-Request-ID header and the server's logs."`
+	Code      string `json:"code" required:"true" enum:"invalid,rule,not_found,conflict,unauthorized,forbidden,too_many,unavailable,internal" doc:"Kracht's error code, one per kind of error."`
+	RequestID string `json:"requestId" required:"true" doc:"The id of the request, also in the X-Request-ID header and the server's logs."`
 }
 
 // problemFor turns any error from the domain into the problem the client sees. Internal

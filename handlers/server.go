@@ -81,6 +81,7 @@ type Server struct {
 	pay       PaymentOptions
 	bodyLimit int
 	bodyRules []bodyException
+	bodiless  bodilessRoutes
 }
 
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
@@ -149,12 +150,12 @@ func New(opts Options) *Server {
 	config.CreateHooks = nil
 	// Responses are encoded with goccy/go-json, a drop-in encoder about twice as fast as
 	// encoding/json; requests are still decoded by encoding/json, the stricter parser of
-	// untrusted input.
+	// untrusted input, after a check for duplicate keys (unmarshalJSON).
 	jsonFormat := huma.Format{Marshal: func(w io.Writer, v any) error {
 		enc := gojson.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(v)
-	}, Unmarshal: huma.DefaultJSONFormat.Unmarshal}
+	}, Unmarshal: unmarshalJSON}
 	config.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	config.Info.Description = "The back office of energy and care cooperatives: members, shares, bonds, payments and the ledger."
 	config.OpenAPIPath = "/openapi"
@@ -166,6 +167,7 @@ func New(opts Options) *Server {
 	}
 	s.api = humafiber.New(s.app, config)
 	s.routes()
+	s.bodiless = newBodilessRoutes(s.api.OpenAPI())
 	return s
 }
 
