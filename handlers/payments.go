@@ -79,8 +79,8 @@ func (s *Server) paymentRoutes() {
 	route(s, inCooperative(accountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
 		Path: coop + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
 		Tags: []string{"payments"}}, s.listPaymentReviews)
-	route(s, inCooperative(accountant), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
-		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it; needs the second factor), or record it refunded or ignored",
+	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
+		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it), or record it refunded or ignored",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.resolvePaymentReview)
 }
 
@@ -317,10 +317,6 @@ type resolveReviewInput struct {
 type reviewOutput struct{ Body cooperative.PaymentReview }
 
 func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
-	if in.Body.Action == cooperative.ResolveAssign && !principalFrom(ctx).MFA {
-		// Assigning posts money: like every such write, it needs the second factor.
-		return nil, cooperative.Errorf(cooperative.EFORBIDDEN, "Assigning money needs a session with two-factor authentication.")
-	}
 	r, err := cooperative.ResolvePaymentReview(ctx, s.store, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
 		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx).UserID}, s.now())
 	if err != nil {
