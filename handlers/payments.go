@@ -267,8 +267,8 @@ func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInpu
 	actor := actorFrom(ctx)
 	var st cooperative.StripeAccountStatus
 	err := s.store.Update(ctx, func(tx cooperative.Tx) (err error) {
-		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, in.CooperativeID, cooperative.StripeCredentials{
-			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, actor.UserID, s.now())
+		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
+			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, s.now())
 		return err
 	})
 	if err != nil {
@@ -318,7 +318,7 @@ type reviewOutput struct{ Body cooperative.PaymentReview }
 
 func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
 	r, err := cooperative.ResolvePaymentReview(ctx, s.store, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
-		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx).UserID}, s.now())
+		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx)}, s.now())
 	if err != nil {
 		return nil, err
 	}

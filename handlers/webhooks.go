@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"mime"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/bankimport"
@@ -39,7 +40,9 @@ func (s *Server) stripeWebhook(ctx context.Context, in *webhookInput) (*webhookO
 
 type bankStatementInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	RawBody       []byte `contentType:"application/xml"`
+	// The file's name, for the audit log (curl -H 'Content-Disposition: attachment; filename="jan.xml"').
+	ContentDisposition string `header:"Content-Disposition" maxLength:"500" doc:"Optional: attachment; filename=\"…\", the statement file's name, kept in the audit log."`
+	RawBody            []byte `contentType:"application/xml"`
 }
 
 type bankStatementOutput struct {
@@ -55,7 +58,15 @@ func (s *Server) importBankStatement(ctx context.Context, in *bankStatementInput
 	if _, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID); err != nil {
 		return nil, err
 	}
-	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, bytes.NewReader(in.RawBody), s.now())
+	src := bankimport.Source{By: actorFrom(ctx)}
+	if in.ContentDisposition != "" {
+		_, params, err := mime.ParseMediaType(in.ContentDisposition)
+		if err != nil {
+			return nil, cooperative.Errorf(cooperative.EINVALID, "Content-Disposition must read attachment; filename=\"…\".")
+		}
+		src.FileName = params["filename"]
+	}
+	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, src, bytes.NewReader(in.RawBody), s.now())
 	if err != nil {
 		return nil, err
 	}
