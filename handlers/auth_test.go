@@ -66,7 +66,7 @@ func newAuthServer(t testing.TB, change ...func(*Options)) *authServer {
 	}
 	clock := &testClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	logs := &bytes.Buffer{}
-	opts := Options{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10,
+	opts := Options{Store: auditChecked(t, store), Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10,
 		Now: clock.Now, Auth: AuthOptions{Keys: []SigningKey{key}, Issuer: testIssuer, Audience: testAudience,
 			PasswordParams:    cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1},
 			LinkBaseURL:       testLinkBase,
