@@ -195,3 +195,35 @@ func TestMoneyChangesAreAudited(t *testing.T) {
 		t.Fatalf("resolution: %+v", res)
 	}
 }
+
+// TestOwnCredentialChangesAreAudited: turning on two-factor authentication, changing the
+// password and resetting it are in the platform's audit log, by the person (role self),
+// with nothing secret.
+func TestOwnCredentialChangesAreAudited(t *testing.T) {
+	as := newAuthServer(t)
+	admin := as.admin(t, "ops@kracht.test")
+	as.signUp(t, "ann@example.org")
+	ann := as.signIn(t, "ann@example.org")
+	as.turnOnTOTP(t, ann)
+	const changed, reset = "a much better passphrase", "new and long enough"
+	wantStatus(t, as.call(t, "POST", "/v1/auth/password", ann.tokens.AccessToken,
+		map[string]string{"currentPassword": testPassword, "newPassword": changed}), 204)
+	wantStatus(t, as.call(t, "POST", "/v1/auth/password-reset/request", "", map[string]string{"email": "ann@example.org"}), 202)
+	token := as.lastLink(t, "ann@example.org", "/reset-password")
+	wantStatus(t, as.call(t, "POST", "/v1/auth/password-reset/confirm", "", map[string]string{"token": token, "newPassword": reset}), 204)
+
+	r := as.call(t, "GET", "/v1/admin/audit?limit=1000", as.signInMFA(t, admin).tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	for _, secret := range []string{changed, reset, testPassword, token, ann.totp} {
+		if strings.Contains(string(r.body), secret) {
+			t.Fatalf("the audit log holds a secret: %s", r.body)
+		}
+	}
+	log := decodeBody[struct{ Items []cooperative.AuditEntry }](t, r).Items
+	for _, action := range []string{"totp.enable", "password.change", "password.reset"} {
+		e := auditOne(t, log, action, ann.userID)
+		if e.ActorRole != "self" || e.ActorID != ann.userID || e.ActorEmail != "ann@example.org" || e.RequestID == "" {
+			t.Fatalf("%s: %+v", action, e)
+		}
+	}
+}
