@@ -342,8 +342,8 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, clientIP str
 // ConfirmPasswordReset sets a new password with the link of a reset mail. It also proves
 // the address (so it verifies it), ends the account's lock-out (the way back in for a
 // person who was locked out) and ends every session (whoever knew the old password is
-// signed out).
-func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword string) error {
+// signed out). It is in the platform's audit log, by the user (role self).
+func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword, requestID string) error {
 	if !plausibleSecret(linkTokenPrefix, secret) {
 		return errInvalidLink()
 	}
@@ -390,14 +390,17 @@ func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword
 		if err := clearThrottle(tx, accountThrottle(u.Email, a.opts.Limits)); err != nil {
 			return err
 		}
+		if err := appendAudit(tx, selfActor(u, requestID), "", "password.reset", "user", u.ID, nil, nil, now); err != nil {
+			return err
+		}
 		return revokeUserSessions(tx, u.ID, "password reset", now)
 	})
 }
 
 // ChangePassword replaces a signed-in user's password. The current one is asked for (a
 // session left open on a shared computer must not be enough) and every session of the
-// user ends, this one included.
-func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassword, clientIP string) error {
+// user ends, this one included. It is in the platform's audit log, by the user.
+func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassword, clientIP, requestID string) error {
 	var email string
 	if err := a.store.View(ctx, func(tx Tx) error {
 		u, err := getUser(tx, userID)
@@ -436,6 +439,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassw
 			return err
 		}
 		if err := a.forgive(tx, email, clientIP, now); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, selfActor(cur, requestID), "", "password.change", "user", userID, nil, nil, now); err != nil {
 			return err
 		}
 		return revokeUserSessions(tx, userID, "password changed", now)

@@ -27,7 +27,9 @@ type Actor struct {
 	// Role is the role that allowed the action: board, accountant, admin, or invitee
 	// (someone accepting an invitation), self (someone acting on their own account) and
 	// cli (the command line).
-	Role      string
+	Role string
+	// RequestID ties the entry to the server's logs; for Stripe, the event
+	// ("stripe:evt_…").
 	RequestID string
 }
 

@@ -8,6 +8,7 @@ package cooperative
 // every entry stored and changes nothing.
 
 import (
+	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,12 +70,16 @@ func nameID(name string) string {
 }
 
 // ImportBankLines stores and matches a batch of lines of cooperativeID's statement inside
-// tx. Lines already stored are counted as duplicates and left alone.
-func ImportBankLines(tx Tx, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
+// tx. Lines already stored are counted as duplicates and left alone. by is who imports
+// the statement: what a match marks paid is audited with the bank import as the actor
+// (role bank_import), on by's behalf.
+func ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
 	var t BankImportTally
 	if !ValidID(cooperativeID) {
 		return t, Errorf(EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
+	actor := by
+	actor.Role = "bank_import"
 	for _, l := range lines {
 		t.Lines++
 		if l.Key == "" || l.Amount < 0 {
@@ -88,7 +93,7 @@ func ImportBankLines(tx Tx, cooperativeID string, lines []BankLine, now time.Tim
 			return t, err
 		}
 		l.At = now.UTC()
-		if err := matchBankLine(tx, cooperativeID, id, &l, &t, now); err != nil {
+		if err := matchBankLine(tx, actor, cooperativeID, id, &l, &t, now); err != nil {
 			return t, err
 		}
 		if _, err := tx.Insert(Record{Collection: collectionBankLines, ID: id, Data: encode(l)}); err != nil {
@@ -98,7 +103,7 @@ func ImportBankLines(tx Tx, cooperativeID string, lines []BankLine, now time.Tim
 	return t, nil
 }
 
-func matchBankLine(tx Tx, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
+func matchBankLine(tx Tx, actor Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
 	if !l.Credit || !l.Booked || l.Reversal || l.Amount == 0 {
 		// Debits (payouts, refunds sent) and returns are the accountant's to reconcile;
 		// pending entries come back booked in a later statement.
@@ -143,7 +148,7 @@ func matchBankLine(tx Tx, cooperativeID, id string, l *BankLine, t *BankImportTa
 	case l.Amount > p.Amount:
 		return review(ReviewOverpayment, "more than the amount due", p.ID)
 	}
-	notice, err := assignBankCredit(tx, &p, id, l.Amount, l.BookedOn, now)
+	notice, err := assignBankCredit(tx, actor, &p, id, l.Amount, l.BookedOn, now)
 	if err != nil {
 		return err
 	}
@@ -159,4 +164,31 @@ func matchBankLine(tx Tx, cooperativeID, id string, l *BankLine, t *BankImportTa
 	t.Matched++
 	t.MatchedAmount += l.Amount
 	return nil
+}
+
+// BankStatementImport is what the audit log keeps of one statement import.
+type BankStatementImport struct {
+	FileName   string          `json:"fileName,omitempty"` // as the client named it, if it did
+	SHA256     string          `json:"sha256"`             // of the bytes read: the whole file when complete
+	Bytes      int64           `json:"bytes"`
+	MessageID  string          `json:"messageId"`
+	Statements int             `json:"statements"`
+	Tally      BankImportTally `json:"tally"`
+	Complete   bool            `json:"complete"`
+	Error      string          `json:"error,omitempty"` // why an import stopped halfway
+}
+
+// AuditBankImport writes the audit entry of a statement import by actor: who imported
+// which file and what it matched. An import commits in batches, so this entry has a
+// transaction of its own, after them; the money each batch moved is audited in that
+// batch's transaction (markSubscriptionPaid, receive).
+func AuditBankImport(ctx context.Context, s Store, actor Actor, cooperativeID string, imp BankStatementImport, now time.Time) error {
+	imp.FileName = truncateText(imp.FileName, 255)
+	id := imp.MessageID
+	if id == "" {
+		id = imp.SHA256
+	}
+	return s.Update(ctx, func(tx Tx) error {
+		return appendAudit(tx, actor, cooperativeID, "bank_statement.import", "bank_statement", id, nil, imp, now)
+	})
 }

@@ -307,7 +307,7 @@ func TestSweepKeepsADayOpenWhileARecordOnItWasSkipped(t *testing.T) {
 	// still on its day, and must be found again on that day.
 	w.now = t0.Add(40 * 24 * time.Hour)
 	w.wantMeddledSweep(t, func() {
-		if err := w.accounts.ChangePassword(context.Background(), g.UserID, sweepPassword, "another long passphrase", clientIP); err != nil {
+		if err := w.accounts.ChangePassword(context.Background(), g.UserID, sweepPassword, "another long passphrase", clientIP, ""); err != nil {
 			t.Error(err)
 		}
 	}, cooperative.SweepTally{RefreshTokens: 1, Skipped: 1})

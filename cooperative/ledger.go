@@ -137,7 +137,9 @@ type entryData struct {
 }
 
 // LedgerJournal is the name of a cooperative's ledger journal.
-func LedgerJournal(cooperativeID string) string { return "ledger/" + cooperativeID }
+func LedgerJournal(cooperativeID string) string { return ledgerJournalPrefix + cooperativeID }
+
+const ledgerJournalPrefix = "ledger/"
 
 // validate checks an entry: a known date, at least two lines on accounts of the chart,
 // no zero lines, and a sum of exactly zero (checked arithmetic, so overflow cannot fake

@@ -398,15 +398,8 @@ func (r *Registry) MarkPaid(ctx context.Context, actor Actor, cooperativeID, sub
 	}
 	var sub Subscription
 	err = r.update(ctx, func(tx Tx, now time.Time) error {
-		before, err := getSubscription(tx, cooperativeID, subscriptionID)
-		if err != nil {
-			return err
-		}
-		var seq int64
-		if sub, seq, err = markSubscriptionPaid(tx, cooperativeID, subscriptionID, bankReference, paidOn, AccountBank, now); err != nil || seq == 0 {
-			return err
-		}
-		return appendAudit(tx, actor, cooperativeID, "subscription.mark_paid", "subscription", sub.ID, before, sub, now)
+		sub, _, err = markSubscriptionPaid(tx, actor, cooperativeID, subscriptionID, bankReference, paidOn, AccountBank, now)
+		return err
 	})
 	return sub, err
 }
@@ -417,12 +410,15 @@ func (r *Registry) MarkPaid(ctx context.Context, actor Actor, cooperativeID, sub
 // transfer suspense account) / Cr subscriptions received in advance, keyed by the
 // subscription, so the register and the ledger cannot disagree and a subscription is
 // never received twice. Marking it paid again with the same reference changes nothing
-// (seq is 0); otherwise seq is the ledger entry of the receipt.
-func markSubscriptionPaid(tx Tx, cooperativeID, subscriptionID, reference string, paidOn Date, debit AccountCode, now time.Time) (Subscription, int64, error) {
+// (seq is 0); otherwise seq is the ledger entry of the receipt. Being the one path, it
+// writes the audit entry, with the actor who reported the money: an accountant, the bank
+// import (role bank_import) or Stripe.
+func markSubscriptionPaid(tx Tx, actor Actor, cooperativeID, subscriptionID, reference string, paidOn Date, debit AccountCode, now time.Time) (Subscription, int64, error) {
 	sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 	if err != nil {
 		return sub, 0, err
 	}
+	before := sub
 	if sub.Status != SubscriptionPending {
 		if sub.BankReference == reference {
 			return sub, 0, nil
@@ -454,7 +450,10 @@ func markSubscriptionPaid(tx Tx, cooperativeID, subscriptionID, reference string
 		Source: Source{Type: "subscription", ID: sub.ID},
 		Lines: []Line{{Account: string(debit), Amount: sub.AmountCents},
 			{Account: string(AccountSubscriptionsInAdvance), Amount: -sub.AmountCents}}})
-	return sub, e.Seq, err
+	if err != nil {
+		return sub, 0, err
+	}
+	return sub, e.Seq, appendAudit(tx, actor, cooperativeID, "subscription.mark_paid", "subscription", sub.ID, before, sub, now)
 }
 
 // AllocationResult summarises a closed offering.

@@ -333,7 +333,7 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 	var eff settleEffect
 	switch {
 	case p.succeeded() && p.PostedReceived == 0 && !p.Reversed:
-		r, err := p.receive(tx, AccountStripeClearing, bookingDate(p.SucceededAt, now), now)
+		r, err := p.receive(tx, stripeActor(source), AccountStripeClearing, bookingDate(p.SucceededAt, now), now)
 		if err != nil {
 			return eff, err
 		}
@@ -389,7 +389,6 @@ func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, err
 	case !p.FailedAt.IsZero() && !p.succeeded():
 		p.Status = PaymentFailed
 	}
-	_ = source
 	return eff, nil
 }
 
@@ -467,12 +466,14 @@ func afterDispute(review, lost *PaymentReview) *PaymentReview {
 // and ledger agree; a subscription that can no longer take the money (the offering
 // closed, or it was paid another way) gets it credited to refunds payable instead, with
 // an item for review. An unknown subscription is not posted at all (the caller has
-// checked; see receivable).
-func (p *Payment) receive(tx Tx, debit AccountCode, date Date, now time.Time) (*PaymentReview, error) {
+// checked; see receivable). actor is who reported the money, for the audit log: the
+// subscription's entry is markSubscriptionPaid's, anything else gets one here.
+func (p *Payment) receive(tx Tx, actor Actor, debit AccountCode, date Date, now time.Time) (*PaymentReview, error) {
 	var review *PaymentReview
+	before := *p
 	switch p.Purpose {
 	case PurposeShares:
-		_, seq, err := markSubscriptionPaid(tx, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, now)
+		_, seq, err := markSubscriptionPaid(tx, actor, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, now)
 		switch {
 		case err == nil && seq > 0:
 			p.ReceivedSeq, p.ReceivedTo = seq, string(AccountSubscriptionsInAdvance)
@@ -488,6 +489,10 @@ func (p *Payment) receive(tx Tx, debit AccountCode, date Date, now time.Time) (*
 				return nil, perr
 			}
 			p.ReceivedSeq, p.ReceivedTo = e.Seq, string(AccountRefundsPayable)
+			p.PostedReceived = p.Amount
+			if err := appendAudit(tx, actor, p.CooperativeID, "payment.receive", "payment", p.ID, before, *p, now); err != nil {
+				return nil, err
+			}
 			review = &PaymentReview{Reason: ReviewAlreadyPaid, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
 				Detail: "received but not applied (" + why + "); it is on refunds payable: refund it"}
 		default:
@@ -500,9 +505,19 @@ func (p *Payment) receive(tx Tx, debit AccountCode, date Date, now time.Time) (*
 			return nil, err
 		}
 		p.ReceivedSeq, p.ReceivedTo = e.Seq, string(p.creditAccount())
+		p.PostedReceived = p.Amount
+		if err := appendAudit(tx, actor, p.CooperativeID, "payment.receive", "payment", p.ID, before, *p, now); err != nil {
+			return nil, err
+		}
 	}
 	p.PostedReceived = p.Amount
 	return review, nil
+}
+
+// stripeActor is Stripe as the actor of the audit log, for what its event source
+// ("stripe:evt_…") made Kracht do.
+func stripeActor(source string) Actor {
+	return Actor{Role: "stripe", RequestID: source}
 }
 
 // creditAccount is where a received payment goes until what it pays for is issued.

@@ -223,9 +223,20 @@ func ProcessStripeEvent(ctx context.Context, s Store, id string, lines []StripeB
 			out = e
 			return nil
 		}
-		oc, err := applyStripeEvent(tx, e, lines, now)
+		posting := &postingTx{Tx: tx}
+		oc, err := applyStripeEvent(posting, e, lines, now)
 		if err != nil {
 			return err
+		}
+		if len(posting.entries) > 0 {
+			// Money moved on Stripe's word: one entry for the event, with the postings it
+			// made (a subscription it marked paid has its own, from markSubscriptionPaid).
+			after := map[string]any{"type": e.Event.Type, "object": e.Event.ObjectID, "payment": e.Event.PaymentID,
+				"payout": e.Event.PayoutID, "amount": e.Event.Amount, "currency": e.Event.Currency, "ledgerEntries": posting.entries}
+			if err := appendAudit(tx, stripeActor("stripe:"+e.Event.ID), e.CooperativeID, "stripe_event.apply", "stripe_event",
+				e.Event.ID, nil, after, now); err != nil {
+				return err
+			}
 		}
 		e.Attempts++
 		if oc.notice != nil {
@@ -552,4 +563,18 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 		_, err = tx.Replace(out)
 	}
 	return eventOutcome{note: strings.TrimPrefix(ev.Type, "payout.")}, err
+}
+
+// postingTx notes the ledger entries posted through it, for the audit log.
+type postingTx struct {
+	Tx
+	entries []int64
+}
+
+func (t *postingTx) Append(e JournalEntry) (JournalEntry, bool, error) {
+	je, appended, err := t.Tx.Append(e)
+	if err == nil && appended && strings.HasPrefix(e.Journal, ledgerJournalPrefix) {
+		t.entries = append(t.entries, je.Seq)
+	}
+	return je, appended, err
 }

@@ -157,7 +157,7 @@ type ReviewResolution struct {
 	Action    string // ResolveAssign, ResolveRefunded or ResolveIgnore
 	PaymentID string // for ResolveAssign
 	Note      string // why; required for ignore and refunded
-	By        string // the accountant's user id
+	By        Actor  // the accountant, for the item and the audit log
 }
 
 // ResolvePaymentReview settles an open item. Assigning a bank credit posts it to the
@@ -194,6 +194,7 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 		if r.Status != ReviewOpen {
 			return Errorf(ERULE, "this item is already resolved")
 		}
+		before := r
 		if res.Action == ResolveAssign {
 			if r.Source != "bank" || r.Amount <= 0 {
 				return Errorf(ERULE, "only a bank credit can be assigned to a payment")
@@ -210,13 +211,16 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 			}
 			// The accountant decided; a surplus or a closed subscription's money stays on
 			// suspense or refunds payable, which the ledger shows.
-			if _, err := assignBankCredit(tx, &p, r.SourceID, r.Amount, r.BookedOn, now); err != nil {
+			if _, err := assignBankCredit(tx, res.By, &p, r.SourceID, r.Amount, r.BookedOn, now); err != nil {
 				return err
 			}
 			r.PaymentID = p.ID
 		}
-		r.Status, r.Resolution, r.Note, r.ResolvedBy, r.ResolvedAt = ReviewResolved, res.Action, res.Note, res.By, now.UTC()
+		r.Status, r.Resolution, r.Note, r.ResolvedBy, r.ResolvedAt = ReviewResolved, res.Action, res.Note, res.By.UserID, now.UTC()
 		if _, err := tx.Replace(reviewRecord(r)); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, res.By, cooperativeID, "payment_review.resolve", "payment_review", r.ID, before, r, now); err != nil {
 			return err
 		}
 		out = r
@@ -235,7 +239,7 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 //
 // The returned item, if any, says the money could not be applied to its subscription
 // (it went to refunds payable).
-func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, bookedOn, now time.Time) (*PaymentReview, error) {
+func assignBankCredit(tx Tx, actor Actor, p *Payment, entryID string, amount int64, bookedOn, now time.Time) (*PaymentReview, error) {
 	if p.Channel == "stripe" && p.PostedReceived > 0 {
 		return nil, Errorf(ERULE, "this payment was already paid through Stripe")
 	}
@@ -253,7 +257,7 @@ func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, bookedOn,
 	var notice *PaymentReview
 	var err error
 	if p.PostedReceived == 0 && p.Suspense == 0 && amount == p.Amount {
-		if notice, err = p.receive(tx, AccountBank, date, now); err != nil {
+		if notice, err = p.receive(tx, actor, AccountBank, date, now); err != nil {
 			return nil, err
 		}
 	} else {
@@ -264,7 +268,7 @@ func assignBankCredit(tx Tx, p *Payment, entryID string, amount int64, bookedOn,
 		}
 		p.Suspense += amount
 		if p.PostedReceived == 0 && p.Suspense >= p.Amount {
-			if notice, err = p.receive(tx, AccountBankTransferSuspense, date, now); err != nil {
+			if notice, err = p.receive(tx, actor, AccountBankTransferSuspense, date, now); err != nil {
 				return nil, err
 			}
 			p.Suspense -= p.Amount

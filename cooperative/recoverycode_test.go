@@ -60,7 +60,7 @@ func newRecoveryWorld(t *testing.T, limits cooperative.SignInLimits) *recoveryWo
 		t.Fatal(err)
 	}
 	w.secret = enrollment.Secret
-	if w.codes, err = w.accounts.ConfirmTOTP(ctx, u.ID, g.SessionID, w.code(t), clientIP); err != nil {
+	if w.codes, err = w.accounts.ConfirmTOTP(ctx, u.ID, g.SessionID, w.code(t), clientIP, ""); err != nil {
 		t.Fatal(err)
 	}
 	return w

@@ -309,7 +309,7 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 	f.clock.Advance(72 * time.Hour)
 	booked := f.clock.Now().Add(-24 * time.Hour)
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
+		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
 			Booked: true, Amount: 15000, Currency: "EUR", Reference: p.Reference, BookedOn: booked}}, f.clock.Now())
 		return err
 	}); err != nil {

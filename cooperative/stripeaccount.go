@@ -12,7 +12,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -216,8 +218,24 @@ func stripeWebhookAAD(cooperativeID string) string {
 	return "kracht stripe webhook secret\n" + cooperativeID
 }
 
-// ConnectStripeAccount stores (or replaces) a cooperative's Stripe credentials in tx.
-func ConnectStripeAccount(tx Tx, box *SecretBox, cooperativeID string, c StripeCredentials, by string, now time.Time) (StripeAccountStatus, error) {
+// stripeAudit is what the audit log keeps of a connection: never a secret, only the key's
+// last four characters and short fingerprints, which tell a rotation from a repeat.
+type stripeAudit struct {
+	StripeAccountStatus
+	KeyFingerprint     string `json:"keyFingerprint,omitempty"`
+	WebhookFingerprint string `json:"webhookSecretFingerprint,omitempty"`
+}
+
+// fingerprint is the first 8 bytes of a secret's SHA-256, in hex. A Stripe secret has far
+// too much entropy for 64 bits of its hash to help anyone find it.
+func fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
+}
+
+// ConnectStripeAccount stores (or replaces) a cooperative's Stripe credentials in tx, with
+// the audit entry of actor (stripe_account.connect, or .rotate when it replaces some).
+func ConnectStripeAccount(tx Tx, box *SecretBox, actor Actor, cooperativeID string, c StripeCredentials, now time.Time) (StripeAccountStatus, error) {
 	if !ValidID(cooperativeID) {
 		return StripeAccountStatus{}, Errorf(EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
@@ -235,18 +253,36 @@ func ConnectStripeAccount(tx Tx, box *SecretBox, cooperativeID string, c StripeC
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return StripeAccountStatus{}, err
 	}
+	var before any
+	if rec.Version != 0 {
+		b := stripeAudit{StripeAccountStatus: acc.Status}
+		if key, err := box.Open(acc.SealedKey, stripeKeyAAD(cooperativeID)); err == nil {
+			b.KeyFingerprint = fingerprint(string(key))
+		}
+		if wh, err := box.Open(acc.SealedWebhook, stripeWebhookAAD(cooperativeID)); err == nil {
+			b.WebhookFingerprint = fingerprint(string(wh))
+		}
+		before = b
+	}
 	acc.CooperativeID = cooperativeID
 	acc.Status = StripeAccountStatus{Connected: true, AccountID: c.AccountID, KeyLast4: c.SecretKey[len(c.SecretKey)-4:],
-		Livemode: strings.Contains(c.SecretKey, "_live_"), ConnectedAt: now.UTC(), ConnectedBy: by}
+		Livemode: strings.Contains(c.SecretKey, "_live_"), ConnectedAt: now.UTC(), ConnectedBy: actor.UserID}
 	acc.SealedKey = box.Seal([]byte(c.SecretKey), stripeKeyAAD(cooperativeID))
 	acc.SealedWebhook = box.Seal([]byte(c.WebhookSecret), stripeWebhookAAD(cooperativeID))
 	out := Record{Collection: collectionStripeAccounts, ID: cooperativeID, Version: rec.Version, Data: encode(acc)}
+	action := "stripe_account.connect"
 	if rec.Version == 0 {
 		_, err = tx.Insert(out)
 	} else {
+		action = "stripe_account.rotate"
 		_, err = tx.Replace(out)
 	}
-	return acc.Status, err
+	if err != nil {
+		return StripeAccountStatus{}, err
+	}
+	after := stripeAudit{StripeAccountStatus: acc.Status, KeyFingerprint: fingerprint(c.SecretKey),
+		WebhookFingerprint: fingerprint(c.WebhookSecret)}
+	return acc.Status, appendAudit(tx, actor, cooperativeID, action, "stripe_account", cooperativeID, before, after, now)
 }
 
 // GetStripeAccountStatus returns what may be shown about a cooperative's connection.

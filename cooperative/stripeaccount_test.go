@@ -47,7 +47,7 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 			}
 			coops[i] = c.ID
 		}
-		st, err := cooperative.ConnectStripeAccount(tx, box, coops[0], creds, "u", now)
+		st, err := cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{UserID: "u", Role: "board"}, coops[0], creds, now)
 		if err == nil && (st.KeyLast4 != "1234" || !st.Connected) {
 			t.Errorf("status %+v", st)
 		}

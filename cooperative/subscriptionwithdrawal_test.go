@@ -139,7 +139,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	// A transfer that was already on its way: posted to refunds payable, never to the
 	// subscription, and the accountant hears of it.
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
+		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
 			Booked: true, Amount: big.AmountCents, Currency: "EUR", Reference: pay.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
 		return err
 	}); err != nil {

@@ -133,11 +133,14 @@ func (a *Accounts) pendTOTP(tx Tx, u storedUser, until time.Time) (TOTPEnrollmen
 
 // ConfirmTOTP turns two-factor authentication on with a code from the app, counts the
 // current session as having given a second factor, and returns the first set of recovery
-// codes: the only time they are shown.
-func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, clientIP string) ([]string, error) {
+// codes: the only time they are shown. It is in the platform's audit log, by the user.
+func (a *Accounts) ConfirmTOTP(ctx context.Context, userID, sessionID, code, clientIP, requestID string) ([]string, error) {
 	var codes []string
 	err := a.stepUp(ctx, userID, sessionID, clientIP, func(tx Tx, u storedUser, now time.Time) (err error) {
 		if err := a.acceptTOTP(tx, u, code, true, now); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, selfActor(u, requestID), "", "totp.enable", "user", u.ID, nil, nil, now); err != nil {
 			return err
 		}
 		codes, _, err = a.replaceRecoveryCodes(tx, u.ID, now)

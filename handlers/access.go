@@ -109,7 +109,14 @@ const (
 	keyPrincipal authContextKey = iota
 	keyClientIP
 	keyActingRole
+	keyWrite
 )
+
+// isWrite says whether the request may change something (any method but GET and HEAD).
+func isWrite(ctx context.Context) bool {
+	w, _ := ctx.Value(keyWrite).(bool)
+	return w
+}
 
 // principalFrom returns who the request acts for (zero on public routes).
 func principalFrom(ctx context.Context) cooperative.Principal {
@@ -133,6 +140,8 @@ func actorFrom(ctx context.Context) cooperative.Actor {
 func (s *Server) guard(p policy) func(huma.Context, func(huma.Context)) {
 	return func(hctx huma.Context, next func(huma.Context)) {
 		hctx = huma.WithValue(hctx, keyClientIP, s.clientIP(humafiber.Unwrap(hctx)))
+		m := hctx.Method()
+		hctx = huma.WithValue(hctx, keyWrite, m != http.MethodGet && m != http.MethodHead)
 		if !p.signedIn {
 			next(hctx)
 			return

@@ -153,7 +153,7 @@ type resetConfirmInput struct {
 }
 
 func (s *Server) confirmPasswordReset(ctx context.Context, in *resetConfirmInput) (*struct{}, error) {
-	return nil, s.accounts.ConfirmPasswordReset(ctx, in.Body.Token, in.Body.NewPassword)
+	return nil, s.accounts.ConfirmPasswordReset(ctx, in.Body.Token, in.Body.NewPassword, requestIDFrom(ctx))
 }
 
 type changePasswordInput struct {
@@ -165,7 +165,7 @@ type changePasswordInput struct {
 
 func (s *Server) changePassword(ctx context.Context, in *changePasswordInput) (*struct{}, error) {
 	p := principalFrom(ctx)
-	return nil, s.accounts.ChangePassword(ctx, p.ID, in.Body.CurrentPassword, in.Body.NewPassword, clientIPFrom(ctx))
+	return nil, s.accounts.ChangePassword(ctx, p.ID, in.Body.CurrentPassword, in.Body.NewPassword, clientIPFrom(ctx), requestIDFrom(ctx))
 }
 
 type totpEnrollBody struct {
@@ -244,7 +244,7 @@ func (s *Server) secondFactor(p cooperative.Principal, body accessTokenBody) (*a
 
 func (s *Server) confirmTOTP(ctx context.Context, in *totpCodeInput) (*accessTokenOutput, error) {
 	p := principalFrom(ctx)
-	codes, err := s.accounts.ConfirmTOTP(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx))
+	codes, err := s.accounts.ConfirmTOTP(ctx, p.ID, p.SessionID, in.Body.Code, clientIPFrom(ctx), requestIDFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

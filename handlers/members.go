@@ -36,6 +36,13 @@ func (s *Server) allowMember(ctx context.Context, m cooperative.Member, owner bo
 	for _, r := range roles {
 		if g.Has(r) {
 			actor.Role = string(r)
+			// A route open to members lets staff act on someone else's record here, not
+			// in its policy: the rule of withMFA (every staff change needs the second
+			// factor) is applied here for that path.
+			if isWrite(ctx) && !principalFrom(ctx).MFA {
+				return actor, cooperative.Errorf(cooperative.EFORBIDDEN,
+					"Acting as %s on someone else's record needs a session with two-factor authentication.", r)
+			}
 			return actor, nil
 		}
 	}

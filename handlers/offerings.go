@@ -273,18 +273,15 @@ type withdrawSubscriptionInput struct {
 }
 
 // withdrawSubscription takes a subscription back before allocation: its member's own
-// account while the offering is open, or the board (with the second factor, since a
-// paid subscription's money moves to refunds payable). The rules are the domain's
+// account while the offering is open, or the board (with the second factor, as
+// allowMember demands of staff writes: a paid subscription's money moves to refunds
+// payable). The rules are the domain's
 // (cooperative.WithdrawSubscription); who acts as what is decided here. Once the
 // withdrawal has committed, an open Checkout Session of its payment is expired.
 func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscriptionInput) (*subscriptionOutput, error) {
 	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard)
 	if err != nil {
 		return nil, err
-	}
-	if actor.Role == string(cooperative.RoleBoard) && !principalFrom(ctx).MFA {
-		return nil, cooperative.Errorf(cooperative.EFORBIDDEN,
-			"Withdrawing a member's subscription needs a session with two-factor authentication.")
 	}
 	sub, err := cooperative.WithdrawSubscription(ctx, s.store, actor, in.CooperativeID, in.SubscriptionID, in.Body.Reason, s.now())
 	if err != nil {

@@ -79,8 +79,8 @@ func (s *Server) paymentRoutes() {
 	route(s, inCooperative(accountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
 		Path: coop + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
 		Tags: []string{"payments"}}, s.listPaymentReviews)
-	route(s, inCooperative(accountant), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
-		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it; needs the second factor), or record it refunded or ignored",
+	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
+		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it), or record it refunded or ignored",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.resolvePaymentReview)
 }
 
@@ -267,8 +267,8 @@ func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInpu
 	actor := actorFrom(ctx)
 	var st cooperative.StripeAccountStatus
 	err := s.store.Update(ctx, func(tx cooperative.Tx) (err error) {
-		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, in.CooperativeID, cooperative.StripeCredentials{
-			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, actor.UserID, s.now())
+		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
+			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, s.now())
 		return err
 	})
 	if err != nil {
@@ -317,12 +317,8 @@ type resolveReviewInput struct {
 type reviewOutput struct{ Body cooperative.PaymentReview }
 
 func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
-	if in.Body.Action == cooperative.ResolveAssign && !principalFrom(ctx).MFA {
-		// Assigning posts money: like every such write, it needs the second factor.
-		return nil, cooperative.Errorf(cooperative.EFORBIDDEN, "Assigning money needs a session with two-factor authentication.")
-	}
 	r, err := cooperative.ResolvePaymentReview(ctx, s.store, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
-		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx).UserID}, s.now())
+		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx)}, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 type paymentServer struct {
 	*authServer
 	coop, boardToken, accountantToken string
+	board, accountant                 *session // their first sessions, with the TOTP secrets
 }
 
 // newPaymentServer is a cooperative with a board member and an accountant, both with
@@ -54,6 +55,7 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 	as.join(t, board, ps.coop, "acct-p@example.org", "accountant")
 	acct := as.signIn(t, "acct-p@example.org")
 	as.turnOnTOTP(t, acct)
+	ps.board, ps.accountant = board, acct
 	ps.boardToken, ps.accountantToken = as.signInMFA(t, board).tokens.AccessToken, as.signInMFA(t, acct).tokens.AccessToken
 	return ps
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -49,6 +50,8 @@ type bankStatementInput struct {
 	body io.Reader
 	// bodyRead says the body was read to its end (keepInStep keeps the connection).
 	bodyRead func() error
+	// The file's name, for the audit log (curl -H 'Content-Disposition: attachment; filename="jan.xml"').
+	ContentDisposition string `header:"Content-Disposition" maxLength:"500" doc:"Optional: attachment; filename=\"…\", the statement file's name, kept in the audit log."`
 }
 
 // importReadTimeout is how long the body of an import may take to arrive: it is read
@@ -86,8 +89,16 @@ func (s *Server) importBankStatement(ctx context.Context, in *bankStatementInput
 	if _, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID); err != nil {
 		return nil, err
 	}
+	src := bankimport.Source{By: actorFrom(ctx)}
+	if in.ContentDisposition != "" {
+		_, params, err := mime.ParseMediaType(in.ContentDisposition)
+		if err != nil {
+			return nil, cooperative.Errorf(cooperative.EINVALID, "Content-Disposition must read attachment; filename=\"…\".")
+		}
+		src.FileName = params["filename"]
+	}
 	body := &io.LimitedReader{R: in.body, N: int64(s.pay.ImportBodyLimit) + 1}
-	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, body, s.now())
+	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, src, body, s.now())
 	if err == nil {
 		// What follows the document, up to the limit: the body must end within it.
 		_, err = io.Copy(io.Discard, body)

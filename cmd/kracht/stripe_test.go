@@ -46,8 +46,8 @@ func TestStripeResync(t *testing.T) {
 			return err
 		}
 		coop = c.ID
-		_, err = cooperative.ConnectStripeAccount(tx, box, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
-			SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_0123456789abcdef"}, "board", time.Now())
+		_, err = cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
+			SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_0123456789abcdef"}, time.Now())
 		return err
 	})
 	s.Close()

@@ -6,6 +6,8 @@ package bankimport
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -26,12 +28,20 @@ const BatchSize = 5000
 // Result says what an import did.
 type Result struct {
 	MessageID  string                      `json:"messageId"`
+	SHA256     string                      `json:"sha256" doc:"Of the file read, as the audit log keeps it."`
 	Version    string                      `json:"version"`
 	Statements int                         `json:"statements"`
 	Tally      cooperative.BankImportTally `json:"tally"`
 }
 
-// Import reads a camt.053 document from r and imports it for cooperativeID. The
+// Source is who imports which file, for the audit log.
+type Source struct {
+	By       cooperative.Actor
+	FileName string // as the client named it; may be empty
+}
+
+// Import reads a camt.053 document from r and imports it for cooperativeID on behalf of
+// src.By, and writes the import's audit entry (cooperative.AuditBankImport). The
 // cooperative's own IBAN is not required to match the statement's account: a
 // cooperative may have several accounts. A document whose header the parser refuses
 // changes nothing; a document refused or cut off halfway keeps the batches already
@@ -39,12 +49,45 @@ type Result struct {
 //
 // Reading and storing overlap: while one batch is being committed, the next is parsed
 // (each takes a core; the parse is about a third of the time).
-func Import(ctx context.Context, s cooperative.Store, cooperativeID string, r io.Reader, now time.Time) (Result, error) {
-	return importBatched(ctx, s, cooperativeID, r, now, BatchSize)
+func Import(ctx context.Context, s cooperative.Store, cooperativeID string, src Source, r io.Reader, now time.Time) (Result, error) {
+	h := sha256.New()
+	read := &counter{r: io.TeeReader(r, h)}
+	res, err := importBatched(ctx, s, src.By, cooperativeID, read, now, BatchSize)
+	if res.MessageID == "" {
+		return res, err // the header was refused: nothing changed
+	}
+	if err == nil {
+		// The parser stops at the document's end: hash what follows too, so the hash is
+		// the file's.
+		_, err = io.Copy(io.Discard, io.LimitReader(read, camt053.MaxDocumentBytes+1-read.n))
+	}
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	imp := cooperative.BankStatementImport{FileName: src.FileName, SHA256: res.SHA256, Bytes: read.n,
+		MessageID: res.MessageID, Statements: res.Statements, Tally: res.Tally, Complete: err == nil}
+	if err != nil {
+		imp.Error = cooperative.ErrorMessage(err)
+	}
+	// Written even when the client has gone: the batches it committed stand.
+	if aerr := cooperative.AuditBankImport(context.WithoutCancel(ctx), s, src.By, cooperativeID, imp, now); err == nil {
+		err = aerr
+	}
+	return res, err
 }
 
-// importBatched is Import with batches of batchSize lines (tests use small ones).
-func importBatched(ctx context.Context, s cooperative.Store, cooperativeID string, r io.Reader, now time.Time, batchSize int) (Result, error) {
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// importBatched is Import with batches of batchSize lines (tests use small ones), without
+// the audit entry.
+func importBatched(ctx context.Context, s cooperative.Store, by cooperative.Actor, cooperativeID string, r io.Reader, now time.Time, batchSize int) (Result, error) {
 	d := camt053.NewDecoder(io.LimitReader(r, camt053.MaxDocumentBytes+1))
 	h, err := d.Header()
 	if err != nil {
@@ -59,7 +102,7 @@ func importBatched(ctx context.Context, s cooperative.Store, cooperativeID strin
 		for batch := range batches {
 			var t cooperative.BankImportTally
 			storeErr = s.Update(ctx, func(tx cooperative.Tx) (err error) {
-				t, err = cooperative.ImportBankLines(tx, cooperativeID, batch, now)
+				t, err = cooperative.ImportBankLines(tx, by, cooperativeID, batch, now)
 				return err
 			})
 			if storeErr != nil {

@@ -48,7 +48,7 @@ func TestSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Import(context.Background(), s, coop, bytes.NewReader(b), now)
+			res, err := Import(context.Background(), s, coop, testSource, bytes.NewReader(b), now)
 			if strings.Contains(f, "wrong") {
 				if cooperative.ErrorCode(err) != cooperative.EINVALID || !strings.Contains(err.Error(), "camt.053") && cooperative.ErrorMessage(err) == "" {
 					t.Fatalf("want a clear EINVALID refusal, got %v", err)
@@ -68,7 +68,7 @@ func TestSamples(t *testing.T) {
 			if res.Tally.Duplicates != 0 || res.Tally.Lines != res.Tally.Matched+res.Tally.Review+res.Tally.Skipped {
 				t.Fatalf("tally does not add up: %+v", res.Tally)
 			}
-			again, err := Import(context.Background(), s, coop, bytes.NewReader(b), now.Add(time.Hour))
+			again, err := Import(context.Background(), s, coop, testSource, bytes.NewReader(b), now.Add(time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,7 +212,7 @@ func TestMatching(t *testing.T) {
 		{ref: string(unknown), amount: 100, acctRef: "A6"},
 		{ref: exact.Reference, amount: 25000, acctRef: "A7"}, // paid twice
 	})
-	res, err := Import(ctx, s, coop, bytes.NewReader(doc.Bytes()), now)
+	res, err := Import(ctx, s, coop, testSource, bytes.NewReader(doc.Bytes()), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestMatching(t *testing.T) {
 		t.Errorf("a review item leaks the other cooperative: %+v", r)
 	}
 	// The same statement again changes nothing.
-	again, err := Import(ctx, s, coop, bytes.NewReader(doc.Bytes()), now)
+	again, err := Import(ctx, s, coop, testSource, bytes.NewReader(doc.Bytes()), now)
 	if err != nil || again.Tally.Duplicates != again.Tally.Lines {
 		t.Fatalf("reimport: %+v %v", again.Tally, err)
 	}
@@ -257,7 +257,7 @@ func TestMatching(t *testing.T) {
 		t.Fatalf("another cooperative resolved it: %v", err)
 	}
 	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: "acct"}, now); err != nil {
+		Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, pr.ID, cooperative.ReviewResolution{
@@ -270,7 +270,7 @@ func TestMatching(t *testing.T) {
 		t.Fatalf("a USD credit was assigned: %v", err)
 	}
 	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, cr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveRefunded, Note: "sent back on 3 Feb", By: "acct"}, now); err != nil {
+		Action: cooperative.ResolveRefunded, Note: "sent back on 3 Feb", By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	bal, _ = cooperative.PaymentBalances(ctx, s, coop)
@@ -283,14 +283,14 @@ func TestMatching(t *testing.T) {
 	// The rest arrives and is assigned: the subscription is paid, the suspense cleared.
 	var rest bytes.Buffer
 	writeStatement(&rest, "S2", []credit{{ref: partial.Reference, amount: 5000, acctRef: "B1"}})
-	if _, err := Import(ctx, s, coop, &rest, now); err != nil {
+	if _, err := Import(ctx, s, coop, testSource, &rest, now); err != nil {
 		t.Fatal(err)
 	}
 	reviews, _, _ = cooperative.ListPaymentReviews(ctx, s, coop, cooperative.ReviewOpen, "", 100)
 	for _, r := range reviews {
 		if r.Reference == partial.Reference && r.Reason == cooperative.ReviewPartial {
 			if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, r.ID, cooperative.ReviewResolution{
-				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: "acct"}, now); err != nil {
+				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -334,7 +334,7 @@ func BenchmarkImport100k(b *testing.B) {
 		b.SetBytes(int64(doc.Len()))
 		b.StartTimer()
 		start := time.Now()
-		res, err := Import(context.Background(), s, coop, &doc, now)
+		res, err := Import(context.Background(), s, coop, testSource, &doc, now)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -367,7 +367,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	writeStatement(&doc, "CUT", credits)
 	full := doc.Bytes()
 	cut := full[:len(full)*9/10]
-	res, err := importBatched(ctx, s, bk.coop, bytes.NewReader(cut), now, testBatch)
+	res, err := importBatched(ctx, s, testSource.By, bk.coop, bytes.NewReader(cut), now, testBatch)
 	if err == nil {
 		t.Fatal("a cut-off statement imported without an error")
 	}
@@ -375,7 +375,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	if res.Tally.Lines != 2*testBatch || res.Tally.Review != 2*testBatch*9/10 {
 		t.Fatalf("cut-off import kept %+v, want the two full batches", res.Tally)
 	}
-	res, err = importBatched(ctx, s, bk.coop, bytes.NewReader(full), now, testBatch)
+	res, err = importBatched(ctx, s, testSource.By, bk.coop, bytes.NewReader(full), now, testBatch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestStoreStops(t *testing.T) {
 	writeStatement(&doc, "STOP", credits)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := importBatched(ctx, s, bk.coop, &doc, now, testBatch)
+	res, err := importBatched(ctx, s, testSource.By, bk.coop, &doc, now, testBatch)
 	if !errors.Is(err, context.Canceled) && cooperative.ErrorCode(err) == "" {
 		t.Fatalf("import with a cancelled context: %v", err)
 	}
@@ -419,3 +419,6 @@ func TestStoreStops(t *testing.T) {
 		t.Fatalf("stored %+v after the store stopped", res.Tally)
 	}
 }
+
+// testSource is the accountant who imports in these tests.
+var testSource = Source{By: cooperative.Actor{UserID: "acct", Role: "accountant"}, FileName: "statement.xml"}

@@ -98,8 +98,8 @@ func (f *fixture) newCooperative(box *cooperative.SecretBox) string {
 			return err
 		}
 		id = c.ID
-		_, err = cooperative.ConnectStripeAccount(tx, box, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
-			SecretKey: "sk_test_0123456789abcd", WebhookSecret: whsec}, "board", f.now)
+		_, err = cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
+			SecretKey: "sk_test_0123456789abcd", WebhookSecret: whsec}, f.now)
 		return err
 	})
 	if err != nil {
