@@ -182,29 +182,16 @@ func mailRolesGranted(tx Tx, before, after RoleGrant, via, by string, now time.T
 	}
 	// The board as it stands after the change: whoever this grant put on the board is
 	// told too, and whoever it took off is not, whether or not tx.Find sees the write.
-	board := map[string]bool{}
-	if after.Has(RoleBoard) {
-		board[after.UserID] = true
+	ids, err := boardMemberIDs(tx, after.CooperativeID)
+	if err != nil {
+		return err
 	}
-	cursor := ""
-	for {
-		page, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "board",
-			Value: after.CooperativeID, After: cursor, Limit: MaxPageSize})
-		if err != nil {
-			return err
-		}
-		for _, g := range page {
-			if g.UserID != after.UserID {
-				board[g.UserID] = true
-			}
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == after.UserID })
+	if after.Has(RoleBoard) {
+		ids = append(ids, after.UserID)
 	}
 	event := NewID()
-	for userID := range board {
+	for _, userID := range ids {
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err
@@ -222,6 +209,28 @@ func mailRolesGranted(tx Tx, before, after RoleGrant, via, by string, now time.T
 		}
 	}
 	return nil
+}
+
+// boardMemberIDs returns the ids of the cooperative's board members, as tx sees them.
+func boardMemberIDs(tx Tx, cooperativeID string) ([]string, error) {
+	var ids []string
+	after := ""
+	for {
+		grants, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "board",
+			Value: cooperativeID, After: after, Limit: MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grants {
+			if g.CooperativeID == cooperativeID && g.Has(RoleBoard) {
+				ids = append(ids, g.UserID)
+			}
+		}
+		if next == "" {
+			return ids, nil
+		}
+		after = next
+	}
 }
 
 // GetRoleGrant returns one person's roles in a cooperative.

@@ -131,42 +131,32 @@ func mailBoardOfWithdrawal(tx Tx, m Member, class ShareClass, w Withdrawal, now 
 	if err != nil {
 		return err
 	}
-	after := ""
-	for {
-		grants, next, err := findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "board",
-			Value: w.CooperativeID, After: after, Limit: MaxPageSize})
+	ids, err := boardMemberIDs(tx, w.CooperativeID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u, err := getUser(tx, id)
 		if err != nil {
 			return err
 		}
-		for _, g := range grants {
-			if g.CooperativeID != w.CooperativeID || !g.Has(RoleBoard) {
-				continue
-			}
-			u, err := getUser(tx, g.UserID)
-			if err != nil {
-				return err
-			}
-			lang, err := NotificationLanguage(u.Language)
-			if err != nil {
-				lang = LanguageEnglish
-			}
-			data := map[string]string{"cooperative": c.Name, "member": m.Name, "member_number": strconv.FormatInt(m.Number, 10),
-				"class": class.Name, "shares": strconv.FormatInt(w.Shares, 10), "amount": FormatEuro(w.AmountCents, lang),
-				"earliest": string(w.EarliestOn)}
-			if w.EndsMembership {
-				data["ends_membership"] = "yes"
-			}
-			if err := Enqueue(tx, Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
-				Event: EventWithdrawalRequested, CooperativeID: c.ID, To: u.Email, Language: lang, Data: data,
-				CreatedAt: now}); err != nil {
-				return err
-			}
+		lang, err := NotificationLanguage(u.Language)
+		if err != nil {
+			lang = LanguageEnglish
 		}
-		if next == "" {
-			return nil
+		data := map[string]string{"cooperative": c.Name, "member": m.Name, "member_number": strconv.FormatInt(m.Number, 10),
+			"class": class.Name, "shares": strconv.FormatInt(w.Shares, 10), "amount": FormatEuro(w.AmountCents, lang),
+			"earliest": string(w.EarliestOn)}
+		if w.EndsMembership {
+			data["ends_membership"] = "yes"
 		}
-		after = next
+		if err := Enqueue(tx, Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
+			Event: EventWithdrawalRequested, CooperativeID: c.ID, To: u.Email, Language: lang, Data: data,
+			CreatedAt: now}); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // ListWithdrawals returns a page of a cooperative's withdrawal requests in the order
