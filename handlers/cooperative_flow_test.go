@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,7 +141,7 @@ func TestCooperativeFlow(t *testing.T) {
 	closed := decodeBody[allocationBody](t, r)
 	if closed.Offering.Status != "closed" || closed.Offering.Counters.IssuedShares != 4 || len(closed.Subscriptions) != 1 ||
 		closed.Subscriptions[0].Status != cooperative.SubscriptionAllocated ||
-		cooperative.FormatRanges(closed.Subscriptions[0].ShareNumbers) != "1-4" {
+		!reflect.DeepEqual(closed.Subscriptions[0].ShareNumbers, []shareRange{{First: 1, Last: 4}}) {
 		t.Fatalf("allocation %s", r.body)
 	}
 
@@ -149,9 +150,14 @@ func TestCooperativeFlow(t *testing.T) {
 	if len(subs.Items) != 1 || subs.Items[0].Allocated != 4 {
 		t.Fatalf("member's subscriptions %+v", subs.Items)
 	}
-	held := decodeBody[holdingList](t, as.call(t, "GET", sc.coop+"/members/"+applied.ID+"/holdings", annToken, nil))
+	r = as.call(t, "GET", sc.coop+"/members/"+applied.ID+"/holdings", annToken, nil)
+	held := decodeBody[holdingList](t, r)
 	if len(held.Items) != 1 || held.Items[0].Shares != 4 {
 		t.Fatalf("member's holdings %+v", held.Items)
+	}
+	// Share numbers read as first and last, not as the register stores them ({"f":1,"l":4}).
+	if !bytes.Contains(r.body, []byte(`"ranges":[{"first":1,"last":4}]`)) {
+		t.Fatalf("member's holdings %s", r.body)
 	}
 	r = as.call(t, "GET", sc.coop+"/subscriptions/"+sub.ID+"/certificate.pdf", annToken, nil)
 	wantStatus(t, r, 200)

@@ -132,8 +132,8 @@ func (s *Server) getOffering(ctx context.Context, in *offeringInput) (*offeringO
 }
 
 type allocationBody struct {
-	Offering      offeringBody               `json:"offering"`
-	Subscriptions []cooperative.Subscription `json:"subscriptions" doc:"Every subscription of the round after allocation, in the order they came in."`
+	Offering      offeringBody       `json:"offering"`
+	Subscriptions []subscriptionBody `json:"subscriptions" doc:"Every subscription of the round after allocation, in the order they came in."`
 }
 
 type allocationOutput struct {
@@ -147,7 +147,7 @@ func (s *Server) closeOffering(ctx context.Context, in *offeringInput) (*allocat
 	}
 	out := &allocationOutput{}
 	out.Body.Offering = offeringOf(res.Offering, true)
-	out.Body.Subscriptions = nonNil(res.Subscriptions)
+	out.Body.Subscriptions = subscriptionsOf(res.Subscriptions)
 	return out, nil
 }
 
@@ -162,7 +162,7 @@ type subscribeInput struct {
 }
 
 type subscriptionOutput struct {
-	Body cooperative.Subscription
+	Body subscriptionBody
 }
 
 // subscribe: only the account a member record belongs to subscribes for it; the amount,
@@ -176,10 +176,10 @@ func (s *Server) subscribe(ctx context.Context, in *subscribeInput) (*subscripti
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionOutput{Body: sub}, nil
+	return &subscriptionOutput{Body: subscriptionOf(sub)}, nil
 }
 
-type subscriptionList = page[cooperative.Subscription]
+type subscriptionList = page[subscriptionBody]
 
 type offeringSubscriptionsInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
@@ -188,14 +188,14 @@ type offeringSubscriptionsInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listOfferingSubscriptions(ctx context.Context, in *offeringSubscriptionsInput) (*pageOutput[cooperative.Subscription], error) {
+func (s *Server) listOfferingSubscriptions(ctx context.Context, in *offeringSubscriptionsInput) (*pageOutput[subscriptionBody], error) {
 	if _, err := s.registry.GetOffering(ctx, in.CooperativeID, in.OfferingID); err != nil {
 		return nil, err
 	}
 	return s.listSubscriptions(ctx, in.CooperativeID, "offering", in.OfferingID, in.Cursor, in.Limit)
 }
 
-func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, cursor string, limit int) (*pageOutput[cooperative.Subscription], error) {
+func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, cursor string, limit int) (*pageOutput[subscriptionBody], error) {
 	if cursor != "" && !cooperative.ValidID(cursor) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a valid cursor", cursor)
 	}
@@ -203,7 +203,7 @@ func (s *Server) listSubscriptions(ctx context.Context, cooperativeID, by, id, c
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(list, next, asIs), nil
+	return pageOf(list, next, subscriptionOf), nil
 }
 
 type memberSubscriptionsInput struct {
@@ -213,7 +213,7 @@ type memberSubscriptionsInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listMemberSubscriptions(ctx context.Context, in *memberSubscriptionsInput) (*pageOutput[cooperative.Subscription], error) {
+func (s *Server) listMemberSubscriptions(ctx context.Context, in *memberSubscriptionsInput) (*pageOutput[subscriptionBody], error) {
 	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true, staff()...); err != nil {
 		return nil, err
 	}
@@ -255,7 +255,7 @@ func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	out := &subscriptionDetailOutput{Body: subscriptionDetail{Subscription: sub}}
+	out := &subscriptionDetailOutput{Body: subscriptionDetail{SubscriptionBody: subscriptionOf(sub)}}
 	if actor.Role != string(cooperative.RoleMember) {
 		if out.Body.Payments, err = s.subscriptionPayments(ctx, in.CooperativeID, sub.ID); err != nil {
 			return nil, err
@@ -288,7 +288,7 @@ func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscript
 		return nil, err
 	}
 	s.stopCheckout(ctx, in.CooperativeID, sub.ID)
-	return &subscriptionOutput{Body: sub}, nil
+	return &subscriptionOutput{Body: subscriptionOf(sub)}, nil
 }
 
 // checkoutExpiryTimeout bounds the call to Stripe after a withdrawal: the member waits
@@ -349,7 +349,7 @@ func (s *Server) markPaid(ctx context.Context, in *markPaidInput) (*subscription
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionOutput{Body: sub}, nil
+	return &subscriptionOutput{Body: subscriptionOf(sub)}, nil
 }
 
 // certificate renders the share certificate of an allocated subscription for its member

@@ -102,7 +102,7 @@ func (s *Server) listSubscriptionPayments(ctx context.Context, in *subscriptionP
 // subscriptionDetail is one subscription, with its payments for the board and the
 // accountant.
 type subscriptionDetail struct {
-	cooperative.Subscription
+	SubscriptionBody
 	Payments []paymentBody `json:"payments,omitempty" doc:"Its payments (id, method, reference, status, amounts): for the board and the accountant only."`
 }
 

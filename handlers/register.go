@@ -22,7 +22,7 @@ type transferInput struct {
 }
 
 type transferOutput struct {
-	Body cooperative.Transfer
+	Body transferBody
 }
 
 // transferShares records a transfer; recording it is the board's approval.
@@ -33,7 +33,7 @@ func (s *Server) transferShares(ctx context.Context, in *transferInput) (*transf
 	if err != nil {
 		return nil, err
 	}
-	return &transferOutput{Body: t}, nil
+	return &transferOutput{Body: transferOf(t)}, nil
 }
 
 type requestWithdrawalInput struct {
@@ -47,7 +47,7 @@ type requestWithdrawalInput struct {
 }
 
 type withdrawalOutput struct {
-	Body cooperative.Withdrawal
+	Body withdrawalBody
 }
 
 // requestWithdrawal: a member asks to have their own shares redeemed; the board decides
@@ -62,7 +62,7 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 	if err != nil {
 		return nil, err
 	}
-	return &withdrawalOutput{Body: w}, nil
+	return &withdrawalOutput{Body: withdrawalOf(w)}, nil
 }
 
 type listWithdrawalsInput struct {
@@ -73,16 +73,16 @@ type listWithdrawalsInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size. A filtered page may hold fewer items and still have a next cursor."`
 }
 
-type withdrawalList = page[cooperative.Withdrawal]
+type withdrawalList = page[withdrawalBody]
 
 // listWithdrawals: the requests the board decides, oldest first.
-func (s *Server) listWithdrawals(ctx context.Context, in *listWithdrawalsInput) (*pageOutput[cooperative.Withdrawal], error) {
+func (s *Server) listWithdrawals(ctx context.Context, in *listWithdrawalsInput) (*pageOutput[withdrawalBody], error) {
 	list, next, err := s.registry.ListWithdrawals(ctx, in.CooperativeID, cooperative.WithdrawalStatus(in.Status), in.MemberID,
 		in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(list, next, asIs), nil
+	return pageOf(list, next, withdrawalOf), nil
 }
 
 type decideWithdrawalInput struct {
@@ -99,7 +99,7 @@ func (s *Server) decideWithdrawal(ctx context.Context, in *decideWithdrawalInput
 	if err != nil {
 		return nil, err
 	}
-	return &withdrawalOutput{Body: w}, nil
+	return &withdrawalOutput{Body: withdrawalOf(w)}, nil
 }
 
 type holdingsInput struct {
@@ -108,8 +108,8 @@ type holdingsInput struct {
 }
 
 type holdingList struct {
-	AsOf  cooperative.Date      `json:"asOf,omitempty" doc:"The day asked about; absent for the current holdings."`
-	Items []cooperative.Holding `json:"items" doc:"One per member and class held, with share numbers, by member id."`
+	AsOf  cooperative.Date `json:"asOf,omitempty" doc:"The day asked about; absent for the current holdings."`
+	Items []holdingBody    `json:"items" doc:"One per member and class held, with share numbers, by member id."`
 }
 
 type holdingsOutput struct {
@@ -129,7 +129,7 @@ func (s *Server) listHoldings(ctx context.Context, in *holdingsInput) (*holdings
 	if err != nil {
 		return nil, err
 	}
-	return &holdingsOutput{Body: holdingList{AsOf: cooperative.Date(in.Date), Items: nonNil(list)}}, nil
+	return &holdingsOutput{Body: holdingList{AsOf: cooperative.Date(in.Date), Items: holdingsOf(list)}}, nil
 }
 
 // memberHoldings filters the cooperative's current holdings: the domain keeps them per
@@ -142,10 +142,10 @@ func (s *Server) memberHoldings(ctx context.Context, in *memberInput) (*holdings
 	if err != nil {
 		return nil, err
 	}
-	mine := []cooperative.Holding{}
+	mine := []holdingBody{}
 	for _, h := range all {
 		if h.MemberID == in.MemberID {
-			mine = append(mine, h)
+			mine = append(mine, holdingOf(h))
 		}
 	}
 	return &holdingsOutput{Body: holdingList{Items: mine}}, nil
@@ -159,15 +159,15 @@ type registerEventsInput struct {
 
 // registerEventBody is a register event with readable names (the stored form is terse).
 type registerEventBody struct {
-	Seq          int64                    `json:"seq"`
-	Type         string                   `json:"type" enum:"issue,transfer,withdrawal"`
-	Date         cooperative.Date         `json:"date"`
-	Class        string                   `json:"class"`
-	From         string                   `json:"from,omitempty" doc:"The member the shares left."`
-	To           string                   `json:"to,omitempty" doc:"The member the shares went to."`
-	ShareNumbers []cooperative.ShareRange `json:"shareNumbers"`
-	Shares       int64                    `json:"shares"`
-	Ref          string                   `json:"ref" doc:"The subscription, transfer or withdrawal that caused it."`
+	Seq          int64            `json:"seq"`
+	Type         string           `json:"type" enum:"issue,transfer,withdrawal"`
+	Date         cooperative.Date `json:"date"`
+	Class        string           `json:"class"`
+	From         string           `json:"from,omitempty" doc:"The member the shares left."`
+	To           string           `json:"to,omitempty" doc:"The member the shares went to."`
+	ShareNumbers []shareRange     `json:"shareNumbers"`
+	Shares       int64            `json:"shares"`
+	Ref          string           `json:"ref" doc:"The subscription, transfer or withdrawal that caused it."`
 }
 
 type registerEventList = page[registerEventBody]
@@ -183,7 +183,7 @@ func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*
 	}
 	return pageOf(list, seqCursor(next), func(e cooperative.RegisterEvent) registerEventBody {
 		return registerEventBody{Seq: e.Seq, Type: string(e.Type), Date: e.Date, Class: e.Class, From: e.From,
-			To: e.To, ShareNumbers: e.Ranges, Shares: e.Shares(), Ref: e.Ref}
+			To: e.To, ShareNumbers: shareRangesOf(e.Ranges), Shares: e.Shares(), Ref: e.Ref}
 	}), nil
 }
 
