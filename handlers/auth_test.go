@@ -77,6 +77,9 @@ func newAuthServer(t testing.TB, change ...func(*Options)) *authServer {
 	for _, c := range change {
 		c(&opts)
 	}
+	if opts.Payments.Checkout == nil {
+		opts.Payments.Checkout = testCheckout(opts)
+	}
 	srv := New(opts)
 	return &authServer{testServer: &testServer{Server: srv, store: store, logs: logs}, clock: clock, keys: opts.Auth.Keys}
 }

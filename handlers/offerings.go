@@ -302,36 +302,16 @@ const checkoutExpiryTimeout = 10 * time.Second
 // is logged (Stripe's errors carry no key), not answered. The call is detached from the
 // request, so a member who closes the page does not cut it off halfway.
 func (s *Server) stopCheckout(ctx context.Context, cooperativeID, subscriptionID string) {
+	if s.pay.Checkout == nil {
+		return // no session was made here
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkoutExpiryTimeout)
 	defer cancel()
-	if err := s.expireCheckout(ctx, cooperativeID, subscriptionID); err != nil {
+	if err := s.pay.Checkout.ExpireWithdrawn(ctx, cooperativeID, subscriptionID); err != nil {
 		logFrom(ctx, s.log).Warn("expiring the Checkout Session of a withdrawn subscription failed",
 			slog.String("cooperative_id", cooperativeID), slog.String("subscription_id", subscriptionID),
 			slog.String("code", cooperative.ErrorCode(err)), slog.Any("error", err))
 	}
-}
-
-// expireCheckout asks Stripe to expire the session of a withdrawn payment, if it has
-// one and its cooperative has Stripe connected. A payment still under way (a SEPA debit)
-// or already paid keeps its status when its subscription is withdrawn: its session is
-// complete, and there is nothing to expire.
-func (s *Server) expireCheckout(ctx context.Context, cooperativeID, subscriptionID string) error {
-	p, err := cooperative.PaymentForSubscription(ctx, s.store, cooperativeID, subscriptionID)
-	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
-		return nil
-	}
-	if err != nil || p.Status != cooperative.PaymentWithdrawn || p.CheckoutSessionID == "" {
-		return err
-	}
-	st, err := cooperative.GetStripeAccountStatus(ctx, s.store, cooperativeID)
-	if err != nil || !st.Connected {
-		return err
-	}
-	c, err := s.stripeClient(ctx, cooperativeID)
-	if err != nil {
-		return err
-	}
-	return c.ExpireCheckoutSession(ctx, p.CheckoutSessionID)
 }
 
 type markPaidInput struct {

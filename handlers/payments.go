@@ -2,13 +2,11 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
-	"github.com/kracht-coop/kracht/payments/bankimport"
 	"github.com/kracht-coop/kracht/payments/stripeclient"
 	"github.com/kracht-coop/kracht/payments/stripesync"
 )
@@ -26,8 +24,11 @@ type PaymentOptions struct {
 	// Syncer verifies and stores webhooks; cmd runs its Run loop. Without it the webhook
 	// answers 503.
 	Syncer *stripesync.Syncer
-	// Stripe says how to reach Stripe (BaseURL for stripe-mock in tests).
+	// Stripe says how to reach Stripe (BaseURL for stripe-mock in tests), for refunds.
 	Stripe stripeclient.Options
+	// Checkout starts payments: Checkout Sessions and transfer instructions. cmd builds
+	// it; without it those routes answer 503.
+	Checkout *cooperative.Checkout
 	// ImportBodyLimit is the largest bank statement accepted, in bytes [the general
 	// BodyLimit]. cmd passes DefaultImportBodyLimit. Only the import route reads that
 	// much, and only for a caller its access check let through (see checkBody).
@@ -108,54 +109,23 @@ type checkoutBody struct {
 
 type checkoutOutput struct{ Body checkoutBody }
 
-// memberPayment returns the payment of the caller's own subscription, making it (with a
-// new RF reference) on first use.
-func (s *Server) memberPayment(ctx context.Context, cooperativeID, subscriptionID string) (cooperative.Payment, error) {
-	if _, _, err := s.subscriptionFor(ctx, cooperativeID, subscriptionID); err != nil {
-		return cooperative.Payment{}, err
-	}
-	ref, err := bankimport.NewReference(rand.Read)
-	if err != nil {
-		return cooperative.Payment{}, err
-	}
-	return cooperative.SubscriptionPayment(ctx, s.store, cooperativeID, subscriptionID, string(ref), s.now())
-}
-
-func (s *Server) stripeClient(ctx context.Context, cooperativeID string) (*stripeclient.Client, error) {
-	if s.pay.Box == nil {
-		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
-	}
-	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.pay.Box, cooperativeID)
-	if err != nil {
-		return nil, err
-	}
-	return stripeclient.New(creds.SecretKey, s.pay.Stripe)
-}
-
+// createCheckoutSession: the member's own subscription only (subscriptionFor); the
+// steps are the domain's (cooperative.Checkout.Start).
 func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (*checkoutOutput, error) {
-	p, err := s.memberPayment(ctx, in.CooperativeID, in.SubscriptionID)
+	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
+		return nil, err
+	}
+	c, err := s.checkout()
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.stripeClient(ctx, in.CooperativeID)
+	cs, err := c.Start(ctx, cooperative.StartCheckout{CooperativeID: in.CooperativeID,
+		SubscriptionID: in.SubscriptionID, SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
 	if err != nil {
 		return nil, err
 	}
-	if p, err = cooperative.NoteCheckoutAttempt(ctx, s.store, in.CooperativeID, p.ID, s.now()); err != nil {
-		return nil, err
-	}
-	cs, err := c.CreateCheckoutSession(ctx, stripeclient.CheckoutRequest{CooperativeID: in.CooperativeID, PaymentID: p.ID,
-		SubscriptionID: p.SubscriptionID, Purpose: p.Purpose, Attempt: p.CheckoutAttempts,
-		Description: "Subscription " + p.SubscriptionID, Amount: p.Amount, Currency: "eur", CustomerEmail: p.PayerEmail,
-		SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
-	if err != nil {
-		return nil, err
-	}
-	if err := cooperative.RecordCheckoutSession(ctx, s.store, p.ID, cs.ID, s.now()); err != nil {
-		return nil, err
-	}
-	return &checkoutOutput{Body: checkoutBody{URL: cs.URL, SessionID: cs.ID, PaymentID: p.ID, Reference: p.Reference,
-		AmountCents: p.Amount}}, nil
+	return &checkoutOutput{Body: checkoutBody{URL: cs.URL, SessionID: cs.SessionID, PaymentID: cs.Payment.ID,
+		Reference: cs.Payment.Reference, AmountCents: cs.Payment.Amount}}, nil
 }
 
 type transferInstructionsBody struct {
@@ -170,16 +140,41 @@ type transferInstructionsBody struct {
 type transferInstructionsOutput struct{ Body transferInstructionsBody }
 
 func (s *Server) transferInstructions(ctx context.Context, in *subscriptionPathInput) (*transferInstructionsOutput, error) {
-	p, err := s.memberPayment(ctx, in.CooperativeID, in.SubscriptionID)
+	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
+		return nil, err
+	}
+	c, err := s.checkout()
 	if err != nil {
 		return nil, err
 	}
-	c, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID)
+	ti, err := c.TransferInstructions(ctx, in.CooperativeID, in.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
-	return &transferInstructionsOutput{Body: transferInstructionsBody{PaymentID: p.ID, IBAN: c.IBAN, BIC: c.BIC, Beneficiary: c.Name,
-		AmountCents: p.Amount, Reference: p.Reference}}, nil
+	return &transferInstructionsOutput{Body: transferInstructionsBody{PaymentID: ti.PaymentID, IBAN: ti.IBAN, BIC: ti.BIC,
+		Beneficiary: ti.Beneficiary, AmountCents: ti.AmountCents, Reference: ti.Reference}}, nil
+}
+
+// checkout is the domain's service that starts payments; a server built without one
+// (tests of other routes) answers 503.
+func (s *Server) checkout() (*cooperative.Checkout, error) {
+	if s.pay.Checkout == nil {
+		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Payments are not configured on this server.")
+	}
+	return s.pay.Checkout, nil
+}
+
+// stripeClient opens Stripe with a cooperative's key, for the refund (the checkout's
+// calls are cooperative.Checkout's).
+func (s *Server) stripeClient(ctx context.Context, cooperativeID string) (*stripeclient.Client, error) {
+	if s.pay.Box == nil {
+		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
+	}
+	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.pay.Box, cooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return stripeclient.New(creds.SecretKey, s.pay.Stripe)
 }
 
 type refundBody struct {

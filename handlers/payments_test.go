@@ -16,6 +16,8 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/bankimport"
+	"github.com/kracht-coop/kracht/payments/stripeclient"
 	"github.com/kracht-coop/kracht/payments/stripesync"
 )
 
@@ -58,6 +60,17 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 	ps.board, ps.accountant = board, acct
 	ps.boardToken, ps.accountantToken = as.signInMFA(t, board).tokens.AccessToken, as.signInMFA(t, acct).tokens.AccessToken
 	return ps
+}
+
+// testCheckout wires the checkout service as cmd does, from the options a test settled
+// on (its clock, Stripe's base URL and the secret box).
+func testCheckout(o Options) *cooperative.Checkout {
+	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: o.Store, Secrets: o.Payments.Box,
+		Sessions: stripeclient.CheckoutSessionsFor(o.Payments.Stripe), Now: o.Now,
+		NewReference: func() (string, error) {
+			ref, err := bankimport.NewReference(rand.Read)
+			return string(ref), err
+		}})
 }
 
 const testWebhookSecret = "whsec_handlers_test_0123456789"

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	defer stopStripe()
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
-			ImportBodyLimit: handlers.DefaultImportBodyLimit}})
+			Checkout: newCheckout(cfg, store, box), ImportBodyLimit: handlers.DefaultImportBodyLimit}})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"crypto/rand"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/payments/bankimport"
 	"github.com/kracht-coop/kracht/payments/stripeclient"
 	"github.com/kracht-coop/kracht/payments/stripesync"
 )
@@ -75,6 +77,18 @@ func (cfg config) secretBox(log *slog.Logger) (*cooperative.SecretBox, error) {
 
 func (cfg config) stripeOptions() stripeclient.Options {
 	return stripeclient.Options{BaseURL: cfg.Stripe.APIURL}
+}
+
+// newCheckout wires the domain's service that starts payments: Checkout Sessions
+// through stripeclient with each cooperative's own key, RF references from
+// bankimport with the system's randomness.
+func newCheckout(cfg config, store cooperative.Store, box *cooperative.SecretBox) *cooperative.Checkout {
+	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: store, Secrets: box,
+		Sessions: stripeclient.CheckoutSessionsFor(cfg.stripeOptions()), Now: time.Now,
+		NewReference: func() (string, error) {
+			ref, err := bankimport.NewReference(rand.Read)
+			return string(ref), err
+		}})
 }
 
 // startStripe makes the syncer and runs its worker, which applies stored webhook events,

@@ -75,28 +75,26 @@ func plausibleKey(k string) bool {
 // PaymentMethods are the methods a Checkout Session offers.
 var paymentMethods = []string{"card", "ideal", "sepa_debit", "bancontact"}
 
-// CheckoutRequest asks for a Checkout Session for one payment of Kracht.
-type CheckoutRequest struct {
-	CooperativeID  string
-	PaymentID      string // Kracht's payment: client_reference_id and metadata, so every event leads back to it
-	SubscriptionID string // what is paid (a share or bond subscription, a membership fee)
-	Purpose        string // e.g. "shares", "bonds", "membership_fee"; metadata only
-	// Attempt counts the sessions made for this payment (1, 2, …): a member who lets a
-	// session expire gets a new one, while a retried request gets the same one.
-	Attempt       int
-	Description   string // the line item's name, shown on Stripe's page
-	Amount        int64  // minor units (cents)
-	Currency      string // "eur"
-	CustomerEmail string
-	SuccessURL    string
-	CancelURL     string
-}
+// CheckoutRequest asks for a Checkout Session for one payment of Kracht. It is the
+// domain's type, so a Client is the domain's port (cooperative.CheckoutSessions).
+type CheckoutRequest = cooperative.CheckoutSessionRequest
 
 // CheckoutSession is what Stripe made.
-type CheckoutSession struct {
-	ID  string
-	URL string // where to send the member
+type CheckoutSession = cooperative.CheckoutSession
+
+// CheckoutSessionsFor returns what cooperative.Checkout needs to open Stripe with one
+// cooperative's key: a Client made with opts.
+func CheckoutSessionsFor(opts Options) func(secretKey string) (cooperative.CheckoutSessions, error) {
+	return func(secretKey string) (cooperative.CheckoutSessions, error) {
+		c, err := New(secretKey, opts)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 }
+
+var _ cooperative.CheckoutSessions = (*Client)(nil)
 
 // CreateCheckoutSession creates a Checkout Session in payment mode.
 func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (CheckoutSession, error) {
