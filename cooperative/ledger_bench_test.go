@@ -12,8 +12,8 @@ import (
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
-// BenchmarkLedgerBalances measures a trial balance (today, and on a date half-way) over a
-// ledger of 100,000 entries for 10,000 members over 1,000 days, posted through PostEntry
+// BenchmarkLedgerBalances measures a trial balance and a member's balance (today, and on a
+// date half-way), and a posting, over a ledger of 100,000 entries for 10,000 members over 1,000 days, posted through PostEntry
 // in the shapes the domain posts (receipt, allocation to member capital, fee, payout),
 // one in ten booked five days back. KRACHT_BENCH_ENTRIES scales it.
 //
@@ -70,6 +70,32 @@ func BenchmarkLedgerBalances(b *testing.B) {
 			}
 		})
 	}
+	member := cooperative.MemberAccount(cooperative.AccountMemberCapital, members[0])
+	for _, c := range []struct {
+		name string
+		on   cooperative.Date
+	}{{"today", today}, {"halfway", half}} {
+		b.Run("MemberBalance/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := cooperative.AccountBalanceOn(ctx, store, coopID, member, c.on); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	// Posting one entry per transaction onto the full ledger, one in ten booked back.
+	b.Run("PostEntry", func(b *testing.B) {
+		k := entries
+		for b.Loop() {
+			if err := store.Update(ctx, func(tx cooperative.Tx) error {
+				_, _, err := cooperative.PostEntry(tx, benchEntry(coopID, members, start, perDay, k))
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			k++
+		}
+	})
 }
 
 // benchEntry is entry k of the benchmark's ledger.
