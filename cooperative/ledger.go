@@ -13,7 +13,8 @@ import (
 // The ledger: every money event of a cooperative is one balanced double-entry journal
 // entry in int64 minor units, appended to the journal "ledger/<cooperativeID>" in the same
 // transaction as the business change it records. Entries are never edited or deleted; a
-// correction is a reversing entry. Balances are derived by folding the journal.
+// correction is a reversing entry. Balances are kept per account as entries are posted
+// (ledgerbalance.go), so a balance on a date is read, not folded from the journal.
 
 // AccountCode is a stable code of the chart of accounts. Codes are words rather than
 // numbers so that journals and exports read without a legend; they never change once
@@ -193,6 +194,11 @@ func PostEntry(tx Tx, e Entry) (entry Entry, posted bool, err error) {
 		return Entry{}, false, err
 	}
 	e.Seq, e.PostedAt = je.Seq, je.RecordedAt
+	if appended {
+		if err := keepBalances(tx, e); err != nil {
+			return Entry{}, false, err
+		}
+	}
 	return e, appended, nil
 }
 
@@ -242,12 +248,9 @@ func ReverseEntry(tx Tx, cooperativeID string, seq int64, date Date, reason stri
 	return rev, err
 }
 
-// foldLedger calls fn for every entry of a cooperative's ledger in order. It reads the
-// whole journal page by page: O(entries) per call, fine while ledgers hold thousands to
-// a few hundred thousand entries; periodic balance checkpoints (as the register has)
-// are the next step when a trial balance becomes a hot path.
-func foldLedger(tx Tx, cooperativeID string, fn func(Entry) error) error {
-	var after int64
+// foldLedgerAfter calls fn for every entry of a cooperative's ledger after entry after,
+// in order, reading the journal page by page.
+func foldLedgerAfter(tx Tx, cooperativeID string, after int64, fn func(Entry) error) error {
 	for {
 		page, err := tx.ReadJournal(LedgerJournal(cooperativeID), after, MaxPageSize)
 		if err != nil {
@@ -269,24 +272,14 @@ func foldLedger(tx Tx, cooperativeID string, fn func(Entry) error) error {
 	}
 }
 
-// accountBalances folds the ledger into the balance of every account (sub-accounts
-// apart) on entries booked on or before asOf.
-func accountBalances(tx Tx, cooperativeID string, asOf Date) (map[string]int64, error) {
-	balances := map[string]int64{}
-	err := foldLedger(tx, cooperativeID, func(e Entry) error {
-		if asOf.Before(e.BookingDate) {
-			return nil
-		}
-		for _, l := range e.Lines {
-			b, err := addMoney(balances[l.Account], l.Amount)
-			if err != nil {
-				return err
-			}
-			balances[l.Account] = b
-		}
-		return nil
-	})
-	return balances, err
+// findEntrySeq returns the number of the entry with an idempotency key, 0 when there is
+// none: one indexed read.
+func findEntrySeq(tx Tx, cooperativeID, key string) (int64, error) {
+	je, err := tx.JournalEntryByKey(LedgerJournal(cooperativeID), key)
+	if ErrorCode(err) == ENOTFOUND {
+		return 0, nil
+	}
+	return je.Seq, err
 }
 
 // BalanceRow is one account of a trial balance. Balance is signed (debit positive);
@@ -307,7 +300,7 @@ type TrialBalance struct {
 	TotalCredit   int64        `json:"totalCredit"`
 }
 
-// TrialBalanceOn folds the ledger up to asOf (inclusive).
+// TrialBalanceOn is every account's balance on entries booked up to asOf (inclusive).
 func TrialBalanceOn(ctx context.Context, s Store, cooperativeID string, asOf Date) (TrialBalance, error) {
 	if _, err := ParseDate(string(asOf)); err != nil {
 		return TrialBalance{}, err

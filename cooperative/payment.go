@@ -671,19 +671,6 @@ func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRan
 	return err
 }
 
-// findEntrySeq finds the ledger entry with an idempotency key by reading the journal:
-// O(entries), which is fine for what needs it (a late payment failure, rare).
-func findEntrySeq(tx Tx, cooperativeID, key string) (int64, error) {
-	var seq int64
-	err := foldLedger(tx, cooperativeID, func(e Entry) error {
-		if e.Key == key {
-			seq = e.Seq
-		}
-		return nil
-	})
-	return seq, err
-}
-
 // postRefund posts a refund Stripe confirmed, up to the cumulative want: out of refunds
 // payable as far as Kracht asked for it (or the receipt went there), the rest out of
 // where the receipt went, with an item for review (a refund made in Stripe's dashboard

@@ -3,6 +3,8 @@ package cooperative
 import (
 	"context"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,7 +46,8 @@ type Tx interface {
 	// ledger never delete.
 	Delete(rec Record) error
 	// Find lists records of a collection in id order, optionally only those with
-	// Index[q.Index] == q.Value, starting after the cursor q.After.
+	// Index[q.Index] == q.Value, starting after the cursor q.After. With q.Range it lists
+	// those whose Index[q.Index] lies in the range, in order of (value, id).
 	Find(q Query) (Page, error)
 	// Append adds an entry to the end of an append-only journal, giving it the next
 	// sequence number. The idempotency key is unique per journal: appending a key that is
@@ -53,6 +56,9 @@ type Tx interface {
 	Append(e JournalEntry) (entry JournalEntry, appended bool, err error)
 	// ReadJournal returns up to limit entries with a sequence number above after, in order.
 	ReadJournal(journal string, after int64, limit int) ([]JournalEntry, error)
+	// JournalEntryByKey returns the entry of a journal with an idempotency key, or an
+	// ENOTFOUND error. Both adapters answer it from the index that keeps keys unique.
+	JournalEntryByKey(journal, key string) (JournalEntry, error)
 }
 
 // Record is one stored document. Data is the domain's own encoding (JSON), opaque to the
@@ -75,10 +81,41 @@ type Query struct {
 	// Index and Value restrict the result to records whose Index[Index] == Value. An empty
 	// Index lists the whole collection.
 	Index, Value string
-	// After is the cursor: the id of the last record of the previous page ("" to start).
+	// Range, with an Index, restricts the result to records whose Index[Index] lies in
+	// it instead (Value is then ignored), ordered by that value and then by id.
+	Range *Range
+	// After is the cursor: the id of the last record of the previous page ("" to start),
+	// or with a Range the Next of the previous page (see RangeCursor).
 	After string
 	// Limit is the page size; values below 1 or above MaxPageSize are clamped.
 	Limit int
+}
+
+// Range bounds an index value for Find. Values are ordered byte-wise, as Go compares
+// strings (SQLite's BINARY collation and MongoDB's default comparison both do), so a value
+// meant for range reads must sort as its meaning does: a Date (YYYY-MM-DD) does, a number
+// only at a fixed width with leading zeros, a compound value such as "<account>/<date>"
+// when its leading parts cannot contain the separator.
+type Range struct {
+	// From and To are inclusive bounds; "" is no bound on that side.
+	From, To string
+	// Descending lists the highest value first (for "the last one on or before To").
+	Descending bool
+}
+
+// RangeCursor is the cursor of a range Find after the record with this index value and
+// id: Page.Next of a range Find, opaque to the caller. The value's length comes first, so
+// a value and an id join without a separator either could contain.
+func RangeCursor(value, id string) string { return strconv.Itoa(len(value)) + ":" + value + id }
+
+// ParseRangeCursor splits a RangeCursor into its value and id.
+func ParseRangeCursor(cursor string) (value, id string, err error) {
+	n, rest, ok := strings.Cut(cursor, ":")
+	size, convErr := strconv.Atoi(n)
+	if !ok || convErr != nil || size < 0 || size > len(rest) || size == len(rest) {
+		return "", "", Errorf(EINVALID, "not a cursor of a range query: %q", cursor)
+	}
+	return rest[:size], rest[size:], nil
 }
 
 // MaxPageSize bounds a page so a query can never load a whole collection at once.
@@ -129,6 +166,14 @@ func CheckRecord(rec Record) error {
 				return Errorf(EINVALID, "record %s/%s has a key named %q (want [a-z0-9_]+)", rec.Collection, rec.ID, name)
 			}
 		}
+	}
+	return nil
+}
+
+// CheckQuery is what every adapter verifies before a Find: a Range needs an Index.
+func CheckQuery(q Query) error {
+	if q.Range != nil && q.Index == "" {
+		return Errorf(EINVALID, "a range query on %s needs an index", q.Collection)
 	}
 	return nil
 }

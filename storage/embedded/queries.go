@@ -19,6 +19,22 @@ const (
 			 JOIN documents d ON d.collection = i.collection AND d.id = i.id
 			 WHERE i.collection = ? AND i.name = ? AND i.value = ? AND i.id > ?
 			 ORDER BY i.id LIMIT ?`
+	// Range reads walk the primary key of index_entries, (collection, name, value, id), in
+	// one direction: the lower bound of an ascending read is its cursor, (From, "") on the
+	// first page since ids are never empty; a descending read has one form per bound.
+	qFindRangeAsc = qFindRangeSelect + `(i.value, i.id) > (?, ?) AND i.value <= ?
+			 ORDER BY i.value, i.id LIMIT ?`
+	qFindRangeAscOpen = qFindRangeSelect + `(i.value, i.id) > (?, ?)
+			 ORDER BY i.value, i.id LIMIT ?`
+	qFindRangeDesc = qFindRangeSelect + `i.value >= ? AND i.value <= ?
+			 ORDER BY i.value DESC, i.id DESC LIMIT ?`
+	qFindRangeDescOpen = qFindRangeSelect + `i.value >= ?
+			 ORDER BY i.value DESC, i.id DESC LIMIT ?`
+	qFindRangeDescAfter = qFindRangeSelect + `i.value >= ? AND (i.value, i.id) < (?, ?)
+			 ORDER BY i.value DESC, i.id DESC LIMIT ?`
+	qFindRangeSelect = `SELECT d.id, d.version, d.data, d.keys, i.value FROM index_entries i
+			 JOIN documents d ON d.collection = i.collection AND d.id = i.id
+			 WHERE i.collection = ? AND i.name = ? AND `
 	qDeleteUniques = `DELETE FROM unique_keys WHERE collection = ? AND id = ?`
 	qDeleteIndexes = `DELETE FROM index_entries WHERE collection = ? AND id = ?`
 )
@@ -38,6 +54,11 @@ var queries = []string{
 	qJournalInsert,
 	qJournalRead,
 	qFindByIndex,
+	qFindRangeAsc,
+	qFindRangeAscOpen,
+	qFindRangeDesc,
+	qFindRangeDescOpen,
+	qFindRangeDescAfter,
 	qDeleteUniques,
 	qDeleteIndexes,
 }

@@ -167,6 +167,12 @@ func (t *tx) checkVersionedWrite(rec cooperative.Record, res driver.Result, err 
 }
 
 func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
+	if err := cooperative.CheckQuery(q); err != nil {
+		return cooperative.Page{}, err
+	}
+	if q.Range != nil {
+		return t.findRange(q)
+	}
 	limit := cooperative.ClampLimit(q.Limit)
 	var (
 		rows *rows
@@ -207,6 +213,86 @@ func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
 		page.Next = page.Records[limit-1].ID
 	}
 	return page, nil
+}
+
+// findRange is Find with a Range: records in order of (index value, id), each page
+// ending at a cursor made of both.
+func (t *tx) findRange(q cooperative.Query) (cooperative.Page, error) {
+	limit := cooperative.ClampLimit(q.Limit)
+	r := *q.Range
+	var afterValue, afterID string
+	if q.After != "" {
+		var err error
+		if afterValue, afterID, err = cooperative.ParseRangeCursor(q.After); err != nil {
+			return cooperative.Page{}, err
+		}
+	}
+	var (
+		query string
+		args  = []any{q.Collection, q.Index}
+	)
+	switch {
+	case !r.Descending:
+		if q.After == "" {
+			afterValue = r.From
+		}
+		args = append(args, afterValue, afterID)
+		if query = qFindRangeAscOpen; r.To != "" {
+			query = qFindRangeAsc
+			args = append(args, r.To)
+		}
+	case q.After != "":
+		query, args = qFindRangeDescAfter, append(args, r.From, afterValue, afterID)
+	case r.To != "":
+		query, args = qFindRangeDesc, append(args, r.From, r.To)
+	default:
+		query, args = qFindRangeDescOpen, append(args, r.From)
+	}
+	rows, err := t.query(query, append(args, limit+1)...)
+	if err != nil {
+		return cooperative.Page{}, translate(err)
+	}
+	var (
+		page   cooperative.Page
+		values []string
+	)
+	for rows.Next() {
+		rec := cooperative.Record{Collection: q.Collection}
+		var keys []byte
+		var value string
+		if err := rows.Scan(&rec.ID, &rec.Version, &rec.Data, &keys, &value); err != nil {
+			rows.Close()
+			return cooperative.Page{}, translate(err)
+		}
+		if err := decodeKeys(&rec, keys); err != nil {
+			rows.Close()
+			return cooperative.Page{}, err
+		}
+		page.Records = append(page.Records, rec)
+		values = append(values, value)
+	}
+	if err := rows.Close(); err != nil {
+		return cooperative.Page{}, translate(err)
+	}
+	if len(page.Records) > limit {
+		page.Records = page.Records[:limit]
+		page.Next = cooperative.RangeCursor(values[limit-1], page.Records[limit-1].ID)
+	}
+	return page, nil
+}
+
+func (t *tx) JournalEntryByKey(journal, key string) (cooperative.JournalEntry, error) {
+	e := cooperative.JournalEntry{Journal: journal, Key: key}
+	var at string
+	err := t.queryRow(qJournalByKey, journal, key).Scan(&e.Seq, &e.Data, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, cooperative.Errorf(cooperative.ENOTFOUND, "no entry %q in %s", key, journal)
+	}
+	if err != nil {
+		return e, translate(err)
+	}
+	e.RecordedAt, _ = time.Parse(time.RFC3339Nano, at)
+	return e, nil
 }
 
 func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool, error) {

@@ -7,11 +7,12 @@
 //
 //	documents        {c: collection, i: id, v: version, d: data (the JSON, as a string),
 //	                  u: {name: value} unique keys, x: ["name=value", …] lookup entries}
-//	                 unique (c, i); (c, x, i) for Find by index.
+//	                 unique (c, i); (c, x, i) for Find by index, and by a range of
+//	                 "name=value" entries (sorted in memory: see findRange).
 //	unique_keys      {c, n: name, v: value, i: record id}
 //	                 unique (c, n, v) enforces Record.Unique; (c, i) to drop a record's keys.
 //	journal_entries  {j: journal, s: seq, k: idempotency key, d: data, at: recorded at}
-//	                 unique (j, s) and (j, k).
+//	                 unique (j, s) and (j, k) (JournalEntryByKey reads by the latter).
 //	journal_heads    {_id: journal, s: last seq}, bumped inside the appending transaction,
 //	                 so sequence numbers have no gaps.
 //

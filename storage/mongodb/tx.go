@@ -191,6 +191,12 @@ func (t *tx) checkVersionedWrite(rec cooperative.Record, matched int64) error {
 }
 
 func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
+	if err := cooperative.CheckQuery(q); err != nil {
+		return cooperative.Page{}, err
+	}
+	if q.Range != nil {
+		return t.findRange(q)
+	}
 	limit := cooperative.ClampLimit(q.Limit)
 	filter := bson.M{"c": q.Collection, "i": bson.M{"$gt": q.After}}
 	if q.Index != "" {
@@ -218,6 +224,96 @@ func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
 		page.Next = page.Records[limit-1].ID
 	}
 	return page, nil
+}
+
+// findRange is Find with a Range. The multikey index (c, x, i) bounds the scan to the
+// range's "name=value" entries; as a sort on an array field takes the array's smallest
+// element, not the matching one, each match gets its entry of the index name as a sort
+// key first. Matches are thus sorted in memory: a range read costs the records in its
+// range, not the page (the ledger's reads are one account's days, a few hundred).
+func (t *tx) findRange(q cooperative.Query) (cooperative.Page, error) {
+	limit := cooperative.ClampLimit(q.Limit)
+	if strings.Contains(q.Index, "=") {
+		return cooperative.Page{}, nil // as in Find: no stored name has one
+	}
+	r := *q.Range
+	prefix := q.Index + "="
+	// "name>" is just above every "name=…" ('>' follows '='), so an open range stays
+	// within the name's entries.
+	lo, hi, hiOp := prefix+r.From, q.Index+">", "$lt"
+	if r.To != "" {
+		hi, hiOp = prefix+r.To, "$lte"
+	}
+	dir := 1
+	if r.Descending {
+		dir = -1
+	}
+	var cursor bson.M
+	if q.After != "" {
+		value, id, err := cooperative.ParseRangeCursor(q.After)
+		if err != nil {
+			return cooperative.Page{}, err
+		}
+		op := "$gt"
+		if r.Descending {
+			op = "$lt"
+		}
+		key := prefix + value
+		cursor = bson.M{"$or": bson.A{bson.M{"rk": bson.M{op: key}}, bson.M{"rk": key, "i": bson.M{op: id}}}}
+		// The cursor narrows the index scan too.
+		if r.Descending && key < hi {
+			hi, hiOp = key, "$lte"
+		} else if !r.Descending && key > lo {
+			lo = key
+		}
+	}
+	pipeline := mongo.Pipeline{
+		{{Key: "$match", Value: bson.M{"c": q.Collection, "x": bson.M{"$elemMatch": bson.M{"$gte": lo, hiOp: hi}}}}},
+		// Entries within [lo, hi] all start with prefix (names have no "="), and a record
+		// has one entry per name: the filter keeps exactly that one.
+		{{Key: "$addFields", Value: bson.M{"rk": bson.M{"$arrayElemAt": bson.A{
+			bson.M{"$filter": bson.M{"input": "$x", "cond": bson.M{"$and": bson.A{
+				bson.M{"$gte": bson.A{"$$this", lo}}, bson.M{hiOp: bson.A{"$$this", hi}},
+			}}}}, 0}}}}},
+	}
+	if cursor != nil {
+		pipeline = append(pipeline, bson.D{{Key: "$match", Value: cursor}})
+	}
+	pipeline = append(pipeline,
+		bson.D{{Key: "$sort", Value: bson.D{{Key: "rk", Value: dir}, {Key: "i", Value: dir}}}},
+		bson.D{{Key: "$limit", Value: int64(limit + 1)}}) // one more tells whether there is a next page
+	cur, err := t.db.Collection("documents").Aggregate(t.ctx, pipeline)
+	if err != nil {
+		return cooperative.Page{}, t.fail(err)
+	}
+	var docs []document
+	if err := cur.All(t.ctx, &docs); err != nil {
+		return cooperative.Page{}, t.fail(err)
+	}
+	var page cooperative.Page
+	for _, d := range docs {
+		page.Records = append(page.Records, d.record(q.Collection))
+	}
+	if len(page.Records) > limit {
+		page.Records = page.Records[:limit]
+		last := page.Records[limit-1]
+		page.Next = cooperative.RangeCursor(last.Index[q.Index], last.ID)
+	}
+	return page, nil
+}
+
+func (t *tx) JournalEntryByKey(journal, key string) (cooperative.JournalEntry, error) {
+	var stored entry
+	err := t.db.Collection("journal_entries").FindOne(t.ctx, bson.M{"j": journal, "k": key}).Decode(&stored)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return cooperative.JournalEntry{Journal: journal, Key: key},
+			cooperative.Errorf(cooperative.ENOTFOUND, "no entry %q in %s", key, journal)
+	}
+	if err != nil {
+		return cooperative.JournalEntry{Journal: journal, Key: key}, t.fail(err)
+	}
+	return cooperative.JournalEntry{Journal: journal, Seq: stored.Seq, Key: key,
+		Data: []byte(stored.Data), RecordedAt: stored.At.UTC()}, nil
 }
 
 func (t *tx) Append(e cooperative.JournalEntry) (cooperative.JournalEntry, bool, error) {

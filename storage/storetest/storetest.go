@@ -41,6 +41,10 @@ func Run(t *testing.T, open Open) {
 		{"DeleteWithVersion", testDelete},
 		{"ViewIsReadOnly", testViewReadOnly},
 		{"BadKeyNamesRefused", testBadKeyNames},
+		{"FindByRange", testFindByRange},
+		{"RangePaginationStable", testRangePaginationStable},
+		{"JournalEntryByKey", testJournalEntryByKey},
+		{"LedgerBalancesKept", testLedgerBalancesKept},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
