@@ -69,12 +69,8 @@ func nameID(name string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("kracht:"+name)).String()
 }
 
-// importBankLines stores and matches a batch of lines of cooperativeID's statement inside
-// tx. Lines already stored are counted as duplicates and left alone. by is who imports
-// the statement: what a match marks paid is audited with the bank import as the actor
-// (role bank_import), on by's behalf.
-//
-// The payment a line matches is received through its payable in ps (Payments.ImportBankLines).
+// importBankLines is Payments.ImportBankLines: the payment a line matches is received
+// through its payable in ps.
 func importBankLines(tx Tx, ps Payables, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
 	var t BankImportTally
 	if !ValidID(cooperativeID) {

@@ -143,12 +143,17 @@ func (ps *Payments) ProcessStripeEvent(ctx context.Context, id string, lines []S
 }
 
 // ImportBankLines stores and matches a batch of lines of cooperativeID's statement inside
-// tx; see the function ImportBankLines.
+// tx. Lines already stored are counted as duplicates and left alone. by is who imports
+// the statement: what a match marks paid is audited with the bank import as the actor
+// (role bank_import), on by's behalf.
 func (ps *Payments) ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
 	return importBankLines(tx, ps.payables, by, cooperativeID, lines, now)
 }
 
-// ResolvePaymentReview settles an open item; see the function ResolvePaymentReview.
+// ResolvePaymentReview settles an open item. Assigning a bank credit posts it to the
+// payment (the accountant has judged it: a partial payment counts towards what is due,
+// an overpayment is posted in full and the surplus is for the board to refund).
+// Assigning is only for bank credits: a Stripe event is settled by Stripe's own events.
 func (ps *Payments) ResolvePaymentReview(ctx context.Context, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
 	return resolvePaymentReview(ctx, ps.store, ps.payables, cooperativeID, reviewID, res, now)
 }

@@ -34,7 +34,7 @@ const (
 	PaymentDisputed   PaymentStatus = "disputed"   // the payer disputed it; the amount is held
 	// PaymentWithdrawn: its subscription was withdrawn before anything was received, so
 	// nothing more is asked; money that still comes goes to refunds payable, with an item
-	// for review (see withdrawPayment).
+	// for review (see WithdrawPayment).
 	PaymentWithdrawn PaymentStatus = "withdrawn"
 	// PaymentDisputeLost: the payer won the dispute; the money is gone (see closeDispute).
 	PaymentDisputeLost PaymentStatus = "dispute_lost"

@@ -160,12 +160,8 @@ type ReviewResolution struct {
 	By        Actor  // the accountant, for the item and the audit log
 }
 
-// resolvePaymentReview settles an open item. Assigning a bank credit posts it to the
-// payment (the accountant has judged it: a partial payment counts towards what is due,
-// an overpayment is posted in full and the surplus is for the board to refund).
-// Assigning is only for bank credits: a Stripe event is settled by Stripe's own events.
-//
-// An assigned credit is received through its payment's payable in ps (Payments.ResolvePaymentReview).
+// resolvePaymentReview is Payments.ResolvePaymentReview: an assigned credit is received
+// through its payment's payable in ps.
 func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
 	res.Note = strings.TrimSpace(res.Note)
 	if utf8.RuneCountInString(res.Note) > 500 {
