@@ -69,11 +69,9 @@ func nameID(name string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("kracht:"+name)).String()
 }
 
-// ImportBankLines stores and matches a batch of lines of cooperativeID's statement inside
-// tx. Lines already stored are counted as duplicates and left alone. by is who imports
-// the statement: what a match marks paid is audited with the bank import as the actor
-// (role bank_import), on by's behalf.
-func ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
+// importBankLines is Payments.ImportBankLines: the payment a line matches is received
+// through its payable in ps.
+func importBankLines(tx Tx, ps Payables, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
 	var t BankImportTally
 	if !ValidID(cooperativeID) {
 		return t, Errorf(EINVALID, "%q is not a cooperative id", cooperativeID)
@@ -93,7 +91,7 @@ func ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, no
 			return t, err
 		}
 		l.At = now.UTC()
-		if err := matchBankLine(tx, actor, cooperativeID, id, &l, &t, now); err != nil {
+		if err := matchBankLine(tx, ps, actor, cooperativeID, id, &l, &t, now); err != nil {
 			return t, err
 		}
 		if _, err := tx.Insert(Record{Collection: collectionBankLines, ID: id, Data: encode(l)}); err != nil {
@@ -103,7 +101,7 @@ func ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, no
 	return t, nil
 }
 
-func matchBankLine(tx Tx, actor Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
+func matchBankLine(tx Tx, ps Payables, actor Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
 	if !l.Credit || !l.Booked || l.Reversal || l.Amount == 0 {
 		// Debits (payouts, refunds sent) and returns are the accountant's to reconcile;
 		// pending entries come back booked in a later statement.
@@ -137,7 +135,7 @@ func matchBankLine(tx Tx, actor Actor, cooperativeID, id string, l *BankLine, t 
 	case p.PostedReceived > 0 || p.Status == PaymentProcessing || p.Reversed:
 		return review(ReviewAlreadyPaid, "the payment is "+string(p.Status)+" already", p.ID)
 	}
-	if reason, detail, err := receivable(tx, p); err != nil {
+	if reason, detail, err := ps.receivable(tx, p); err != nil {
 		return err
 	} else if reason != "" {
 		return review(reason, detail, p.ID)
@@ -148,7 +146,7 @@ func matchBankLine(tx Tx, actor Actor, cooperativeID, id string, l *BankLine, t 
 	case l.Amount > p.Amount:
 		return review(ReviewOverpayment, "more than the amount due", p.ID)
 	}
-	notice, err := assignBankCredit(tx, actor, &p, id, l.Amount, l.BookedOn, now)
+	notice, err := assignBankCredit(tx, ps, actor, &p, id, l.Amount, l.BookedOn, now)
 	if err != nil {
 		return err
 	}

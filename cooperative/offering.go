@@ -67,7 +67,7 @@ const (
 	SubscriptionLapsed    SubscriptionStatus = "lapsed"    // not paid when the offering closed
 	// SubscriptionCancelled: its payment failed after it looked paid (a SEPA Direct Debit
 	// returned days later); the receipt was reversed, and its shares cancelled if they
-	// had not moved (see payment.go).
+	// had not moved (see subscriptionPayable.Unwind).
 	SubscriptionCancelled SubscriptionStatus = "cancelled"
 	// SubscriptionWithdrawn: taken back before allocation, by its member while the
 	// offering was open or by the board (see WithdrawSubscription). Its shares no longer

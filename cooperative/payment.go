@@ -34,7 +34,7 @@ const (
 	PaymentDisputed   PaymentStatus = "disputed"   // the payer disputed it; the amount is held
 	// PaymentWithdrawn: its subscription was withdrawn before anything was received, so
 	// nothing more is asked; money that still comes goes to refunds payable, with an item
-	// for review (see withdrawPayment).
+	// for review (see WithdrawPayment).
 	PaymentWithdrawn PaymentStatus = "withdrawn"
 	// PaymentDisputeLost: the payer won the dispute; the money is gone (see closeDispute).
 	PaymentDisputeLost PaymentStatus = "dispute_lost"
@@ -135,8 +135,8 @@ func CreatePayment(tx Tx, n NewPayment, now time.Time) (Payment, error) {
 		return Payment{}, Errorf(EINVALID, "%q is not a cooperative id", n.CooperativeID)
 	case n.SubscriptionID == "" || len(n.SubscriptionID) > 64:
 		return Payment{}, Errorf(EINVALID, "a payment needs a subscription id")
-	case n.Purpose != PurposeShares && n.Purpose != PurposeBonds && n.Purpose != PurposeMembershipFee:
-		return Payment{}, Errorf(EINVALID, "purpose must be shares, bonds or membership_fee")
+	case !validPurpose(n.Purpose):
+		return Payment{}, Errorf(EINVALID, "a payment needs a purpose: what it pays for, such as shares")
 	case n.Amount <= 0:
 		return Payment{}, Errorf(EINVALID, "a payment needs a positive amount")
 	case strings.ToUpper(n.Currency) != "EUR":
@@ -157,6 +157,12 @@ func CreatePayment(tx Tx, n NewPayment, now time.Time) (Payment, error) {
 	}
 	p.Version = rec.Version
 	return p, nil
+}
+
+// validPurpose screens a purpose: a short lower-case name. Which purposes are taken is
+// for the Payables that receive the money (see Payables.receivable).
+func validPurpose(s string) bool {
+	return s != "" && len(s) <= 32 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz_") == ""
 }
 
 // plausibleRF screens a reference in electronic form; payments/rfref checks the digits.
@@ -241,6 +247,63 @@ func PaymentForSubscription(ctx context.Context, s Store, cooperativeID, subscri
 	return p, err
 }
 
+// The entry points below are what the code a payment pays for (the register's
+// subscriptions today) calls inside its own transaction; they will be the payments
+// package's exported functions once it is split out.
+
+// PaymentOf returns the payment of a payable (a subscription) of cooperativeID inside
+// tx; found is false when it has none.
+func PaymentOf(tx Tx, cooperativeID, payableID string) (p Payment, found bool, err error) {
+	p, found, err = findPayment(tx, "subscription", payableID)
+	return p, found && p.CooperativeID == cooperativeID, err
+}
+
+// AskRefund records inside tx that Kracht asks Stripe to refund due of p (RefundDue),
+// with its audit entry by actor; asking for the same amount again changes nothing. The
+// caller then asks Stripe, and the refund is posted when Stripe confirms it.
+func AskRefund(tx Tx, actor Actor, p *Payment, due int64, now time.Time) error {
+	if p.RefundDue == due {
+		return nil
+	}
+	before := *p
+	p.RefundDue = due
+	if err := savePayment(tx, p, now); err != nil {
+		return err
+	}
+	return appendAudit(tx, actor, p.CooperativeID, "payment.refund", "payment", p.ID, before, *p, now)
+}
+
+// WithdrawPayment marks the payment of a payable that is withdrawn before it was paid,
+// if it has one, and returns what of the payer's money it moved to refunds payable.
+// label names the payable in the entry's description ("subscription <id>").
+//
+// Money cannot be refused, only not applied. A payment with nothing under way is marked
+// withdrawn, so no new Checkout Session or transfer instructions are made for it; one
+// under way (a SEPA debit) keeps its status, and Stripe's next event decides it. Either
+// way, money that still comes finds the payable no longer taking it: receive posts it to
+// refunds payable and queues an item for review (the path of a subscription that
+// lapsed), from where it is refunded. Part payments by transfer already held on the
+// suspense account move to refunds payable now: they are the payer's to get back.
+func WithdrawPayment(tx Tx, cooperativeID, payableID, label string, now time.Time) (int64, error) {
+	p, ok, err := PaymentOf(tx, cooperativeID, payableID)
+	if err != nil || !ok {
+		return 0, err
+	}
+	var moved int64
+	if p.Suspense > 0 {
+		if _, err := postPayment(tx, p.CooperativeID, "withdrawn-suspense:"+p.ID, DateOf(now),
+			"Part payments of withdrawn "+label+" ("+p.Reference+"): to refund", p.source(),
+			AccountBankTransferSuspense, AccountRefundsPayable, p.Suspense); err != nil {
+			return 0, err
+		}
+		moved, p.Suspense = p.Suspense, 0
+	}
+	if p.Status == PaymentPending || p.Status == PaymentFailed {
+		p.Status = PaymentWithdrawn
+	}
+	return moved, savePayment(tx, &p, now)
+}
+
 // NoteCheckoutAttempt counts a new Checkout Session for a payment and returns it with the
 // attempt number, which the Stripe idempotency key is made of. A payment that is already
 // received, or under way, gets no new session.
@@ -322,28 +385,28 @@ func (p Payment) succeeded() bool {
 
 // settleEffect is what settle did that someone must hear about.
 type settleEffect struct {
-	reversed        bool
-	sharesCancelled bool
-	review          *PaymentReview // posted, but the accountant must look at it
+	reversed bool
+	mail     map[string]string // the payable's part of the payer's mail about a late failure
+	review   *PaymentReview    // posted, but the accountant must look at it
 }
 
-// settle posts what the Stripe facts call for and sets the status. source names the
-// event, for descriptions.
-func (p *Payment) settle(tx Tx, source string, now time.Time) (settleEffect, error) {
+// settle posts what the Stripe facts call for and sets the status. actor is who
+// reported the facts (Stripe, with the event), for the audit log of a receipt.
+func (p *Payment) settle(tx Tx, ps Payables, actor Actor, now time.Time) (settleEffect, error) {
 	var eff settleEffect
 	switch {
 	case p.succeeded() && p.PostedReceived == 0 && !p.Reversed:
-		r, err := p.receive(tx, stripeActor(source), AccountStripeClearing, bookingDate(p.SucceededAt, now), now)
+		r, err := p.receive(tx, ps, actor, AccountStripeClearing, bookingDate(p.SucceededAt, now), now)
 		if err != nil {
 			return eff, err
 		}
 		eff.review = r
 	case !p.succeeded() && !p.FailedAt.IsZero() && p.PostedReceived > 0 && !p.Reversed:
-		r, cancelled, err := p.reverseLate(tx, bookingDate(p.FailedAt, now), now)
+		u, err := p.reverseLate(tx, ps, bookingDate(p.FailedAt, now), now)
 		if err != nil {
 			return eff, err
 		}
-		eff.reversed, eff.sharesCancelled, eff.review = true, cancelled, r
+		eff.reversed, eff.mail, eff.review = true, u.Mail, u.Review
 	}
 	if p.PostedReceived > 0 && !p.Reversed {
 		if want := min(p.Refunded, p.PostedReceived-p.lostToDispute()); want > p.PostedRefunded {
@@ -461,56 +524,49 @@ func afterDispute(review, lost *PaymentReview) *PaymentReview {
 	return &merged
 }
 
-// receive posts the whole amount as received on debit (Stripe clearing or bank). For
-// shares it marks the subscription paid through the register's own path, so register
-// and ledger agree; a subscription that can no longer take the money (the offering
-// closed, or it was paid another way) gets it credited to refunds payable instead, with
-// an item for review. An unknown subscription is not posted at all (the caller has
-// checked; see receivable). actor is who reported the money, for the audit log: the
-// subscription's entry is markSubscriptionPaid's, anything else gets one here.
-func (p *Payment) receive(tx Tx, actor Actor, debit AccountCode, date Date, now time.Time) (*PaymentReview, error) {
+// receive posts the whole amount as received on debit (Stripe clearing or bank),
+// through the payment's Payable, which credits what the money is for (for shares: the
+// subscription is marked paid through the register's own path, so register and ledger
+// agree). Money the payable can no longer take (the offering closed, or it was paid
+// another way) is credited to refunds payable instead, with an item for review. A
+// payment whose payable is unknown is not posted at all (the caller has checked; see
+// Payables.receivable). actor is who reported the money, for the audit log: a payable
+// that audits the receipt itself says so, anything else gets an entry here.
+func (p *Payment) receive(tx Tx, ps Payables, actor Actor, debit AccountCode, date Date, now time.Time) (*PaymentReview, error) {
+	pb, _, detail := ps.payableOf(*p)
+	if pb == nil {
+		return nil, Errorf(EINTERNAL, "payment %s: %s", p.ID, detail)
+	}
 	var review *PaymentReview
 	before := *p
-	switch p.Purpose {
-	case PurposeShares:
-		_, seq, err := markSubscriptionPaid(tx, actor, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, now)
-		switch {
-		case err == nil && seq > 0:
-			p.ReceivedSeq, p.ReceivedTo = seq, string(AccountSubscriptionsInAdvance)
-		case err == nil || ErrorCode(err) == ERULE:
-			why := "the subscription is already paid"
-			if err != nil {
-				why = ErrorMessage(err)
-			}
-			e, perr := postPayment(tx, p.CooperativeID, "payment-received:"+p.ID, date,
-				"Payment "+p.ID+" ("+p.Reference+") received for a subscription that cannot take it: to refund",
-				p.source(), debit, AccountRefundsPayable, p.Amount)
-			if perr != nil {
-				return nil, perr
-			}
-			p.ReceivedSeq, p.ReceivedTo = e.Seq, string(AccountRefundsPayable)
-			p.PostedReceived = p.Amount
-			if err := appendAudit(tx, actor, p.CooperativeID, "payment.receive", "payment", p.ID, before, *p, now); err != nil {
-				return nil, err
-			}
-			review = &PaymentReview{Reason: ReviewAlreadyPaid, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
-				Detail: "received but not applied (" + why + "); it is on refunds payable: refund it"}
-		default:
-			return nil, err
-		}
-	default:
-		e, err := postPayment(tx, p.CooperativeID, "payment-received:"+p.ID, date, "Payment "+p.ID+" ("+p.Reference+")",
-			p.source(), debit, p.creditAccount(), p.Amount)
+	r, err := pb.Receive(tx, actor, *p, debit, date, now)
+	switch {
+	case err == nil && r.Seq > 0:
+		p.ReceivedSeq, p.ReceivedTo = r.Seq, string(r.To)
+	case err == nil || ErrorCode(err) == ERULE:
+		why := "the subscription is already paid"
 		if err != nil {
-			return nil, err
+			why = ErrorMessage(err)
 		}
-		p.ReceivedSeq, p.ReceivedTo = e.Seq, string(p.creditAccount())
-		p.PostedReceived = p.Amount
+		e, perr := postPayment(tx, p.CooperativeID, "payment-received:"+p.ID, date,
+			"Payment "+p.ID+" ("+p.Reference+") received for a subscription that cannot take it: to refund",
+			p.source(), debit, AccountRefundsPayable, p.Amount)
+		if perr != nil {
+			return nil, perr
+		}
+		p.ReceivedSeq, p.ReceivedTo = e.Seq, string(AccountRefundsPayable)
+		r.Audited = false
+		review = &PaymentReview{Reason: ReviewAlreadyPaid, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
+			Detail: "received but not applied (" + why + "); it is on refunds payable: refund it"}
+	default:
+		return nil, err
+	}
+	p.PostedReceived = p.Amount
+	if !r.Audited {
 		if err := appendAudit(tx, actor, p.CooperativeID, "payment.receive", "payment", p.ID, before, *p, now); err != nil {
 			return nil, err
 		}
 	}
-	p.PostedReceived = p.Amount
 	return review, nil
 }
 
@@ -520,155 +576,41 @@ func stripeActor(source string) Actor {
 	return Actor{Role: "stripe", RequestID: source}
 }
 
-// creditAccount is where a received payment goes until what it pays for is issued.
-func (p Payment) creditAccount() AccountCode {
-	if p.Purpose == PurposeMembershipFee {
-		return AccountMembershipFees
-	}
-	return AccountSubscriptionsInAdvance
-}
-
-// receivable says why a payment cannot be received now (a review reason), or "" when it
-// can: its subscription must exist in its cooperative.
-func receivable(tx Tx, p Payment) (ReviewReason, string, error) {
-	if p.Purpose != PurposeShares {
-		return "", "", nil
-	}
-	_, err := getSubscription(tx, p.CooperativeID, p.SubscriptionID)
-	switch ErrorCode(err) {
-	case "":
-		return "", "", nil
-	case ENOTFOUND, EINVALID:
-		return ReviewUnknownSubscription, "the payment's subscription does not exist", nil
-	}
-	return "", "", err
-}
-
 // reverseLate undoes a receipt that failed late (a SEPA Direct Debit returned days
-// later): a reversing entry of the receipt; for an allocated subscription whose shares
-// have not moved since, the shares are cancelled in the register and the allocation
-// reversed too, so register and ledger keep agreeing. Shares that have moved (a
-// transfer, a withdrawal) stay where they are, and the accountant gets an item: the
-// money is then owed by the member.
-func (p *Payment) reverseLate(tx Tx, date Date, now time.Time) (*PaymentReview, bool, error) {
+// later): a reversing entry of the receipt, and what the receipt paid for is unwound by
+// its Payable (for an allocated subscription whose shares have not moved since, the
+// shares are cancelled and the allocation reversed too, so register and ledger keep
+// agreeing). What cannot be unwound comes back as an item for review. Money that went
+// to refunds payable never reached the payable: there is nothing of its to unwind.
+func (p *Payment) reverseLate(tx Tx, ps Payables, date Date, now time.Time) (Unwound, error) {
 	reason := "payment failed after it was received"
 	if p.FailReason != "" {
 		reason += ": " + p.FailReason
 	}
-	var review *PaymentReview
-	cancelled := false
-	if p.ReceivedTo == string(AccountSubscriptionsInAdvance) {
-		r, c, err := unwindSubscription(tx, p, date, now)
-		if err != nil {
-			return nil, false, err
+	var u Unwound
+	if p.ReceivedTo != string(AccountRefundsPayable) {
+		pb, _, detail := ps.payableOf(*p)
+		if pb == nil {
+			return u, Errorf(EINTERNAL, "payment %s: %s", p.ID, detail)
 		}
-		review, cancelled = r, c
+		var err error
+		if u, err = pb.Unwind(tx, *p, date, now); err != nil {
+			return Unwound{}, err
+		}
 	}
 	if left := p.PostedReceived - p.PostedRefunded - p.lostToDispute(); left == p.PostedReceived && p.ReceivedSeq > 0 {
 		if _, err := ReverseEntry(tx, p.CooperativeID, p.ReceivedSeq, date, reason); err != nil {
-			return nil, false, err
+			return Unwound{}, err
 		}
 	} else if left > 0 {
 		if _, _, err := PostEntry(tx, Entry{CooperativeID: p.CooperativeID, Key: "late-failure:" + p.ID, BookingDate: date,
 			Description: "Partial reversal of payment " + p.ID + ": " + reason, Source: p.source(), Reverses: p.ReceivedSeq,
 			Lines: []Line{{Account: p.ReceivedTo, Amount: left}, {Account: string(AccountStripeClearing), Amount: -left}}}); err != nil {
-			return nil, false, err
+			return Unwound{}, err
 		}
 	}
 	p.Reversed = true
-	return review, cancelled, nil
-}
-
-// unwindSubscription takes a subscription whose payment failed late out of the
-// register: a paid one is cancelled; an allocated one too, with its shares and its
-// allocation entry, if the shares are still where they were issued.
-func unwindSubscription(tx Tx, p *Payment, date Date, now time.Time) (*PaymentReview, bool, error) {
-	sub, err := getSubscription(tx, p.CooperativeID, p.SubscriptionID)
-	if err != nil {
-		return nil, false, err
-	}
-	o, err := getOffering(tx, p.CooperativeID, sub.OfferingID)
-	if err != nil {
-		return nil, false, err
-	}
-	switch sub.Status {
-	case SubscriptionPaid:
-		if err := releaseShares(tx, &o, sub); err != nil {
-			return nil, false, err
-		}
-	case SubscriptionAllocated, SubscriptionRefunded, SubscriptionWithdrawn:
-		if sub.Status == SubscriptionWithdrawn && sub.RefundCents == 0 {
-			return nil, false, nil // withdrawn before it was paid: this receipt never reached it
-		}
-		if p.PostedRefunded > 0 || p.PostedDisputed > 0 {
-			return &PaymentReview{Reason: ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
-				Detail: "the payment failed late after part of it was refunded or disputed: settle the subscription by hand"}, false, nil
-		}
-		if sub.Allocated > 0 {
-			h, err := getHolding(tx, p.CooperativeID, sub.MemberID, sub.Class)
-			if err != nil {
-				return nil, false, err
-			}
-			rest, ok := removeRanges(h.Ranges, sub.ShareNumbers)
-			if !ok {
-				return &PaymentReview{Reason: ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
-					Detail: "the payment failed late, but the subscription's shares " + FormatRanges(sub.ShareNumbers) +
-						" have moved since: the money is owed by the member"}, false, nil
-			}
-			if err := cancelShares(tx, p.CooperativeID, sub, rest, h, date); err != nil {
-				return nil, false, err
-			}
-			o.IssuedShares -= sub.Allocated
-		}
-		// What the receipt was moved on to: shares and refunds payable (allocation), or
-		// refunds payable alone (a rejected applicant's or a withdrawn subscription).
-		for _, key := range []string{"allocation:" + sub.ID, "refund-due:" + sub.ID} {
-			seq, err := findEntrySeq(tx, p.CooperativeID, key)
-			if err != nil {
-				return nil, false, err
-			}
-			if seq > 0 {
-				if _, err := ReverseEntry(tx, p.CooperativeID, seq, date, "payment failed late; subscription cancelled"); err != nil {
-					return nil, false, err
-				}
-			}
-		}
-	default:
-		return nil, false, nil
-	}
-	// Nothing is owed back any more: the entries that made it payable are reversed.
-	sub.Status, sub.RefundCents = SubscriptionCancelled, 0
-	if _, err := tx.Replace(sub.record()); err != nil {
-		return nil, false, err
-	}
-	if _, err := tx.Replace(o.record()); err != nil {
-		return nil, false, err
-	}
-	return nil, sub.Allocated > 0, nil
-}
-
-// cancelShares cancels exactly the shares a subscription was issued (rest is what the
-// holding keeps), as a withdrawal event of the register referring to the subscription.
-func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRange, h Holding, date Date) error {
-	if rest == nil {
-		rest = []ShareRange{}
-	}
-	h.Ranges = rest
-	if err := saveHolding(tx, h); err != nil {
-		return err
-	}
-	csID := cooperativeID + ":" + sub.Class
-	cs, rec, err := getAs[classState](tx, collectionClassState, csID)
-	if err != nil {
-		return err
-	}
-	cs.Outstanding -= sub.Allocated
-	if _, err := tx.Replace(Record{Collection: collectionClassState, ID: csID, Version: rec.Version, Data: encode(cs)}); err != nil {
-		return err
-	}
-	_, err = appendRegisterEvent(tx, cooperativeID, "cancel:"+sub.ID, RegisterEvent{Type: RegisterWithdrawal, Date: date,
-		Class: sub.Class, From: sub.MemberID, Ranges: sub.ShareNumbers, Ref: sub.ID})
-	return err
+	return u, nil
 }
 
 // postRefund posts a refund Stripe confirmed, up to the cumulative want: out of refunds
@@ -726,149 +668,4 @@ func FormatEuro(cents int64, language string) string {
 		s = "-" + s
 	}
 	return s
-}
-
-// SubscriptionPayment returns the payment of a share subscription, creating it when
-// there is none yet with reference (a new RF reference, payments/rfref) and the member's
-// address for notices. Only a subscription waiting for payment gets a new one.
-func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
-	var p Payment
-	err := s.Update(ctx, func(tx Tx) error {
-		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
-		if err != nil {
-			return err
-		}
-		if sub.Status == SubscriptionWithdrawn {
-			return ruleError("subscription_pending", "the subscription was withdrawn; it takes no payment")
-		}
-		existing, ok, err := findPayment(tx, "subscription", sub.ID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			p = existing
-			return nil
-		}
-		if sub.Status != SubscriptionPending {
-			return ruleError("subscription_pending", "the subscription is %s, not waiting for payment", sub.Status)
-		}
-		m, err := getMember(tx, cooperativeID, sub.MemberID)
-		if err != nil {
-			return err
-		}
-		p, err = CreatePayment(tx, NewPayment{CooperativeID: cooperativeID, SubscriptionID: sub.ID, Purpose: PurposeShares,
-			Amount: sub.AmountCents, Currency: "EUR", Reference: reference, PayerEmail: m.Email, PayerLanguage: m.Language}, now)
-		return err
-	})
-	return p, err
-}
-
-// PrepareRefund decides what of a Stripe payment of a subscription is to be refunded
-// and records that Kracht asks for it (RefundDue); the caller then asks Stripe, with an
-// idempotency key made of the payment and the amount, and the refund is posted when
-// Stripe confirms it (charge.refunded: Dr refunds payable / Cr Stripe clearing). What
-// can be refunded: the part of an allocated subscription that got no shares, all of a
-// subscription that got none, all of a withdrawn one (WithdrawSubscription moved it to
-// refunds payable), money that could not be applied to its subscription, and a paid
-// subscription of an applicant the board rejected (taken out of the offering here, as a
-// withdrawal is: Dr subscriptions received in advance / Cr refunds payable). Money that
-// came by bank transfer is not Stripe's to refund: it stays on refunds payable for the
-// board to pay back by transfer, and the error says so. Asking again returns the same
-// amount.
-func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, now time.Time) (Payment, int64, error) {
-	var (
-		p   Payment
-		due int64
-	)
-	err := s.Update(ctx, func(tx Tx) error {
-		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		if p, ok, err = findPayment(tx, "subscription", sub.ID); err != nil {
-			return err
-		}
-		ok = ok && p.CooperativeID == cooperativeID
-		if !ok || p.Channel != "stripe" || p.PostedReceived == 0 || p.Reversed || p.PaymentIntentID == "" {
-			return notThroughStripe(sub, p, ok)
-		}
-		before := p
-		switch {
-		case p.ReceivedTo == string(AccountRefundsPayable):
-			due = p.PostedReceived
-		case sub.Status == SubscriptionRefunded || sub.Status == SubscriptionWithdrawn ||
-			(sub.Status == SubscriptionAllocated && sub.RefundCents > 0):
-			due = sub.RefundCents
-		case sub.Status == SubscriptionPaid:
-			taken, err := takeOutRejected(tx, &sub, now)
-			if err != nil {
-				return err
-			}
-			if !taken {
-				return errWaitsForAllocation()
-			}
-			due = sub.RefundCents
-		default:
-			return ruleError("refundable", "a %s subscription has nothing to refund", sub.Status)
-		}
-		if due <= 0 {
-			return ruleError("refundable", "the subscription has nothing to refund")
-		}
-		if p.RefundDue == due {
-			return nil
-		}
-		p.RefundDue = due
-		if err := savePayment(tx, &p, now); err != nil {
-			return err
-		}
-		return appendAudit(tx, actor, cooperativeID, "payment.refund", "payment", p.ID, before, p, now)
-	})
-	return p, due, err
-}
-
-// takeOutRejected takes a paid subscription of an applicant the board rejected out of
-// its offering, as refunded (its money moves to refunds payable): asking for its refund,
-// through Stripe or recorded as paid by transfer, is what settles it. Any other paid
-// subscription waits for allocation: taken is false, and nothing changes.
-func takeOutRejected(tx Tx, sub *Subscription, now time.Time) (taken bool, err error) {
-	m, err := getMember(tx, sub.CooperativeID, sub.MemberID)
-	if err != nil || m.Status != MemberRejected {
-		return false, err
-	}
-	o, err := getOffering(tx, sub.CooperativeID, sub.OfferingID)
-	if err != nil {
-		return false, err
-	}
-	return true, takeOutOfOffering(tx, o, sub, SubscriptionRefunded, "of a rejected applicant", now)
-}
-
-// errWaitsForAllocation refuses to refund a paid subscription of a member or applicant
-// still in the running.
-func errWaitsForAllocation() error {
-	return ruleError("refundable", "the subscription is paid and waits for allocation; withdraw it first to refund it now")
-}
-
-// notThroughStripe says why a subscription is not refunded through Stripe. Money that
-// came by bank transfer (matched from a statement, or recorded by hand) is paid back by
-// the board by bank transfer: once the subscription owes it back, it is on refunds
-// payable, which is the board's list of what to pay, until the accountant records the
-// transfer (RecordTransferRefund).
-func notThroughStripe(sub Subscription, p Payment, found bool) error {
-	bank, _ := owedBack(sub, p, found)
-	byTransfer := bank > 0 || (found && p.Channel == "transfer") || (!found && sub.PaidOn != "")
-	if !byTransfer {
-		if !found {
-			return ruleError("paid_through_stripe", "this subscription has no payment through Stripe to refund")
-		}
-		return ruleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
-	}
-	owed := bank - sub.TransferRefundedCents
-	if owed <= 0 {
-		return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund; "+
-			"it owes nothing back now")
-	}
-	return ruleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund: "+
-		"the %s it is owed back is on refunds payable, for the board to pay back by bank transfer and the accountant "+
-		"to record as a transfer refund", FormatEuro(owed, "en"))
 }

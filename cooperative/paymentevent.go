@@ -208,10 +208,9 @@ type eventOutcome struct {
 	notice *PaymentReview
 }
 
-// ProcessStripeEvent applies the stored event id, with the payout's balance
-// transactions when StripeEventNeeds asked for them. It returns the event as it is
-// afterwards. Applying a done event does nothing.
-func ProcessStripeEvent(ctx context.Context, s Store, id string, lines []StripeBalanceLine, now time.Time) (StoredStripeEvent, error) {
+// processStripeEvent is Payments.ProcessStripeEvent: the payment it settles is received
+// and unwound through its payable in ps.
+func processStripeEvent(ctx context.Context, s Store, ps Payables, id string, lines []StripeBalanceLine, now time.Time) (StoredStripeEvent, error) {
 	var out StoredStripeEvent
 	err := s.Update(ctx, func(tx Tx) error {
 		e, rec, err := getAs[StoredStripeEvent](tx, collectionStripeEvents, id)
@@ -224,7 +223,7 @@ func ProcessStripeEvent(ctx context.Context, s Store, id string, lines []StripeB
 			return nil
 		}
 		posting := &postingTx{Tx: tx}
-		oc, err := applyStripeEvent(posting, e, lines, now)
+		oc, err := applyStripeEvent(posting, ps, e, lines, now)
 		if err != nil {
 			return err
 		}
@@ -297,7 +296,7 @@ func laterOf(a, b time.Time) time.Time {
 	return a
 }
 
-func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time.Time) (eventOutcome, error) {
+func applyStripeEvent(tx Tx, ps Payables, e StoredStripeEvent, lines []StripeBalanceLine, now time.Time) (eventOutcome, error) {
 	ev := e.Event
 	if ev.CooperativeID != "" && ev.CooperativeID != e.CooperativeID {
 		return eventOutcome{review: &PaymentReview{Reason: ReviewOtherCooperative,
@@ -386,7 +385,7 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 		p.Channel = "stripe"
 	}
 	if success && p.PostedReceived == 0 {
-		reason, detail, err := receivable(tx, p)
+		reason, detail, err := ps.receivable(tx, p)
 		if err != nil {
 			return eventOutcome{}, err
 		}
@@ -394,7 +393,7 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 			return eventOutcome{review: &PaymentReview{Reason: reason, PaymentID: p.ID, Detail: detail}}, nil
 		}
 	}
-	eff, err := p.settle(tx, "stripe:"+ev.ID, now)
+	eff, err := p.settle(tx, ps, stripeActor("stripe:"+ev.ID), now)
 	if err != nil {
 		return eventOutcome{}, err
 	}
@@ -402,7 +401,7 @@ func applyStripeEvent(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now
 		return eventOutcome{}, err
 	}
 	if eff.reversed {
-		if err := afterLateFailure(tx, p, eff.sharesCancelled); err != nil {
+		if err := afterLateFailure(tx, p, eff.mail); err != nil {
 			return eventOutcome{}, err
 		}
 	}
@@ -423,8 +422,9 @@ func disputeOutcome(status string) string {
 }
 
 // afterLateFailure tells the payer that a payment that looked paid failed, and what
-// that did to the subscription (the reversal and the shares are settle's work).
-func afterLateFailure(tx Tx, p Payment, sharesCancelled bool) error {
+// that did to what it paid for (the reversal is settle's work; unwinding, and the
+// payable's part of the mail, its Payable's).
+func afterLateFailure(tx Tx, p Payment, payableMail map[string]string) error {
 	if p.PayerEmail == "" {
 		return nil
 	}
@@ -440,8 +440,8 @@ func afterLateFailure(tx Tx, p Payment, sharesCancelled bool) error {
 	if p.FailReason != "" {
 		data["reason"] = p.FailReason
 	}
-	if sharesCancelled {
-		data["shares_cancelled"] = "yes"
+	for k, v := range payableMail {
+		data[k] = v
 	}
 	return Enqueue(tx, Notification{DedupeKey: "payment_failed:" + p.ID, Event: EventPaymentFailed,
 		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data})

@@ -160,11 +160,9 @@ type ReviewResolution struct {
 	By        Actor  // the accountant, for the item and the audit log
 }
 
-// ResolvePaymentReview settles an open item. Assigning a bank credit posts it to the
-// payment (the accountant has judged it: a partial payment counts towards what is due,
-// an overpayment is posted in full and the surplus is for the board to refund).
-// Assigning is only for bank credits: a Stripe event is settled by Stripe's own events.
-func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
+// resolvePaymentReview is Payments.ResolvePaymentReview: an assigned credit is received
+// through its payment's payable in ps.
+func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
 	res.Note = strings.TrimSpace(res.Note)
 	if utf8.RuneCountInString(res.Note) > 500 {
 		return PaymentReview{}, Errorf(EINVALID, "note must be at most 500 characters")
@@ -211,7 +209,7 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 			}
 			// The accountant decided; a surplus or a closed subscription's money stays on
 			// suspense or refunds payable, which the ledger shows.
-			if _, err := assignBankCredit(tx, res.By, &p, r.SourceID, r.Amount, r.BookedOn, now); err != nil {
+			if _, err := assignBankCredit(tx, ps, res.By, &p, r.SourceID, r.Amount, r.BookedOn, now); err != nil {
 				return err
 			}
 			r.PaymentID = p.ID
@@ -239,14 +237,14 @@ func ResolvePaymentReview(ctx context.Context, s Store, cooperativeID, reviewID 
 //
 // The returned item, if any, says the money could not be applied to its subscription
 // (it went to refunds payable).
-func assignBankCredit(tx Tx, actor Actor, p *Payment, entryID string, amount int64, bookedOn, now time.Time) (*PaymentReview, error) {
+func assignBankCredit(tx Tx, ps Payables, actor Actor, p *Payment, entryID string, amount int64, bookedOn, now time.Time) (*PaymentReview, error) {
 	if p.Channel == "stripe" && p.PostedReceived > 0 {
 		return nil, Errorf(ERULE, "this payment was already paid through Stripe")
 	}
 	if p.Reversed {
 		return nil, Errorf(ERULE, "this payment was reversed; it takes a new one")
 	}
-	if reason, detail, err := receivable(tx, *p); err != nil || reason != "" {
+	if reason, detail, err := ps.receivable(tx, *p); err != nil || reason != "" {
 		if err == nil {
 			err = Errorf(ERULE, "%s", detail)
 		}
@@ -257,7 +255,7 @@ func assignBankCredit(tx Tx, actor Actor, p *Payment, entryID string, amount int
 	var notice *PaymentReview
 	var err error
 	if p.PostedReceived == 0 && p.Suspense == 0 && amount == p.Amount {
-		if notice, err = p.receive(tx, actor, AccountBank, date, now); err != nil {
+		if notice, err = p.receive(tx, ps, actor, AccountBank, date, now); err != nil {
 			return nil, err
 		}
 	} else {
@@ -268,7 +266,7 @@ func assignBankCredit(tx Tx, actor Actor, p *Payment, entryID string, amount int
 		}
 		p.Suspense += amount
 		if p.PostedReceived == 0 && p.Suspense >= p.Amount {
-			if notice, err = p.receive(tx, actor, AccountBankTransferSuspense, date, now); err != nil {
+			if notice, err = p.receive(tx, ps, actor, AccountBankTransferSuspense, date, now); err != nil {
 				return nil, err
 			}
 			p.Suspense -= p.Amount

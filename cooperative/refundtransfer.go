@@ -183,7 +183,7 @@ func findTransferRefund(tx Tx, subscriptionID, key string) (RecordedTransferRefu
 // recorded before, and records it.
 func recordTransferRefund(tx Tx, actor Actor, sub Subscription, r TransferRefund, now time.Time) (TransferRefundResult, error) {
 	before := sub
-	p, found, err := subscriptionPayment(tx, sub)
+	p, found, err := PaymentOf(tx, sub.CooperativeID, sub.ID)
 	if err != nil {
 		return TransferRefundResult{}, err
 	}
@@ -206,8 +206,10 @@ func recordTransferRefund(tx Tx, actor Actor, sub Subscription, r TransferRefund
 	}
 	// Keyed by the subscription and the refund's key, as the record is: the ledger
 	// itself refuses to post one refund twice.
-	e, err := postPayment(tx, sub.CooperativeID, "transfer-refund:"+sub.ID+":"+r.IdempotencyKey, r.PaidOn, desc,
-		Source{Type: "transfer_refund", ID: rec.ID}, AccountRefundsPayable, AccountBank, r.AmountCents)
+	e, _, err := PostEntry(tx, Entry{CooperativeID: sub.CooperativeID, Key: "transfer-refund:" + sub.ID + ":" + r.IdempotencyKey,
+		BookingDate: r.PaidOn, Description: desc, Source: Source{Type: "transfer_refund", ID: rec.ID},
+		Lines: []Line{{Account: string(AccountRefundsPayable), Amount: r.AmountCents},
+			{Account: string(AccountBank), Amount: -r.AmountCents}}})
 	if err != nil {
 		return TransferRefundResult{}, err
 	}
@@ -229,12 +231,6 @@ func recordTransferRefund(tx Tx, actor Actor, sub Subscription, r TransferRefund
 		return TransferRefundResult{}, err
 	}
 	return transferRefundResult(tx, sub, rec)
-}
-
-// subscriptionPayment finds the payment of a subscription, if it has one.
-func subscriptionPayment(tx Tx, sub Subscription) (Payment, bool, error) {
-	p, found, err := findPayment(tx, "subscription", sub.ID)
-	return p, found && p.CooperativeID == sub.CooperativeID, err
 }
 
 // mayRefundByTransfer checks a refund against what the subscription owes back by
@@ -336,7 +332,7 @@ func receivedOn(tx Tx, sub Subscription, p Payment, found bool) (Date, error) {
 // transferRefundResult reports a refund with what the subscription has refunded by
 // transfer and still owes back that way.
 func transferRefundResult(tx Tx, sub Subscription, rec RecordedTransferRefund) (TransferRefundResult, error) {
-	p, found, err := subscriptionPayment(tx, sub)
+	p, found, err := PaymentOf(tx, sub.CooperativeID, sub.ID)
 	if err != nil {
 		return TransferRefundResult{}, err
 	}

@@ -411,28 +411,54 @@ func replayRegister(tx Tx, cooperativeID string, upTo Date) (registerState, int6
 		after, lastDate = cp.Seq, cp.Date
 		break
 	}
-	journal := RegisterJournal(cooperativeID)
-	for {
-		page, err := tx.ReadJournal(journal, after, MaxPageSize)
-		if err != nil {
-			return nil, 0, "", err
+	err = foldRegister(tx, cooperativeID, after, func(ev RegisterEvent) (bool, error) {
+		if upTo != "" && upTo.Before(ev.Date) {
+			return false, nil
 		}
-		for _, je := range page {
-			var ev RegisterEvent
-			if err := json.Unmarshal(je.Data, &ev); err != nil {
-				return nil, 0, "", WrapError(EINTERNAL, err, "corrupt register event")
+		if err := state.apply(ev); err != nil {
+			return false, err
+		}
+		after, lastDate = ev.Seq, ev.Date
+		return true, nil
+	})
+	if err != nil {
+		return nil, 0, "", err
+	}
+	return state, after, lastDate, nil
+}
+
+// registerEvents reads up to limit events of a cooperative's register after seq after.
+func registerEvents(tx Tx, cooperativeID string, after int64, limit int) ([]RegisterEvent, error) {
+	page, err := tx.ReadJournal(RegisterJournal(cooperativeID), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegisterEvent, len(page))
+	for i, je := range page {
+		if err := json.Unmarshal(je.Data, &out[i]); err != nil {
+			return nil, WrapError(EINTERNAL, err, "corrupt register event")
+		}
+		out[i].Seq = je.Seq
+	}
+	return out, nil
+}
+
+// foldRegister calls fn with each event after seq after, in order, until fn returns
+// false or an error, or the journal ends.
+func foldRegister(tx Tx, cooperativeID string, after int64, fn func(RegisterEvent) (bool, error)) error {
+	for {
+		page, err := registerEvents(tx, cooperativeID, after, MaxPageSize)
+		if err != nil {
+			return err
+		}
+		for _, ev := range page {
+			if more, err := fn(ev); !more || err != nil {
+				return err
 			}
-			if upTo != "" && upTo.Before(ev.Date) {
-				return state, after, lastDate, nil
-			}
-			ev.Seq = je.Seq
-			if err := state.apply(ev); err != nil {
-				return nil, 0, "", err
-			}
-			after, lastDate = je.Seq, ev.Date
+			after = ev.Seq
 		}
 		if len(page) < MaxPageSize {
-			return state, after, lastDate, nil
+			return nil
 		}
 	}
 }
@@ -487,28 +513,13 @@ func (r *Registry) ReplayRegister(ctx context.Context, cooperativeID string) ([]
 	var out []Holding
 	err := r.view(ctx, func(tx Tx) error {
 		state := registerState{}
-		var after int64
-		for {
-			page, err := tx.ReadJournal(RegisterJournal(cooperativeID), after, MaxPageSize)
-			if err != nil {
-				return err
-			}
-			for _, je := range page {
-				var ev RegisterEvent
-				if err := json.Unmarshal(je.Data, &ev); err != nil {
-					return WrapError(EINTERNAL, err, "corrupt register event")
-				}
-				ev.Seq = je.Seq
-				if err := state.apply(ev); err != nil {
-					return err
-				}
-				after = je.Seq
-			}
-			if len(page) < MaxPageSize {
-				out = state.holdings(cooperativeID)
-				return nil
-			}
+		if err := foldRegister(tx, cooperativeID, 0, func(ev RegisterEvent) (bool, error) {
+			return true, state.apply(ev)
+		}); err != nil {
+			return err
 		}
+		out = state.holdings(cooperativeID)
+		return nil
 	})
 	return out, err
 }
@@ -568,15 +579,8 @@ func (r *Registry) ReadRegister(ctx context.Context, cooperativeID string, after
 	limit = ClampLimit(limit)
 	out := []RegisterEvent{}
 	err := r.view(ctx, func(tx Tx) error {
-		page, err := tx.ReadJournal(RegisterJournal(cooperativeID), after, limit)
-		for _, je := range page {
-			var ev RegisterEvent
-			if err := json.Unmarshal(je.Data, &ev); err != nil {
-				return WrapError(EINTERNAL, err, "corrupt register event")
-			}
-			ev.Seq = je.Seq
-			out = append(out, ev)
-		}
+		page, err := registerEvents(tx, cooperativeID, after, limit)
+		out = append(out, page...)
 		return err
 	})
 	var next int64

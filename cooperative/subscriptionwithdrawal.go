@@ -38,7 +38,7 @@ import (
 //     refunds payable (the same entry as for a rejected applicant, takeOutOfOffering),
 //     and RefundCents is all of it: refunded through Stripe (PrepareRefund) when it came
 //     that way, else paid back by the board by bank transfer;
-//   - a pending subscription's payment is marked withdrawn (see withdrawPayment): no new
+//   - a pending subscription's payment is marked withdrawn (see WithdrawPayment): no new
 //     Checkout Session or transfer instructions are made for it, and money that still
 //     comes is never applied to the subscription but posted to refunds payable, with an
 //     item in the review queue, as for a subscription that lapsed;
@@ -66,7 +66,7 @@ func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperative
 			return err
 		}
 		if sub.Status == SubscriptionPending {
-			if sub.RefundCents, err = withdrawPayment(tx, sub, now); err != nil {
+			if sub.RefundCents, err = WithdrawPayment(tx, cooperativeID, sub.ID, "subscription "+sub.ID, now); err != nil {
 				return err
 			}
 		}
@@ -201,37 +201,6 @@ func releaseShares(tx Tx, o *Offering, sub Subscription) error {
 	return err
 }
 
-// withdrawPayment marks the payment of a pending subscription that is withdrawn, if it
-// has one, and returns what of the member's money it moved to refunds payable.
-//
-// Money cannot be refused, only not applied. A payment with nothing under way is marked
-// withdrawn, so no new Checkout Session or transfer instructions are made for it; one
-// under way (a SEPA debit) keeps its status, and Stripe's next event decides it. Either
-// way, money that still comes finds the subscription no longer waiting: receive posts
-// it to refunds payable instead of subscriptions received in advance and queues an item
-// for review (the path of a subscription that lapsed), from where it is refunded. Part
-// payments by transfer already held on the suspense account move to refunds payable
-// now: they are the member's to get back.
-func withdrawPayment(tx Tx, sub Subscription, now time.Time) (int64, error) {
-	p, ok, err := findPayment(tx, "subscription", sub.ID)
-	if err != nil || !ok || p.CooperativeID != sub.CooperativeID {
-		return 0, err
-	}
-	var moved int64
-	if p.Suspense > 0 {
-		if _, err := postPayment(tx, p.CooperativeID, "withdrawn-suspense:"+p.ID, DateOf(now),
-			"Part payments of withdrawn subscription "+sub.ID+" ("+p.Reference+"): to refund", p.source(),
-			AccountBankTransferSuspense, AccountRefundsPayable, p.Suspense); err != nil {
-			return 0, err
-		}
-		moved, p.Suspense = p.Suspense, 0
-	}
-	if p.Status == PaymentPending || p.Status == PaymentFailed {
-		p.Status = PaymentWithdrawn
-	}
-	return moved, savePayment(tx, &p, now)
-}
-
 // tellWithdrawn enqueues the member's mail about a withdrawal, in its transaction: a
 // rolled-back withdrawal tells nobody. It is keyed by the subscription, which is
 // withdrawn once, so a retried transaction enqueues it once.
@@ -272,7 +241,7 @@ func withdrawnMailData(tx Tx, actor Actor, sub Subscription, o Offering, lang st
 		data["withdrawn_by"], data["reason"] = string(RoleBoard), sub.WithdrawReason
 	}
 	if sub.RefundCents > 0 {
-		p, found, err := subscriptionPayment(tx, sub)
+		p, found, err := PaymentOf(tx, sub.CooperativeID, sub.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,177 @@
+package cooperative_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// thingPayable is a second kind of payable, known only to this test: a "thing" is paid
+// in full or not at all; a closed thing takes no money. It keeps what it was told, so
+// the test can see the payment code reached it through the interface alone.
+type thingPayable struct {
+	exists, closed map[string]bool
+	received       map[string]int64 // thing → ledger entry of its receipt
+	unwound        map[string]bool
+}
+
+func newThingPayable(exists ...string) *thingPayable {
+	t := &thingPayable{exists: map[string]bool{}, closed: map[string]bool{}, received: map[string]int64{},
+		unwound: map[string]bool{}}
+	for _, id := range exists {
+		t.exists[id] = true
+	}
+	return t
+}
+
+func (t *thingPayable) Receivable(_ cooperative.Tx, p cooperative.Payment) (cooperative.ReviewReason, string, error) {
+	if !t.exists[p.SubscriptionID] {
+		return cooperative.ReviewUnknownSubscription, "no such thing", nil
+	}
+	return "", "", nil
+}
+
+func (t *thingPayable) Receive(tx cooperative.Tx, _ cooperative.Actor, p cooperative.Payment, debit cooperative.AccountCode,
+	date cooperative.Date, _ time.Time) (cooperative.Receipt, error) {
+	if t.closed[p.SubscriptionID] {
+		return cooperative.Receipt{}, cooperative.Errorf(cooperative.ERULE, "the thing is closed")
+	}
+	e, _, err := cooperative.PostEntry(tx, cooperative.Entry{CooperativeID: p.CooperativeID, Key: "thing-paid:" + p.SubscriptionID,
+		BookingDate: date, Description: "Thing " + p.SubscriptionID, Source: cooperative.Source{Type: "thing", ID: p.SubscriptionID},
+		Lines: []cooperative.Line{{Account: string(debit), Amount: p.Amount},
+			{Account: string(cooperative.AccountMembershipFees), Amount: -p.Amount}}})
+	t.received[p.SubscriptionID] = e.Seq
+	return cooperative.Receipt{Seq: e.Seq, To: cooperative.AccountMembershipFees}, err
+}
+
+func (t *thingPayable) Unwind(_ cooperative.Tx, p cooperative.Payment, _ cooperative.Date, _ time.Time) (cooperative.Unwound, error) {
+	t.unwound[p.SubscriptionID] = true
+	return cooperative.Unwound{}, nil
+}
+
+// TestSecondPayableKind: a payable registered for a purpose of its own is received
+// through the interface from a matched bank credit and from Stripe, refused money goes
+// to refunds payable, and a late failure unwinds it; the standard payables, which do not
+// know the purpose, post nothing for it.
+func TestSecondPayableKind(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationProRata)
+	things := newThingPayable("thing-bank", "thing-stripe", "thing-closed", "thing-unwired")
+	things.closed["thing-closed"] = true
+	pay := cooperative.NewPayments(f.store, cooperative.NewPayables(map[string]cooperative.Payable{"thing": things}))
+	newPayment := func(thing, ref string) cooperative.Payment {
+		t.Helper()
+		var p cooperative.Payment
+		if err := f.store.Update(f.ctx, func(tx cooperative.Tx) (err error) {
+			p, err = cooperative.CreatePayment(tx, cooperative.NewPayment{CooperativeID: f.coop.ID, SubscriptionID: thing,
+				Purpose: "thing", Amount: 2500, Currency: "EUR", Reference: ref, PayerEmail: "payer@example.org",
+				PayerLanguage: "en"}, f.clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	getPayment := func(p cooperative.Payment) cooperative.Payment {
+		t.Helper()
+		got, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	stripe := func(p cooperative.Payment, typ string) {
+		t.Helper()
+		ev := cooperative.StripeEvent{ID: "evt_" + typ + "_" + p.ID, Type: typ, Created: f.clock.Now(),
+			Object: "payment_intent", ObjectID: "pi_" + p.ID, CooperativeID: f.coop.ID, PaymentID: p.ID,
+			PaymentIntentID: "pi_" + p.ID, ChargeID: "ch_" + p.ID, Amount: p.Amount, Currency: "EUR"}
+		if _, err := cooperative.RecordStripeEvent(f.ctx, f.store, f.coop.ID, ev, f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := pay.ProcessStripeEvent(f.ctx, stored.ID, nil, f.clock.Now()); err != nil || out.Status != cooperative.StripeEventDone {
+			t.Fatalf("%s: %+v, %v", typ, out, err)
+		}
+	}
+
+	// A bank credit with the payment's reference is received by the thing.
+	byBank := newPayment("thing-bank", "RF18539007547034")
+	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
+		tally, err := pay.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+			Key: "NL91ABNA0417164300/1", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+			Reference: byBank.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
+		if err == nil && tally.Matched != 1 {
+			t.Errorf("tally %+v", tally)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := getPayment(byBank); things.received["thing-bank"] == 0 || p.Status != cooperative.PaymentPaid ||
+		p.ReceivedSeq != things.received["thing-bank"] || p.ReceivedTo != string(cooperative.AccountMembershipFees) {
+		t.Fatalf("bank: payment %+v, thing receipts %v", p, things.received)
+	}
+
+	// Stripe: received, then a late failure reverses the receipt and unwinds the thing.
+	viaStripe := newPayment("thing-stripe", "RF88539007547035")
+	stripe(viaStripe, "payment_intent.succeeded")
+	if things.received["thing-stripe"] == 0 || getPayment(viaStripe).Status != cooperative.PaymentPaid {
+		t.Fatalf("stripe: not received: %v", things.received)
+	}
+	f.clock.Advance(72 * time.Hour)
+	stripe(viaStripe, "payment_intent.payment_failed")
+	if p := getPayment(viaStripe); !things.unwound["thing-stripe"] || p.Status != cooperative.PaymentReversed {
+		t.Fatalf("late failure: payment %+v, unwound %v", p, things.unwound)
+	}
+	if n, err := cooperative.NotificationByDedupeKey(f.ctx, f.store, "payment_failed:"+viaStripe.ID); err != nil ||
+		n.To != "payer@example.org" || n.Data["shares_cancelled"] != "" {
+		t.Fatalf("payer's mail %+v, %v", n, err)
+	}
+	if things.unwound["thing-bank"] {
+		t.Fatal("a late failure unwound another thing")
+	}
+
+	// A thing that refuses the money: it goes to refunds payable, with an item.
+	closed := newPayment("thing-closed", "RF61539007547036")
+	stripe(closed, "payment_intent.succeeded")
+	if p := getPayment(closed); things.received["thing-closed"] != 0 || p.ReceivedTo != string(cooperative.AccountRefundsPayable) {
+		t.Fatalf("refused: payment %+v", p)
+	}
+	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	if err != nil || len(items) != 1 || items[0].PaymentID != closed.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
+		t.Fatalf("review items %+v, %v", items, err)
+	}
+
+	// Each thing's money is where the thing put it: fees for the bank credit (the Stripe
+	// receipt was reversed), refunds payable for the refused one.
+	bal, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal[string(cooperative.AccountMembershipFees)] != -2500 || bal[string(cooperative.AccountRefundsPayable)] != -2500 ||
+		bal[string(cooperative.AccountBank)] != 2500 || bal[string(cooperative.AccountStripeClearing)] != 2500 {
+		t.Fatalf("balances %v", bal)
+	}
+
+	// The standard payables do not know the purpose: a matched credit is not posted but
+	// waits for review, and the thing hears nothing.
+	unwired := newPayment("thing-unwired", "RF34539007547037")
+	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
+		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+			Key: "NL91ABNA0417164300/2", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+			Reference: unwired.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := getPayment(unwired); things.received["thing-unwired"] != 0 || p.PostedReceived != 0 || p.Status != cooperative.PaymentPending {
+		t.Fatalf("unwired: payment %+v", p)
+	}
+	items, _, _ = cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	if len(items) != 2 || items[1].PaymentID != unwired.ID || items[1].Reason != cooperative.ReviewUnknownSubscription {
+		t.Fatalf("review items %+v", items)
+	}
+}
