@@ -196,18 +196,11 @@ type MemberChange struct {
 	Member    Member    `json:"member"`
 }
 
-// saveMember writes m and appends the new version to its history.
-func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time, insert bool) (Member, error) {
+// saveMember writes m (a new member when it was never stored) and appends the new
+// version to its history.
+func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time) (Member, error) {
 	m.UpdatedAt = now
-	var (
-		rec Record
-		err error
-	)
-	if insert {
-		rec, err = tx.Insert(m.record())
-	} else {
-		rec, err = tx.Replace(m.record())
-	}
+	rec, err := put(tx, m.record())
 	if err != nil {
 		return m, err
 	}
@@ -243,7 +236,7 @@ func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
 		if err := reserveSend(tx, sendKeys("application", in.UserID, m.Email, r.opts.Sends), r.opts.Sends, now); err != nil {
 			return err
 		}
-		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now, true); err != nil {
+		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now); err != nil {
 			return err
 		}
 		return Enqueue(tx, Notification{DedupeKey: "application_received:" + m.ID, Event: EventApplicationReceived,
@@ -261,17 +254,16 @@ type memberCounter struct {
 
 func nextMemberNumber(tx Tx, cooperativeID string) (int64, error) {
 	c, rec, err := getAs[memberCounter](tx, collectionMemberCounter, cooperativeID)
-	switch ErrorCode(err) {
-	case ENOTFOUND:
-		_, err = tx.Insert(Record{Collection: collectionMemberCounter, ID: cooperativeID, Data: encode(memberCounter{Next: 2})})
-		return 1, err
-	case "":
-		n := c.Next
-		c.Next++
-		_, err = tx.Replace(Record{Collection: collectionMemberCounter, ID: cooperativeID, Version: rec.Version, Data: encode(c)})
-		return n, err
+	if ErrorCode(err) == ENOTFOUND {
+		c, err = memberCounter{Next: 1}, nil
 	}
-	return 0, err
+	if err != nil {
+		return 0, err
+	}
+	n := c.Next
+	c.Next++
+	_, err = put(tx, Record{Collection: collectionMemberCounter, ID: cooperativeID, Version: rec.Version, Data: encode(c)})
+	return n, err
 }
 
 // Approve admits an applicant: the next member number, status active, a mail. Approving
@@ -299,7 +291,7 @@ func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memb
 			return err
 		}
 		m.Status, m.AdmittedOn = MemberActive, DateOf(now)
-		if m, err = saveMember(tx, m, "approved", actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, "approved", actor, now); err != nil {
 			return err
 		}
 		if err := appendAudit(tx, actor, cooperativeID, "member.approve", "member", m.ID, before, m, now); err != nil {
@@ -337,7 +329,7 @@ func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, membe
 		}
 		before := m
 		m.Status, m.Reason = MemberRejected, reason
-		if m, err = saveMember(tx, m, "rejected", actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, "rejected", actor, now); err != nil {
 			return err
 		}
 		if err := appendAudit(tx, actor, cooperativeID, "member.reject", "member", m.ID, before, m, now); err != nil {
@@ -389,7 +381,7 @@ func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memb
 		if m, err = m.validatePersonal(DateOf(now)); err != nil {
 			return err
 		}
-		if m, err = saveMember(tx, m, "corrected", actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, "corrected", actor, now); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, cooperativeID, "member.correct", "member", m.ID, before, m, now)
@@ -442,7 +434,7 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 		}
 		before := m
 		m.Status, m.CeasedOn, m.Reason = status, on, strings.TrimSpace(reason)
-		if m, err = saveMember(tx, m, string(status), actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, string(status), actor, now); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, cooperativeID, "member."+string(status), "member", m.ID, before, m, now)

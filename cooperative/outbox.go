@@ -667,13 +667,7 @@ func (c *claimer) saveThrottles() error {
 		cutoff := c.req.Now.Add(-c.req.Throttle.Window)
 		th.sends = slices.DeleteFunc(th.sends, func(s throttleSend) bool { return !s.At.After(cutoff) })
 		rec := Record{Collection: collectionNotificationThrottles, ID: key, Version: th.version, Data: marshalOutbox(th.sends)}
-		var err error
-		if th.version == 0 {
-			_, err = c.tx.Insert(rec)
-		} else {
-			_, err = c.tx.Replace(rec)
-		}
-		if err != nil {
+		if _, err := put(c.tx, rec); err != nil {
 			return err
 		}
 	}
@@ -987,11 +981,7 @@ func SetNotificationPreference(tx Tx, address string, scope NotificationEvent, s
 	p.UpdatedAt = now.UTC()
 	rec := Record{Collection: collectionNotificationPreferences, ID: recipientKey(address), Version: p.version,
 		Data: marshalOutbox(p)}
-	if p.version == 0 {
-		_, err = tx.Insert(rec)
-	} else {
-		_, err = tx.Replace(rec)
-	}
+	_, err = put(tx, rec)
 	return err
 }
 

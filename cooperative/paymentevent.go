@@ -557,11 +557,7 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 		}
 	}
 	out := Record{Collection: collectionStripePayouts, ID: recID, Version: rec.Version, Data: encode(po)}
-	if rec.Version == 0 {
-		_, err = tx.Insert(out)
-	} else {
-		_, err = tx.Replace(out)
-	}
+	_, err = put(tx, out)
 	return eventOutcome{note: strings.TrimPrefix(ev.Type, "payout.")}, err
 }
 

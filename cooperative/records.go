@@ -54,13 +54,11 @@ func findAs[T any](tx Tx, q Query) ([]T, string, error) {
 }
 
 // put writes rec as a new record when its Version is 0, and over the version it names
-// otherwise.
-func put(tx Tx, rec Record) error {
-	var err error
+// otherwise, and returns it as stored (with its new version). It is the one place that
+// makes that choice: a caller passes the version it read, 0 for a record it did not find.
+func put(tx Tx, rec Record) (Record, error) {
 	if rec.Version == 0 {
-		_, err = tx.Insert(rec)
-	} else {
-		_, err = tx.Replace(rec)
+		return tx.Insert(rec)
 	}
-	return err
+	return tx.Replace(rec)
 }

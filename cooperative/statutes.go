@@ -167,12 +167,7 @@ func (r *Registry) AdoptStatutes(ctx context.Context, actor Actor, in Statutes) 
 		in.AdoptedAt = now
 		h.Versions = append(h.Versions, in)
 		rec = Record{Collection: collectionStatutes, ID: in.CooperativeID, Version: h.version, Data: encode(h)}
-		if h.version == 0 {
-			_, err = tx.Insert(rec)
-		} else {
-			_, err = tx.Replace(rec)
-		}
-		if err != nil {
+		if _, err = put(tx, rec); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, in.CooperativeID, "statutes.adopt", "statutes", in.CooperativeID, nil, in, now)

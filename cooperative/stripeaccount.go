@@ -271,13 +271,10 @@ func ConnectStripeAccount(tx Tx, box *SecretBox, actor Actor, cooperativeID stri
 	acc.SealedWebhook = box.Seal([]byte(c.WebhookSecret), stripeWebhookAAD(cooperativeID))
 	out := Record{Collection: collectionStripeAccounts, ID: cooperativeID, Version: rec.Version, Data: encode(acc)}
 	action := "stripe_account.connect"
-	if rec.Version == 0 {
-		_, err = tx.Insert(out)
-	} else {
+	if rec.Version != 0 {
 		action = "stripe_account.rotate"
-		_, err = tx.Replace(out)
 	}
-	if err != nil {
+	if _, err = put(tx, out); err != nil {
 		return StripeAccountStatus{}, err
 	}
 	after := stripeAudit{StripeAccountStatus: acc.Status, KeyFingerprint: fingerprint(c.SecretKey),

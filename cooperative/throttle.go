@@ -175,7 +175,8 @@ func readCounter(tx Tx, id string, window time.Duration, now time.Time) (throttl
 }
 
 func writeCounter(tx Tx, id string, c throttleCounter) error {
-	return put(tx, Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c), Index: sweepIndexOf(c)})
+	_, err := put(tx, Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c), Index: sweepIndexOf(c)})
+	return err
 }
 
 // reserveAttempt counts an attempt against every key before the password is checked, and

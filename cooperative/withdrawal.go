@@ -99,7 +99,7 @@ func resignByWithdrawal(tx Tx, actor Actor, w Withdrawal, today Date, now time.T
 	}
 	before := m
 	m.Status, m.CeasedOn, m.Reason = MemberResigned, today, "resigned by withdrawing every share (withdrawal "+w.ID+")"
-	if m, err = saveMember(tx, m, string(MemberResigned), actor, now, false); err != nil {
+	if m, err = saveMember(tx, m, string(MemberResigned), actor, now); err != nil {
 		return err
 	}
 	return appendAudit(tx, actor, w.CooperativeID, "member."+string(MemberResigned), "member", m.ID, before, m, now)
@@ -120,7 +120,8 @@ func claimWithdrawal(tx Tx, memberID string) error {
 		return err
 	}
 	c.Requests++
-	return put(tx, Record{Collection: collectionWithdrawalClaims, ID: memberID, Version: rec.Version, Data: encode(c)})
+	_, err = put(tx, Record{Collection: collectionWithdrawalClaims, ID: memberID, Version: rec.Version, Data: encode(c)})
+	return err
 }
 
 // mailBoardOfWithdrawal tells every board member of the cooperative of a new
