@@ -5,14 +5,14 @@ package cooperative
 // always has its message. A worker (package notifications) claims due messages with a
 // lease, sends them and records the outcome through the functions below, so the rules of
 // the outbox (dedupe, leases, attempts, preferences, throttling) live here, next to the
-// type, and the encoding of its records stays private to this file.
+// type, and its records are read and written only in this file (with the codec of
+// records.go, like every other record).
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/mail"
@@ -283,7 +283,7 @@ func Enqueue(tx Tx, n Notification) error {
 	n.UpdatedAt = n.CreatedAt
 	if len(n.Attachments) > 0 {
 		if _, err := tx.Insert(Record{Collection: collectionNotificationAttachments, ID: n.ID,
-			Data: marshalOutbox(n.Attachments)}); err != nil {
+			Data: encode(n.Attachments)}); err != nil {
 			return err
 		}
 	}
@@ -381,33 +381,17 @@ func notificationRecord(n Notification) Record {
 	case NotificationDead:
 		index["outbox"] = "dead"
 	}
-	return Record{Collection: collectionNotifications, ID: n.ID, Version: n.Version, Data: marshalOutbox(stored),
+	return Record{Collection: collectionNotifications, ID: n.ID, Version: n.Version, Data: encode(stored),
 		Unique: map[string]string{"dedupe": n.DedupeKey}, Index: index}
 }
 
 func notificationFromRecord(rec Record) (Notification, error) {
 	var n Notification
-	if err := unmarshalOutbox(rec, &n); err != nil {
+	if err := decode(rec, &n); err != nil {
 		return n, err
 	}
 	n.Version = rec.Version
 	return n, nil
-}
-
-// marshalOutbox encodes an outbox document; the types here always marshal.
-func marshalOutbox(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	return b
-}
-
-func unmarshalOutbox(rec Record, v any) error {
-	if err := json.Unmarshal(rec.Data, v); err != nil {
-		return WrapError(EINTERNAL, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err), "corrupt record")
-	}
-	return nil
 }
 
 // NotificationThrottle bounds how many mails one recipient gets per window, so a burst of
@@ -611,7 +595,7 @@ func (c *claimer) take(n Notification) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if err := unmarshalOutbox(rec, &n.Attachments); err != nil {
+		if err := decode(rec, &n.Attachments); err != nil {
 			return false, err
 		}
 	}
@@ -646,7 +630,7 @@ func (c *claimer) throttle(key string) (*throttleState, error) {
 	switch ErrorCode(err) {
 	case "":
 		th.version = rec.Version
-		if err := unmarshalOutbox(rec, &th.sends); err != nil {
+		if err := decode(rec, &th.sends); err != nil {
 			return nil, err
 		}
 	case ENOTFOUND:
@@ -666,7 +650,7 @@ func (c *claimer) saveThrottles() error {
 		}
 		cutoff := c.req.Now.Add(-c.req.Throttle.Window)
 		th.sends = slices.DeleteFunc(th.sends, func(s throttleSend) bool { return !s.At.After(cutoff) })
-		rec := Record{Collection: collectionNotificationThrottles, ID: key, Version: th.version, Data: marshalOutbox(th.sends)}
+		rec := Record{Collection: collectionNotificationThrottles, ID: key, Version: th.version, Data: encode(th.sends)}
 		if _, err := put(c.tx, rec); err != nil {
 			return err
 		}
@@ -928,7 +912,7 @@ func readPreferences(tx Tx, address string) (NotificationPreferences, error) {
 	default:
 		return p, err
 	}
-	if err := unmarshalOutbox(rec, &p); err != nil {
+	if err := decode(rec, &p); err != nil {
 		return p, err
 	}
 	p.version = rec.Version
@@ -980,7 +964,7 @@ func SetNotificationPreference(tx Tx, address string, scope NotificationEvent, s
 	}
 	p.UpdatedAt = now.UTC()
 	rec := Record{Collection: collectionNotificationPreferences, ID: recipientKey(address), Version: p.version,
-		Data: marshalOutbox(p)}
+		Data: encode(p)}
 	_, err = put(tx, rec)
 	return err
 }
