@@ -21,8 +21,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 )
 
 // NotificationEvent names one kind of mail of the catalogue.
@@ -551,7 +549,7 @@ func (c *claimer) take(n Notification) (bool, error) {
 		return true, c.replace(n)
 	}
 	mandatory := n.Event.Mandatory()
-	key := recipientKey(n.To)
+	key := nameID("mailto:" + recipient(n.To))
 	if !mandatory {
 		prefs, ok := c.prefs[key]
 		if !ok {
@@ -895,16 +893,16 @@ func (p NotificationPreferences) Wants(e NotificationEvent) bool {
 	return !p.UnsubscribedAll && !slices.Contains(p.Unsubscribed, e)
 }
 
-// recipientKey is the record id for one address's preferences and throttle: a name-based
-// UUID of the lower-cased address, so both are read with Get and need no index. Lower
-// case because that is how people and mail providers treat addresses in practice.
-func recipientKey(address string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("mailto:"+strings.ToLower(strings.TrimSpace(address)))).String()
+// recipient is an address as preferences and throttles know it: lower case, because that
+// is how people and mail providers treat addresses in practice. Their record id is
+// nameID("mailto:" + recipient(address)), so both are read with Get and need no index.
+func recipient(address string) string {
+	return strings.ToLower(strings.TrimSpace(address))
 }
 
 func readPreferences(tx Tx, address string) (NotificationPreferences, error) {
-	p := NotificationPreferences{Address: strings.ToLower(strings.TrimSpace(address))}
-	rec, err := tx.Get(collectionNotificationPreferences, recipientKey(address))
+	p := NotificationPreferences{Address: recipient(address)}
+	rec, err := tx.Get(collectionNotificationPreferences, nameID("mailto:"+p.Address))
 	switch ErrorCode(err) {
 	case ENOTFOUND:
 		return p, nil
@@ -963,7 +961,7 @@ func SetNotificationPreference(tx Tx, address string, scope NotificationEvent, s
 		p.Unsubscribed = append(p.Unsubscribed, scope)
 	}
 	p.UpdatedAt = now.UTC()
-	rec := Record{Collection: collectionNotificationPreferences, ID: recipientKey(address), Version: p.version,
+	rec := Record{Collection: collectionNotificationPreferences, ID: nameID("mailto:" + recipient(address)), Version: p.version,
 		Data: encode(p)}
 	_, err = put(tx, rec)
 	return err
@@ -980,7 +978,7 @@ func UnsubscribeToken(secret []byte, address string, scope NotificationEvent) (s
 	if len(secret) < MinUnsubscribeSecret {
 		return "", Errorf(EINTERNAL, "the unsubscribe secret must be at least %d bytes", MinUnsubscribeSecret)
 	}
-	payload := string(scope) + "\n" + strings.ToLower(strings.TrimSpace(address))
+	payload := string(scope) + "\n" + recipient(address)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(unsubscribeMAC(secret, payload)), nil
 }

@@ -490,7 +490,7 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 	if ev.Currency != "EUR" {
 		return eventOutcome{review: &PaymentReview{Reason: ReviewWrongCurrency, Detail: "a payout in " + ev.Currency}}, nil
 	}
-	recID := nameID("stripe-payout:" + e.CooperativeID + "/" + ev.PayoutID)
+	recID := nameID("kracht:stripe-payout:" + e.CooperativeID + "/" + ev.PayoutID)
 	po, rec, err := getAs[stripePayout](tx, collectionStripePayouts, recID)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return eventOutcome{}, err

@@ -71,3 +71,14 @@ func TestOutboxDocumentsEncodeAsWithEncodingJSON(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 }
+
+// Record ids made from names are stored: the one nameID must give the ids the payout
+// records and the preference and throttle records have always had.
+func TestNameIDsAreStable(t *testing.T) {
+	if got := nameID("kracht:stripe-payout:0190a1b2-0000-7000-8000-000000000001/po_123"); got != "3ef9a1f8-621b-582a-8a74-f72353011228" {
+		t.Errorf("payout id %s", got)
+	}
+	if got := nameID("mailto:" + recipient("  Anna.Smit@Example.ORG ")); got != "b53ad70c-dbf2-53bb-af06-096c5a82cd71" {
+		t.Errorf("recipient id %s", got)
+	}
+}
