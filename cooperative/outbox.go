@@ -242,8 +242,9 @@ const (
 )
 
 // Enqueue writes n to the outbox inside the caller's transaction. It sets the id, status
-// and attempt bookkeeping; CreatedAt may be given (the time of the change it announces)
-// and defaults to now; a NextAttemptAt in the future schedules the mail.
+// and attempt bookkeeping. CreatedAt is required: the time of the change it announces,
+// from the caller's clock (the domain reads no clock of its own); a NextAttemptAt in the
+// future schedules the mail.
 //
 // A message whose DedupeKey is already in the outbox is not stored again and Enqueue
 // returns nil: retrying a business operation must not fail on its own mail, and the
@@ -265,10 +266,6 @@ func Enqueue(tx Tx, n Notification) error {
 	}
 	if len(page.Records) > 0 {
 		return nil
-	}
-	now := time.Now().UTC()
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = now
 	}
 	n.CreatedAt = n.CreatedAt.UTC()
 	n.ID = NewID()
@@ -294,6 +291,9 @@ func (n Notification) validate() (Notification, error) {
 	spec, ok := n.Event.Spec()
 	if !ok {
 		return n, Errorf(EINVALID, "unknown notification event %q", n.Event)
+	}
+	if n.CreatedAt.IsZero() {
+		return n, Errorf(EINVALID, "a notification needs the time of the change it announces")
 	}
 	n.DedupeKey = strings.TrimSpace(n.DedupeKey)
 	if n.DedupeKey == "" || len(n.DedupeKey) > maxDedupeKey || hasControl(n.DedupeKey, false) {
@@ -846,9 +846,9 @@ func ListDead(ctx context.Context, s Store, after string, limit int) ([]Notifica
 	return list, next, err
 }
 
-// RetryDead puts a dead message back in the queue with a fresh set of attempts, for a
-// platform admin who fixed the cause (a mail server's configuration, a template).
-func RetryDead(ctx context.Context, s Store, id string) error {
+// RetryDead puts a dead message back in the queue with a fresh set of attempts, due at
+// now, for a platform admin who fixed the cause (a mail server's configuration, a template).
+func RetryDead(ctx context.Context, s Store, id string, now time.Time) error {
 	if !ValidID(id) {
 		return Errorf(EINVALID, "%q is not a notification id", id)
 	}
@@ -867,8 +867,7 @@ func RetryDead(ctx context.Context, s Store, id string) error {
 		if n.Status != NotificationDead {
 			return Errorf(ERULE, "notification %s is %s, only a dead one can be retried", id, n.Status)
 		}
-		now := time.Now().UTC()
-		n.Status, n.Attempts, n.NextAttemptAt, n.UpdatedAt = NotificationPending, 0, now, now
+		n.Status, n.Attempts, n.NextAttemptAt, n.UpdatedAt = NotificationPending, 0, now.UTC(), now.UTC()
 		_, err = tx.Replace(notificationRecord(n))
 		return err
 	})
@@ -1020,14 +1019,14 @@ func VerifyUnsubscribeToken(secret []byte, token string) (string, NotificationEv
 
 // Unsubscribe carries out an unsubscribe link: it verifies the token and records the
 // opt-out. Doing it twice is harmless. It returns the address and scope, for the page
-// that confirms it.
-func Unsubscribe(ctx context.Context, s Store, secret []byte, token string) (string, NotificationEvent, error) {
+// that confirms it. now is when the opt-out is recorded.
+func Unsubscribe(ctx context.Context, s Store, secret []byte, token string, now time.Time) (string, NotificationEvent, error) {
 	address, scope, err := VerifyUnsubscribeToken(secret, token)
 	if err != nil {
 		return "", "", err
 	}
 	err = s.Update(ctx, func(tx Tx) error {
-		return SetNotificationPreference(tx, address, scope, false, time.Now())
+		return SetNotificationPreference(tx, address, scope, false, now)
 	})
 	return address, scope, err
 }

@@ -444,7 +444,7 @@ func afterLateFailure(tx Tx, p Payment, sharesCancelled bool) error {
 		data["shares_cancelled"] = "yes"
 	}
 	return Enqueue(tx, Notification{DedupeKey: "payment_failed:" + p.ID, Event: EventPaymentFailed,
-		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data})
+		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data, CreatedAt: p.UpdatedAt})
 }
 
 // placeEvent finds the payment an event is about: by Kracht's id in the metadata, else
