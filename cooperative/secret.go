@@ -82,23 +82,27 @@ func newLinkToken(tx Tx, purpose, userID string, ttl time.Duration, now time.Tim
 // something else, so a probe learns nothing about which.
 func errInvalidLink() error { return Errorf(EINVALID, "This link is not valid or has expired.") }
 
-// consumeLinkToken deletes the token of secret and returns it, if it is for purpose and
-// still valid.
-func consumeLinkToken(tx Tx, purpose, secret string, now time.Time) (linkToken, error) {
+// consumeLinkToken deletes the token of secret and returns it with the user it is for,
+// if it is for purpose and still valid.
+func consumeLinkToken(tx Tx, purpose, secret string, now time.Time) (linkToken, storedUser, error) {
 	if !plausibleSecret(linkTokenPrefix, secret) {
-		return linkToken{}, errInvalidLink()
+		return linkToken{}, storedUser{}, errInvalidLink()
 	}
 	t, rec, err := getAs[linkToken](tx, collectionLinkTokens, hashSecret(secret))
 	if ErrorCode(err) == ENOTFOUND {
-		return t, errInvalidLink()
+		return t, storedUser{}, errInvalidLink()
 	}
 	if err != nil {
-		return t, err
+		return t, storedUser{}, err
 	}
 	if t.Purpose != purpose || !now.Before(t.ExpiresAt) {
-		return t, errInvalidLink()
+		return t, storedUser{}, errInvalidLink()
 	}
-	return t, tx.Delete(rec)
+	if err := tx.Delete(rec); err != nil {
+		return t, storedUser{}, err
+	}
+	u, err := getUser(tx, t.UserID)
+	return t, u, err
 }
 
 // The secret box: secrets Kracht must read back (TOTP seeds, recovery-code keys, a
