@@ -270,6 +270,55 @@ func nextMemberNumber(tx Tx, cooperativeID string) (int64, error) {
 // an approved member again returns it unchanged (idempotent); approving a rejected
 // application is refused.
 func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memberID string) (Member, error) {
+	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+		status: MemberActive, change: "approved", action: "member.approve", event: EventApplicationApproved,
+		apply: func(tx Tx, m *Member, now time.Time) error {
+			n, err := nextMemberNumber(tx, cooperativeID)
+			if err != nil {
+				return err
+			}
+			m.Number, m.Status, m.AdmittedOn = n, MemberActive, DateOf(now)
+			return nil
+		},
+		data: func(c Cooperative, m Member) map[string]string {
+			return map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}
+		},
+	})
+}
+
+// Reject turns an application down with a reason, which the applicant is mailed.
+// Rejecting a rejected application again is harmless; rejecting a member is refused.
+func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
+	reason, err := checkText("reason", reason, 1000)
+	if err != nil {
+		return Member{}, err
+	}
+	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+		status: MemberRejected, change: "rejected", action: "member.reject", event: EventApplicationRejected,
+		apply: func(_ Tx, m *Member, _ time.Time) error {
+			m.Status, m.Reason = MemberRejected, reason
+			return nil
+		},
+		data: func(c Cooperative, _ Member) map[string]string {
+			return map[string]string{"cooperative": c.Name, "reason": reason}
+		},
+	})
+}
+
+// applicationDecision is what approving or rejecting an application changes and says.
+type applicationDecision struct {
+	status MemberStatus      // what the application becomes
+	change string            // the member history's word for it, and the refusal's
+	action string            // the audit action
+	event  NotificationEvent // the mail to the applicant
+	apply  func(tx Tx, m *Member, now time.Time) error
+	data   func(c Cooperative, m Member) map[string]string
+}
+
+// decideApplication settles an open application the way d says, with its history entry,
+// audit entry and mail in the same transaction. An application already settled that
+// way is returned unchanged; one settled otherwise is refused.
+func (r *Registry) decideApplication(ctx context.Context, actor Actor, cooperativeID, memberID string, d applicationDecision) (Member, error) {
 	var m Member
 	err := r.update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, cooperativeID)
@@ -280,64 +329,24 @@ func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memb
 			return err
 		}
 		switch m.Status {
-		case MemberActive:
+		case d.status:
 			return nil
 		case MemberApplied:
 		default:
-			return ruleError("application_open", "the application is %s and can no longer be approved", m.Status)
+			return ruleError("application_open", "the application is %s and can no longer be %s", m.Status, d.change)
 		}
 		before := m
-		if m.Number, err = nextMemberNumber(tx, cooperativeID); err != nil {
+		if err := d.apply(tx, &m, now); err != nil {
 			return err
 		}
-		m.Status, m.AdmittedOn = MemberActive, DateOf(now)
-		if m, err = saveMember(tx, m, "approved", actor, now); err != nil {
+		if m, err = saveMember(tx, m, d.change, actor, now); err != nil {
 			return err
 		}
-		if err := appendAudit(tx, actor, cooperativeID, "member.approve", "member", m.ID, before, m, now); err != nil {
+		if err := appendAudit(tx, actor, cooperativeID, d.action, "member", m.ID, before, m, now); err != nil {
 			return err
 		}
-		return Enqueue(tx, Notification{DedupeKey: "application_approved:" + m.ID, Event: EventApplicationApproved,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}})
-	})
-	return m, err
-}
-
-// Reject turns an application down with a reason, which the applicant is mailed.
-// Rejecting a rejected application again is harmless; rejecting a member is refused.
-func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
-	reason, err := checkText("reason", reason, 1000)
-	if err != nil {
-		return Member{}, err
-	}
-	var m Member
-	err = r.update(ctx, func(tx Tx, now time.Time) error {
-		c, err := getCooperativeTx(tx, cooperativeID)
-		if err != nil {
-			return err
-		}
-		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
-			return err
-		}
-		switch m.Status {
-		case MemberRejected:
-			return nil
-		case MemberApplied:
-		default:
-			return ruleError("application_open", "the application is %s and can no longer be rejected", m.Status)
-		}
-		before := m
-		m.Status, m.Reason = MemberRejected, reason
-		if m, err = saveMember(tx, m, "rejected", actor, now); err != nil {
-			return err
-		}
-		if err := appendAudit(tx, actor, cooperativeID, "member.reject", "member", m.ID, before, m, now); err != nil {
-			return err
-		}
-		return Enqueue(tx, Notification{DedupeKey: "application_rejected:" + m.ID, Event: EventApplicationRejected,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name, "reason": reason}})
+		return Enqueue(tx, Notification{DedupeKey: string(d.event) + ":" + m.ID, Event: d.event,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now, Data: d.data(c, m)})
 	})
 	return m, err
 }
