@@ -192,6 +192,20 @@ func statutesOn(tx Tx, cooperativeID string, date Date) (Statutes, error) {
 	return Statutes{}, ruleError("statutes_required", "no statutes were in force on %s", date)
 }
 
+// classOn returns the statutes in force on date and their share class code, which an
+// operation on shares needs both of; a class they do not have is EINVALID.
+func classOn(tx Tx, cooperativeID, code string, date Date) (Statutes, ShareClass, error) {
+	st, err := statutesOn(tx, cooperativeID, date)
+	if err != nil {
+		return st, ShareClass{}, err
+	}
+	class, ok := st.Class(code)
+	if !ok {
+		return st, class, Errorf(EINVALID, "the statutes have no share class %q", code)
+	}
+	return st, class, nil
+}
+
 // latestStatutes is the newest version: a class's nominal value never changes and
 // classes are never dropped, so it knows every class that was ever issued.
 func latestStatutes(tx Tx, cooperativeID string) (Statutes, error) {
