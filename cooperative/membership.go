@@ -476,22 +476,11 @@ func (r *Registry) MembersOfUser(ctx context.Context, cooperativeID, userID stri
 // ListMembers returns a page of a cooperative's members and applicants in application
 // order; status "" lists all.
 func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status MemberStatus, after string, limit int) ([]Member, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
-	}
 	q := Query{Collection: collectionMembers, Index: "cooperative", Value: cooperativeID, After: after, Limit: limit}
 	if status != "" {
 		q.Index, q.Value = "status", cooperativeID+":"+string(status)
 	}
-	var (
-		list []Member
-		next string
-	)
-	err := r.view(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[Member](tx, q)
-		return err
-	})
-	return list, next, err
+	return listPage[Member](ctx, r.store, q)
 }
 
 // MemberHistory returns every version of a member's record, oldest first.

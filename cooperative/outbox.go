@@ -819,8 +819,8 @@ func NotificationByDedupeKey(ctx context.Context, s Store, key string) (Notifica
 // page ("" when this is the last). It is for platform admins: the envelope and the last
 // error, never the template data (which may hold a reset link).
 func ListDead(ctx context.Context, s Store, after string, limit int) ([]Notification, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	if err := checkCursor(after); err != nil {
+		return nil, "", err
 	}
 	var (
 		list []Notification

@@ -1,6 +1,7 @@
 package cooperative
 
 import (
+	"context"
 	"fmt"
 
 	json "github.com/goccy/go-json"
@@ -51,6 +52,31 @@ func findAs[T any](tx Tx, q Query) ([]T, string, error) {
 		}
 	}
 	return out, page.Next, nil
+}
+
+// checkCursor refuses a page cursor that is not an id (ids are the cursors of every list).
+func checkCursor(after string) error {
+	if after != "" && !ValidID(after) {
+		return Errorf(EINVALID, "%q is not a valid cursor", after)
+	}
+	return nil
+}
+
+// listPage reads one page of q, whose After is a cursor from a client, in a read-only
+// transaction.
+func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error) {
+	if err := checkCursor(q.After); err != nil {
+		return nil, "", err
+	}
+	var (
+		list []T
+		next string
+	)
+	err := s.View(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[T](tx, q)
+		return err
+	})
+	return list, next, err
 }
 
 // put writes rec as a new record when its Version is 0, and over the version it names

@@ -165,8 +165,8 @@ func mailBoardOfWithdrawal(tx Tx, m Member, class ShareClass, w Withdrawal, now 
 // every member's. A page may be short and still have a next cursor: a filter reads a
 // bounded number of records per page (see findWhere).
 func (r *Registry) ListWithdrawals(ctx context.Context, cooperativeID string, status WithdrawalStatus, memberID, after string, limit int) ([]Withdrawal, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	if err := checkCursor(after); err != nil {
+		return nil, "", err
 	}
 	switch status {
 	case "", WithdrawalRequested, WithdrawalApproved, WithdrawalRejected:
