@@ -751,14 +751,7 @@ func deleteAttachments(tx Tx, n Notification) error {
 	if len(n.Attachments) == 0 {
 		return nil
 	}
-	rec, err := tx.Get(collectionNotificationAttachments, n.ID)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return tx.Delete(rec)
+	return remove(tx, collectionNotificationAttachments, n.ID)
 }
 
 func withoutContent(atts []MailAttachment) []MailAttachment {

@@ -79,6 +79,19 @@ func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error)
 	return list, next, err
 }
 
+// remove deletes the record collection/id if there is one: for data that is by nature
+// temporary, whose absence is what the caller wants.
+func remove(tx Tx, collection, id string) error {
+	rec, err := tx.Get(collection, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.Delete(rec)
+}
+
 // put writes rec as a new record when its Version is 0, and over the version it names
 // otherwise, and returns it as stored (with its new version). It is the one place that
 // makes that choice: a caller passes the version it read, 0 for a record it did not find.

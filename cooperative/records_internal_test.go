@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// recordingTx answers Insert and Replace and notes which was called; nothing else.
+// recordingTx answers Get, Insert, Replace and Delete and notes the writes; nothing else.
 type recordingTx struct {
 	Tx
 	calls []string
@@ -22,6 +22,29 @@ func (t *recordingTx) Replace(rec Record) (Record, error) {
 	t.calls = append(t.calls, "replace")
 	rec.Version++
 	return rec, nil
+}
+
+// Get finds every record but "gone"; Delete notes what it deletes.
+func (t *recordingTx) Get(collection, id string) (Record, error) {
+	if id == "gone" {
+		return Record{}, Errorf(ENOTFOUND, "%s %s not found", collection, id)
+	}
+	return Record{Collection: collection, ID: id, Version: 3}, nil
+}
+
+func (t *recordingTx) Delete(rec Record) error {
+	t.calls = append(t.calls, "delete "+rec.ID)
+	return nil
+}
+
+func TestRemoveDeletesWhatIsThere(t *testing.T) {
+	tx := &recordingTx{}
+	if err := remove(tx, "c", "gone"); err != nil || len(tx.calls) != 0 {
+		t.Fatalf("absent record: %v, calls %v", err, tx.calls)
+	}
+	if err := remove(tx, "c", "a"); err != nil || len(tx.calls) != 1 || tx.calls[0] != "delete a" {
+		t.Fatalf("present record: %v, calls %v", err, tx.calls)
+	}
 }
 
 func TestPutInsertsVersionZeroAndReplacesOtherwise(t *testing.T) {

@@ -221,12 +221,5 @@ func forgiveAttempt(tx Tx, key throttleKey, window time.Duration, now time.Time)
 // clearThrottle removes a counter: a successful sign-in or password reset ends an
 // account's lock-out.
 func clearThrottle(tx Tx, key throttleKey) error {
-	rec, err := tx.Get(collectionThrottles, key.id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return tx.Delete(rec)
+	return remove(tx, collectionThrottles, key.id)
 }
