@@ -134,6 +134,18 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUp) error {
 	})
 }
 
+// emailOf reads a user's address, before the transaction of a step that is throttled by
+// it.
+func (a *Accounts) emailOf(ctx context.Context, userID string) (string, error) {
+	var email string
+	err := a.store.View(ctx, func(tx Tx) error {
+		u, err := getUser(tx, userID)
+		email = u.Email
+		return err
+	})
+	return email, err
+}
+
 func (a *Accounts) mailPasswordReset(tx Tx, u storedUser, now time.Time) error {
 	secret, id, err := newLinkToken(tx, linkResetPassword, u.ID, resetPasswordTTL, now)
 	if err != nil {
@@ -147,11 +159,7 @@ func (a *Accounts) mailPasswordReset(tx Tx, u storedUser, now time.Time) error {
 func (a *Accounts) VerifyEmail(ctx context.Context, secret string) error {
 	now := a.now()
 	return a.store.Update(ctx, func(tx Tx) error {
-		t, err := consumeLinkToken(tx, linkVerifyEmail, secret, now)
-		if err != nil {
-			return err
-		}
-		u, err := getUser(tx, t.UserID)
+		_, u, err := consumeLinkToken(tx, linkVerifyEmail, secret, now)
 		if err != nil {
 			return err
 		}
@@ -372,11 +380,7 @@ func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword
 	}
 	now := a.now()
 	return a.store.Update(ctx, func(tx Tx) error {
-		t, err := consumeLinkToken(tx, linkResetPassword, secret, now)
-		if err != nil {
-			return err
-		}
-		u, err := getUser(tx, t.UserID)
+		t, u, err := consumeLinkToken(tx, linkResetPassword, secret, now)
 		if err != nil {
 			return err
 		}
@@ -401,12 +405,8 @@ func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword
 // session left open on a shared computer must not be enough) and every session of the
 // user ends, this one included. It is in the platform's audit log, by the user.
 func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassword, clientIP, requestID string) error {
-	var email string
-	if err := a.store.View(ctx, func(tx Tx) error {
-		u, err := getUser(tx, userID)
-		email = u.Email
-		return err
-	}); err != nil {
+	email, err := a.emailOf(ctx, userID)
+	if err != nil {
 		return err
 	}
 	if err := CheckPassword(newPassword, email); err != nil {

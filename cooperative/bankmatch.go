@@ -10,8 +10,6 @@ package cooperative
 import (
 	"context"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // BankLine is one entry (or one transaction of a batch entry) of a statement.
@@ -62,12 +60,6 @@ func (t *BankImportTally) Add(o BankImportTally) {
 }
 
 const collectionBankLines = "bank_lines"
-
-// nameID is a stable id made from a name, for records found by what they are rather
-// than by a lookup.
-func nameID(name string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("kracht:"+name)).String()
-}
 
 // importBankLines is Payments.ImportBankLines: the payment a line matches is received
 // through its payable in ps.

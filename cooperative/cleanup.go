@@ -394,7 +394,7 @@ func (sw *sweeper) readState(collection string) (sweepState, error) {
 // again from where it says.
 func (sw *sweeper) writeState(collection string, st sweepState) error {
 	rec := Record{Collection: collectionSweepState, ID: collection, Version: st.version, Data: encode(st)}
-	err := sw.store.Update(sw.ctx, func(tx Tx) error { return put(tx, rec) })
+	err := sw.store.Update(sw.ctx, func(tx Tx) error { _, err := put(tx, rec); return err })
 	if ErrorCode(err) == ECONFLICT {
 		return nil
 	}

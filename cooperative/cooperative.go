@@ -112,16 +112,5 @@ func GetCooperative(ctx context.Context, s Store, id string) (Cooperative, error
 // ListCooperatives returns one page of cooperatives in creation order, and the cursor of
 // the next page ("" when this is the last).
 func ListCooperatives(ctx context.Context, s Store, after string, limit int) ([]Cooperative, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
-	}
-	var (
-		list []Cooperative
-		next string
-	)
-	err := s.View(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[Cooperative](tx, Query{Collection: collectionCooperatives, After: after, Limit: limit})
-		return err
-	})
-	return list, next, err
+	return listPage[Cooperative](ctx, s, Query{Collection: collectionCooperatives, After: after, Limit: limit})
 }

@@ -107,7 +107,8 @@ func keepBalances(tx Tx, e Entry) error {
 		}
 	}
 	kept.Seq = e.Seq
-	return put(tx, Record{Collection: collectionLedgerKept, ID: e.CooperativeID, Version: rec.Version, Data: encode(kept)})
+	_, err = put(tx, Record{Collection: collectionLedgerKept, ID: e.CooperativeID, Version: rec.Version, Data: encode(kept)})
+	return err
 }
 
 func getLedgerKept(tx Tx, cooperativeID string) (ledgerKept, Record, error) {
@@ -167,15 +168,16 @@ func applyMovements(tx Tx, cooperativeID, account string, days map[Date]int64) e
 		}
 		day.Balance = balance
 		key := ledgerDayKey(cooperativeID, account, d)
-		if err := put(tx, Record{Collection: collectionLedgerDays, ID: key, Version: day.version,
+		if _, err := put(tx, Record{Collection: collectionLedgerDays, ID: key, Version: day.version,
 			Data: encode(day.ledgerDay), Index: map[string]string{ledgerDayIndex: key}}); err != nil {
 			return err
 		}
 	}
 	acct.Balance = balance
 	acct.Last = max(acct.Last, dates[len(dates)-1])
-	return put(tx, Record{Collection: collectionLedgerAccounts, ID: ledgerAccountID(cooperativeID, account),
+	_, err = put(tx, Record{Collection: collectionLedgerAccounts, ID: ledgerAccountID(cooperativeID, account),
 		Version: rec.Version, Data: encode(acct), Index: map[string]string{"coop": cooperativeID}})
+	return err
 }
 
 // keptDaysFrom reads an account's day records from date from to date last, in order.

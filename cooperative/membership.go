@@ -196,18 +196,11 @@ type MemberChange struct {
 	Member    Member    `json:"member"`
 }
 
-// saveMember writes m and appends the new version to its history.
-func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time, insert bool) (Member, error) {
+// saveMember writes m (a new member when it was never stored) and appends the new
+// version to its history.
+func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time) (Member, error) {
 	m.UpdatedAt = now
-	var (
-		rec Record
-		err error
-	)
-	if insert {
-		rec, err = tx.Insert(m.record())
-	} else {
-		rec, err = tx.Replace(m.record())
-	}
+	rec, err := put(tx, m.record())
 	if err != nil {
 		return m, err
 	}
@@ -243,7 +236,7 @@ func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
 		if err := reserveSend(tx, sendKeys("application", in.UserID, m.Email, r.opts.Sends), r.opts.Sends, now); err != nil {
 			return err
 		}
-		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now, true); err != nil {
+		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now); err != nil {
 			return err
 		}
 		return Enqueue(tx, Notification{DedupeKey: "application_received:" + m.ID, Event: EventApplicationReceived,
@@ -261,23 +254,71 @@ type memberCounter struct {
 
 func nextMemberNumber(tx Tx, cooperativeID string) (int64, error) {
 	c, rec, err := getAs[memberCounter](tx, collectionMemberCounter, cooperativeID)
-	switch ErrorCode(err) {
-	case ENOTFOUND:
-		_, err = tx.Insert(Record{Collection: collectionMemberCounter, ID: cooperativeID, Data: encode(memberCounter{Next: 2})})
-		return 1, err
-	case "":
-		n := c.Next
-		c.Next++
-		_, err = tx.Replace(Record{Collection: collectionMemberCounter, ID: cooperativeID, Version: rec.Version, Data: encode(c)})
-		return n, err
+	if ErrorCode(err) == ENOTFOUND {
+		c, err = memberCounter{Next: 1}, nil
 	}
-	return 0, err
+	if err != nil {
+		return 0, err
+	}
+	n := c.Next
+	c.Next++
+	_, err = put(tx, Record{Collection: collectionMemberCounter, ID: cooperativeID, Version: rec.Version, Data: encode(c)})
+	return n, err
 }
 
 // Approve admits an applicant: the next member number, status active, a mail. Approving
 // an approved member again returns it unchanged (idempotent); approving a rejected
 // application is refused.
 func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memberID string) (Member, error) {
+	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+		status: MemberActive, change: "approved", action: "member.approve", event: EventApplicationApproved,
+		apply: func(tx Tx, m *Member, now time.Time) error {
+			n, err := nextMemberNumber(tx, cooperativeID)
+			if err != nil {
+				return err
+			}
+			m.Number, m.Status, m.AdmittedOn = n, MemberActive, DateOf(now)
+			return nil
+		},
+		data: func(c Cooperative, m Member) map[string]string {
+			return map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}
+		},
+	})
+}
+
+// Reject turns an application down with a reason, which the applicant is mailed.
+// Rejecting a rejected application again is harmless; rejecting a member is refused.
+func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
+	reason, err := checkText("reason", reason, 1000)
+	if err != nil {
+		return Member{}, err
+	}
+	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+		status: MemberRejected, change: "rejected", action: "member.reject", event: EventApplicationRejected,
+		apply: func(_ Tx, m *Member, _ time.Time) error {
+			m.Status, m.Reason = MemberRejected, reason
+			return nil
+		},
+		data: func(c Cooperative, _ Member) map[string]string {
+			return map[string]string{"cooperative": c.Name, "reason": reason}
+		},
+	})
+}
+
+// applicationDecision is what approving or rejecting an application changes and says.
+type applicationDecision struct {
+	status MemberStatus      // what the application becomes
+	change string            // the member history's word for it, and the refusal's
+	action string            // the audit action
+	event  NotificationEvent // the mail to the applicant
+	apply  func(tx Tx, m *Member, now time.Time) error
+	data   func(c Cooperative, m Member) map[string]string
+}
+
+// decideApplication settles an open application the way d says, with its history entry,
+// audit entry and mail in the same transaction. An application already settled that
+// way is returned unchanged; one settled otherwise is refused.
+func (r *Registry) decideApplication(ctx context.Context, actor Actor, cooperativeID, memberID string, d applicationDecision) (Member, error) {
 	var m Member
 	err := r.update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, cooperativeID)
@@ -288,64 +329,24 @@ func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memb
 			return err
 		}
 		switch m.Status {
-		case MemberActive:
+		case d.status:
 			return nil
 		case MemberApplied:
 		default:
-			return ruleError("application_open", "the application is %s and can no longer be approved", m.Status)
+			return ruleError("application_open", "the application is %s and can no longer be %s", m.Status, d.change)
 		}
 		before := m
-		if m.Number, err = nextMemberNumber(tx, cooperativeID); err != nil {
+		if err := d.apply(tx, &m, now); err != nil {
 			return err
 		}
-		m.Status, m.AdmittedOn = MemberActive, DateOf(now)
-		if m, err = saveMember(tx, m, "approved", actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, d.change, actor, now); err != nil {
 			return err
 		}
-		if err := appendAudit(tx, actor, cooperativeID, "member.approve", "member", m.ID, before, m, now); err != nil {
+		if err := appendAudit(tx, actor, cooperativeID, d.action, "member", m.ID, before, m, now); err != nil {
 			return err
 		}
-		return Enqueue(tx, Notification{DedupeKey: "application_approved:" + m.ID, Event: EventApplicationApproved,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name, "member_number": strconv.FormatInt(m.Number, 10)}})
-	})
-	return m, err
-}
-
-// Reject turns an application down with a reason, which the applicant is mailed.
-// Rejecting a rejected application again is harmless; rejecting a member is refused.
-func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
-	reason, err := checkText("reason", reason, 1000)
-	if err != nil {
-		return Member{}, err
-	}
-	var m Member
-	err = r.update(ctx, func(tx Tx, now time.Time) error {
-		c, err := getCooperativeTx(tx, cooperativeID)
-		if err != nil {
-			return err
-		}
-		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
-			return err
-		}
-		switch m.Status {
-		case MemberRejected:
-			return nil
-		case MemberApplied:
-		default:
-			return ruleError("application_open", "the application is %s and can no longer be rejected", m.Status)
-		}
-		before := m
-		m.Status, m.Reason = MemberRejected, reason
-		if m, err = saveMember(tx, m, "rejected", actor, now, false); err != nil {
-			return err
-		}
-		if err := appendAudit(tx, actor, cooperativeID, "member.reject", "member", m.ID, before, m, now); err != nil {
-			return err
-		}
-		return Enqueue(tx, Notification{DedupeKey: "application_rejected:" + m.ID, Event: EventApplicationRejected,
-			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name, "reason": reason}})
+		return Enqueue(tx, Notification{DedupeKey: string(d.event) + ":" + m.ID, Event: d.event,
+			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now, Data: d.data(c, m)})
 	})
 	return m, err
 }
@@ -389,7 +390,7 @@ func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memb
 		if m, err = m.validatePersonal(DateOf(now)); err != nil {
 			return err
 		}
-		if m, err = saveMember(tx, m, "corrected", actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, "corrected", actor, now); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, cooperativeID, "member.correct", "member", m.ID, before, m, now)
@@ -442,7 +443,7 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 		}
 		before := m
 		m.Status, m.CeasedOn, m.Reason = status, on, strings.TrimSpace(reason)
-		if m, err = saveMember(tx, m, string(status), actor, now, false); err != nil {
+		if m, err = saveMember(tx, m, string(status), actor, now); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, cooperativeID, "member."+string(status), "member", m.ID, before, m, now)
@@ -475,22 +476,11 @@ func (r *Registry) MembersOfUser(ctx context.Context, cooperativeID, userID stri
 // ListMembers returns a page of a cooperative's members and applicants in application
 // order; status "" lists all.
 func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status MemberStatus, after string, limit int) ([]Member, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
-	}
 	q := Query{Collection: collectionMembers, Index: "cooperative", Value: cooperativeID, After: after, Limit: limit}
 	if status != "" {
 		q.Index, q.Value = "status", cooperativeID+":"+string(status)
 	}
-	var (
-		list []Member
-		next string
-	)
-	err := r.view(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[Member](tx, q)
-		return err
-	})
-	return list, next, err
+	return listPage[Member](ctx, r.store, q)
 }
 
 // MemberHistory returns every version of a member's record, oldest first.

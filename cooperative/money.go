@@ -1,9 +1,12 @@
 package cooperative
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -89,6 +92,32 @@ func SplitLargestRemainder(total int64, weights []int64) ([]int64, error) {
 		given++
 	}
 	return parts, nil
+}
+
+// FormatEuro writes an amount in cents for a mail in language: "€ 1.250,00" in Dutch,
+// "€1,250.00" in English.
+func FormatEuro(cents int64, language string) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	whole, frac := strconv.FormatInt(cents/100, 10), fmt.Sprintf("%02d", cents%100)
+	thousands, decimal, prefix := ",", ".", "€"
+	if language == "nl" {
+		thousands, decimal, prefix = ".", ",", "€ "
+	}
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(c)
+	}
+	s := prefix + b.String() + decimal + frac
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 // Date is a calendar date, "2006-01-02". Register and ledger dates are dates, not

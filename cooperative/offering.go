@@ -316,11 +316,7 @@ func (r *Registry) Subscribe(ctx context.Context, in SubscriptionRequest) (Subsc
 		}
 		om.Subscribed += in.Shares
 		omR := Record{Collection: collectionOfferingMember, ID: o.ID + ":" + m.ID, Version: omRec.Version, Data: encode(om)}
-		if omRec.Version == 0 {
-			_, err = tx.Insert(omR)
-		} else {
-			_, err = tx.Replace(omR)
-		}
+		_, err = put(tx, omR)
 		if err != nil {
 			return err
 		}

@@ -5,14 +5,14 @@ package cooperative
 // always has its message. A worker (package notifications) claims due messages with a
 // lease, sends them and records the outcome through the functions below, so the rules of
 // the outbox (dedupe, leases, attempts, preferences, throttling) live here, next to the
-// type, and the encoding of its records stays private to this file.
+// type, and its records are read and written only in this file (with the codec of
+// records.go, like every other record).
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/mail"
@@ -21,8 +21,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 )
 
 // NotificationEvent names one kind of mail of the catalogue.
@@ -244,8 +242,9 @@ const (
 )
 
 // Enqueue writes n to the outbox inside the caller's transaction. It sets the id, status
-// and attempt bookkeeping; CreatedAt may be given (the time of the change it announces)
-// and defaults to now; a NextAttemptAt in the future schedules the mail.
+// and attempt bookkeeping. CreatedAt is required: the time of the change it announces,
+// from the caller's clock (the domain reads no clock of its own); a NextAttemptAt in the
+// future schedules the mail.
 //
 // A message whose DedupeKey is already in the outbox is not stored again and Enqueue
 // returns nil: retrying a business operation must not fail on its own mail, and the
@@ -268,10 +267,6 @@ func Enqueue(tx Tx, n Notification) error {
 	if len(page.Records) > 0 {
 		return nil
 	}
-	now := time.Now().UTC()
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = now
-	}
 	n.CreatedAt = n.CreatedAt.UTC()
 	n.ID = NewID()
 	n.Status = NotificationPending
@@ -283,7 +278,7 @@ func Enqueue(tx Tx, n Notification) error {
 	n.UpdatedAt = n.CreatedAt
 	if len(n.Attachments) > 0 {
 		if _, err := tx.Insert(Record{Collection: collectionNotificationAttachments, ID: n.ID,
-			Data: marshalOutbox(n.Attachments)}); err != nil {
+			Data: encode(n.Attachments)}); err != nil {
 			return err
 		}
 	}
@@ -296,6 +291,9 @@ func (n Notification) validate() (Notification, error) {
 	spec, ok := n.Event.Spec()
 	if !ok {
 		return n, Errorf(EINVALID, "unknown notification event %q", n.Event)
+	}
+	if n.CreatedAt.IsZero() {
+		return n, Errorf(EINVALID, "a notification needs the time of the change it announces")
 	}
 	n.DedupeKey = strings.TrimSpace(n.DedupeKey)
 	if n.DedupeKey == "" || len(n.DedupeKey) > maxDedupeKey || hasControl(n.DedupeKey, false) {
@@ -381,33 +379,17 @@ func notificationRecord(n Notification) Record {
 	case NotificationDead:
 		index["outbox"] = "dead"
 	}
-	return Record{Collection: collectionNotifications, ID: n.ID, Version: n.Version, Data: marshalOutbox(stored),
+	return Record{Collection: collectionNotifications, ID: n.ID, Version: n.Version, Data: encode(stored),
 		Unique: map[string]string{"dedupe": n.DedupeKey}, Index: index}
 }
 
 func notificationFromRecord(rec Record) (Notification, error) {
 	var n Notification
-	if err := unmarshalOutbox(rec, &n); err != nil {
+	if err := decode(rec, &n); err != nil {
 		return n, err
 	}
 	n.Version = rec.Version
 	return n, nil
-}
-
-// marshalOutbox encodes an outbox document; the types here always marshal.
-func marshalOutbox(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	return b
-}
-
-func unmarshalOutbox(rec Record, v any) error {
-	if err := json.Unmarshal(rec.Data, v); err != nil {
-		return WrapError(EINTERNAL, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err), "corrupt record")
-	}
-	return nil
 }
 
 // NotificationThrottle bounds how many mails one recipient gets per window, so a burst of
@@ -567,7 +549,7 @@ func (c *claimer) take(n Notification) (bool, error) {
 		return true, c.replace(n)
 	}
 	mandatory := n.Event.Mandatory()
-	key := recipientKey(n.To)
+	key := nameID("mailto:" + recipient(n.To))
 	if !mandatory {
 		prefs, ok := c.prefs[key]
 		if !ok {
@@ -611,7 +593,7 @@ func (c *claimer) take(n Notification) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if err := unmarshalOutbox(rec, &n.Attachments); err != nil {
+		if err := decode(rec, &n.Attachments); err != nil {
 			return false, err
 		}
 	}
@@ -646,7 +628,7 @@ func (c *claimer) throttle(key string) (*throttleState, error) {
 	switch ErrorCode(err) {
 	case "":
 		th.version = rec.Version
-		if err := unmarshalOutbox(rec, &th.sends); err != nil {
+		if err := decode(rec, &th.sends); err != nil {
 			return nil, err
 		}
 	case ENOTFOUND:
@@ -666,14 +648,8 @@ func (c *claimer) saveThrottles() error {
 		}
 		cutoff := c.req.Now.Add(-c.req.Throttle.Window)
 		th.sends = slices.DeleteFunc(th.sends, func(s throttleSend) bool { return !s.At.After(cutoff) })
-		rec := Record{Collection: collectionNotificationThrottles, ID: key, Version: th.version, Data: marshalOutbox(th.sends)}
-		var err error
-		if th.version == 0 {
-			_, err = c.tx.Insert(rec)
-		} else {
-			_, err = c.tx.Replace(rec)
-		}
-		if err != nil {
+		rec := Record{Collection: collectionNotificationThrottles, ID: key, Version: th.version, Data: encode(th.sends)}
+		if _, err := put(c.tx, rec); err != nil {
 			return err
 		}
 	}
@@ -775,14 +751,7 @@ func deleteAttachments(tx Tx, n Notification) error {
 	if len(n.Attachments) == 0 {
 		return nil
 	}
-	rec, err := tx.Get(collectionNotificationAttachments, n.ID)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return tx.Delete(rec)
+	return remove(tx, collectionNotificationAttachments, n.ID)
 }
 
 func withoutContent(atts []MailAttachment) []MailAttachment {
@@ -843,8 +812,8 @@ func NotificationByDedupeKey(ctx context.Context, s Store, key string) (Notifica
 // page ("" when this is the last). It is for platform admins: the envelope and the last
 // error, never the template data (which may hold a reset link).
 func ListDead(ctx context.Context, s Store, after string, limit int) ([]Notification, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	if err := checkCursor(after); err != nil {
+		return nil, "", err
 	}
 	var (
 		list []Notification
@@ -870,9 +839,9 @@ func ListDead(ctx context.Context, s Store, after string, limit int) ([]Notifica
 	return list, next, err
 }
 
-// RetryDead puts a dead message back in the queue with a fresh set of attempts, for a
-// platform admin who fixed the cause (a mail server's configuration, a template).
-func RetryDead(ctx context.Context, s Store, id string) error {
+// RetryDead puts a dead message back in the queue with a fresh set of attempts, due at
+// now, for a platform admin who fixed the cause (a mail server's configuration, a template).
+func RetryDead(ctx context.Context, s Store, id string, now time.Time) error {
 	if !ValidID(id) {
 		return Errorf(EINVALID, "%q is not a notification id", id)
 	}
@@ -891,8 +860,7 @@ func RetryDead(ctx context.Context, s Store, id string) error {
 		if n.Status != NotificationDead {
 			return Errorf(ERULE, "notification %s is %s, only a dead one can be retried", id, n.Status)
 		}
-		now := time.Now().UTC()
-		n.Status, n.Attempts, n.NextAttemptAt, n.UpdatedAt = NotificationPending, 0, now, now
+		n.Status, n.Attempts, n.NextAttemptAt, n.UpdatedAt = NotificationPending, 0, now.UTC(), now.UTC()
 		_, err = tx.Replace(notificationRecord(n))
 		return err
 	})
@@ -917,16 +885,16 @@ func (p NotificationPreferences) Wants(e NotificationEvent) bool {
 	return !p.UnsubscribedAll && !slices.Contains(p.Unsubscribed, e)
 }
 
-// recipientKey is the record id for one address's preferences and throttle: a name-based
-// UUID of the lower-cased address, so both are read with Get and need no index. Lower
-// case because that is how people and mail providers treat addresses in practice.
-func recipientKey(address string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("mailto:"+strings.ToLower(strings.TrimSpace(address)))).String()
+// recipient is an address as preferences and throttles know it: lower case, because that
+// is how people and mail providers treat addresses in practice. Their record id is
+// nameID("mailto:" + recipient(address)), so both are read with Get and need no index.
+func recipient(address string) string {
+	return strings.ToLower(strings.TrimSpace(address))
 }
 
 func readPreferences(tx Tx, address string) (NotificationPreferences, error) {
-	p := NotificationPreferences{Address: strings.ToLower(strings.TrimSpace(address))}
-	rec, err := tx.Get(collectionNotificationPreferences, recipientKey(address))
+	p := NotificationPreferences{Address: recipient(address)}
+	rec, err := tx.Get(collectionNotificationPreferences, nameID("mailto:"+p.Address))
 	switch ErrorCode(err) {
 	case ENOTFOUND:
 		return p, nil
@@ -934,7 +902,7 @@ func readPreferences(tx Tx, address string) (NotificationPreferences, error) {
 	default:
 		return p, err
 	}
-	if err := unmarshalOutbox(rec, &p); err != nil {
+	if err := decode(rec, &p); err != nil {
 		return p, err
 	}
 	p.version = rec.Version
@@ -985,13 +953,9 @@ func SetNotificationPreference(tx Tx, address string, scope NotificationEvent, s
 		p.Unsubscribed = append(p.Unsubscribed, scope)
 	}
 	p.UpdatedAt = now.UTC()
-	rec := Record{Collection: collectionNotificationPreferences, ID: recipientKey(address), Version: p.version,
-		Data: marshalOutbox(p)}
-	if p.version == 0 {
-		_, err = tx.Insert(rec)
-	} else {
-		_, err = tx.Replace(rec)
-	}
+	rec := Record{Collection: collectionNotificationPreferences, ID: nameID("mailto:" + recipient(address)), Version: p.version,
+		Data: encode(p)}
+	_, err = put(tx, rec)
 	return err
 }
 
@@ -1006,7 +970,7 @@ func UnsubscribeToken(secret []byte, address string, scope NotificationEvent) (s
 	if len(secret) < MinUnsubscribeSecret {
 		return "", Errorf(EINTERNAL, "the unsubscribe secret must be at least %d bytes", MinUnsubscribeSecret)
 	}
-	payload := string(scope) + "\n" + strings.ToLower(strings.TrimSpace(address))
+	payload := string(scope) + "\n" + recipient(address)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(unsubscribeMAC(secret, payload)), nil
 }
@@ -1048,14 +1012,14 @@ func VerifyUnsubscribeToken(secret []byte, token string) (string, NotificationEv
 
 // Unsubscribe carries out an unsubscribe link: it verifies the token and records the
 // opt-out. Doing it twice is harmless. It returns the address and scope, for the page
-// that confirms it.
-func Unsubscribe(ctx context.Context, s Store, secret []byte, token string) (string, NotificationEvent, error) {
+// that confirms it. now is when the opt-out is recorded.
+func Unsubscribe(ctx context.Context, s Store, secret []byte, token string, now time.Time) (string, NotificationEvent, error) {
 	address, scope, err := VerifyUnsubscribeToken(secret, token)
 	if err != nil {
 		return "", "", err
 	}
 	err = s.Update(ctx, func(tx Tx) error {
-		return SetNotificationPreference(tx, address, scope, false, time.Now())
+		return SetNotificationPreference(tx, address, scope, false, now)
 	})
 	return address, scope, err
 }

@@ -27,7 +27,7 @@ func outboxApproval(i int) cooperative.Notification {
 	return cooperative.Notification{
 		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: cooperative.EventApplicationApproved,
 		To: fmt.Sprintf("m%d@example.org", i), Language: "nl",
-		Data: map[string]string{"cooperative": "Energie Noord", "member_number": fmt.Sprint(i)},
+		Data: map[string]string{"cooperative": "Energie Noord", "member_number": fmt.Sprint(i)}, CreatedAt: time.Now(),
 	}
 }
 
@@ -59,6 +59,7 @@ func TestEnqueueValidates(t *testing.T) {
 	s := openOutboxStore(t)
 	for name, change := range map[string]func(*cooperative.Notification){
 		"unknown event":       func(n *cooperative.Notification) { n.Event = "newsletter" },
+		"no creation time":    func(n *cooperative.Notification) { n.CreatedAt = time.Time{} },
 		"no dedupe key":       func(n *cooperative.Notification) { n.DedupeKey = " " },
 		"long dedupe key":     func(n *cooperative.Notification) { n.DedupeKey = strings.Repeat("k", 201) },
 		"no language":         func(n *cooperative.Notification) { n.Language = "" },
@@ -251,7 +252,8 @@ func TestSentDropsSecrets(t *testing.T) {
 	s := openOutboxStore(t)
 	n := cooperative.Notification{DedupeKey: "reset:1", Event: cooperative.EventPasswordReset, To: "a@example.org",
 		Language: "en", Data: map[string]string{"link": "https://kracht.test/reset?token=secret"},
-		Attachments: []cooperative.MailAttachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("hello")}}}
+		Attachments: []cooperative.MailAttachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("hello")}},
+		CreatedAt:   time.Now()}
 	mustEnqueue(t, s, n)
 	now := time.Now().Add(time.Second)
 	claimed := claimOutbox(t, s, "a", now, 1).Claimed[0]
@@ -311,10 +313,10 @@ func TestPreferences(t *testing.T) {
 	ctx := context.Background()
 	tok, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.AllNotifications)
 	received := cooperative.Notification{DedupeKey: "received:1", Event: cooperative.EventApplicationReceived,
-		To: "M1@example.org", Language: "en", Data: map[string]string{"cooperative": "Energie Noord"}}
+		To: "M1@example.org", Language: "en", Data: map[string]string{"cooperative": "Energie Noord"}, CreatedAt: time.Now()}
 	mustEnqueue(t, s, received, outboxApproval(1))
 	for range 2 { // twice: unsubscribing is idempotent
-		if _, _, err := cooperative.Unsubscribe(ctx, s, secret, tok); err != nil {
+		if _, _, err := cooperative.Unsubscribe(ctx, s, secret, tok, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -326,7 +328,7 @@ func TestPreferences(t *testing.T) {
 		t.Fatalf("optional mail %+v", n)
 	}
 	mandatory, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.EventPasswordReset)
-	if _, _, err := cooperative.Unsubscribe(ctx, s, secret, mandatory); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, _, err := cooperative.Unsubscribe(ctx, s, secret, mandatory, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("unsubscribe from a mandatory mail: %v", err)
 	}
 	err := s.Update(ctx, func(tx cooperative.Tx) error {
@@ -345,7 +347,7 @@ func TestThrottle(t *testing.T) {
 	var ns []cooperative.Notification
 	for i := range 3 {
 		ns = append(ns, cooperative.Notification{DedupeKey: fmt.Sprint("received:", i), Event: cooperative.EventApplicationReceived,
-			To: "x@example.org", Language: "en", Data: map[string]string{"cooperative": "C"}})
+			To: "x@example.org", Language: "en", Data: map[string]string{"cooperative": "C"}, CreatedAt: time.Now()})
 	}
 	approvalForX := outboxApproval(9)
 	approvalForX.To = "x@example.org"
@@ -381,10 +383,10 @@ func TestRetryDead(t *testing.T) {
 	ctx := context.Background()
 	mustEnqueue(t, s, outboxApproval(1))
 	n, _ := cooperative.NotificationByDedupeKey(ctx, s, "application_approved:1")
-	if err := cooperative.RetryDead(ctx, s, n.ID); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if err := cooperative.RetryDead(ctx, s, n.ID, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("retry of a pending message: %v", err)
 	}
-	if err := cooperative.RetryDead(ctx, s, cooperative.NewID()); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	if err := cooperative.RetryDead(ctx, s, cooperative.NewID(), time.Now()); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("retry of nothing: %v", err)
 	}
 	now := time.Now().Add(time.Second)
@@ -392,10 +394,14 @@ func TestRetryDead(t *testing.T) {
 	if _, err := cooperative.RecordNotificationFailure(ctx, s, claimed, now, "550 no such user", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := cooperative.RetryDead(ctx, s, n.ID); err != nil {
+	retryAt := now.Add(time.Hour) // the caller's clock: the message is due then, not before
+	if err := cooperative.RetryDead(ctx, s, n.ID, retryAt); err != nil {
 		t.Fatal(err)
 	}
-	again := claimOutbox(t, s, "w", now.Add(time.Second), 1).Claimed
+	if early := claimOutbox(t, s, "w", retryAt.Add(-time.Second), 1).Claimed; len(early) != 0 {
+		t.Fatalf("claimed before the retry's time: %+v", early)
+	}
+	again := claimOutbox(t, s, "w", retryAt, 1).Claimed
 	if len(again) != 1 || again[0].Attempts != 1 {
 		t.Fatalf("after retry: %+v", again)
 	}

@@ -15,7 +15,6 @@ package cooperative
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -642,30 +641,4 @@ func (p *Payment) postRefund(tx Tx, want int64, now time.Time) (*PaymentReview, 
 	}
 	p.PostedRefunded = want
 	return review, nil
-}
-
-// FormatEuro writes an amount in cents for a mail in language: "€ 1.250,00" in Dutch,
-// "€1,250.00" in English.
-func FormatEuro(cents int64, language string) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	whole, frac := strconv.FormatInt(cents/100, 10), fmt.Sprintf("%02d", cents%100)
-	thousands, decimal, prefix := ",", ".", "€"
-	if language == "nl" {
-		thousands, decimal, prefix = ".", ",", "€ "
-	}
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(c)
-	}
-	s := prefix + b.String() + decimal + frac
-	if neg {
-		s = "-" + s
-	}
-	return s
 }

@@ -444,7 +444,7 @@ func afterLateFailure(tx Tx, p Payment, payableMail map[string]string) error {
 		data[k] = v
 	}
 	return Enqueue(tx, Notification{DedupeKey: "payment_failed:" + p.ID, Event: EventPaymentFailed,
-		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data})
+		CooperativeID: p.CooperativeID, To: p.PayerEmail, Language: lang, Data: data, CreatedAt: p.UpdatedAt})
 }
 
 // placeEvent finds the payment an event is about: by Kracht's id in the metadata, else
@@ -490,7 +490,7 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 	if ev.Currency != "EUR" {
 		return eventOutcome{review: &PaymentReview{Reason: ReviewWrongCurrency, Detail: "a payout in " + ev.Currency}}, nil
 	}
-	recID := nameID("stripe-payout:" + e.CooperativeID + "/" + ev.PayoutID)
+	recID := nameID("kracht:stripe-payout:" + e.CooperativeID + "/" + ev.PayoutID)
 	po, rec, err := getAs[stripePayout](tx, collectionStripePayouts, recID)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return eventOutcome{}, err
@@ -557,11 +557,7 @@ func applyPayout(tx Tx, e StoredStripeEvent, lines []StripeBalanceLine, now time
 		}
 	}
 	out := Record{Collection: collectionStripePayouts, ID: recID, Version: rec.Version, Data: encode(po)}
-	if rec.Version == 0 {
-		_, err = tx.Insert(out)
-	} else {
-		_, err = tx.Replace(out)
-	}
+	_, err = put(tx, out)
 	return eventOutcome{note: strings.TrimPrefix(ev.Type, "payout.")}, err
 }
 

@@ -41,8 +41,8 @@ var paymentStatuses = []PaymentStatus{PaymentPending, PaymentProcessing, Payment
 // cooperative's payments, reading a bounded number per page (see findWhere), so a page
 // may be short and still have a next cursor.
 func ListPayments(ctx context.Context, s Store, cooperativeID string, f PaymentFilter, after string, limit int) ([]Payment, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	if err := checkCursor(after); err != nil {
+		return nil, "", err
 	}
 	if f.Status != "" && !slices.Contains(paymentStatuses, f.Status) {
 		return nil, "", Errorf(EINVALID, "status %q is not a payment status", f.Status)

@@ -137,19 +137,8 @@ func ListPaymentReviews(ctx context.Context, s Store, cooperativeID string, stat
 	if status != ReviewOpen && status != ReviewResolved {
 		return nil, "", Errorf(EINVALID, "status must be open or resolved")
 	}
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
-	}
-	var (
-		list []PaymentReview
-		next string
-	)
-	err := s.View(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[PaymentReview](tx, Query{Collection: collectionPaymentReviews, Index: "queue",
-			Value: cooperativeID + ":" + string(status), After: after, Limit: limit})
-		return err
-	})
-	return list, next, err
+	return listPage[PaymentReview](ctx, s, Query{Collection: collectionPaymentReviews, Index: "queue",
+		Value: cooperativeID + ":" + string(status), After: after, Limit: limit})
 }
 
 // ReviewResolution is an accountant's decision on an item.

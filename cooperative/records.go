@@ -1,6 +1,7 @@
 package cooperative
 
 import (
+	"context"
 	"fmt"
 
 	json "github.com/goccy/go-json"
@@ -53,14 +54,50 @@ func findAs[T any](tx Tx, q Query) ([]T, string, error) {
 	return out, page.Next, nil
 }
 
-// put writes rec as a new record when its Version is 0, and over the version it names
-// otherwise.
-func put(tx Tx, rec Record) error {
-	var err error
-	if rec.Version == 0 {
-		_, err = tx.Insert(rec)
-	} else {
-		_, err = tx.Replace(rec)
+// checkCursor refuses a page cursor that is not an id (ids are the cursors of every list).
+func checkCursor(after string) error {
+	if after != "" && !ValidID(after) {
+		return Errorf(EINVALID, "%q is not a valid cursor", after)
 	}
-	return err
+	return nil
+}
+
+// listPage reads one page of q, whose After is a cursor from a client, in a read-only
+// transaction.
+func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error) {
+	if err := checkCursor(q.After); err != nil {
+		return nil, "", err
+	}
+	var (
+		list []T
+		next string
+	)
+	err := s.View(ctx, func(tx Tx) (err error) {
+		list, next, err = findAs[T](tx, q)
+		return err
+	})
+	return list, next, err
+}
+
+// remove deletes the record collection/id if there is one: for data that is by nature
+// temporary, whose absence is what the caller wants.
+func remove(tx Tx, collection, id string) error {
+	rec, err := tx.Get(collection, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.Delete(rec)
+}
+
+// put writes rec as a new record when its Version is 0, and over the version it names
+// otherwise, and returns it as stored (with its new version). It is the one place that
+// makes that choice: a caller passes the version it read, 0 for a record it did not find.
+func put(tx Tx, rec Record) (Record, error) {
+	if rec.Version == 0 {
+		return tx.Insert(rec)
+	}
+	return tx.Replace(rec)
 }

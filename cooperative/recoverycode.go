@@ -142,7 +142,8 @@ func (a *Accounts) replaceRecoveryCodes(tx Tx, userID string, now time.Time) ([]
 		codes[i] = newRecoveryCode()
 		set.Codes = append(set.Codes, recoveryCode{Hash: recoveryHash(key, codes[i])})
 	}
-	return codes, set.SetID, put(tx, set.record())
+	_, err = put(tx, set.record())
+	return codes, set.SetID, err
 }
 
 // RecoveryCodeUse says whether a recovery code gave a second factor, and how many of the

@@ -176,12 +176,7 @@ func getHolding(tx Tx, cooperativeID, memberID, class string) (Holding, error) {
 
 func saveHolding(tx Tx, h Holding) error {
 	h.Shares = countRanges(h.Ranges)
-	var err error
-	if h.version == 0 {
-		_, err = tx.Insert(h.record())
-	} else {
-		_, err = tx.Replace(h.record())
-	}
+	_, err := put(tx, h.record())
 	return err
 }
 
@@ -236,11 +231,7 @@ func appendRegisterEvent(tx Tx, cooperativeID, key string, ev RegisterEvent) (Re
 	}
 	ev.Seq = je.Seq
 	head.LastDate = ev.Date
-	if rec.Version == 0 {
-		_, err = tx.Insert(Record{Collection: collectionRegHeads, ID: cooperativeID, Data: encode(head)})
-	} else {
-		_, err = tx.Replace(Record{Collection: collectionRegHeads, ID: cooperativeID, Version: rec.Version, Data: encode(head)})
-	}
+	_, err = put(tx, Record{Collection: collectionRegHeads, ID: cooperativeID, Version: rec.Version, Data: encode(head)})
 	return ev, err
 }
 
@@ -261,11 +252,7 @@ func issueShares(tx Tx, cooperativeID, class, memberID string, n int64, date Dat
 	r := ShareRange{First: cs.NextNumber, Last: cs.NextNumber + n - 1}
 	cs.NextNumber += n
 	cs.Outstanding += n
-	if rec.Version == 0 {
-		_, err = tx.Insert(Record{Collection: collectionClassState, ID: csID, Data: encode(cs)})
-	} else {
-		_, err = tx.Replace(Record{Collection: collectionClassState, ID: csID, Version: rec.Version, Data: encode(cs)})
-	}
+	_, err = put(tx, Record{Collection: collectionClassState, ID: csID, Version: rec.Version, Data: encode(cs)})
 	if err != nil {
 		return RegisterEvent{}, err
 	}
@@ -560,11 +547,7 @@ func (r *Registry) CheckpointRegister(ctx context.Context, cooperativeID string)
 		if head.LastDate.Before(date) {
 			head.LastDate = date
 		}
-		if rec.Version == 0 {
-			_, err = tx.Insert(Record{Collection: collectionRegHeads, ID: cooperativeID, Data: encode(head)})
-		} else {
-			_, err = tx.Replace(Record{Collection: collectionRegHeads, ID: cooperativeID, Version: rec.Version, Data: encode(head)})
-		}
+		_, err = put(tx, Record{Collection: collectionRegHeads, ID: cooperativeID, Version: rec.Version, Data: encode(head)})
 		return err
 	})
 	return covered, err

@@ -253,19 +253,8 @@ func (a *Accounts) GetRoleGrant(ctx context.Context, cooperativeID, userID strin
 
 // ListRoleGrants returns one page of the people who hold roles in a cooperative.
 func (a *Accounts) ListRoleGrants(ctx context.Context, cooperativeID, after string, limit int) ([]RoleGrant, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
-	}
-	var (
-		list []RoleGrant
-		next string
-	)
-	err := a.store.View(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[RoleGrant](tx, Query{Collection: collectionRoleGrants, Index: "cooperative",
-			Value: cooperativeID, After: after, Limit: limit})
-		return err
-	})
-	return list, next, err
+	return listPage[RoleGrant](ctx, a.store, Query{Collection: collectionRoleGrants, Index: "cooperative",
+		Value: cooperativeID, After: after, Limit: limit})
 }
 
 // RoleGrantsOf returns every cooperative a user holds roles in (for "who am I").

@@ -1,10 +1,15 @@
 package cooperative
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 )
@@ -77,21 +82,120 @@ func newLinkToken(tx Tx, purpose, userID string, ttl time.Duration, now time.Tim
 // something else, so a probe learns nothing about which.
 func errInvalidLink() error { return Errorf(EINVALID, "This link is not valid or has expired.") }
 
-// consumeLinkToken deletes the token of secret and returns it, if it is for purpose and
-// still valid.
-func consumeLinkToken(tx Tx, purpose, secret string, now time.Time) (linkToken, error) {
+// consumeLinkToken deletes the token of secret and returns it with the user it is for,
+// if it is for purpose and still valid.
+func consumeLinkToken(tx Tx, purpose, secret string, now time.Time) (linkToken, storedUser, error) {
 	if !plausibleSecret(linkTokenPrefix, secret) {
-		return linkToken{}, errInvalidLink()
+		return linkToken{}, storedUser{}, errInvalidLink()
 	}
 	t, rec, err := getAs[linkToken](tx, collectionLinkTokens, hashSecret(secret))
 	if ErrorCode(err) == ENOTFOUND {
-		return t, errInvalidLink()
+		return t, storedUser{}, errInvalidLink()
 	}
 	if err != nil {
-		return t, err
+		return t, storedUser{}, err
 	}
 	if t.Purpose != purpose || !now.Before(t.ExpiresAt) {
-		return t, errInvalidLink()
+		return t, storedUser{}, errInvalidLink()
 	}
-	return t, tx.Delete(rec)
+	if err := tx.Delete(rec); err != nil {
+		return t, storedUser{}, err
+	}
+	u, err := getUser(tx, t.UserID)
+	return t, u, err
+}
+
+// The secret box: secrets Kracht must read back (TOTP seeds, recovery-code keys, a
+// cooperative's Stripe credentials) are stored encrypted with AES-256-GCM under the key
+// from configuration, KRACHT_SECRETS_KEY.
+
+// SecretsKeyBytes is the size of the key that encrypts secrets at rest (AES-256).
+const SecretsKeyBytes = 32
+
+// SecretBox encrypts small secrets for storage. It is safe for concurrent use.
+type SecretBox struct {
+	aead cipher.AEAD
+}
+
+// NewSecretBox returns a box for a 32-byte key.
+func NewSecretBox(key []byte) (*SecretBox, error) {
+	if len(key) != SecretsKeyBytes {
+		return nil, Errorf(EINVALID, "the secrets key must be %d bytes", SecretsKeyBytes)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot use the secrets key")
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot use the secrets key")
+	}
+	return &SecretBox{aead: aead}, nil
+}
+
+// ParseSecretsKey reads KRACHT_SECRETS_KEY: 32 bytes in standard base64.
+func ParseSecretsKey(b64 string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil || len(key) != SecretsKeyBytes {
+		return nil, Errorf(EINVALID, "the secrets key must be %d bytes in standard base64", SecretsKeyBytes)
+	}
+	return key, nil
+}
+
+// LoadOrCreateSecretsKey reads the key file at path, or creates it with a new random key
+// (mode 0600) when there is none: the embedded store's zero-setup default. Losing the
+// file means entering every cooperative's Stripe credentials again, so it belongs in
+// the same backup as the data directory.
+func LoadOrCreateSecretsKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return ParseSecretsKey(string(b))
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, WrapError(EINTERNAL, err, "cannot read the secrets key file")
+	}
+	key := make([]byte, SecretsKeyBytes)
+	_, _ = rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process made it first: use theirs.
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, WrapError(EINTERNAL, err, "cannot read the secrets key file")
+		}
+		return ParseSecretsKey(string(b))
+	}
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "cannot create the secrets key file")
+	}
+	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, WrapError(EINTERNAL, werr, "cannot write the secrets key file")
+	}
+	return key, nil
+}
+
+// Seal encrypts plaintext bound to aad (what the secret belongs to). Each call uses a
+// fresh random nonce, stored in front of the ciphertext.
+func (b *SecretBox) Seal(plaintext []byte, aad string) []byte {
+	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return b.aead.Seal(nonce, nonce, plaintext, []byte(aad))
+}
+
+// Open decrypts what Seal made for the same aad.
+func (b *SecretBox) Open(sealed []byte, aad string) ([]byte, error) {
+	n := b.aead.NonceSize()
+	if len(sealed) < n+b.aead.Overhead() {
+		return nil, Errorf(EINTERNAL, "a stored secret is damaged")
+	}
+	out, err := b.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
+	if err != nil {
+		// Another key (KRACHT_SECRETS_KEY changed) or a ciphertext moved between records.
+		return nil, WrapError(EINTERNAL, errors.New("stored secret does not decrypt"), "a stored secret cannot be read")
+	}
+	return out, nil
 }

@@ -167,12 +167,7 @@ func (r *Registry) AdoptStatutes(ctx context.Context, actor Actor, in Statutes) 
 		in.AdoptedAt = now
 		h.Versions = append(h.Versions, in)
 		rec = Record{Collection: collectionStatutes, ID: in.CooperativeID, Version: h.version, Data: encode(h)}
-		if h.version == 0 {
-			_, err = tx.Insert(rec)
-		} else {
-			_, err = tx.Replace(rec)
-		}
-		if err != nil {
+		if _, err = put(tx, rec); err != nil {
 			return err
 		}
 		return appendAudit(tx, actor, in.CooperativeID, "statutes.adopt", "statutes", in.CooperativeID, nil, in, now)
@@ -195,6 +190,20 @@ func statutesOn(tx Tx, cooperativeID string, date Date) (Statutes, error) {
 		}
 	}
 	return Statutes{}, ruleError("statutes_required", "no statutes were in force on %s", date)
+}
+
+// classOn returns the statutes in force on date and their share class code, which an
+// operation on shares needs both of; a class they do not have is EINVALID.
+func classOn(tx Tx, cooperativeID, code string, date Date) (Statutes, ShareClass, error) {
+	st, err := statutesOn(tx, cooperativeID, date)
+	if err != nil {
+		return st, ShareClass{}, err
+	}
+	class, ok := st.Class(code)
+	if !ok {
+		return st, class, Errorf(EINVALID, "the statutes have no share class %q", code)
+	}
+	return st, class, nil
 }
 
 // latestStatutes is the newest version: a class's nominal value never changes and

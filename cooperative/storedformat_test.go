@@ -64,10 +64,10 @@ func viaDecode[T any](data []byte) (any, error) {
 	return v, err
 }
 
-// viaOutbox reads data as the outbox does.
+// viaOutbox reads data as the outbox does (with the one codec, decode).
 func viaOutbox[T any](data []byte) (any, error) {
 	var v T
-	err := unmarshalOutbox(Record{Collection: "golden", ID: "golden", Data: data}, &v)
+	err := decode(Record{Collection: "golden", ID: "golden", Data: data}, &v)
 	return v, err
 }
 
@@ -286,11 +286,11 @@ func recordOf(t *testing.T, c storedCase) storedRecord {
 	case Notification:
 		return fromRecord(notificationRecord(v))
 	case []MailAttachment:
-		return storedRecord{Collection: c.name, Data: marshalOutbox(v)}
+		return storedRecord{Collection: c.name, Data: encode(v)}
 	case NotificationPreferences:
-		return storedRecord{Collection: c.name, Data: marshalOutbox(v)}
+		return storedRecord{Collection: c.name, Data: encode(v)}
 	case []throttleSend:
-		return storedRecord{Collection: c.name, Data: marshalOutbox(v)}
+		return storedRecord{Collection: c.name, Data: encode(v)}
 	case Payment:
 		return fromRecord(paymentRecord(v))
 	case StoredStripeEvent:

@@ -223,7 +223,7 @@ func tellWithdrawn(tx Tx, actor Actor, sub Subscription, o Offering) error {
 	}
 	data["cooperative"] = c.Name
 	return Enqueue(tx, Notification{DedupeKey: string(EventSubscriptionWithdrawn) + ":" + sub.ID,
-		Event: EventSubscriptionWithdrawn, CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: lang, Data: data})
+		Event: EventSubscriptionWithdrawn, CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: lang, Data: data, CreatedAt: sub.WithdrawnAt})
 }
 
 // withdrawnMailData is what the mail says of the withdrawal: which shares, who withdrew

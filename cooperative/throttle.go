@@ -175,7 +175,8 @@ func readCounter(tx Tx, id string, window time.Duration, now time.Time) (throttl
 }
 
 func writeCounter(tx Tx, id string, c throttleCounter) error {
-	return put(tx, Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c), Index: sweepIndexOf(c)})
+	_, err := put(tx, Record{Collection: collectionThrottles, ID: id, Version: c.version, Data: encode(c), Index: sweepIndexOf(c)})
+	return err
 }
 
 // reserveAttempt counts an attempt against every key before the password is checked, and
@@ -220,12 +221,5 @@ func forgiveAttempt(tx Tx, key throttleKey, window time.Duration, now time.Time)
 // clearThrottle removes a counter: a successful sign-in or password reset ends an
 // account's lock-out.
 func clearThrottle(tx Tx, key throttleKey) error {
-	rec, err := tx.Get(collectionThrottles, key.id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return tx.Delete(rec)
+	return remove(tx, collectionThrottles, key.id)
 }

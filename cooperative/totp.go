@@ -177,12 +177,8 @@ func (a *Accounts) StepUp(ctx context.Context, userID, sessionID string, f Secon
 // (codes can be guessed, like passwords), then runs prove; when it accepts, the session
 // has given a second factor and the attempt is forgiven, in the same transaction.
 func (a *Accounts) stepUp(ctx context.Context, userID, sessionID, clientIP string, prove func(Tx, storedUser, time.Time) error) error {
-	var email string
-	if err := a.store.View(ctx, func(tx Tx) error {
-		u, err := getUser(tx, userID)
-		email = u.Email
-		return err
-	}); err != nil {
+	email, err := a.emailOf(ctx, userID)
+	if err != nil {
 		return err
 	}
 	now := a.now()

@@ -72,13 +72,9 @@ func (r *Registry) Transfer(ctx context.Context, actor Actor, in TransferRequest
 			return ruleError("transfer_to_member", "shares can only be transferred to an active member; the receiver is %s", to.Status)
 		}
 		today := DateOf(now)
-		st, err := statutesOn(tx, in.CooperativeID, today)
+		_, class, err := classOn(tx, in.CooperativeID, in.Class, today)
 		if err != nil {
 			return err
-		}
-		class, ok := st.Class(in.Class)
-		if !ok {
-			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
 		}
 		src, err := getHolding(tx, in.CooperativeID, from.ID, class.Code)
 		if err != nil {
@@ -189,13 +185,9 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, in Withdr
 			return ruleError("member_active", "only an active member can withdraw shares; this one is %s", m.Status)
 		}
 		today := DateOf(now)
-		st, err := statutesOn(tx, in.CooperativeID, today)
+		st, sc, err := classOn(tx, in.CooperativeID, in.Class, today)
 		if err != nil {
 			return err
-		}
-		sc, ok := st.Class(in.Class)
-		if !ok {
-			return Errorf(EINVALID, "the statutes have no share class %q", in.Class)
 		}
 		// Requests of one member are made one after the other, whatever the store's
 		// isolation: each writes the member's claim record, so two at once collide and

@@ -99,7 +99,7 @@ func resignByWithdrawal(tx Tx, actor Actor, w Withdrawal, today Date, now time.T
 	}
 	before := m
 	m.Status, m.CeasedOn, m.Reason = MemberResigned, today, "resigned by withdrawing every share (withdrawal "+w.ID+")"
-	if m, err = saveMember(tx, m, string(MemberResigned), actor, now, false); err != nil {
+	if m, err = saveMember(tx, m, string(MemberResigned), actor, now); err != nil {
 		return err
 	}
 	return appendAudit(tx, actor, w.CooperativeID, "member."+string(MemberResigned), "member", m.ID, before, m, now)
@@ -120,7 +120,8 @@ func claimWithdrawal(tx Tx, memberID string) error {
 		return err
 	}
 	c.Requests++
-	return put(tx, Record{Collection: collectionWithdrawalClaims, ID: memberID, Version: rec.Version, Data: encode(c)})
+	_, err = put(tx, Record{Collection: collectionWithdrawalClaims, ID: memberID, Version: rec.Version, Data: encode(c)})
+	return err
 }
 
 // mailBoardOfWithdrawal tells every board member of the cooperative of a new
@@ -164,8 +165,8 @@ func mailBoardOfWithdrawal(tx Tx, m Member, class ShareClass, w Withdrawal, now 
 // every member's. A page may be short and still have a next cursor: a filter reads a
 // bounded number of records per page (see findWhere).
 func (r *Registry) ListWithdrawals(ctx context.Context, cooperativeID string, status WithdrawalStatus, memberID, after string, limit int) ([]Withdrawal, string, error) {
-	if after != "" && !ValidID(after) {
-		return nil, "", Errorf(EINVALID, "%q is not a valid cursor", after)
+	if err := checkCursor(after); err != nil {
+		return nil, "", err
 	}
 	switch status {
 	case "", WithdrawalRequested, WithdrawalApproved, WithdrawalRejected:

@@ -25,7 +25,7 @@ func (f *fixture) outboxSize() int {
 }
 
 // withdrawnMail returns the mail enqueued for the withdrawal of sub, checking what every
-// such mail has: one per subscription, to the member, mandatory.
+// such mail has: one per subscription, to the member, mandatory, dated when it was withdrawn.
 func (f *fixture) withdrawnMail(sub cooperative.Subscription, to, lang string) cooperative.Notification {
 	f.t.Helper()
 	n, err := cooperative.NotificationByDedupeKey(f.ctx, f.store, "subscription_withdrawn:"+sub.ID)
@@ -33,7 +33,8 @@ func (f *fixture) withdrawnMail(sub cooperative.Subscription, to, lang string) c
 		f.t.Fatal(err)
 	}
 	if n.Event != cooperative.EventSubscriptionWithdrawn || n.To != to || n.Language != lang ||
-		n.CooperativeID != f.coop.ID || n.Status != cooperative.NotificationPending || !n.Event.Mandatory() {
+		n.CooperativeID != f.coop.ID || n.Status != cooperative.NotificationPending || !n.Event.Mandatory() ||
+		!n.CreatedAt.Equal(f.clock.Now()) { // dated by the caller's clock, which the test holds still
 		f.t.Fatalf("mail %+v", n)
 	}
 	return n

@@ -110,5 +110,5 @@ type mailIDInput struct {
 func (s *Server) retryDeadMail(ctx context.Context, in *mailIDInput) (*struct{}, error) {
 	audited := cooperative.AuditedStore(s.store, actorFrom(ctx), "", "outbox.retry", "notification", in.ID,
 		map[string]string{"status": string(cooperative.NotificationPending)}, s.now)
-	return nil, cooperative.RetryDead(ctx, audited, in.ID)
+	return nil, cooperative.RetryDead(ctx, audited, in.ID, s.now())
 }

@@ -49,7 +49,7 @@ func (s *Server) unsubscribe(ctx context.Context, in *unsubscribeInput) (*unsubs
 	if err != nil {
 		return nil, err
 	}
-	address, scope, err := cooperative.Unsubscribe(ctx, s.store, secret, in.Token)
+	address, scope, err := cooperative.Unsubscribe(ctx, s.store, secret, in.Token, s.now())
 	if err != nil {
 		return nil, err
 	}

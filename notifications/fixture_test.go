@@ -111,7 +111,7 @@ func approved(i int, lang string) cooperative.Notification {
 	return cooperative.Notification{
 		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: cooperative.EventApplicationApproved,
 		To: fmt.Sprintf("member%d@example.org", i), ToName: fmt.Sprintf("Lid %d", i), Language: lang,
-		Data: map[string]string{"cooperative": "Zonnepark De Kracht", "member_number": fmt.Sprint(i)},
+		Data: map[string]string{"cooperative": "Zonnepark De Kracht", "member_number": fmt.Sprint(i)}, CreatedAt: time.Now(),
 	}
 }
 

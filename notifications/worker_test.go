@@ -114,7 +114,7 @@ func TestOptionalMailCanBeUnsubscribed(t *testing.T) {
 	w := newWorker(t, store, smtpSender(t, ms), nil)
 	received := func(key string) cooperative.Notification {
 		return cooperative.Notification{DedupeKey: key, Event: cooperative.EventApplicationReceived,
-			To: "Piet@Example.org", Language: "en", Data: map[string]string{"cooperative": "Zorgcoöperatie Hart"}}
+			To: "Piet@Example.org", Language: "en", Data: map[string]string{"cooperative": "Zorgcoöperatie Hart"}, CreatedAt: time.Now()}
 	}
 	enqueue(t, store, received("received:1"))
 	runOnce(t, w)
@@ -133,7 +133,7 @@ func TestOptionalMailCanBeUnsubscribed(t *testing.T) {
 		t.Errorf("the body does not offer the unsubscribe link:\n%s", m.Text)
 	}
 	u, _ := url.Parse(link)
-	addr, scope, err := cooperative.Unsubscribe(context.Background(), store, []byte(testSecret), u.Query().Get("token"))
+	addr, scope, err := cooperative.Unsubscribe(context.Background(), store, []byte(testSecret), u.Query().Get("token"), time.Now())
 	if err != nil || addr != "piet@example.org" || scope != cooperative.EventApplicationReceived {
 		t.Fatalf("unsubscribe: %q %q %v", addr, scope, err)
 	}
@@ -164,7 +164,7 @@ func TestThrottleDefersExcess(t *testing.T) {
 	var ns []cooperative.Notification
 	for i := range 3 {
 		ns = append(ns, cooperative.Notification{DedupeKey: fmt.Sprint("received:", i), Event: cooperative.EventApplicationReceived,
-			To: "busy@example.org", Language: "nl", Data: map[string]string{"cooperative": "Energie Noord"}})
+			To: "busy@example.org", Language: "nl", Data: map[string]string{"cooperative": "Energie Noord"}, CreatedAt: time.Now()})
 	}
 	enqueue(t, store, ns...)
 	runOnce(t, w)
@@ -226,7 +226,7 @@ func TestRefusalRetriesThenDead(t *testing.T) {
 		t.Fatalf("server accepted %d mails", ms.count())
 	}
 
-	if err := cooperative.RetryDead(context.Background(), store, n.ID); err != nil {
+	if err := cooperative.RetryDead(context.Background(), store, n.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	runOnce(t, w)
