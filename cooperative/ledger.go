@@ -18,26 +18,8 @@ import (
 
 // AccountCode is a stable code of the chart of accounts. Codes are words rather than
 // numbers so that journals and exports read without a legend; they never change once
-// used.
+// used. Each capability declares its own codes in its ChartPart (parts_*.go).
 type AccountCode string
-
-const (
-	AccountBank                   AccountCode = "bank"
-	AccountStripeClearing         AccountCode = "stripe_clearing"
-	AccountBankTransferSuspense   AccountCode = "bank_transfer_suspense"
-	AccountSubscriptionsInAdvance AccountCode = "subscriptions_received_in_advance"
-	AccountRefundsPayable         AccountCode = "refunds_payable"
-	AccountMemberCapital          AccountCode = "member_capital"
-	AccountSharePremium           AccountCode = "share_premium"
-	AccountMembershipFees         AccountCode = "membership_fees_income"
-	AccountPaymentFees            AccountCode = "payment_fees_expense"
-	// AccountDisputesHeld is money the payment provider withdrew for a dispute, held
-	// until the dispute's outcome is recorded (issue 6).
-	AccountDisputesHeld AccountCode = "disputes_held"
-	// AccountDisputeLosses is disputed money the payer won back: written off from
-	// disputes_held when Stripe closes the dispute as lost.
-	AccountDisputeLosses AccountCode = "dispute_losses_expense"
-)
 
 // AccountType is the side of the balance sheet or result an account belongs to.
 type AccountType string
@@ -59,44 +41,23 @@ type Account struct {
 	PerMember bool `json:"perMember,omitempty"`
 }
 
-// ChartOfAccounts returns the chart every cooperative's ledger uses. Each cooperative has
-// its own journal, so its accounts are its own; the codes are shared so that reports and
-// later issues (payments, bonds, distributions) can name them.
-func ChartOfAccounts() []Account {
-	return []Account{
-		{Code: AccountBank, Name: "Bank", Type: AccountAsset},
-		{Code: AccountStripeClearing, Name: "Payment provider clearing", Type: AccountAsset},
-		{Code: AccountDisputesHeld, Name: "Disputed payments held by the payment provider", Type: AccountAsset},
-		{Code: AccountBankTransferSuspense, Name: "Bank transfers to be matched", Type: AccountLiability},
-		{Code: AccountSubscriptionsInAdvance, Name: "Subscriptions received in advance", Type: AccountLiability},
-		{Code: AccountRefundsPayable, Name: "Refunds payable to members", Type: AccountLiability},
-		{Code: AccountMemberCapital, Name: "Member capital", Type: AccountEquity, PerMember: true},
-		{Code: AccountSharePremium, Name: "Share premium", Type: AccountEquity},
-		{Code: AccountMembershipFees, Name: "Membership fees", Type: AccountIncome},
-		{Code: AccountPaymentFees, Name: "Payment fees", Type: AccountExpense},
-		{Code: AccountDisputeLosses, Name: "Disputed payments lost", Type: AccountExpense},
-	}
-}
-
 // MemberAccount returns the per-member sub-account of a per-member account.
 func MemberAccount(code AccountCode, memberID string) string { return string(code) + ":" + memberID }
 
 // checkAccount accepts a plain code of the chart, or "code:<memberID>" for a per-member one.
 func checkAccount(account string) error {
 	code, sub, hasSub := strings.Cut(account, ":")
-	for _, a := range ChartOfAccounts() {
-		if string(a.Code) != code {
-			continue
-		}
-		if a.PerMember != hasSub || (hasSub && !ValidID(sub)) {
-			if a.PerMember {
-				return Errorf(EINVALID, "account %s is kept per member: use %s:<member id>", code, code)
-			}
-			return Errorf(EINVALID, "account %s has no sub-accounts", code)
-		}
-		return nil
+	a, ok := chartAccount(AccountCode(code))
+	if !ok {
+		return Errorf(EINVALID, "account %q is not in the chart of accounts", account)
 	}
-	return Errorf(EINVALID, "account %q is not in the chart of accounts", account)
+	if a.PerMember != hasSub || (hasSub && !ValidID(sub)) {
+		if a.PerMember {
+			return Errorf(EINVALID, "account %s is kept per member: use %s:<member id>", code, code)
+		}
+		return Errorf(EINVALID, "account %s has no sub-accounts", code)
+	}
+	return nil
 }
 
 // Line is one line of an entry: debit positive, credit negative.

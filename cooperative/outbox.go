@@ -23,45 +23,15 @@ import (
 	"unicode/utf8"
 )
 
-// NotificationEvent names one kind of mail of the catalogue.
+// NotificationEvent names one kind of mail of the catalogue. Each capability declares
+// its kinds in its CataloguePart (parts_*.go), with templates in both languages in
+// notifications/templates (a test in package notifications checks that every kind has
+// them).
 type NotificationEvent string
 
-// The catalogue. Later issues add their events here and in NotificationEvents, with
-// templates in both languages (a test in package notifications checks that every event
-// has them).
-const (
-	EventEmailVerification   NotificationEvent = "email_verification"
-	EventPasswordReset       NotificationEvent = "password_reset"
-	EventApplicationReceived NotificationEvent = "application_received"
-	EventApplicationApproved NotificationEvent = "application_approved"
-	EventApplicationRejected NotificationEvent = "application_rejected"
-	EventInvitation          NotificationEvent = "invitation"
-	// EventRoleGranted tells a cooperative's board that someone was given a role there.
-	EventRoleGranted NotificationEvent = "role_granted"
-	// EventRecoveryCodeUsed tells someone that one of their recovery codes was used to
-	// sign in, and how many are left.
-	EventRecoveryCodeUsed NotificationEvent = "recovery_code_used"
-	// EventRecoveryCodesReplaced tells someone that a new set of recovery codes was made
-	// for their account and the old one stopped working.
-	EventRecoveryCodesReplaced NotificationEvent = "recovery_codes_replaced"
-	// EventAuthenticatorReplaced tells someone that their two-factor authentication was
-	// moved to a new authenticator app and the old one stopped working.
-	EventAuthenticatorReplaced NotificationEvent = "authenticator_replaced"
-	// EventPaymentFailed tells a member that a payment that looked paid failed after all
-	// (a SEPA Direct Debit returned days later) and what that did to the subscription.
-	EventPaymentFailed NotificationEvent = "payment_failed"
-	// EventSubscriptionWithdrawn tells a member that a subscription of theirs was
-	// withdrawn before allocation (WithdrawSubscription), by whom, and how any money
-	// received comes back.
-	EventSubscriptionWithdrawn NotificationEvent = "subscription_withdrawn"
-	// EventWithdrawalRequested tells each board member that a member asked to have
-	// shares redeemed (RequestWithdrawal): the board decides it after the notice period.
-	EventWithdrawalRequested NotificationEvent = "withdrawal_requested"
-
-	// AllNotifications is the unsubscribe scope that covers every event that is not
-	// mandatory. It is not an event itself.
-	AllNotifications NotificationEvent = "all"
-)
+// AllNotifications is the unsubscribe scope that covers every event that is not
+// mandatory. It is not an event itself, and no capability may name a kind so.
+const AllNotifications NotificationEvent = "all"
 
 // NotificationSpec describes an event of the catalogue.
 type NotificationSpec struct {
@@ -75,68 +45,6 @@ type NotificationSpec struct {
 	// fails in the caller's transaction and not hours later in the worker.
 	Fields   []string
 	Optional []string
-}
-
-// NotificationEvents returns the catalogue, in a stable order.
-func NotificationEvents() []NotificationSpec {
-	return []NotificationSpec{
-		{Event: EventEmailVerification, Mandatory: true, Fields: []string{"link"}},
-		{Event: EventPasswordReset, Mandatory: true, Fields: []string{"link"}},
-		// A receipt for an application is a courtesy: the legal notice is the board's
-		// decision, so this one may be turned off.
-		{Event: EventApplicationReceived, Fields: []string{"cooperative"}},
-		{Event: EventApplicationApproved, Mandatory: true, Fields: []string{"cooperative", "member_number"},
-			Optional: []string{"link"}},
-		{Event: EventApplicationRejected, Mandatory: true, Fields: []string{"cooperative"},
-			Optional: []string{"reason"}},
-		// An invitation to take a role (member, board, accountant) in a cooperative; role
-		// is the Role's code, which the templates put into words.
-		{Event: EventInvitation, Mandatory: true, Fields: []string{"link", "cooperative", "role"}},
-		// A security notice to each board member: who (person, an address) now holds which
-		// role, and how: via is "invitation" (accepted one) or "board" (roles changed by a
-		// board member); by is the inviter's or that board member's address.
-		{Event: EventRoleGranted, Mandatory: true, Fields: []string{"cooperative", "person", "role", "via"},
-			Optional: []string{"by"}},
-		// A security notice: if someone else used the code, the owner must hear of it.
-		// remaining is a number ("0" when none are left).
-		{Event: EventRecoveryCodeUsed, Mandatory: true, Fields: []string{"remaining"}},
-		// Security notices too: whoever got hold of a session with the second factor must
-		// not be able to swap the codes or the authenticator without the owner hearing.
-		{Event: EventRecoveryCodesReplaced, Mandatory: true},
-		{Event: EventAuthenticatorReplaced, Mandatory: true},
-		// A late payment failure moves money and may cancel shares: a legal notice.
-		// amount is written out in the mail's language (FormatEuro); shares_cancelled
-		// is "yes" when the subscription's shares were cancelled.
-		{Event: EventPaymentFailed, Mandatory: true, Fields: []string{"cooperative", "amount", "reference"},
-			Optional: []string{"reason", "shares_cancelled"}},
-		// A withdrawal releases shares and may owe money back: a legal notice, whoever
-		// withdrew. offering is the share class's name; amount and the refunds are
-		// written out in the mail's language (FormatEuro); withdrawn_by is "member" or
-		// "board", and reason is the board's only (the member knows their own).
-		// refund_online is what comes back through the payment provider, refund_transfer
-		// what the board pays back by bank transfer: one of them, or neither when nothing
-		// was received.
-		{Event: EventSubscriptionWithdrawn, Mandatory: true,
-			Fields:   []string{"cooperative", "offering", "shares", "amount", "withdrawn_by"},
-			Optional: []string{"reason", "refund_online", "refund_transfer"}},
-		// A request the board must decide: mandatory for the board. class is the share
-		// class's name, amount written out in the mail's language, earliest the first
-		// day it may be approved (YYYY-MM-DD); ends_membership is "yes" for a
-		// resignation (the member's last shares).
-		{Event: EventWithdrawalRequested, Mandatory: true,
-			Fields:   []string{"cooperative", "member", "member_number", "class", "shares", "amount", "earliest"},
-			Optional: []string{"ends_membership"}},
-	}
-}
-
-// Spec returns the catalogue entry of e, and false for an unknown event.
-func (e NotificationEvent) Spec() (NotificationSpec, bool) {
-	for _, s := range NotificationEvents() {
-		if s.Event == e {
-			return s, true
-		}
-	}
-	return NotificationSpec{}, false
 }
 
 // Mandatory reports whether e is a mail that cannot be unsubscribed from. Unknown events
