@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestSweeperSweepsAtStartAndEveryIntervalUntilStopped(t *testing.T) {
 	}
 	defer store.Close()
 	out := &syncBuffer{}
-	stop := startSweeper(ctx, store, 20*time.Millisecond, slog.New(slog.NewJSONHandler(out, nil)))
+	stop := startJobs(ctx, []pollingJob{sweepJob(store, 20*time.Millisecond, slog.New(slog.NewJSONHandler(out, nil)))})
 	waitForLines(t, out, sweptLine, 3)
 	stop()
 	stop() // idempotent
@@ -47,5 +48,20 @@ func TestSweeperSweepsAtStartAndEveryIntervalUntilStopped(t *testing.T) {
 	}
 	if strings.Contains(out.String(), `"level":"ERROR"`) {
 		t.Fatalf("a sweep failed:\n%s", out.String())
+	}
+}
+
+// serve polls the register's checkpoints every ten minutes and sweeps sign-in data every
+// hour, as it did before each capability offered its own jobs.
+func TestBackgroundJobsAreTheCheckpointsAndTheSweep(t *testing.T) {
+	var intervals []time.Duration
+	for _, j := range backgroundJobs(nil, slog.New(slog.DiscardHandler)) {
+		if j.step == nil || j.onError == nil {
+			t.Fatalf("a job without a step or an error handler: %+v", j)
+		}
+		intervals = append(intervals, j.interval)
+	}
+	if want := []time.Duration{10 * time.Minute, time.Hour}; !slices.Equal(intervals, want) {
+		t.Fatalf("intervals %v, want %v", intervals, want)
 	}
 }

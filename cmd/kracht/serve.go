@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/handlers"
@@ -40,10 +39,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	// On early returns; runs before the store closes (defers run last-in, first-out).
 	defer stopMail()
-	stopCheckpoints := startCheckpoints(ctx, store, 10*time.Minute, log)
-	defer stopCheckpoints()
-	stopSweeper := startSweeper(ctx, store, sweepInterval, log)
-	defer stopSweeper()
+	stopJobs := startJobs(ctx, backgroundJobs(store, log))
+	defer stopJobs()
 	// Payments: the box for Stripe credentials and the worker applying webhook events
 	// (stripe.go); stopped before the store closes, like the mail worker.
 	box, err := cfg.secretBox(log)
@@ -81,8 +78,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	<-served
 	stopStripe()
 	stopMail()
-	stopCheckpoints()
-	stopSweeper()
+	stopJobs()
 	log.Info("stopped")
 	return nil
 }
