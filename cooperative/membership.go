@@ -480,7 +480,7 @@ func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status
 	if status != "" {
 		q.Index, q.Value = "status", cooperativeID+":"+string(status)
 	}
-	return listPage[Member](ctx, r.store, q)
+	return listPage[Member](ctx, r.run.Store(), q)
 }
 
 // MemberHistory returns every version of a member's record, oldest first.
