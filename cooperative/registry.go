@@ -33,11 +33,6 @@ func NewRegistry(store Store, opts RegistryOptions) *Registry {
 
 func (r *Registry) now() time.Time { return r.run.Now() }
 
-// update runs fn in a read-write transaction of the runner.
-func (r *Registry) update(ctx context.Context, fn func(tx Tx, now time.Time) error) error {
-	return r.run.Update(ctx, fn)
-}
-
 func (r *Registry) view(ctx context.Context, fn func(tx Tx) error) error {
 	return r.run.View(ctx, fn)
 }
