@@ -31,8 +31,6 @@ func NewRegistry(store Store, opts RegistryOptions) *Registry {
 	return &Registry{run: NewRunner(store, opts.Now), opts: opts}
 }
 
-func (r *Registry) now() time.Time { return r.run.Now() }
-
 func (r *Registry) view(ctx context.Context, fn func(tx Tx) error) error {
 	return r.run.View(ctx, fn)
 }
