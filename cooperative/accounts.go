@@ -33,8 +33,8 @@ type AccountsOptions struct {
 
 // Accounts is sign-up, sign-in, sessions and everything that proves who someone is.
 type Accounts struct {
-	store Store
-	opts  AccountsOptions
+	run  *Runner
+	opts AccountsOptions
 }
 
 // NewAccounts returns the accounts service on store.
@@ -61,10 +61,10 @@ func NewAccounts(store Store, opts AccountsOptions) *Accounts {
 		opts.Secrets, _ = NewSecretBox(key) // a key of the right length always makes a box
 	}
 	opts.LinkBaseURL = strings.TrimRight(opts.LinkBaseURL, "/")
-	return &Accounts{store: store, opts: opts}
+	return &Accounts{run: NewRunner(store, opts.Now), opts: opts}
 }
 
-func (a *Accounts) now() time.Time { return a.opts.Now().UTC() }
+func (a *Accounts) now() time.Time { return a.run.Now() }
 
 // link builds a link to a page of the web app that carries a secret.
 func (a *Accounts) link(page, secret string) string {
@@ -109,7 +109,7 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUp) error {
 		return err
 	}
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		if err := reserveAttempt(tx, []throttleKey{mailThrottle(in.ClientIP, a.opts.Limits)}, a.opts.Limits.Window, now); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUp) error {
 // it.
 func (a *Accounts) emailOf(ctx context.Context, userID string) (string, error) {
 	var email string
-	err := a.store.View(ctx, func(tx Tx) error {
+	err := a.run.View(ctx, func(tx Tx) error {
 		u, err := getUser(tx, userID)
 		email = u.Email
 		return err
@@ -158,7 +158,7 @@ func (a *Accounts) mailPasswordReset(tx Tx, u storedUser, now time.Time) error {
 // VerifyEmail carries out the link of a verification mail.
 func (a *Accounts) VerifyEmail(ctx context.Context, secret string) error {
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		_, u, err := consumeLinkToken(tx, linkVerifyEmail, secret, now)
 		if err != nil {
 			return err
@@ -213,7 +213,7 @@ func (a *Accounts) Login(ctx context.Context, in Login) (SessionGrant, error) {
 	}
 	now := a.now()
 	var grant SessionGrant
-	err = a.store.Update(ctx, func(tx Tx) error {
+	err = a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		current, err := getUser(tx, u.ID)
 		if err != nil {
 			return err
@@ -287,7 +287,7 @@ func (a *Accounts) checkPassword(ctx context.Context, email, password, clientIP 
 		u     storedUser
 		found bool
 	)
-	if err := a.store.View(ctx, func(tx Tx) (err error) {
+	if err := a.run.View(ctx, func(tx Tx) (err error) {
 		u, found, err = findUserByEmail(tx, email)
 		return err
 	}); err != nil {
@@ -313,7 +313,7 @@ func (a *Accounts) checkPassword(ctx context.Context, email, password, clientIP 
 // code) against the address and the client address, before it is checked.
 func (a *Accounts) reserveSignInAttempt(ctx context.Context, email, clientIP string, now time.Time) error {
 	keys := []throttleKey{accountThrottle(email, a.opts.Limits), ipThrottle(clientIP, a.opts.Limits)}
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		return reserveAttempt(tx, keys, a.opts.Limits.Window, now)
 	})
 }
@@ -335,7 +335,7 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, clientIP str
 		return err
 	}
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		if err := reserveAttempt(tx, []throttleKey{mailThrottle(clientIP, a.opts.Limits)}, a.opts.Limits.Window, now); err != nil {
 			return err
 		}
@@ -358,7 +358,7 @@ func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword
 	// Look before consuming: the policy needs the address, and a refused password must
 	// leave the link usable for a second try.
 	var u storedUser
-	if err := a.store.View(ctx, func(tx Tx) error {
+	if err := a.run.View(ctx, func(tx Tx) error {
 		t, _, err := getAs[linkToken](tx, collectionLinkTokens, hashSecret(secret))
 		if ErrorCode(err) == ENOTFOUND || (err == nil && t.Purpose != linkResetPassword) {
 			return errInvalidLink()
@@ -379,7 +379,7 @@ func (a *Accounts) ConfirmPasswordReset(ctx context.Context, secret, newPassword
 		return err
 	}
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		t, u, err := consumeLinkToken(tx, linkResetPassword, secret, now)
 		if err != nil {
 			return err
@@ -426,7 +426,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassw
 		return err
 	}
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		cur, err := getUser(tx, userID)
 		if err != nil {
 			return err
@@ -470,7 +470,7 @@ func (a *Accounts) CreatePlatformAdmin(ctx context.Context, email, password, lan
 	}
 	now := a.now()
 	var u storedUser
-	err = a.store.Update(ctx, func(tx Tx) (err error) {
+	err = a.run.Update(ctx, func(tx Tx, _ time.Time) (err error) {
 		u, err = insertUser(tx, storedUser{ID: NewID(), Email: email, EmailVerified: true, Language: lang, PasswordHash: hash,
 			PlatformAdmin: true, CreatedAt: now, PasswordChangedAt: now})
 		if err != nil {

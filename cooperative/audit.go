@@ -177,7 +177,7 @@ func (s auditedStore) Update(ctx context.Context, fn func(Tx) error) error {
 // in the new cooperative's audit log (so its board can see who set it up and how).
 func CreateCooperativeAs(ctx context.Context, s Store, actor Actor, n NewCooperative, now time.Time) (Cooperative, error) {
 	var c Cooperative
-	err := s.Update(ctx, func(tx Tx) (err error) {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
 		if c, err = CreateCooperative(tx, n, now); err != nil {
 			return err
 		}

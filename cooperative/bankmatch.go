@@ -178,7 +178,7 @@ func AuditBankImport(ctx context.Context, s Store, actor Actor, cooperativeID st
 	if id == "" {
 		id = imp.SHA256
 	}
-	return s.Update(ctx, func(tx Tx) error {
+	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		return appendAudit(tx, actor, cooperativeID, "bank_statement.import", "bank_statement", id, nil, imp, now)
 	})
 }

@@ -50,7 +50,7 @@ func (r *Registry) CheckpointIfDue(ctx context.Context, cooperativeID string, ev
 func (r *Registry) CheckpointAllDue(ctx context.Context, every int64) (int, error) {
 	written, after := 0, ""
 	for {
-		list, next, err := ListCooperatives(ctx, r.store, after, MaxPageSize)
+		list, next, err := ListCooperatives(ctx, r.run.Store(), after, MaxPageSize)
 		if err != nil {
 			return written, err
 		}

@@ -103,7 +103,7 @@ func SweepExpired(ctx context.Context, s Store, now time.Time, opts SweepOptions
 	}
 	now = now.UTC()
 	today := now.Truncate(24 * time.Hour)
-	sw := &sweeper{ctx: ctx, store: s, now: now, today: today, closable: today.AddDate(0, 0, -2), batch: batch}
+	sw := &sweeper{ctx: ctx, store: s, run: runAt(s, now), now: now, today: today, closable: today.AddDate(0, 0, -2), batch: batch}
 	for _, k := range sweepKinds() {
 		if err := sw.sweep(k); err != nil {
 			return sw.tally, err
@@ -160,6 +160,7 @@ type sweepState struct {
 type sweeper struct {
 	ctx   context.Context
 	store Store
+	run   *Runner // at now
 	now   time.Time
 	// today is the start of now's UTC day. closable is the last day a sweep may mark done:
 	// a record is indexed by its writer's clock, and a replica whose clock is behind could
@@ -350,8 +351,8 @@ func (sw *sweeper) flush() error {
 	}
 	var written []*int
 	skipped := 0
-	err := sw.store.Update(sw.ctx, func(tx Tx) error {
-		written, skipped = written[:0], 0 // the adapter may run this function again
+	err := sw.run.Update(sw.ctx, func(tx Tx, _ time.Time) error {
+		written, skipped = written[:0], 0 // the adapter or the runner may run this function again
 		for _, w := range sw.pending {
 			switch err := w.apply(tx); ErrorCode(err) {
 			case "":
@@ -391,10 +392,17 @@ func (sw *sweeper) readState(collection string) (sweepState, error) {
 
 // writeState records how far a sweep came. When another replica wrote it first
 // (ECONFLICT), its word stands: both read the same records, and the next sweep reads
-// again from where it says.
+// again from where it says. The stale write is settled inside the transaction, so the
+// runner does not run it again to the same end; a conflict at commit (MongoDB) that
+// outlasts the runner's retries is the other replica's word too.
 func (sw *sweeper) writeState(collection string, st sweepState) error {
 	rec := Record{Collection: collectionSweepState, ID: collection, Version: st.version, Data: encode(st)}
-	err := sw.store.Update(sw.ctx, func(tx Tx) error { _, err := put(tx, rec); return err })
+	err := sw.run.Update(sw.ctx, func(tx Tx, _ time.Time) error {
+		if _, err := put(tx, rec); ErrorCode(err) != ECONFLICT {
+			return err
+		}
+		return nil
+	})
 	if ErrorCode(err) == ECONFLICT {
 		return nil
 	}

@@ -85,7 +85,7 @@ func (a *Accounts) Invite(ctx context.Context, actor Actor, in NewInvitation) (I
 	inv := invitation{ID: NewID(), CooperativeID: in.CooperativeID, Email: email, Role: in.Role, Language: lang,
 		InvitedBy: actor.UserID, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
 	sent := InvitationSent{ID: inv.ID, CooperativeID: inv.CooperativeID, Email: email, Role: inv.Role, ExpiresAt: inv.ExpiresAt}
-	err = a.store.Update(ctx, func(tx Tx) error {
+	err = a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		coop, _, err := getAs[Cooperative](tx, collectionCooperatives, in.CooperativeID)
 		if ErrorCode(err) == ENOTFOUND {
 			return Errorf(ENOTFOUND, "cooperative %s not found", in.CooperativeID)
@@ -160,7 +160,7 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 		existing storedUser
 		found    bool
 	)
-	if err := a.store.View(ctx, func(tx Tx) error {
+	if err := a.run.View(ctx, func(tx Tx) error {
 		var err error
 		if inv, err = openInvitation(tx, hash, now); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (a *Accounts) AcceptInvitation(ctx context.Context, secret, password, clien
 		}
 	}
 	var grant RoleGrant
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err := a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		inv, err := openInvitation(tx, hash, now)
 		if err != nil {
 			return err

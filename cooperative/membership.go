@@ -214,7 +214,7 @@ func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time) (Mem
 // Apply records an application for membership and mails a receipt.
 func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
 	var m Member
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, in.CooperativeID)
 		if err != nil {
 			return err
@@ -320,7 +320,7 @@ type applicationDecision struct {
 // way is returned unchanged; one settled otherwise is refused.
 func (r *Registry) decideApplication(ctx context.Context, actor Actor, cooperativeID, memberID string, d applicationDecision) (Member, error) {
 	var m Member
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, cooperativeID)
 		if err != nil {
 			return err
@@ -365,7 +365,7 @@ type Correction struct {
 // Correct changes personal data. The previous version stays in the member's history.
 func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memberID string, c Correction) (Member, error) {
 	var m Member
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
 			return err
@@ -418,7 +418,7 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 		}
 	}
 	var m Member
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
 			return err
@@ -480,7 +480,7 @@ func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status
 	if status != "" {
 		q.Index, q.Value = "status", cooperativeID+":"+string(status)
 	}
-	return listPage[Member](ctx, r.store, q)
+	return listPage[Member](ctx, r.run.Store(), q)
 }
 
 // MemberHistory returns every version of a member's record, oldest first.

@@ -174,7 +174,7 @@ func (r *Registry) OpenOffering(ctx context.Context, actor Actor, in NewOffering
 		return Offering{}, Errorf(EINVALID, "an offering must open before it closes")
 	}
 	var o Offering
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		if _, err := getCooperativeTx(tx, in.CooperativeID); err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (r *Registry) Subscribe(ctx context.Context, in SubscriptionRequest) (Subsc
 		return Subscription{}, Errorf(EINVALID, "the idempotency key is at most 100 characters")
 	}
 	var sub Subscription
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		if in.IdempotencyKey != "" {
 			list, _, err := findAs[Subscription](tx, Query{Collection: collectionSubscriptions, Index: "key",
 				Value: in.MemberID + ":" + in.IdempotencyKey, Limit: 1})
@@ -393,7 +393,7 @@ func (r *Registry) MarkPaid(ctx context.Context, actor Actor, cooperativeID, sub
 		return Subscription{}, err
 	}
 	var sub Subscription
-	err = r.update(ctx, func(tx Tx, now time.Time) error {
+	err = r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		sub, _, err = markSubscriptionPaid(tx, actor, cooperativeID, subscriptionID, bankReference, paidOn, AccountBank, now)
 		return err
 	})
@@ -469,7 +469,7 @@ type AllocationResult struct {
 // Closing a closed offering returns its result unchanged.
 func (r *Registry) CloseOffering(ctx context.Context, actor Actor, cooperativeID, offeringID string) (AllocationResult, error) {
 	var res AllocationResult
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		o, err := getOffering(tx, cooperativeID, offeringID)
 		if err != nil {
 			return err

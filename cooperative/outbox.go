@@ -370,7 +370,7 @@ func ClaimNotifications(ctx context.Context, s Store, req ClaimRequest) (ClaimRe
 		return ClaimResult{Next: next}, nil
 	}
 	var res ClaimResult
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, req.Now).Update(ctx, func(tx Tx, _ time.Time) error {
 		res = ClaimResult{} // the adapter may run this function again
 		c := &claimer{tx: tx, req: req, prefs: map[string]NotificationPreferences{},
 			throttles: map[string]*throttleState{}}
@@ -637,7 +637,7 @@ func transition(ctx context.Context, s Store, n Notification, now time.Time, cha
 		return n, Errorf(EINVALID, "notification %s is not claimed", n.ID)
 	}
 	var out Notification
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		m := n
 		m.UpdatedAt = now.UTC()
 		if err := change(tx, &m); err != nil {
@@ -753,7 +753,7 @@ func RetryDead(ctx context.Context, s Store, id string, now time.Time) error {
 	if !ValidID(id) {
 		return Errorf(EINVALID, "%q is not a notification id", id)
 	}
-	return s.Update(ctx, func(tx Tx) error {
+	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		rec, err := tx.Get(collectionNotifications, id)
 		if ErrorCode(err) == ENOTFOUND {
 			return Errorf(ENOTFOUND, "notification %s not found", id)
@@ -926,7 +926,7 @@ func Unsubscribe(ctx context.Context, s Store, secret []byte, token string, now 
 	if err != nil {
 		return "", "", err
 	}
-	err = s.Update(ctx, func(tx Tx) error {
+	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		return SetNotificationPreference(tx, address, scope, false, now)
 	})
 	return address, scope, err

@@ -308,7 +308,7 @@ func WithdrawPayment(tx Tx, cooperativeID, payableID, label string, now time.Tim
 // received, or under way, gets no new session.
 func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID string, now time.Time) (Payment, error) {
 	var p Payment
-	err := s.Update(ctx, func(tx Tx) (err error) {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
 		p, err = readPayment(tx, paymentID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && p.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "payment %s not found", paymentID)
@@ -327,7 +327,7 @@ func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID 
 
 // RecordCheckoutSession remembers the session made for a payment.
 func RecordCheckoutSession(ctx context.Context, s Store, paymentID, sessionID string, now time.Time) error {
-	return s.Update(ctx, func(tx Tx) error {
+	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		p, err := readPayment(tx, paymentID)
 		if err != nil {
 			return err

@@ -106,7 +106,7 @@ func RecordStripeEvent(ctx context.Context, s Store, cooperativeID string, ev St
 	if ev.ID == "" || len(ev.ID) > 255 || ev.Type == "" {
 		return false, Errorf(EINVALID, "an event needs an id and a type")
 	}
-	err = s.Update(ctx, func(tx Tx) error {
+	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		stored = false
 		page, err := tx.Find(Query{Collection: collectionStripeEvents, Index: "event",
 			Value: stripeEventKey(cooperativeID, ev.ID), Limit: 1})
@@ -212,7 +212,7 @@ type eventOutcome struct {
 // and unwound through its payable in ps.
 func processStripeEvent(ctx context.Context, s Store, ps Payables, id string, lines []StripeBalanceLine, now time.Time) (StoredStripeEvent, error) {
 	var out StoredStripeEvent
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		e, rec, err := getAs[StoredStripeEvent](tx, collectionStripeEvents, id)
 		if err != nil {
 			return err

@@ -169,7 +169,7 @@ func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperative
 		return PaymentReview{}, Errorf(EINVALID, "action must be assign, refunded or ignore")
 	}
 	var out PaymentReview
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		r, rec, err := getAs[PaymentReview](tx, collectionPaymentReviews, reviewID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && r.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "review item %s not found", reviewID)

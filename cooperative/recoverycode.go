@@ -227,7 +227,7 @@ type RecoveryCodeStatus struct {
 // existed).
 func (a *Accounts) RecoveryCodes(ctx context.Context, userID string) (RecoveryCodeStatus, error) {
 	var st RecoveryCodeStatus
-	err := a.store.View(ctx, func(tx Tx) error {
+	err := a.run.View(ctx, func(tx Tx) error {
 		set, _, err := getRecoveryCodes(tx, userID)
 		st = RecoveryCodeStatus{Remaining: set.remaining(), CreatedAt: set.CreatedAt}
 		return err
@@ -243,7 +243,7 @@ func (a *Accounts) RecoveryCodes(ctx context.Context, userID string) (RecoveryCo
 func (a *Accounts) RegenerateRecoveryCodes(ctx context.Context, userID, requestID string) ([]string, error) {
 	now := a.now()
 	var codes []string
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err := a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err

@@ -98,14 +98,14 @@ func (r RecordedTransferRefund) record() Record {
 // keys. A retry with a key already recorded returns that refund (Replayed) and writes
 // nothing; a client key reused for a different refund is ECONFLICT. Of two requests
 // with one key at the same time, one records the refund; the other collides on the
-// unique key, runs again (updateRetrying) and finds it recorded.
+// unique key, runs again (the runner retries a conflict) and finds it recorded.
 func RecordTransferRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, r TransferRefund, now time.Time) (TransferRefundResult, error) {
 	r, err := r.check(now)
 	if err != nil {
 		return TransferRefundResult{}, err
 	}
 	var res TransferRefundResult
-	err = updateRetrying(ctx, s, func(tx Tx) error {
+	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err

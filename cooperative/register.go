@@ -518,7 +518,7 @@ func (r *Registry) ReplayRegister(ctx context.Context, cooperativeID string) ([]
 // number covered, and stores nothing when no event came after the last one.
 func (r *Registry) CheckpointRegister(ctx context.Context, cooperativeID string) (int64, error) {
 	var covered int64
-	err := r.update(ctx, func(tx Tx, _ time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		state, seq, date, err := replayRegister(tx, cooperativeID, "")
 		if err != nil {
 			return err

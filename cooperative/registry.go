@@ -18,8 +18,8 @@ type RegistryOptions struct {
 // register events, its ledger entry, its audit entry and its mails commit together or
 // not at all.
 type Registry struct {
-	store Store
-	opts  RegistryOptions
+	run  *Runner
+	opts RegistryOptions
 }
 
 // NewRegistry returns the registry service on store.
@@ -28,31 +28,11 @@ func NewRegistry(store Store, opts RegistryOptions) *Registry {
 		opts.Now = time.Now
 	}
 	opts.Sends = opts.Sends.orDefault()
-	return &Registry{store: store, opts: opts}
-}
-
-func (r *Registry) now() time.Time { return r.opts.Now().UTC() }
-
-// maxConflictRetries bounds how often a transaction that lost an optimistic-version race
-// (two subscribers updating one offering counter at once) is run again. The embedded
-// store serialises writers, so it never gets here; MongoDB may.
-const maxConflictRetries = 8
-
-// update runs fn in a read-write transaction, again on a version conflict.
-func (r *Registry) update(ctx context.Context, fn func(tx Tx, now time.Time) error) error {
-	var err error
-	for range maxConflictRetries {
-		now := r.now()
-		err = r.store.Update(ctx, func(tx Tx) error { return fn(tx, now) })
-		if ErrorCode(err) != ECONFLICT {
-			return err
-		}
-	}
-	return err
+	return &Registry{run: NewRunner(store, opts.Now), opts: opts}
 }
 
 func (r *Registry) view(ctx context.Context, fn func(tx Tx) error) error {
-	return r.store.View(ctx, fn)
+	return r.run.View(ctx, fn)
 }
 
 // getCooperativeTx reads a cooperative inside tx with a caller-safe error.

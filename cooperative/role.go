@@ -122,7 +122,7 @@ func (a *Accounts) SetRoles(ctx context.Context, actor Actor, cooperativeID, use
 	}
 	now := a.now()
 	var after RoleGrant
-	err = a.store.Update(ctx, func(tx Tx) error {
+	err = a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		before, found, err := findRoleGrant(tx, cooperativeID, userID)
 		if err != nil {
 			return err
@@ -239,7 +239,7 @@ func (a *Accounts) GetRoleGrant(ctx context.Context, cooperativeID, userID strin
 		return RoleGrant{}, Errorf(EINVALID, "%q is not a user id", userID)
 	}
 	var g RoleGrant
-	err := a.store.View(ctx, func(tx Tx) error {
+	err := a.run.View(ctx, func(tx Tx) error {
 		var found bool
 		var err error
 		g, found, err = findRoleGrant(tx, cooperativeID, userID)
@@ -253,14 +253,14 @@ func (a *Accounts) GetRoleGrant(ctx context.Context, cooperativeID, userID strin
 
 // ListRoleGrants returns one page of the people who hold roles in a cooperative.
 func (a *Accounts) ListRoleGrants(ctx context.Context, cooperativeID, after string, limit int) ([]RoleGrant, string, error) {
-	return listPage[RoleGrant](ctx, a.store, Query{Collection: collectionRoleGrants, Index: "cooperative",
+	return listPage[RoleGrant](ctx, a.run.Store(), Query{Collection: collectionRoleGrants, Index: "cooperative",
 		Value: cooperativeID, After: after, Limit: limit})
 }
 
 // RoleGrantsOf returns every cooperative a user holds roles in (for "who am I").
 func (a *Accounts) RoleGrantsOf(ctx context.Context, userID string) ([]RoleGrant, error) {
 	var all []RoleGrant
-	err := a.store.View(ctx, func(tx Tx) error {
+	err := a.run.View(ctx, func(tx Tx) error {
 		all = nil
 		after := ""
 		for {

@@ -152,7 +152,7 @@ func (a *Accounts) Refresh(ctx context.Context, secret string) (SessionGrant, er
 		grant   SessionGrant
 		outcome error // an error to return after committing (the revocation must stay)
 	)
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err := a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		grant, outcome = SessionGrant{}, nil
 		t, rec, err := getAs[refreshToken](tx, collectionRefreshTokens, hashSecret(secret))
 		if ErrorCode(err) == ENOTFOUND {
@@ -199,7 +199,7 @@ func (a *Accounts) Refresh(ctx context.Context, secret string) (SessionGrant, er
 // Logout ends one session; its refresh token and access tokens stop working at once.
 func (a *Accounts) Logout(ctx context.Context, sessionID string) error {
 	now := a.now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		s, err := getSession(tx, sessionID)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ type Principal struct {
 func (a *Accounts) Authenticate(ctx context.Context, userID, sessionID, cooperativeID string) (Principal, error) {
 	now := a.now()
 	var p Principal
-	err := a.store.View(ctx, func(tx Tx) error {
+	err := a.run.View(ctx, func(tx Tx) error {
 		s, err := getSession(tx, sessionID)
 		if ErrorCode(err) == ENOTFOUND {
 			return errSessionEnded()

@@ -131,7 +131,7 @@ func (r *Registry) AdoptStatutes(ctx context.Context, actor Actor, in Statutes) 
 	if err != nil {
 		return Statutes{}, err
 	}
-	err = r.update(ctx, func(tx Tx, now time.Time) error {
+	err = r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		if _, err := getCooperativeTx(tx, in.CooperativeID); err != nil {
 			return err
 		}

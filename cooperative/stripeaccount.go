@@ -184,6 +184,16 @@ func ConnectStripeAccount(tx Tx, box *SecretBox, actor Actor, cooperativeID stri
 	return acc.Status, appendAudit(tx, actor, cooperativeID, action, "stripe_account", cooperativeID, before, after, now)
 }
 
+// ConnectStripe is ConnectStripeAccount in a transaction of its own.
+func ConnectStripe(ctx context.Context, s Store, box *SecretBox, actor Actor, cooperativeID string, c StripeCredentials, now time.Time) (StripeAccountStatus, error) {
+	var st StripeAccountStatus
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
+		st, err = ConnectStripeAccount(tx, box, actor, cooperativeID, c, now)
+		return err
+	})
+	return st, err
+}
+
 // GetStripeAccountStatus returns what may be shown about a cooperative's connection.
 func GetStripeAccountStatus(ctx context.Context, s Store, cooperativeID string) (StripeAccountStatus, error) {
 	var st StripeAccountStatus

@@ -142,7 +142,7 @@ func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRan
 // address for notices. Only a subscription waiting for payment gets a new one.
 func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
 	var p Payment
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, sub
 		p   Payment
 		due int64
 	)
-	err := s.Update(ctx, func(tx Tx) error {
+	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err

@@ -52,7 +52,7 @@ func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperative
 		return Subscription{}, err
 	}
 	var sub Subscription
-	err = updateRetrying(ctx, s, func(tx Tx) error {
+	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
 		var err error
 		if sub, err = getSubscription(tx, cooperativeID, subscriptionID); err != nil {
 			return err
@@ -80,19 +80,6 @@ func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperative
 		return tellWithdrawn(tx, actor, sub, o)
 	})
 	return sub, err
-}
-
-// updateRetrying runs fn in a read-write transaction, again on a version conflict, as
-// Registry.update does: a withdrawal writes the offering's counters, which every
-// subscription to a running round writes too.
-func updateRetrying(ctx context.Context, s Store, fn func(tx Tx) error) error {
-	var err error
-	for range maxConflictRetries {
-		if err = s.Update(ctx, fn); ErrorCode(err) != ECONFLICT {
-			return err
-		}
-	}
-	return err
 }
 
 // withdrawReason checks the reason given: required from the board, optional from the

@@ -101,7 +101,7 @@ type TOTPEnrollment struct {
 // factor (StartTOTPReplacement).
 func (a *Accounts) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollment, error) {
 	var out TOTPEnrollment
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err := a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (a *Accounts) stepUp(ctx context.Context, userID, sessionID, clientIP strin
 	if err := a.reserveSignInAttempt(ctx, email, clientIP, now); err != nil {
 		return err
 	}
-	return a.store.Update(ctx, func(tx Tx) error {
+	return a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err

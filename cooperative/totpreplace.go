@@ -24,7 +24,7 @@ const totpReplacementLifetime = 15 * time.Minute
 func (a *Accounts) StartTOTPReplacement(ctx context.Context, userID, sessionID string) (TOTPEnrollment, error) {
 	now := a.now()
 	var out TOTPEnrollment
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err := a.run.Update(ctx, func(tx Tx, _ time.Time) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func (r *Registry) Transfer(ctx context.Context, actor Actor, in TransferRequest
 		return Transfer{}, Errorf(EINVALID, "a transfer needs two different members")
 	}
 	var t Transfer
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		from, err := getMember(tx, in.CooperativeID, in.From)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor Actor, in Withdr
 		return Withdrawal{}, Errorf(EINVALID, "withdraw a positive number of shares")
 	}
 	var w Withdrawal
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		m, err := getMember(tx, in.CooperativeID, in.MemberID)
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func getWithdrawal(tx Tx, cooperativeID, id string) (Withdrawal, error) {
 // payable at nominal value. Deciding the same way twice is harmless.
 func (r *Registry) DecideWithdrawal(ctx context.Context, actor Actor, cooperativeID, withdrawalID string, approve bool, reason string) (Withdrawal, error) {
 	var w Withdrawal
-	err := r.update(ctx, func(tx Tx, now time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if w, err = getWithdrawal(tx, cooperativeID, withdrawalID); err != nil {
 			return err

@@ -35,8 +35,30 @@ func newTestServer(t testing.TB) *testServer {
 	}
 	t.Cleanup(func() { store.Close() })
 	logs := &bytes.Buffer{}
-	srv := New(Options{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10})
+	srv := New(withServices(Options{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10},
+		cooperative.AccountsOptions{}))
 	return &testServer{Server: srv, store: store, logs: logs}
+}
+
+// withServices builds the domain services of o the way cmd/kracht does (serve.go), with
+// the tests' cheap password hashing and link base unless acc sets them; services o
+// already has are kept, so a test's own settings win over newAuthServer's defaults.
+// acc.Sends bounds the registry's mails too.
+func withServices(o Options, acc cooperative.AccountsOptions) Options {
+	if acc.Hasher == nil {
+		acc.Hasher = cooperative.NewPasswordHasher(cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1})
+	}
+	if acc.LinkBaseURL == "" {
+		acc.LinkBaseURL = testLinkBase
+	}
+	acc.Secrets, acc.Now = o.Payments.Box, o.Now
+	if o.Accounts == nil {
+		o.Accounts = cooperative.NewAccounts(o.Store, acc)
+	}
+	if o.Registry == nil {
+		o.Registry = cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now, Sends: acc.Sends})
+	}
+	return o
 }
 
 type response struct {

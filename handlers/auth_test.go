@@ -68,8 +68,6 @@ func newAuthServer(t testing.TB, change ...func(*Options)) *authServer {
 	logs := &bytes.Buffer{}
 	opts := Options{Store: auditChecked(t, store), Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10,
 		Now: clock.Now, Auth: AuthOptions{Keys: []SigningKey{key}, Issuer: testIssuer, Audience: testAudience,
-			PasswordParams:    cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1},
-			LinkBaseURL:       testLinkBase,
 			UnsubscribeSecret: []byte(testUnsubSecret),
 			// The tests' requests come from 0.0.0.0; trusting it lets them pick a client
 			// address with X-Forwarded-For.
@@ -80,6 +78,7 @@ func newAuthServer(t testing.TB, change ...func(*Options)) *authServer {
 	if opts.Payments.Checkout == nil {
 		opts.Payments.Checkout = testCheckout(opts)
 	}
+	opts = withServices(opts, cooperative.AccountsOptions{})
 	srv := New(opts)
 	return &authServer{testServer: &testServer{Server: srv, store: store, logs: logs}, clock: clock, keys: opts.Auth.Keys}
 }
@@ -377,7 +376,7 @@ func TestRefreshTokenReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestSessionsEnd(t *testing.T) {
-	as := newAuthServer(t, func(o *Options) { o.Auth.SessionTTL = 2 * time.Hour })
+	as := newAuthServer(t, func(o *Options) { *o = withServices(*o, cooperative.AccountsOptions{SessionTTL: 2 * time.Hour}) })
 	as.signUp(t, "ann@example.org")
 	s := as.signIn(t, "ann@example.org")
 	// Access tokens live 15 minutes.

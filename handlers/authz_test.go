@@ -53,8 +53,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	t.Helper()
 	// Generous limits: this test is about who may call what, and every cell signs in.
 	as := newAuthServer(t, func(o *Options) {
-		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
-		o.Auth.Sends = cooperative.SendLimits{Window: time.Hour} // no limit, only its window
+		*o = withServices(*o, cooperative.AccountsOptions{
+			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	f := &matrixFixture{as: as, t: t}
 	f.people[admin] = as.admin(t, "ops@kracht.test")

@@ -28,8 +28,9 @@ type scenario struct {
 func newScenario(t testing.TB) *scenario {
 	t.Helper()
 	as := newAuthServer(t, func(o *Options) {
-		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
-		o.Auth.Sends = cooperative.SendLimits{Window: time.Hour} // no limit, only its window
+		*o = withServices(*o, cooperative.AccountsOptions{
+			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	admin := as.admin(t, "ops@kracht.test")
 	id := as.newCooperative(t, admin, "Zonnepark De Kracht")

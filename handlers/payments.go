@@ -260,12 +260,8 @@ func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInpu
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
 	}
 	actor := actorFrom(ctx)
-	var st cooperative.StripeAccountStatus
-	err := s.store.Update(ctx, func(tx cooperative.Tx) (err error) {
-		st, err = cooperative.ConnectStripeAccount(tx, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
-			AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, s.now())
-		return err
-	})
+	st, err := cooperative.ConnectStripe(ctx, s.store, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
+		AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, s.now())
 	if err != nil {
 		return nil, err
 	}

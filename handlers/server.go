@@ -32,6 +32,11 @@ type Options struct {
 	Auth AuthOptions
 	// Payments configures Stripe and bank statement imports (payments.go).
 	Payments PaymentOptions
+	// Accounts (sign-in, sessions, invitations, roles) and Registry (statutes, members,
+	// offerings, the share register) are the domain services the routes call. Required:
+	// cmd/kracht builds them; the HTTP layer builds no domain service.
+	Accounts *cooperative.Accounts
+	Registry *cooperative.Registry
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -44,17 +49,6 @@ type AuthOptions struct {
 	Issuer, Audience string
 	// AccessTokenTTL is at most MaxAccessTokenTTL (the default).
 	AccessTokenTTL time.Duration
-	// SessionTTL is how long a sign-in lasts with refreshes (default 30 days).
-	SessionTTL time.Duration
-	// PasswordParams are argon2id's costs; zero means OWASP's (tests pass lower ones).
-	PasswordParams cooperative.PasswordParams
-	// Limits bound failed sign-ins; zero means cooperative.DefaultSignInLimits().
-	Limits cooperative.SignInLimits
-	// Sends bound invitations and membership applications; zero means
-	// cooperative.DefaultSendLimits().
-	Sends cooperative.SendLimits
-	// LinkBaseURL is the web app's address, for the links in mails.
-	LinkBaseURL string
 	// TrustedProxies may set X-Forwarded-For (load balancers, ingress).
 	TrustedProxies []netip.Prefix
 	// UnsubscribeSecret signs the unsubscribe links of mails (see
@@ -85,8 +79,11 @@ type Server struct {
 }
 
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
-// not valid keys: cmd checks the configuration before.
+// not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
+	if opts.Accounts == nil || opts.Registry == nil {
+		panic("handlers: New needs the Accounts and Registry services")
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -95,16 +92,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
-	s.accounts = cooperative.NewAccounts(opts.Store, cooperative.AccountsOptions{
-		Hasher:      cooperative.NewPasswordHasher(opts.Auth.PasswordParams),
-		Limits:      opts.Auth.Limits,
-		Sends:       opts.Auth.Sends,
-		SessionTTL:  opts.Auth.SessionTTL,
-		LinkBaseURL: opts.Auth.LinkBaseURL,
-		Secrets:     opts.Payments.Box,
-		Now:         opts.Now,
-	})
-	s.registry = cooperative.NewRegistry(opts.Store, cooperative.RegistryOptions{Now: opts.Now, Sends: opts.Auth.Sends})
+	s.accounts, s.registry = opts.Accounts, opts.Registry
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

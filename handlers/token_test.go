@@ -169,9 +169,8 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	next.ID = "new"
-	after := New(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
-		Keys: []SigningKey{next, old}, Issuer: testIssuer, Audience: testAudience,
-		PasswordParams: cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime}}})
+	after := New(withServices(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
+		Keys: []SigningKey{next, old}, Issuer: testIssuer, Audience: testAudience}}, cooperative.AccountsOptions{}))
 	rotated := &authServer{testServer: &testServer{Server: after, store: before.store, logs: before.logs}, clock: before.clock}
 	wantStatus(t, rotated.call(t, "GET", "/v1/me", s.tokens.AccessToken, nil), 200)
 	fresh := rotated.signIn(t, "ann@example.org")
@@ -180,8 +179,8 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("new tokens signed with kid %v (%v)", tok.Header["kid"], err)
 	}
 	// Once the old key is removed, its tokens stop working.
-	retired := New(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
-		Keys: []SigningKey{next}, Issuer: testIssuer, Audience: testAudience}})
+	retired := New(withServices(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
+		Keys: []SigningKey{next}, Issuer: testIssuer, Audience: testAudience}}, cooperative.AccountsOptions{}))
 	gone := &authServer{testServer: &testServer{Server: retired, store: before.store, logs: before.logs}, clock: before.clock}
 	wantProblem(t, gone.call(t, "GET", "/v1/me", s.tokens.AccessToken, nil), 401, cooperative.EUNAUTHORIZED)
 	wantStatus(t, gone.call(t, "GET", "/v1/me", fresh.tokens.AccessToken, nil), 200)

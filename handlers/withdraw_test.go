@@ -40,8 +40,9 @@ func newStripeFlow(t *testing.T) *stripeFlow {
 	ps := newPaymentServer(t, func(o *Options) {
 		o.Payments.Stripe.BaseURL = url
 		o.Payments.Stripe.HTTPClient = &http.Client{Transport: rec}
-		o.Auth.Limits = cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20}
-		o.Auth.Sends = cooperative.SendLimits{Window: time.Hour} // no limit, only its window
+		*o = withServices(*o, cooperative.AccountsOptions{
+			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	sf := &stripeFlow{paymentServer: ps, base: "/v1/cooperatives/" + ps.coop, stripe: rec}
 	wantStatus(t, ps.call(t, "PUT", sf.base+"/stripe", ps.boardToken, map[string]string{"accountId": "acct_1",

@@ -216,6 +216,6 @@ func (cfg config) authOptions(log *slog.Logger, unsubscribeSecret []byte) (handl
 		return handlers.AuthOptions{}, err
 	}
 	return handlers.AuthOptions{Keys: keys, Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
-		AccessTokenTTL: cfg.Auth.AccessTokenTTL, SessionTTL: cfg.Auth.SessionTTL, LinkBaseURL: cfg.Auth.PublicURL,
+		AccessTokenTTL: cfg.Auth.AccessTokenTTL,
 		TrustedProxies: cfg.Auth.TrustedProxies, UnsubscribeSecret: unsubscribeSecret}, nil
 }

@@ -54,7 +54,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	defer stopStripe()
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
-			Checkout: newCheckout(cfg, store, box), ImportBodyLimit: handlers.DefaultImportBodyLimit}})
+			Checkout: newCheckout(cfg, store, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
+		Accounts: newAccounts(cfg, store, box), Registry: cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
@@ -100,4 +101,11 @@ func openStore(ctx context.Context, cfg config) (cooperative.Store, string, erro
 		return nil, "", fmt.Errorf("embedded store (KRACHT_DATA_DIR=%s): %w", cfg.DataDir, err)
 	}
 	return s, "embedded " + path, nil
+}
+
+// newAccounts is the accounts service: OWASP's password costs, the default limits, and
+// the TOTP secrets sealed with the box of KRACHT_SECRETS_KEY.
+func newAccounts(cfg config, store cooperative.Store, box *cooperative.SecretBox) *cooperative.Accounts {
+	return cooperative.NewAccounts(store, cooperative.AccountsOptions{SessionTTL: cfg.Auth.SessionTTL,
+		LinkBaseURL: cfg.Auth.PublicURL, Secrets: box, Now: time.Now})
 }
