@@ -71,9 +71,13 @@ func (in *bankStatementInput) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
-// statementBody documents the request body that Resolve reads.
-var statementBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
-	"application/xml": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}
+// statementBody documents the request body that Resolve reads. A new one for every
+// server: huma writes into the schema when it registers the route, so a shared value
+// would be written by two servers made at once.
+func statementBody() *huma.RequestBody {
+	return &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+		"application/xml": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}
+}
 
 type bankStatementOutput struct {
 	Body bankimport.Result
