@@ -114,3 +114,15 @@ func GetCooperative(ctx context.Context, s Store, id string) (Cooperative, error
 func ListCooperatives(ctx context.Context, s Store, after string, limit int) ([]Cooperative, string, error) {
 	return listPage[Cooperative](ctx, s, Query{Collection: collectionCooperatives, After: after, Limit: limit})
 }
+
+// getCooperativeTx reads a cooperative inside tx with a caller-safe error.
+func getCooperativeTx(tx Tx, id string) (Cooperative, error) {
+	if !ValidID(id) {
+		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
+	}
+	c, _, err := getAs[Cooperative](tx, collectionCooperatives, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
+	}
+	return c, err
+}

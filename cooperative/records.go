@@ -101,3 +101,43 @@ func put(tx Tx, rec Record) (Record, error) {
 	}
 	return tx.Replace(rec)
 }
+
+// findScanBudget bounds the records one filtered page reads.
+const findScanBudget = 10 * MaxPageSize
+
+// findWhere reads q's records in id order and keeps those keep accepts, until limit are
+// kept or findScanBudget were read. next is the cursor to go on from, "" at the end; a
+// page cut short by the budget is short and has a next cursor. It serves lists
+// filtered on fields that have no index of their own, and so work on records written
+// before the filter existed.
+func findWhere[T any](tx Tx, q Query, limit int, keep func(T) bool) ([]T, string, error) {
+	limit = ClampLimit(limit)
+	out := []T{}
+	for read := 0; ; {
+		q.Limit = MaxPageSize
+		page, err := tx.Find(q)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, rec := range page.Records {
+			var v T
+			if err := decode(rec, &v); err != nil {
+				return nil, "", err
+			}
+			if keep(v) {
+				out = append(out, v)
+				if len(out) == limit {
+					if i == len(page.Records)-1 && page.Next == "" {
+						return out, "", nil
+					}
+					return out, rec.ID, nil
+				}
+			}
+		}
+		read += len(page.Records)
+		if page.Next == "" || read >= findScanBudget {
+			return out, page.Next, nil
+		}
+		q.After = page.Next
+	}
+}

@@ -34,23 +34,3 @@ func NewRegistry(store Store, opts RegistryOptions) *Registry {
 func (r *Registry) view(ctx context.Context, fn func(tx Tx) error) error {
 	return r.run.View(ctx, fn)
 }
-
-// getCooperativeTx reads a cooperative inside tx with a caller-safe error.
-func getCooperativeTx(tx Tx, id string) (Cooperative, error) {
-	if !ValidID(id) {
-		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
-	}
-	c, _, err := getAs[Cooperative](tx, collectionCooperatives, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
-	}
-	return c, err
-}
-
-// ruleError is an ERULE error whose message starts with the rule's name, so a client
-// (and a test) can tell which rule refused the request.
-func ruleError(rule, format string, args ...any) *Error {
-	e := Errorf(ERULE, format, args...)
-	e.Message = "rule " + rule + ": " + e.Message
-	return e
-}
