@@ -44,9 +44,17 @@ type CheckoutSessions interface {
 	ExpireCheckoutSession(ctx context.Context, sessionID string) error
 }
 
-// CheckoutDeps are a Checkout's dependencies. Store, NewReference and Now are required.
+// PaymentMaker returns the payment of what a member subscribed to, making it with
+// reference on first use (SubscriptionPayments for shares). Payments start through it, so
+// they do not depend on what is paid for.
+type PaymentMaker func(ctx context.Context, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error)
+
+// CheckoutDeps are a Checkout's dependencies. Store, PaymentOf, NewReference and Now are
+// required.
 type CheckoutDeps struct {
 	Store Store
+	// PaymentOf finds or makes the payment of a subscription.
+	PaymentOf PaymentMaker
 	// Secrets opens the cooperatives' Stripe credentials. With Secrets or Sessions nil,
 	// Stripe is not configured on this server: paying online is EUNAVAILABLE, paying by
 	// transfer still works.
@@ -68,8 +76,8 @@ type Checkout struct{ d CheckoutDeps }
 // NewCheckout returns the checkout service. It panics when a required dependency is
 // missing: that is a wiring mistake, found at start-up.
 func NewCheckout(d CheckoutDeps) *Checkout {
-	if d.Store == nil || d.NewReference == nil || d.Now == nil {
-		panic("cooperative: NewCheckout needs a store, a reference maker and a clock")
+	if d.Store == nil || d.PaymentOf == nil || d.NewReference == nil || d.Now == nil {
+		panic("cooperative: NewCheckout needs a store, a payment maker, a reference maker and a clock")
 	}
 	return &Checkout{d: d}
 }
@@ -81,7 +89,7 @@ func (c *Checkout) Payment(ctx context.Context, cooperativeID, subscriptionID st
 	if err != nil {
 		return Payment{}, err
 	}
-	return SubscriptionPayment(ctx, c.d.Store, cooperativeID, subscriptionID, ref, c.d.Now())
+	return c.d.PaymentOf(ctx, cooperativeID, subscriptionID, ref, c.d.Now())
 }
 
 // StartCheckout asks for a Checkout Session: where Stripe sends the member afterwards.

@@ -137,6 +137,13 @@ func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRan
 	return err
 }
 
+// SubscriptionPayments is the checkout's payment maker for share subscriptions.
+func SubscriptionPayments(s Store) PaymentMaker {
+	return func(ctx context.Context, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
+		return SubscriptionPayment(ctx, s, cooperativeID, subscriptionID, reference, now)
+	}
+}
+
 // SubscriptionPayment returns the payment of a share subscription, creating it when
 // there is none yet with reference (a new RF reference, payments/rfref) and the member's
 // address for notices. Only a subscription waiting for payment gets a new one.

@@ -66,7 +66,8 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 // on (its clock, Stripe's base URL and the secret box).
 func testCheckout(o Options) *cooperative.Checkout {
 	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: o.Store, Secrets: o.Payments.Box,
-		Sessions: stripeclient.CheckoutSessionsFor(o.Payments.Stripe), Now: o.Now,
+		PaymentOf: cooperative.SubscriptionPayments(o.Store),
+		Sessions:  stripeclient.CheckoutSessionsFor(o.Payments.Stripe), Now: o.Now,
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
 			return string(ref), err

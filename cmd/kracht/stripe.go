@@ -84,7 +84,8 @@ func (cfg config) stripeOptions() stripeclient.Options {
 // bankimport with the system's randomness.
 func newCheckout(cfg config, store cooperative.Store, box *cooperative.SecretBox) *cooperative.Checkout {
 	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: store, Secrets: box,
-		Sessions: stripeclient.CheckoutSessionsFor(cfg.stripeOptions()), Now: time.Now,
+		PaymentOf: cooperative.SubscriptionPayments(store),
+		Sessions:  stripeclient.CheckoutSessionsFor(cfg.stripeOptions()), Now: time.Now,
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
 			return string(ref), err
