@@ -12,7 +12,7 @@ import (
 // applicant applies and is not (yet) admitted.
 func (f *fixture) applicant(name string) cooperative.Member {
 	f.t.Helper()
-	m, err := f.reg.Apply(f.ctx, f.application(name))
+	m, err := f.members.Apply(f.ctx, f.application(name))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestApplicantAdmittedBeforeClosingIsAllocated(t *testing.T) {
 	anna, bert, carla := f.member("Anna"), f.member("Bert"), f.member("Carla")
 	o := f.offering("A", 5000, 10)
 	sd, sa, sb, sc := f.buy(o, dirk, 7), f.buy(o, anna, 7), f.buy(o, bert, 7), f.buy(o, carla, 7)
-	if _, err := f.reg.Approve(f.ctx, board, f.coop.ID, dirk.ID); err != nil {
+	if _, err := f.members.Approve(f.ctx, board, f.coop.ID, dirk.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Hour)
@@ -242,9 +242,9 @@ func TestAllocationProperties(t *testing.T) {
 			var err error
 			switch rng.IntN(3) {
 			case 0:
-				people[i], err = f.reg.Approve(f.ctx, board, f.coop.ID, m.ID)
+				people[i], err = f.members.Approve(f.ctx, board, f.coop.ID, m.ID)
 			case 1:
-				people[i], err = f.reg.Reject(f.ctx, board, f.coop.ID, m.ID, "no")
+				people[i], err = f.members.Reject(f.ctx, board, f.coop.ID, m.ID, "no")
 			}
 			if err != nil {
 				t.Fatal(err)

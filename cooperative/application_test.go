@@ -12,20 +12,20 @@ import (
 // other way is refused; each decision leaves one history entry and one mail.
 func TestApplicationDecisions(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
-	approved, err := f.reg.Apply(f.ctx, f.application("Anna"))
+	approved, err := f.members.Apply(f.ctx, f.application("Anna"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rejected, err := f.reg.Apply(f.ctx, f.application("Bert"))
+	rejected, err := f.members.Apply(f.ctx, f.application("Bert"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	queued := f.outboxSize()
 	for range 2 {
-		if approved, err = f.reg.Approve(f.ctx, board, f.coop.ID, approved.ID); err != nil {
+		if approved, err = f.members.Approve(f.ctx, board, f.coop.ID, approved.ID); err != nil {
 			t.Fatal(err)
 		}
-		if rejected, err = f.reg.Reject(f.ctx, board, f.coop.ID, rejected.ID, "Not in the area."); err != nil {
+		if rejected, err = f.members.Reject(f.ctx, board, f.coop.ID, rejected.ID, "Not in the area."); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,13 +48,13 @@ func TestApplicationDecisions(t *testing.T) {
 		}
 	}
 	for who, m := range map[string]cooperative.Member{"approved": approved, "rejected": rejected} {
-		h, err := f.reg.MemberHistory(f.ctx, f.coop.ID, m.ID)
+		h, err := f.members.MemberHistory(f.ctx, f.coop.ID, m.ID)
 		if err != nil || len(h) != 2 {
 			t.Fatalf("%s: history %+v, %v", who, h, err)
 		}
 	}
-	_, err = f.reg.Reject(f.ctx, board, f.coop.ID, approved.ID, "Too late.")
+	_, err = f.members.Reject(f.ctx, board, f.coop.ID, approved.ID, "Too late.")
 	wantRule(t, err, cooperative.ERULE, "application_open")
-	_, err = f.reg.Approve(f.ctx, board, f.coop.ID, rejected.ID)
+	_, err = f.members.Approve(f.ctx, board, f.coop.ID, rejected.ID)
 	wantRule(t, err, cooperative.ERULE, "application_open")
 }

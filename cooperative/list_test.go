@@ -11,11 +11,11 @@ import (
 func TestListsPageByIDCursor(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	anna, bert := f.member("Anna"), f.member("Bert")
-	page, next, err := f.reg.ListMembers(f.ctx, f.coop.ID, "", "", 1)
+	page, next, err := f.members.ListMembers(f.ctx, f.coop.ID, "", "", 1)
 	if err != nil || len(page) != 1 || page[0].ID != anna.ID || next != anna.ID {
 		t.Fatalf("first page %+v, next %q, %v", page, next, err)
 	}
-	if page, next, err = f.reg.ListMembers(f.ctx, f.coop.ID, cooperative.MemberActive, next, 1); err != nil ||
+	if page, next, err = f.members.ListMembers(f.ctx, f.coop.ID, cooperative.MemberActive, next, 1); err != nil ||
 		len(page) != 1 || page[0].ID != bert.ID {
 		t.Fatalf("second page %+v, next %q, %v", page, next, err)
 	}
@@ -23,7 +23,7 @@ func TestListsPageByIDCursor(t *testing.T) {
 	const bad = "../x"
 	for name, list := range map[string]func() error{
 		"cooperatives": func() error { _, _, err := cooperative.ListCooperatives(f.ctx, f.store, bad, 10); return err },
-		"members":      func() error { _, _, err := f.reg.ListMembers(f.ctx, f.coop.ID, "", bad, 10); return err },
+		"members":      func() error { _, _, err := f.members.ListMembers(f.ctx, f.coop.ID, "", bad, 10); return err },
 		"role grants":  func() error { _, _, err := accounts.ListRoleGrants(f.ctx, f.coop.ID, bad, 10); return err },
 		"reviews": func() error {
 			_, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, bad, 10)

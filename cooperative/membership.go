@@ -212,9 +212,9 @@ func saveMember(tx Tx, m Member, change string, actor Actor, now time.Time) (Mem
 }
 
 // Apply records an application for membership and mails a receipt.
-func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
+func (ms *Members) Apply(ctx context.Context, in Application) (Member, error) {
 	var m Member
-	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
+	err := ms.run.Update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, in.CooperativeID)
 		if err != nil {
 			return err
@@ -233,7 +233,7 @@ func (r *Registry) Apply(ctx context.Context, in Application) (Member, error) {
 			return ruleError("consent_to_statutes", "the applicant must consent to the statutes in force, version %d", st.Version)
 		}
 		m.Consent = Consent{StatutesVersion: st.Version, At: now}
-		if err := reserveSend(tx, sendKeys("application", in.UserID, m.Email, r.opts.Sends), r.opts.Sends, now); err != nil {
+		if err := reserveSend(tx, sendKeys("application", in.UserID, m.Email, ms.opts.Sends), ms.opts.Sends, now); err != nil {
 			return err
 		}
 		if m, err = saveMember(tx, m, "applied", Actor{UserID: in.UserID, Role: "applicant"}, now); err != nil {
@@ -269,8 +269,8 @@ func nextMemberNumber(tx Tx, cooperativeID string) (int64, error) {
 // Approve admits an applicant: the next member number, status active, a mail. Approving
 // an approved member again returns it unchanged (idempotent); approving a rejected
 // application is refused.
-func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memberID string) (Member, error) {
-	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+func (ms *Members) Approve(ctx context.Context, actor Actor, cooperativeID, memberID string) (Member, error) {
+	return ms.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
 		status: MemberActive, change: "approved", action: "member.approve", event: EventApplicationApproved,
 		apply: func(tx Tx, m *Member, now time.Time) error {
 			n, err := nextMemberNumber(tx, cooperativeID)
@@ -288,12 +288,12 @@ func (r *Registry) Approve(ctx context.Context, actor Actor, cooperativeID, memb
 
 // Reject turns an application down with a reason, which the applicant is mailed.
 // Rejecting a rejected application again is harmless; rejecting a member is refused.
-func (r *Registry) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
+func (ms *Members) Reject(ctx context.Context, actor Actor, cooperativeID, memberID, reason string) (Member, error) {
 	reason, err := checkText("reason", reason, 1000)
 	if err != nil {
 		return Member{}, err
 	}
-	return r.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
+	return ms.decideApplication(ctx, actor, cooperativeID, memberID, applicationDecision{
 		status: MemberRejected, change: "rejected", action: "member.reject", event: EventApplicationRejected,
 		apply: func(_ Tx, m *Member, _ time.Time) error {
 			m.Status, m.Reason = MemberRejected, reason
@@ -318,9 +318,9 @@ type applicationDecision struct {
 // decideApplication settles an open application the way d says, with its history entry,
 // audit entry and mail in the same transaction. An application already settled that
 // way is returned unchanged; one settled otherwise is refused.
-func (r *Registry) decideApplication(ctx context.Context, actor Actor, cooperativeID, memberID string, d applicationDecision) (Member, error) {
+func (ms *Members) decideApplication(ctx context.Context, actor Actor, cooperativeID, memberID string, d applicationDecision) (Member, error) {
 	var m Member
-	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
+	err := ms.run.Update(ctx, func(tx Tx, now time.Time) error {
 		c, err := getCooperativeTx(tx, cooperativeID)
 		if err != nil {
 			return err
@@ -363,9 +363,9 @@ type Correction struct {
 }
 
 // Correct changes personal data. The previous version stays in the member's history.
-func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memberID string, c Correction) (Member, error) {
+func (ms *Members) Correct(ctx context.Context, actor Actor, cooperativeID, memberID string, c Correction) (Member, error) {
 	var m Member
-	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
+	err := ms.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
 			return err
@@ -402,7 +402,7 @@ func (r *Registry) Correct(ctx context.Context, actor Actor, cooperativeID, memb
 // A member who resigns or is excluded must first have withdrawn or transferred every
 // share, so the register never shows shares of a former member; a deceased member's
 // shares stay registered until they are transferred to the heirs.
-func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID string, status MemberStatus, on Date, reason string) (Member, error) {
+func (ms *Members) End(ctx context.Context, actor Actor, cooperativeID, memberID string, status MemberStatus, on Date, reason string) (Member, error) {
 	switch status {
 	case MemberResigned, MemberExcluded, MemberDeceased:
 	default:
@@ -418,7 +418,7 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 		}
 	}
 	var m Member
-	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
+	err := ms.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if m, err = getMember(tx, cooperativeID, memberID); err != nil {
 			return err
@@ -433,7 +433,7 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 			return Errorf(EINVALID, "the end date must lie between admission and today")
 		}
 		if status != MemberDeceased {
-			held, err := memberShares(tx, cooperativeID, m.ID)
+			held, err := ms.opts.HeldShares(tx, cooperativeID, m.ID)
 			if err != nil {
 				return err
 			}
@@ -452,9 +452,9 @@ func (r *Registry) End(ctx context.Context, actor Actor, cooperativeID, memberID
 }
 
 // GetMember returns one member of a cooperative.
-func (r *Registry) GetMember(ctx context.Context, cooperativeID, memberID string) (Member, error) {
+func (ms *Members) GetMember(ctx context.Context, cooperativeID, memberID string) (Member, error) {
 	var m Member
-	err := r.view(ctx, func(tx Tx) (err error) {
+	err := ms.view(ctx, func(tx Tx) (err error) {
 		m, err = getMember(tx, cooperativeID, memberID)
 		return err
 	})
@@ -463,9 +463,9 @@ func (r *Registry) GetMember(ctx context.Context, cooperativeID, memberID string
 
 // MembersOfUser returns the member records an account holds in a cooperative (usually
 // one; an account may apply for a person and for their company).
-func (r *Registry) MembersOfUser(ctx context.Context, cooperativeID, userID string) ([]Member, error) {
+func (ms *Members) MembersOfUser(ctx context.Context, cooperativeID, userID string) ([]Member, error) {
 	var list []Member
-	err := r.view(ctx, func(tx Tx) (err error) {
+	err := ms.view(ctx, func(tx Tx) (err error) {
 		list, _, err = findAs[Member](tx, Query{Collection: collectionMembers, Index: "user",
 			Value: cooperativeID + ":" + userID, Limit: MaxPageSize})
 		return err
@@ -475,18 +475,18 @@ func (r *Registry) MembersOfUser(ctx context.Context, cooperativeID, userID stri
 
 // ListMembers returns a page of a cooperative's members and applicants in application
 // order; status "" lists all.
-func (r *Registry) ListMembers(ctx context.Context, cooperativeID string, status MemberStatus, after string, limit int) ([]Member, string, error) {
+func (ms *Members) ListMembers(ctx context.Context, cooperativeID string, status MemberStatus, after string, limit int) ([]Member, string, error) {
 	q := Query{Collection: collectionMembers, Index: "cooperative", Value: cooperativeID, After: after, Limit: limit}
 	if status != "" {
 		q.Index, q.Value = "status", cooperativeID+":"+string(status)
 	}
-	return listPage[Member](ctx, r.run.Store(), q)
+	return listPage[Member](ctx, ms.run.Store(), q)
 }
 
 // MemberHistory returns every version of a member's record, oldest first.
-func (r *Registry) MemberHistory(ctx context.Context, cooperativeID, memberID string) ([]MemberChange, error) {
+func (ms *Members) MemberHistory(ctx context.Context, cooperativeID, memberID string) ([]MemberChange, error) {
 	var out []MemberChange
-	err := r.view(ctx, func(tx Tx) error {
+	err := ms.view(ctx, func(tx Tx) error {
 		if _, err := getMember(tx, cooperativeID, memberID); err != nil {
 			return err
 		}

@@ -343,14 +343,14 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 func TestTransferRefundOfARejectedApplicant(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	o := f.offering("A", 5000, 100)
-	applicant, err := f.reg.Apply(f.ctx, f.application("Carla"))
+	applicant, err := f.members.Apply(f.ctx, f.application("Carla"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sub := f.buy(o, applicant, 2)
 	bert := f.member("Bert")
 	running := f.buy(o, bert, 1)
-	if _, err := f.reg.Reject(f.ctx, board, f.coop.ID, applicant.ID, "Not in the area."); err != nil {
+	if _, err := f.members.Reject(f.ctx, board, f.coop.ID, applicant.ID, "Not in the area."); err != nil {
 		t.Fatal(err)
 	}
 

@@ -192,6 +192,13 @@ func memberShares(tx Tx, cooperativeID, memberID string) (int64, error) {
 	return n, err
 }
 
+// HeldShares is the number of shares of every class a member holds now: what the
+// Members service is given (MembersOptions.HeldShares) to refuse ending a membership
+// while shares are held.
+func HeldShares(tx Tx, cooperativeID, memberID string) (int64, error) {
+	return memberShares(tx, cooperativeID, memberID)
+}
+
 // classState numbers a class's shares.
 type classState struct {
 	NextNumber  int64 `json:"nextNumber"`

@@ -36,7 +36,7 @@ func BenchmarkHoldingsOn(b *testing.B) {
 	}
 	defer store.Close()
 	f := &fixture{t: b, ctx: ctx, store: store, clock: &clock{now: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
+	f.services()
 	coopID := cooperative.NewID()
 	ids := make([]string, members)
 	for i := range ids {
@@ -144,7 +144,7 @@ func BenchmarkSubscribe(b *testing.B) {
 	}
 	defer store.Close()
 	f := &fixture{t: b, ctx: ctx, store: store, clock: &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
+	f.services()
 	if err := store.Update(ctx, func(tx cooperative.Tx) (err error) {
 		f.coop, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Bench", Kind: cooperative.KindEnergy,
 			Country: "NL", RegistrationNumber: "1", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, f.clock.Now())
@@ -152,7 +152,7 @@ func BenchmarkSubscribe(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := f.reg.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
+	if _, err := f.members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses:     []cooperative.ShareClass{{Code: "A", Name: "A", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 1_000_000, ConfersMembership: true}},
 		NoticePeriodDays: 30, Allocation: cooperative.AllocationProRata}); err != nil {
 		b.Fatal(err)

@@ -28,11 +28,11 @@ func TestRegisterScenario(t *testing.T) {
 	if anna.Number != 1 || bert.Number != 2 || carla.Number != 3 {
 		t.Fatalf("member numbers %d %d %d", anna.Number, bert.Number, carla.Number)
 	}
-	rejected, err := f.reg.Apply(f.ctx, f.application("Dirk Smit"))
+	rejected, err := f.members.Apply(f.ctx, f.application("Dirk Smit"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.Reject(f.ctx, board, f.coop.ID, rejected.ID, "incomplete"); err != nil {
+	if _, err := f.members.Reject(f.ctx, board, f.coop.ID, rejected.ID, "incomplete"); err != nil {
 		t.Fatal(err)
 	}
 	// Oversubscribed: 10 + 6 + 4 = 20 paid for a cap of 10 → 5, 3, 2 by largest remainder.
@@ -63,7 +63,7 @@ func TestRegisterScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(24 * time.Hour)
-	if _, err := f.reg.End(f.ctx, board, f.coop.ID, carla.ID, cooperative.MemberDeceased, f.clock.Today(), ""); err != nil {
+	if _, err := f.members.End(f.ctx, board, f.coop.ID, carla.ID, cooperative.MemberDeceased, f.clock.Today(), ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID, From: carla.ID, To: bert.ID,
@@ -81,11 +81,11 @@ func TestRegisterScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	street := "Herestraat 2"
-	if _, err := f.reg.Correct(f.ctx, board, f.coop.ID, anna.ID, cooperative.Correction{
+	if _, err := f.members.Correct(f.ctx, board, f.coop.ID, anna.ID, cooperative.Correction{
 		Address: &cooperative.Address{Street: street, PostalCode: "9711 AB", City: "Groningen", Country: "NL"}}); err != nil {
 		t.Fatal(err)
 	}
-	hist, err := f.reg.MemberHistory(f.ctx, f.coop.ID, anna.ID)
+	hist, err := f.members.MemberHistory(f.ctx, f.coop.ID, anna.ID)
 	if err != nil || len(hist) != 3 || hist[1].Member.Address.Street != "Dorpsstraat 1" || hist[2].Member.Address.Street != street {
 		t.Fatalf("history %v %+v", err, hist)
 	}
@@ -206,15 +206,15 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 	open := f.offering("A", 5000, 100)
 	classB := f.offering("B", 100000, 5)
-	applicant, err := f.reg.Apply(f.ctx, f.application("Cees"))
+	applicant, err := f.members.Apply(f.ctx, f.application("Cees"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rejected, err := f.reg.Apply(f.ctx, f.application("Dirk"))
+	rejected, err := f.members.Apply(f.ctx, f.application("Dirk"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.Reject(f.ctx, board, f.coop.ID, rejected.ID, "no"); err != nil {
+	if _, err := f.members.Reject(f.ctx, board, f.coop.ID, rejected.ID, "no"); err != nil {
 		t.Fatal(err)
 	}
 	journals := []string{cooperative.LedgerJournal(f.coop.ID), cooperative.RegisterJournal(f.coop.ID), "audit/" + f.coop.ID}
@@ -237,13 +237,13 @@ func TestBadInputWritesNothing(t *testing.T) {
 		"bad IBAN": {func() error {
 			a := f.application("Eva")
 			a.IBAN = "NL91ABNA0417164301"
-			_, err := f.reg.Apply(f.ctx, a)
+			_, err := f.members.Apply(f.ctx, a)
 			return err
 		}, cooperative.EINVALID, ""},
 		"IBAN of wrong length": {func() error {
 			a := f.application("Eva")
 			a.IBAN = "NL91ABNA041716430"
-			_, err := f.reg.Apply(f.ctx, a)
+			_, err := f.members.Apply(f.ctx, a)
 			return err
 		}, cooperative.EINVALID, ""},
 		"above the per-subscription maximum": {func() error { return subscribe(anna, open, 11) }, cooperative.ERULE, "subscription_size"},
@@ -269,17 +269,17 @@ func TestBadInputWritesNothing(t *testing.T) {
 			return err
 		}, cooperative.ERULE, "shares_held"},
 		"approve a rejected application": {func() error {
-			_, err := f.reg.Approve(f.ctx, board, f.coop.ID, rejected.ID)
+			_, err := f.members.Approve(f.ctx, board, f.coop.ID, rejected.ID)
 			return err
 		}, cooperative.ERULE, "application_open"},
 		"resign while holding shares": {func() error {
-			_, err := f.reg.End(f.ctx, board, f.coop.ID, anna.ID, cooperative.MemberResigned, f.clock.Today(), "")
+			_, err := f.members.End(f.ctx, board, f.coop.ID, anna.ID, cooperative.MemberResigned, f.clock.Today(), "")
 			return err
 		}, cooperative.ERULE, "no_shares_left"},
 		"consent to old statutes": {func() error {
 			a := f.application("Eva")
 			a.StatutesVersion = 7
-			_, err := f.reg.Apply(f.ctx, a)
+			_, err := f.members.Apply(f.ctx, a)
 			return err
 		}, cooperative.ERULE, "consent_to_statutes"},
 	} {
@@ -403,16 +403,16 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 		for step := range 150 {
 			switch op := pick(9); {
 			case op == 0 || len(members) < 3:
-				m, err := f.reg.Apply(f.ctx, f.application("P"))
+				m, err := f.members.Apply(f.ctx, f.application("P"))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if pick(5) > 0 {
-					if m, err = f.reg.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
+					if m, err = f.members.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
 						t.Fatal(err)
 					}
 				} else if pick(2) == 0 {
-					if m, err = f.reg.Reject(f.ctx, board, f.coop.ID, m.ID, "random"); err != nil {
+					if m, err = f.members.Reject(f.ctx, board, f.coop.ID, m.ID, "random"); err != nil {
 						t.Fatal(err)
 					}
 				}

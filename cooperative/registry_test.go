@@ -41,12 +41,13 @@ func (c *clock) Today() cooperative.Date { return cooperative.DateOf(c.Now()) }
 var board = cooperative.Actor{UserID: "board-user", Role: "board"}
 
 type fixture struct {
-	t     testing.TB
-	ctx   context.Context
-	store cooperative.Store
-	reg   *cooperative.Registry
-	clock *clock
-	coop  cooperative.Cooperative
+	t       testing.TB
+	ctx     context.Context
+	store   cooperative.Store
+	reg     *cooperative.Registry
+	members *cooperative.Members
+	clock   *clock
+	coop    cooperative.Cooperative
 }
 
 // unboundedSends lifts the limits on applications: the tests of the register apply for
@@ -59,7 +60,7 @@ func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture 
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), store: openStore(t),
 		clock: &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}}
-	f.reg = cooperative.NewRegistry(f.store, cooperative.RegistryOptions{Now: f.clock.Now, Sends: unboundedSends})
+	f.services()
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) (err error) {
 		f.coop, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Energie Noord", Kind: cooperative.KindEnergy,
 			Country: "NL", RegistrationNumber: "12345678", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, f.clock.Now())
@@ -67,7 +68,7 @@ func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.AdoptStatutes(f.ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
+	if _, err := f.members.AdoptStatutes(f.ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []cooperative.ShareClass{
 			{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 20, ConfersMembership: true},
 			{Code: "B", Name: "Project share", NominalCents: 100000, MinPerMember: 0, MaxPerMember: 5},
@@ -75,6 +76,14 @@ func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture 
 		t.Fatal(err)
 	}
 	return f
+}
+
+// services builds the fixture's Registry and Members on its store and clock, wired as
+// cmd/kracht wires them.
+func (f *fixture) services() {
+	f.reg = cooperative.NewRegistry(f.store, cooperative.RegistryOptions{Now: f.clock.Now})
+	f.members = cooperative.NewMembers(f.store, cooperative.MembersOptions{Now: f.clock.Now, Sends: unboundedSends,
+		HeldShares: cooperative.HeldShares})
 }
 
 func (f *fixture) application(name string) cooperative.Application {
@@ -87,11 +96,11 @@ func (f *fixture) application(name string) cooperative.Application {
 // member applies and is approved.
 func (f *fixture) member(name string) cooperative.Member {
 	f.t.Helper()
-	m, err := f.reg.Apply(f.ctx, f.application(name))
+	m, err := f.members.Apply(f.ctx, f.application(name))
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if m, err = f.reg.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
+	if m, err = f.members.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
 		f.t.Fatal(err)
 	}
 	return m

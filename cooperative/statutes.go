@@ -125,13 +125,13 @@ func (s Statutes) validate() (Statutes, error) {
 // its nominal value forever (member capital in the ledger is shares × nominal), and a
 // class once created is never dropped (shares of it may still be held). The first
 // version may be dated back to the founding.
-func (r *Registry) AdoptStatutes(ctx context.Context, actor Actor, in Statutes) (Statutes, error) {
+func (ms *Members) AdoptStatutes(ctx context.Context, actor Actor, in Statutes) (Statutes, error) {
 	in.ShareClasses = slices.Clone(in.ShareClasses)
 	in, err := in.validate()
 	if err != nil {
 		return Statutes{}, err
 	}
-	err = r.run.Update(ctx, func(tx Tx, now time.Time) error {
+	err = ms.run.Update(ctx, func(tx Tx, now time.Time) error {
 		if _, err := getCooperativeTx(tx, in.CooperativeID); err != nil {
 			return err
 		}
@@ -220,12 +220,12 @@ func latestStatutes(tx Tx, cooperativeID string) (Statutes, error) {
 }
 
 // StatutesOn returns the version of the statutes in force on date.
-func (r *Registry) StatutesOn(ctx context.Context, cooperativeID string, date Date) (Statutes, error) {
+func (ms *Members) StatutesOn(ctx context.Context, cooperativeID string, date Date) (Statutes, error) {
 	if _, err := ParseDate(string(date)); err != nil {
 		return Statutes{}, err
 	}
 	var s Statutes
-	err := r.view(ctx, func(tx Tx) (err error) {
+	err := ms.view(ctx, func(tx Tx) (err error) {
 		s, err = statutesOn(tx, cooperativeID, date)
 		return err
 	})
@@ -233,9 +233,9 @@ func (r *Registry) StatutesOn(ctx context.Context, cooperativeID string, date Da
 }
 
 // StatutesHistory returns every version, oldest first.
-func (r *Registry) StatutesHistory(ctx context.Context, cooperativeID string) ([]Statutes, error) {
+func (ms *Members) StatutesHistory(ctx context.Context, cooperativeID string) ([]Statutes, error) {
 	var h statutesHistory
-	err := r.view(ctx, func(tx Tx) (err error) {
+	err := ms.view(ctx, func(tx Tx) (err error) {
 		h, _, err = getAs[statutesHistory](tx, collectionStatutes, cooperativeID)
 		return err
 	})

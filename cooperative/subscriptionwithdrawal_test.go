@@ -16,11 +16,11 @@ func (f *fixture) owner(name string) (cooperative.Member, cooperative.Actor) {
 	f.t.Helper()
 	a := f.application(name)
 	a.UserID = cooperative.NewID()
-	m, err := f.reg.Apply(f.ctx, a)
+	m, err := f.members.Apply(f.ctx, a)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if m, err = f.reg.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
+	if m, err = f.members.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
 		f.t.Fatal(err)
 	}
 	return m, cooperative.Actor{UserID: a.UserID, Role: string(cooperative.RoleMember)}

@@ -121,11 +121,11 @@ func TestWithdrawalMailOfStripeMoney(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	a := f.application("Bob")
 	a.Email, a.Language, a.UserID = "bob@example.org", "en-GB", cooperative.NewID()
-	bob, err := f.reg.Apply(f.ctx, a)
+	bob, err := f.members.Apply(f.ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bob, err = f.reg.Approve(f.ctx, board, f.coop.ID, bob.ID); err != nil {
+	if bob, err = f.members.Approve(f.ctx, board, f.coop.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), bob, 5)

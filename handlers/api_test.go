@@ -43,7 +43,7 @@ func newTestServer(t testing.TB) *testServer {
 // withServices builds the domain services of o the way cmd/kracht does (serve.go), with
 // the tests' cheap password hashing and link base unless acc sets them; services o
 // already has are kept, so a test's own settings win over newAuthServer's defaults.
-// acc.Sends bounds the registry's mails too.
+// acc.Sends bounds the membership applications' mails too.
 func withServices(o Options, acc cooperative.AccountsOptions) Options {
 	if acc.Hasher == nil {
 		acc.Hasher = cooperative.NewPasswordHasher(cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1})
@@ -55,8 +55,12 @@ func withServices(o Options, acc cooperative.AccountsOptions) Options {
 	if o.Accounts == nil {
 		o.Accounts = cooperative.NewAccounts(o.Store, acc)
 	}
+	if o.Members == nil {
+		o.Members = cooperative.NewMembers(o.Store, cooperative.MembersOptions{Now: o.Now, Sends: acc.Sends,
+			HeldShares: cooperative.HeldShares})
+	}
 	if o.Registry == nil {
-		o.Registry = cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now, Sends: acc.Sends})
+		o.Registry = cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now})
 	}
 	return o
 }

@@ -62,7 +62,7 @@ func (s *Server) memberFor(ctx context.Context, cooperativeID, memberID string, 
 	if !cooperative.ValidID(cooperativeID) {
 		return cooperative.Member{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
-	m, err := s.registry.GetMember(ctx, cooperativeID, memberID)
+	m, err := s.members.GetMember(ctx, cooperativeID, memberID)
 	if err != nil {
 		return m, cooperative.Actor{}, err
 	}
@@ -114,7 +114,7 @@ func (s *Server) adoptStatutes(ctx context.Context, in *adoptStatutesInput) (*st
 	for i, c := range b.ShareClasses {
 		classes[i] = cooperative.ShareClass(c)
 	}
-	st, err := s.registry.AdoptStatutes(ctx, actorFrom(ctx), cooperative.Statutes{CooperativeID: in.CooperativeID,
+	st, err := s.members.AdoptStatutes(ctx, actorFrom(ctx), cooperative.Statutes{CooperativeID: in.CooperativeID,
 		EffectiveFrom: cooperative.Date(b.EffectiveFrom), ShareClasses: classes, MembershipFeeCents: b.MembershipFeeCents,
 		DividendCapBP: b.DividendCapBP, NoticePeriodDays: b.NoticePeriodDays, Allocation: cooperative.AllocationMethod(b.Allocation)})
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Server) getStatutes(ctx context.Context, in *statutesOnInput) (*statute
 	if !cooperative.ValidID(in.CooperativeID) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
-	st, err := s.registry.StatutesOn(ctx, in.CooperativeID, s.dateOr(in.Date))
+	st, err := s.members.StatutesOn(ctx, in.CooperativeID, s.dateOr(in.Date))
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (s *Server) listStatutes(ctx context.Context, in *cooperativeIDInput) (*sta
 	if _, err := cooperative.GetCooperative(ctx, s.store, in.CooperativeID); err != nil {
 		return nil, err
 	}
-	h, err := s.registry.StatutesHistory(ctx, in.CooperativeID)
+	h, err := s.members.StatutesHistory(ctx, in.CooperativeID)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (s *Server) apply(ctx context.Context, in *applyInput) (*memberOutput, erro
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
 	b := in.Body
-	m, err := s.registry.Apply(ctx, cooperative.Application{CooperativeID: in.CooperativeID, Kind: cooperative.MemberKind(b.Kind),
+	m, err := s.members.Apply(ctx, cooperative.Application{CooperativeID: in.CooperativeID, Kind: cooperative.MemberKind(b.Kind),
 		Name: b.Name, Address: b.Address, DateOfBirth: cooperative.Date(b.DateOfBirth), RegistrationNumber: b.RegistrationNumber,
 		Email: b.Email, IBAN: b.IBAN, Language: b.Language, StatutesVersion: b.StatutesVersion, UserID: principalFrom(ctx).ID})
 	if err != nil {
@@ -219,7 +219,7 @@ func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*pageOu
 	if !cooperative.ValidID(in.CooperativeID) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
-	list, err := s.registry.MembersOfUser(ctx, in.CooperativeID, principalFrom(ctx).ID)
+	list, err := s.members.MembersOfUser(ctx, in.CooperativeID, principalFrom(ctx).ID)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ type listMembersInput struct {
 }
 
 func (s *Server) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[cooperative.Member], error) {
-	list, next, err := s.registry.ListMembers(ctx, in.CooperativeID, cooperative.MemberStatus(in.Status), in.Cursor, in.Limit)
+	list, next, err := s.members.ListMembers(ctx, in.CooperativeID, cooperative.MemberStatus(in.Status), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Server) memberHistory(ctx context.Context, in *memberInput) (*memberHis
 	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.MemberID, true, staff()...); err != nil {
 		return nil, err
 	}
-	h, err := s.registry.MemberHistory(ctx, in.CooperativeID, in.MemberID)
+	h, err := s.members.MemberHistory(ctx, in.CooperativeID, in.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (s *Server) memberHistory(ctx context.Context, in *memberInput) (*memberHis
 }
 
 func (s *Server) approveMember(ctx context.Context, in *memberInput) (*memberOutput, error) {
-	m, err := s.registry.Approve(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID)
+	m, err := s.members.Approve(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ type rejectMemberInput struct {
 }
 
 func (s *Server) rejectMember(ctx context.Context, in *rejectMemberInput) (*memberOutput, error) {
-	m, err := s.registry.Reject(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, in.Body.Reason)
+	m, err := s.members.Reject(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, in.Body.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ type endMembershipInput struct {
 }
 
 func (s *Server) endMembership(ctx context.Context, in *endMembershipInput) (*memberOutput, error) {
-	m, err := s.registry.End(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, cooperative.MemberStatus(in.Body.Status),
+	m, err := s.members.End(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, cooperative.MemberStatus(in.Body.Status),
 		cooperative.Date(in.Body.On), in.Body.Reason)
 	if err != nil {
 		return nil, err
@@ -338,7 +338,7 @@ func (s *Server) correctMember(ctx context.Context, in *correctMemberInput) (*me
 		d := cooperative.Date(*b.DateOfBirth)
 		c.DateOfBirth = &d
 	}
-	m, err := s.registry.Correct(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, c)
+	m, err := s.members.Correct(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, c)
 	if err != nil {
 		return nil, err
 	}

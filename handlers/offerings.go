@@ -236,7 +236,7 @@ func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, 
 	if err != nil {
 		return sub, cooperative.Actor{}, err
 	}
-	m, err := s.registry.GetMember(ctx, cooperativeID, sub.MemberID)
+	m, err := s.members.GetMember(ctx, cooperativeID, sub.MemberID)
 	if err != nil {
 		return sub, cooperative.Actor{}, err
 	}

@@ -45,7 +45,7 @@ func (f *matrixFixture) registry() *registryFixture {
 	if f.reg != nil {
 		return f.reg
 	}
-	t, ctx, reg, now := f.t, context.Background(), f.as.registry, f.as.clock.Now()
+	t, ctx, reg, members, now := f.t, context.Background(), f.as.registry, f.as.members, f.as.clock.Now()
 	t.Helper()
 	must := func(err error) {
 		t.Helper()
@@ -54,12 +54,12 @@ func (f *matrixFixture) registry() *registryFixture {
 		}
 	}
 	chair := cooperative.Actor{UserID: f.people[board].userID, Role: "board"}
-	_, err := reg.AdoptStatutes(ctx, chair, testStatutes(f.coopA, 20))
+	_, err := members.AdoptStatutes(ctx, chair, testStatutes(f.coopA, 20))
 	must(err)
 	admit := func(who caller, name string) string {
-		m, err := reg.Apply(ctx, testApplication(f.coopA, f.people[who].userID, name))
+		m, err := members.Apply(ctx, testApplication(f.coopA, f.people[who].userID, name))
 		must(err)
-		_, err = reg.Approve(ctx, chair, f.coopA, m.ID)
+		_, err = members.Approve(ctx, chair, f.coopA, m.ID)
 		must(err)
 		return m.ID
 	}

@@ -32,10 +32,11 @@ type Options struct {
 	Auth AuthOptions
 	// Payments configures Stripe and bank statement imports (payments.go).
 	Payments PaymentOptions
-	// Accounts (sign-in, sessions, invitations, roles) and Registry (statutes, members,
-	// offerings, the share register) are the domain services the routes call. Required:
-	// cmd/kracht builds them; the HTTP layer builds no domain service.
+	// Accounts (sign-in, sessions, invitations, roles), Members (statutes, members) and
+	// Registry (offerings, the share register) are the domain services the routes call.
+	// Required: cmd/kracht builds them; the HTTP layer builds no domain service.
 	Accounts *cooperative.Accounts
+	Members  *cooperative.Members
 	Registry *cooperative.Registry
 }
 
@@ -66,6 +67,7 @@ type Server struct {
 	ids   *requestIDs
 
 	accounts          *cooperative.Accounts
+	members           *cooperative.Members
 	registry          *cooperative.Registry
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
@@ -81,8 +83,8 @@ type Server struct {
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
-	if opts.Accounts == nil || opts.Registry == nil {
-		panic("handlers: New needs the Accounts and Registry services")
+	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil {
+		panic("handlers: New needs the Accounts, Members and Registry services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -92,7 +94,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
-	s.accounts, s.registry = opts.Accounts, opts.Registry
+	s.accounts, s.members, s.registry = opts.Accounts, opts.Members, opts.Registry
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

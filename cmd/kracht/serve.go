@@ -56,7 +56,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
 			Checkout: newCheckout(cfg, store, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
-		Accounts: newAccounts(cfg, store, box), Registry: cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})})
+		Accounts: newAccounts(cfg, store, box),
+		Members:  cooperative.NewMembers(store, cooperative.MembersOptions{Now: time.Now, HeldShares: cooperative.HeldShares}),
+		Registry: cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

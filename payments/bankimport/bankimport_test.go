@@ -132,6 +132,8 @@ func newBooks(t testing.TB, s cooperative.Store) *books {
 	t.Helper()
 	ctx := context.Background()
 	b := &books{s: s, reg: cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return now }})}
+	members := cooperative.NewMembers(s, cooperative.MembersOptions{Now: func() time.Time { return now },
+		HeldShares: cooperative.HeldShares})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -146,16 +148,16 @@ func newBooks(t testing.TB, s cooperative.Store) *books {
 		return err
 	}))
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	_, err := b.reg.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: b.coop, EffectiveFrom: "2020-01-01",
+	_, err := members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: b.coop, EffectiveFrom: "2020-01-01",
 		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 100, MinPerMember: 1,
 			MaxPerMember: 1 << 40, ConfersMembership: true}},
 		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
 	must(err)
-	m, err := b.reg.Apply(ctx, cooperative.Application{CooperativeID: b.coop, Kind: cooperative.MemberPerson, Name: "Anna",
+	m, err := members.Apply(ctx, cooperative.Application{CooperativeID: b.coop, Kind: cooperative.MemberPerson, Name: "Anna",
 		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
 	must(err)
-	_, err = b.reg.Approve(ctx, board, b.coop, m.ID)
+	_, err = members.Approve(ctx, board, b.coop, m.ID)
 	must(err)
 	o, err := b.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: b.coop, Class: "A", PriceCents: 100,
 		CapShares: 1 << 40, MinPerSubscription: 1, MaxPerSubscription: 1 << 30, MaxPerMember: 1 << 40,

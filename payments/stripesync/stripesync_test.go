@@ -26,6 +26,7 @@ type fixture struct {
 	store    cooperative.Store
 	sync     *Syncer
 	reg      *cooperative.Registry
+	members  *cooperative.Members
 	coop     string
 	member   string
 	offering string
@@ -54,6 +55,8 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.coop = f.newCooperative(box)
 	f.reg = cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return f.now }})
+	f.members = cooperative.NewMembers(s, cooperative.MembersOptions{Now: func() time.Time { return f.now },
+		HeldShares: cooperative.HeldShares})
 	f.member, f.offering = f.newMemberAndOffering()
 	return f
 }
@@ -63,20 +66,20 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) newMemberAndOffering() (string, string) {
 	ctx := context.Background()
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	_, err := f.reg.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop, EffectiveFrom: "2020-01-01",
+	_, err := f.members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop, EffectiveFrom: "2020-01-01",
 		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 1000, MinPerMember: 1,
 			MaxPerMember: 100000, ConfersMembership: true}},
 		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	m, err := f.reg.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Anna de Vries",
+	m, err := f.members.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Anna de Vries",
 		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := f.reg.Approve(ctx, board, f.coop, m.ID); err != nil {
+	if _, err := f.members.Approve(ctx, board, f.coop, m.ID); err != nil {
 		f.t.Fatal(err)
 	}
 	o, err := f.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: f.coop, Class: "A", PriceCents: 1000,
@@ -457,13 +460,13 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	}
 	f.checkBooks()
 	// Three of q's shares (the lowest numbers) move to another member.
-	other, err := f.reg.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Bert",
+	other, err := f.members.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Bert",
 		Address:     cooperative.Address{Street: "Markt 2", PostalCode: "9711 AB", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1970-01-01", Email: "bert@example.org", IBAN: "NL91ABNA0417164300", Language: "en", StatutesVersion: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.Approve(ctx, board, f.coop, other.ID); err != nil {
+	if _, err := f.members.Approve(ctx, board, f.coop, other.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.reg.Transfer(ctx, board, cooperative.TransferRequest{CooperativeID: f.coop, From: f.member, To: other.ID,
