@@ -139,11 +139,14 @@ func TestTooLargeStatementAnswered(t *testing.T) {
 	url := "http://" + ln.Addr().String() + "/v1/cooperatives/" + ps.coop + "/bank-statements"
 	statement := []byte(bigStatement(40000)) // about 17 MiB
 	for _, c := range []struct {
-		name string
-		body io.Reader
+		name   string
+		body   io.Reader
+		status int
 	}{
-		{"length announced", bytes.NewReader(statement)},
-		{"chunked", io.MultiReader(bytes.NewReader(statement))}, // length unknown to the client
+		{"length announced", bytes.NewReader(statement), 413},
+		// Length unknown to the client: refused before a line is read or stored, since
+		// an import over the limit would otherwise be found out halfway.
+		{"chunked", io.MultiReader(bytes.NewReader(statement)), 411},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			req, _ := http.NewRequest("POST", url, c.body)
@@ -157,7 +160,13 @@ func TestTooLargeStatementAnswered(t *testing.T) {
 			r := response{status: res.StatusCode, header: res.Header}
 			r.body, _ = io.ReadAll(res.Body)
 			_ = json.Unmarshal(r.body, &r.problem)
-			wantProblem(t, r, 413, cooperative.EINVALID)
+			wantProblem(t, r, c.status, cooperative.EINVALID)
+			// Every credit of the statement would wait for review: none may.
+			items := decodeBody[struct{ Items []cooperative.PaymentReview }](t,
+				ps.call(t, "GET", "/v1/cooperatives/"+ps.coop+"/payment-reviews", ps.accountantToken, nil)).Items
+			if len(items) != 0 {
+				t.Fatalf("%d credits of a refused statement imported", len(items))
+			}
 		})
 	}
 	t.Run("written whole before reading", func(t *testing.T) {

@@ -101,6 +101,9 @@ type bodyException struct {
 	limit int      // largest body, bytes
 	// refusal answers another media type with 415; empty falls back to the JSON rule.
 	refusal string
+	// lengthRequired refuses a chunked body (411): a body whose size is not announced
+	// could only be found too large halfway through, after part of it was acted on.
+	lengthRequired bool
 }
 
 // bodyExceptions are the only routes whose body is not JSON: Stripe's webhook (JSON, but
@@ -112,7 +115,7 @@ func (s *Server) bodyExceptions() []bodyException {
 		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/stripe/webhook$`), types: []string{fiber.MIMEApplicationJSON},
 			limit: s.bodyLimit, refusal: "Stripe sends webhooks as application/json."},
 		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/bank-statements$`), types: []string{fiber.MIMEApplicationXML, fiber.MIMETextXML},
-			limit: s.pay.ImportBodyLimit, refusal: "Send the statement as application/xml (a camt.053 file)."},
+			limit: s.pay.ImportBodyLimit, refusal: "Send the statement as application/xml (a camt.053 file).", lengthRequired: true},
 		{path: regexp.MustCompile(`^/v1/unsubscribe$`), types: []string{fiber.MIMEApplicationForm, fiber.MIMEMultipartForm},
 			limit: s.bodyLimit},
 	}
@@ -135,6 +138,8 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 		switch {
 		case size > e.limit:
 			return s.refuseBody(c)
+		case size == -1 && e.lengthRequired:
+			return errLengthRequired
 		case mtErr == nil && slices.Contains(e.types, mt):
 			if isJSON(mt) && !utf8Charset(params) {
 				return errJSONCharset
@@ -244,6 +249,11 @@ func (s *Server) bodyException(c *fiber.Ctx) (bodyException, bool) {
 	}
 	return bodyException{}, false
 }
+
+// errLengthRequired answers a chunked statement: an import stores its lines as it reads
+// them, so one that ran over the limit would be refused with part of it imported.
+var errLengthRequired = fiber.NewError(fiber.StatusLengthRequired,
+	"Send the statement with its Content-Length (not chunked), so that one over the limit is refused before anything is imported.")
 
 var errBodyTooLarge = fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is larger than this server accepts.")
 

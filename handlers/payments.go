@@ -76,7 +76,7 @@ func (s *Server) paymentRoutes() {
 		Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}}, s.stripeWebhook)
 	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "import-bank-statement", Method: http.MethodPost,
 		Path: coop + "/bank-statements", Summary: "Import a camt.053 bank statement (the XML file as the body); credits are matched by RF reference",
-		RequestBody: statementBody(), Tags: []string{"payments"}, Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}}, s.importBankStatement)
+		RequestBody: statementBody(), Tags: []string{"payments"}, Errors: []int{http.StatusLengthRequired, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}}, s.importBankStatement)
 	route(s, inCooperative(accountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
 		Path: coop + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
 		Tags: []string{"payments"}}, s.listPaymentReviews)
