@@ -14,7 +14,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
-// Authorization is declared per operation: every route of routes.go is added with
+// Authorization is declared per operation: every route of routes_*.go is added with
 // route(), which takes a policy saying who may call it. The guard enforces it before the
 // request body is even parsed, so a caller who may not call an operation learns nothing
 // from its validation errors either. What a policy cannot say (a member may read only
@@ -84,7 +84,7 @@ func (p policy) String() string {
 
 const policyMetadataKey = "kracht-policy"
 
-// route adds an operation with its policy. Every route of routes.go is added this way;
+// route adds an operation with its policy. Every route of routes_*.go is added this way;
 // the authorization matrix test fails for an operation without a policy.
 func route[I, O any](s *Server, p policy, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
 	if op.Metadata == nil {

@@ -2,29 +2,13 @@ package handlers
 
 import (
 	"context"
-	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // Payments as the board and the accountant see them: to assign an unmatched bank credit
 // they need the payment's id, which otherwise only the member's own answers show.
-
-func (s *Server) paymentListRoutes() {
-	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
-		coop       = "/v1/cooperatives/{cooperativeID}"
-	)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-payments", Method: http.MethodGet,
-		Path: coop + "/payments", Summary: "The cooperative's payments, oldest first (filter by status, method, reference, subscription)",
-		Tags: []string{"payments"}}, s.listPayments)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-subscription-payments", Method: http.MethodGet,
-		Path: coop + "/subscriptions/{subscriptionID}/payments", Summary: "A subscription's payments",
-		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound}}, s.listSubscriptionPayments)
-}
 
 // paymentBody is what staff see of a payment: what was asked, how it came and what of it
 // is posted; not the payer's address nor Stripe's internals beyond the ids to look up.

@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// cooperativeRoutes declares the routes of the core: the cooperatives hosted here (their
+// public profiles, created by a platform admin) and the audit logs, the platform's and each
+// cooperative's.
+func (s *Server) cooperativeRoutes() {
+	const (
+		board      = cooperative.RoleBoard
+		accountant = cooperative.RoleAccountant
+	)
+	route(s, public(), huma.Operation{OperationID: "list-cooperatives", Method: http.MethodGet, Path: "/v1/cooperatives",
+		Summary: "List the cooperatives hosted here (public profiles)", Tags: []string{"cooperatives"}}, s.listCooperatives)
+	route(s, public(), huma.Operation{OperationID: "get-cooperative", Method: http.MethodGet, Path: "/v1/cooperatives/{cooperativeID}",
+		Summary: "A cooperative's public profile", Tags: []string{"cooperatives"}}, s.getCooperative)
+
+	route(s, platformAdmin().withMFA(), huma.Operation{OperationID: "admin-create-cooperative", Method: http.MethodPost,
+		Path: "/v1/admin/cooperatives", DefaultStatus: http.StatusCreated, Summary: "Create a cooperative",
+		Tags: []string{"admin"}}, s.createCooperative)
+	route(s, platformAdmin(), huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/v1/admin/audit",
+		Summary: "The platform's audit log", Tags: []string{"admin"}}, s.platformAudit)
+
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "audit", Method: http.MethodGet,
+		Path: "/v1/cooperatives/{cooperativeID}/audit", Summary: "The cooperative's audit log", Tags: []string{"audit"}},
+		s.cooperativeAudit)
+	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "audit-csv", Method: http.MethodGet,
+		Path: "/v1/cooperatives/{cooperativeID}/audit.csv", Summary: "The cooperative's audit log as CSV",
+		Tags: []string{"audit"}, Responses: map[string]*huma.Response{"200": {Description: "The whole log, oldest first.",
+			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}}, s.cooperativeAuditCSV)
+}
