@@ -27,7 +27,7 @@ func newReferences(made *int) func() (string, error) {
 }
 
 func (f *fixture) checkout(deps cooperative.CheckoutDeps) *cooperative.Checkout {
-	deps.Store, deps.Now, deps.PaymentOf = f.store, f.clock.Now, cooperative.SubscriptionPayments(f.store)
+	deps.Run, deps.PaymentOf = cooperative.NewRunner(f.store, f.clock.Now), f.reg.SubscriptionPayment
 	if deps.NewReference == nil {
 		var made int
 		deps.NewReference = newReferences(&made)

@@ -16,6 +16,12 @@ type thingPayable struct {
 	unwound        map[string]bool
 }
 
+// payments is the payment service with the standard payables on the fixture's store,
+// its clock the fixture's.
+func (f *fixture) payments() *cooperative.Payments {
+	return cooperative.NewPayments(cooperative.NewRunner(f.store, f.clock.Now), cooperative.StandardPayables())
+}
+
 func newThingPayable(exists ...string) *thingPayable {
 	t := &thingPayable{exists: map[string]bool{}, closed: map[string]bool{}, received: map[string]int64{},
 		unwound: map[string]bool{}}
@@ -58,7 +64,7 @@ func TestSecondPayableKind(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationProRata)
 	things := newThingPayable("thing-bank", "thing-stripe", "thing-closed", "thing-unwired")
 	things.closed["thing-closed"] = true
-	pay := cooperative.NewPayments(f.store, cooperative.NewPayables(map[string]cooperative.Payable{"thing": things}))
+	pay := cooperative.NewPayments(cooperative.NewRunner(f.store, f.clock.Now), cooperative.NewPayables(map[string]cooperative.Payable{"thing": things}))
 	newPayment := func(thing, ref string) cooperative.Payment {
 		t.Helper()
 		var p cooperative.Payment
@@ -85,30 +91,24 @@ func TestSecondPayableKind(t *testing.T) {
 		ev := cooperative.StripeEvent{ID: "evt_" + typ + "_" + p.ID, Type: typ, Created: f.clock.Now(),
 			Object: "payment_intent", ObjectID: "pi_" + p.ID, CooperativeID: f.coop.ID, PaymentID: p.ID,
 			PaymentIntentID: "pi_" + p.ID, ChargeID: "ch_" + p.ID, Amount: p.Amount, Currency: "EUR"}
-		if _, err := cooperative.RecordStripeEvent(f.ctx, f.store, f.coop.ID, ev, f.clock.Now()); err != nil {
+		if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
 			t.Fatal(err)
 		}
 		stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := pay.ProcessStripeEvent(f.ctx, stored.ID, nil, f.clock.Now()); err != nil || out.Status != cooperative.StripeEventDone {
+		if out, err := pay.ProcessStripeEvent(f.ctx, stored.ID, nil); err != nil || out.Status != cooperative.StripeEventDone {
 			t.Fatalf("%s: %+v, %v", typ, out, err)
 		}
 	}
 
 	// A bank credit with the payment's reference is received by the thing.
 	byBank := newPayment("thing-bank", "RF18539007547034")
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		tally, err := pay.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
-			Key: "NL91ABNA0417164300/1", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
-			Reference: byBank.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
-		if err == nil && tally.Matched != 1 {
-			t.Errorf("tally %+v", tally)
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
+	if tally, err := pay.ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+		Key: "NL91ABNA0417164300/1", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+		Reference: byBank.Reference, BookedOn: f.clock.Now()}}); err != nil || tally.Matched != 1 {
+		t.Fatalf("tally %+v, %v", tally, err)
 	}
 	if p := getPayment(byBank); things.received["thing-bank"] == 0 || p.Status != cooperative.PaymentPaid ||
 		p.ReceivedSeq != things.received["thing-bank"] || p.ReceivedTo != string(cooperative.AccountMembershipFees) {
@@ -159,12 +159,9 @@ func TestSecondPayableKind(t *testing.T) {
 	// The standard payables do not know the purpose: a matched credit is not posted but
 	// waits for review, and the thing hears nothing.
 	unwired := newPayment("thing-unwired", "RF34539007547037")
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
-			Key: "NL91ABNA0417164300/2", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
-			Reference: unwired.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
-		return err
-	}); err != nil {
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+		Key: "NL91ABNA0417164300/2", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+		Reference: unwired.Reference, BookedOn: f.clock.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	if p := getPayment(unwired); things.received["thing-unwired"] != 0 || p.PostedReceived != 0 || p.Status != cooperative.PaymentPending {

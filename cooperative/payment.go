@@ -306,9 +306,9 @@ func WithdrawPayment(tx Tx, cooperativeID, payableID, label string, now time.Tim
 // NoteCheckoutAttempt counts a new Checkout Session for a payment and returns it with the
 // attempt number, which the Stripe idempotency key is made of. A payment that is already
 // received, or under way, gets no new session.
-func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID string, now time.Time) (Payment, error) {
+func (c *Checkout) NoteCheckoutAttempt(ctx context.Context, cooperativeID, paymentID string) (Payment, error) {
 	var p Payment
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
+	err := c.d.Run.Update(ctx, func(tx Tx, now time.Time) (err error) {
 		p, err = readPayment(tx, paymentID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && p.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "payment %s not found", paymentID)
@@ -326,8 +326,8 @@ func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID 
 }
 
 // RecordCheckoutSession remembers the session made for a payment.
-func RecordCheckoutSession(ctx context.Context, s Store, paymentID, sessionID string, now time.Time) error {
-	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+func (c *Checkout) RecordCheckoutSession(ctx context.Context, paymentID, sessionID string) error {
+	return c.d.Run.Update(ctx, func(tx Tx, now time.Time) error {
 		p, err := readPayment(tx, paymentID)
 		if err != nil {
 			return err

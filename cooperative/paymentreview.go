@@ -151,7 +151,7 @@ type ReviewResolution struct {
 
 // resolvePaymentReview is Payments.ResolvePaymentReview: an assigned credit is received
 // through its payment's payable in ps.
-func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
+func resolvePaymentReview(ctx context.Context, run *Runner, ps Payables, cooperativeID, reviewID string, res ReviewResolution) (PaymentReview, error) {
 	res.Note = strings.TrimSpace(res.Note)
 	if utf8.RuneCountInString(res.Note) > 500 {
 		return PaymentReview{}, Errorf(EINVALID, "note must be at most 500 characters")
@@ -169,7 +169,7 @@ func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperative
 		return PaymentReview{}, Errorf(EINVALID, "action must be assign, refunded or ignore")
 	}
 	var out PaymentReview
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err := run.Update(ctx, func(tx Tx, now time.Time) error {
 		r, rec, err := getAs[PaymentReview](tx, collectionPaymentReviews, reviewID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && r.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "review item %s not found", reviewID)

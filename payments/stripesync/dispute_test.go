@@ -58,7 +58,7 @@ func (f *fixture) payout(id string, amount int64, lines []cooperative.StripeBala
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	got, err := cooperative.ProcessStripeEvent(ctx, f.store, stored.ID, lines, f.now)
+	got, err := f.pay.ProcessStripeEvent(ctx, stored.ID, lines)
 	if err != nil || got.Status != cooperative.StripeEventDone {
 		f.t.Fatalf("payout %+v %v", got, err)
 	}

@@ -25,6 +25,7 @@ type fixture struct {
 	t        testing.TB
 	store    cooperative.Store
 	sync     *Syncer
+	pay      *cooperative.Payments
 	reg      *cooperative.Registry
 	members  *cooperative.Members
 	coop     string
@@ -49,7 +50,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: s, now: time.Now().UTC().Truncate(time.Second)}
-	f.sync, err = New(s, box, Options{Now: func() time.Time { return f.now }})
+	f.pay = cooperative.NewPayments(cooperative.NewRunner(s, func() time.Time { return f.now }), cooperative.StandardPayables())
+	f.sync, err = New(f.pay, box, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func (f *fixture) payment(amount int64) cooperative.Payment {
 		f.t.Fatal(err)
 	}
 	ref, _ := bankimport.NewReference(rand.Read)
-	p, err := cooperative.SubscriptionPayment(ctx, f.store, f.coop, sub.ID, string(ref), f.now)
+	p, err := f.reg.SubscriptionPayment(ctx, f.coop, sub.ID, string(ref))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -407,7 +409,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 		{ID: "txn_po", Type: "payout", Source: "po_1", Amount: -5700, Net: -5700, Currency: "eur"},
 	}
 	for range 2 {
-		if _, err := cooperative.ProcessStripeEvent(ctx, f.store, stored.ID, lines, f.now); err != nil {
+		if _, err := f.pay.ProcessStripeEvent(ctx, stored.ID, lines); err != nil {
 			t.Fatal(err)
 		}
 	}
