@@ -165,7 +165,7 @@ func (c *Checkout) TransferInstructions(ctx context.Context, cooperativeID, subs
 // already paid keeps its status when its subscription is withdrawn: its session is
 // complete, and there is nothing to expire.
 func (c *Checkout) ExpireWithdrawn(ctx context.Context, cooperativeID, subscriptionID string) error {
-	p, err := PaymentForSubscription(ctx, c.d.Run.Store(), cooperativeID, subscriptionID)
+	p, err := paymentForSubscription(ctx, c.d.Run, cooperativeID, subscriptionID)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil
 	}

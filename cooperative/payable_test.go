@@ -80,7 +80,7 @@ func TestSecondPayableKind(t *testing.T) {
 	}
 	getPayment := func(p cooperative.Payment) cooperative.Payment {
 		t.Helper()
-		got, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, p.ID)
+		got, err := f.payments().GetPayment(f.ctx, f.coop.ID, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestSecondPayableKind(t *testing.T) {
 		if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
 			t.Fatal(err)
 		}
-		stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
+		stored, err := f.payments().GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,14 +140,14 @@ func TestSecondPayableKind(t *testing.T) {
 	if p := getPayment(closed); things.received["thing-closed"] != 0 || p.ReceivedTo != string(cooperative.AccountRefundsPayable) {
 		t.Fatalf("refused: payment %+v", p)
 	}
-	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 100)
 	if err != nil || len(items) != 1 || items[0].PaymentID != closed.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
 		t.Fatalf("review items %+v, %v", items, err)
 	}
 
 	// Each thing's money is where the thing put it: fees for the bank credit (the Stripe
 	// receipt was reversed), refunds payable for the refused one.
-	bal, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	bal, err := f.payments().PaymentBalances(f.ctx, f.coop.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestSecondPayableKind(t *testing.T) {
 	if p := getPayment(unwired); things.received["thing-unwired"] != 0 || p.PostedReceived != 0 || p.Status != cooperative.PaymentPending {
 		t.Fatalf("unwired: payment %+v", p)
 	}
-	items, _, _ = cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	items, _, _ = f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 100)
 	if len(items) != 2 || items[1].PaymentID != unwired.ID || items[1].Reason != cooperative.ReviewUnknownSubscription {
 		t.Fatalf("review items %+v", items)
 	}

@@ -218,9 +218,9 @@ func savePayment(tx Tx, p *Payment, now time.Time) error {
 }
 
 // GetPayment returns one payment of a cooperative.
-func GetPayment(ctx context.Context, s Store, cooperativeID, id string) (Payment, error) {
+func (ps *Payments) GetPayment(ctx context.Context, cooperativeID, id string) (Payment, error) {
 	var p Payment
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := ps.run.View(ctx, func(tx Tx) (err error) {
 		p, err = readPayment(tx, id)
 		return err
 	})
@@ -231,12 +231,16 @@ func GetPayment(ctx context.Context, s Store, cooperativeID, id string) (Payment
 }
 
 // PaymentForSubscription returns the payment of a subscription.
-func PaymentForSubscription(ctx context.Context, s Store, cooperativeID, subscriptionID string) (Payment, error) {
+func (ps *Payments) PaymentForSubscription(ctx context.Context, cooperativeID, subscriptionID string) (Payment, error) {
+	return paymentForSubscription(ctx, ps.run, cooperativeID, subscriptionID)
+}
+
+func paymentForSubscription(ctx context.Context, run *Runner, cooperativeID, subscriptionID string) (Payment, error) {
 	var (
 		p  Payment
 		ok bool
 	)
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := run.View(ctx, func(tx Tx) (err error) {
 		p, ok, err = findPayment(tx, "subscription", subscriptionID)
 		return err
 	})
@@ -340,9 +344,9 @@ func (c *Checkout) RecordCheckoutSession(ctx context.Context, paymentID, session
 // PaymentBalances returns a cooperative's ledger balances today per account (debit
 // positive, sub-accounts apart): what the accountant reconciles against Stripe and the
 // bank. The Stripe clearing account is zero after each payout has been posted.
-func PaymentBalances(ctx context.Context, s Store, cooperativeID string) (map[string]int64, error) {
+func (ps *Payments) PaymentBalances(ctx context.Context, cooperativeID string) (map[string]int64, error) {
 	var bal map[string]int64
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := ps.run.View(ctx, func(tx Tx) (err error) {
 		bal, err = accountBalances(tx, cooperativeID, "9999-12-31")
 		for k, v := range bal {
 			if v == 0 {

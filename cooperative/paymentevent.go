@@ -173,9 +173,9 @@ func (ps *Payments) DueStripeEvents(ctx context.Context, after string, limit int
 }
 
 // GetStripeEvent returns a stored event by its Stripe id (for tests and diagnostics).
-func GetStripeEvent(ctx context.Context, s Store, cooperativeID, eventID string) (StoredStripeEvent, error) {
+func (ps *Payments) GetStripeEvent(ctx context.Context, cooperativeID, eventID string) (StoredStripeEvent, error) {
 	var e StoredStripeEvent
-	err := s.View(ctx, func(tx Tx) error {
+	err := ps.run.View(ctx, func(tx Tx) error {
 		page, err := tx.Find(Query{Collection: collectionStripeEvents, Index: "event",
 			Value: stripeEventKey(cooperativeID, eventID), Limit: 1})
 		if err != nil {

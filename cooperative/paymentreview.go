@@ -133,11 +133,11 @@ func queueReview(tx Tx, r PaymentReview, now time.Time) error {
 
 // ListPaymentReviews returns one page of a cooperative's review items with status
 // (open or resolved), oldest first.
-func ListPaymentReviews(ctx context.Context, s Store, cooperativeID string, status ReviewStatus, after string, limit int) ([]PaymentReview, string, error) {
+func (ps *Payments) ListPaymentReviews(ctx context.Context, cooperativeID string, status ReviewStatus, after string, limit int) ([]PaymentReview, string, error) {
 	if status != ReviewOpen && status != ReviewResolved {
 		return nil, "", Errorf(EINVALID, "status must be open or resolved")
 	}
-	return listPage[PaymentReview](ctx, s, Query{Collection: collectionPaymentReviews, Index: "queue",
+	return listPage[PaymentReview](ctx, ps.run.Store(), Query{Collection: collectionPaymentReviews, Index: "queue",
 		Value: cooperativeID + ":" + string(status), After: after, Limit: limit})
 }
 

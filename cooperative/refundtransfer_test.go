@@ -312,7 +312,7 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 		Booked: true, Amount: 15000, Currency: "EUR", Reference: p.Reference, BookedOn: booked}}); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ = cooperative.GetPayment(f.ctx, f.store, f.coop.ID, p.ID); p.Channel != "transfer" || p.ReceivedTo != "refunds_payable" {
+	if p, _ = f.payments().GetPayment(f.ctx, f.coop.ID, p.ID); p.Channel != "transfer" || p.ReceivedTo != "refunds_payable" {
 		t.Fatalf("payment %+v", p)
 	}
 	// Refunded before the money was booked: not possible.

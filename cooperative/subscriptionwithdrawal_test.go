@@ -54,7 +54,7 @@ func (f *fixture) getOffering(id string) cooperative.Offering {
 
 func (f *fixture) balances() map[string]int64 {
 	f.t.Helper()
-	b, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	b, err := f.payments().PaymentBalances(f.ctx, f.coop.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	}
 
 	// Its payment asks for nothing any more.
-	p, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, pay.ID)
+	p, err := f.payments().GetPayment(f.ctx, f.coop.ID, pay.ID)
 	if err != nil || p.Status != cooperative.PaymentWithdrawn {
 		t.Fatalf("payment %+v %v", p, err)
 	}
@@ -146,7 +146,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 		bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances after the late transfer %v", bal)
 	}
-	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 10)
+	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 10)
 	if err != nil || len(items) != 1 || items[0].PaymentID != pay.ID || !strings.Contains(items[0].Detail, "withdrawn") {
 		t.Fatalf("review items %+v %v", items, err)
 	}

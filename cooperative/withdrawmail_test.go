@@ -53,7 +53,7 @@ func (f *fixture) payThroughStripe(sub cooperative.Subscription, reference strin
 	if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
 		f.t.Fatal(err)
 	}
-	stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
+	stored, err := f.payments().GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}

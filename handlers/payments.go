@@ -283,7 +283,7 @@ type reviewListOutput struct {
 }
 
 func (s *Server) listPaymentReviews(ctx context.Context, in *reviewListInput) (*reviewListOutput, error) {
-	list, next, err := cooperative.ListPaymentReviews(ctx, s.store, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
+	list, next, err := s.payments.ListPaymentReviews(ctx, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ func TestStripeAccountAndWebhook(t *testing.T) {
 		return ps.do(t, "POST", hook, ct, strings.NewReader(string(ev)), "Stripe-Signature", sig)
 	}
 	stored := func() bool {
-		_, err := cooperative.GetStripeEvent(ctx, ps.store, ps.coop, "evt_handlers_1")
+		_, err := ps.payments.GetStripeEvent(ctx, ps.coop, "evt_handlers_1")
 		return err == nil
 	}
 	for name, sig := range map[string]string{"forged": sign("whsec_someone_else_000", now),

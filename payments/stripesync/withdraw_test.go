@@ -48,7 +48,7 @@ func TestMoneyAfterWithdrawal(t *testing.T) {
 	if sub.Status != cooperative.SubscriptionWithdrawn {
 		t.Fatalf("subscription %+v", sub)
 	}
-	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
 	if len(items) != 1 || items[0].PaymentID != p.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
 		t.Fatalf("review items %+v", items)
 	}
