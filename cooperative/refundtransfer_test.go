@@ -8,7 +8,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
-// Refunds paid by bank transfer (cooperative.RecordTransferRefund).
+// Refunds paid by bank transfer (Registry.RecordTransferRefund).
 
 var treasurer = cooperative.Actor{UserID: "accountant-user", Role: string(cooperative.RoleAccountant)}
 

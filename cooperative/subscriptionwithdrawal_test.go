@@ -8,7 +8,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
-// Withdrawing subscriptions before allocation (cooperative.WithdrawSubscription).
+// Withdrawing subscriptions before allocation (Registry.WithdrawSubscription).
 
 // owner admits a member whose record belongs to an account, and returns the member and
 // the actor that account is when it acts on its own records.
