@@ -172,3 +172,27 @@ func TestSecondPayableKind(t *testing.T) {
 		t.Fatalf("review items %+v", items)
 	}
 }
+
+// TestPaymentsReadTheirClock: the payment service stamps and schedules by its runner's
+// clock, not the wall's: an event received at the fixture's time is stamped with it and
+// is due from then on.
+func TestPaymentsReadTheirClock(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationProRata)
+	pay := f.payments()
+	ev := cooperative.StripeEvent{ID: "evt_clock", Type: "payment_intent.succeeded", Created: f.clock.Now()}
+	if stored, err := pay.RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil || !stored {
+		t.Fatalf("stored %v, %v", stored, err)
+	}
+	got, err := pay.GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
+	if err != nil || !got.ReceivedAt.Equal(f.clock.Now()) || !got.NextAttemptAt.Equal(f.clock.Now()) {
+		t.Fatalf("event %+v, %v; want received at %v", got, err, f.clock.Now())
+	}
+	early := &clock{now: f.clock.Now().Add(-time.Second)}
+	before := cooperative.NewPayments(cooperative.NewRunner(f.store, early.Now), cooperative.StandardPayables())
+	if due, _, err := before.DueStripeEvents(f.ctx, "", 10); err != nil || len(due) != 0 {
+		t.Fatalf("due a second early: %+v, %v", due, err)
+	}
+	if due, _, err := pay.DueStripeEvents(f.ctx, "", 10); err != nil || len(due) != 1 || due[0].Event.ID != ev.ID {
+		t.Fatalf("due on time: %+v, %v", due, err)
+	}
+}
