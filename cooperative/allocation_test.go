@@ -289,11 +289,11 @@ func TestNotAllocatedIsRefundedThroughTheExistingPaths(t *testing.T) {
 		s   cooperative.Subscription
 		due int64
 	}{{sd, 7 * 5000}, {sb, 4 * 5000}} {
-		if _, due, err := cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, w.s.ID, f.clock.Now()); err != nil || due != w.due {
+		if _, due, err := f.reg.PrepareRefund(f.ctx, board, f.coop.ID, w.s.ID); err != nil || due != w.due {
 			t.Fatalf("refund of subscription %d: %d %v, want %d", w.s.Order, due, err, w.due)
 		}
 	}
-	_, _, err := cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, sa.ID, f.clock.Now())
+	_, _, err := f.reg.PrepareRefund(f.ctx, board, f.coop.ID, sa.ID)
 	wantRule(t, err, cooperative.ERULE, "")
 	if bal := f.balances(); bal["refunds_payable"] != -11*5000 || bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances %v", bal)

@@ -172,13 +172,13 @@ type BankStatementImport struct {
 // which file and what it matched. An import commits in batches, so this entry has a
 // transaction of its own, after them; the money each batch moved is audited in that
 // batch's transaction (markSubscriptionPaid, receive).
-func AuditBankImport(ctx context.Context, s Store, actor Actor, cooperativeID string, imp BankStatementImport, now time.Time) error {
+func (ps *Payments) AuditBankImport(ctx context.Context, actor Actor, cooperativeID string, imp BankStatementImport) error {
 	imp.FileName = truncateText(imp.FileName, 255)
 	id := imp.MessageID
 	if id == "" {
 		id = imp.SHA256
 	}
-	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	return ps.run.Update(ctx, func(tx Tx, now time.Time) error {
 		return appendAudit(tx, actor, cooperativeID, "bank_statement.import", "bank_statement", id, nil, imp, now)
 	})
 }

@@ -1,9 +1,6 @@
 package cooperative
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // Starting a payment: the steps that make a member's subscription payable online
 // (a Stripe Checkout Session) or by bank transfer (an RF reference and the account to
@@ -45,14 +42,15 @@ type CheckoutSessions interface {
 }
 
 // PaymentMaker returns the payment of what a member subscribed to, making it with
-// reference on first use (SubscriptionPayments for shares). Payments start through it, so
-// they do not depend on what is paid for.
-type PaymentMaker func(ctx context.Context, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error)
+// reference on first use (Registry.SubscriptionPayment for shares). Payments start
+// through it, so they do not depend on what is paid for.
+type PaymentMaker func(ctx context.Context, cooperativeID, subscriptionID, reference string) (Payment, error)
 
-// CheckoutDeps are a Checkout's dependencies. Store, PaymentOf, NewReference and Now are
+// CheckoutDeps are a Checkout's dependencies. Run, PaymentOf and NewReference are
 // required.
 type CheckoutDeps struct {
-	Store Store
+	// Run writes the checkout's notes on a payment, with its clock.
+	Run *Runner
 	// PaymentOf finds or makes the payment of a subscription.
 	PaymentOf PaymentMaker
 	// Secrets opens the cooperatives' Stripe credentials. With Secrets or Sessions nil,
@@ -66,8 +64,6 @@ type CheckoutDeps struct {
 	// (bankimport.NewReference). It is injected because payments/rfref imports this
 	// package for its errors.
 	NewReference func() (string, error)
-	// Now is the clock.
-	Now func() time.Time
 }
 
 // Checkout starts the payments of subscriptions. Build it with NewCheckout.
@@ -76,8 +72,8 @@ type Checkout struct{ d CheckoutDeps }
 // NewCheckout returns the checkout service. It panics when a required dependency is
 // missing: that is a wiring mistake, found at start-up.
 func NewCheckout(d CheckoutDeps) *Checkout {
-	if d.Store == nil || d.PaymentOf == nil || d.NewReference == nil || d.Now == nil {
-		panic("cooperative: NewCheckout needs a store, a payment maker, a reference maker and a clock")
+	if d.Run == nil || d.PaymentOf == nil || d.NewReference == nil {
+		panic("cooperative: NewCheckout needs a runner, a payment maker and a reference maker")
 	}
 	return &Checkout{d: d}
 }
@@ -89,7 +85,7 @@ func (c *Checkout) Payment(ctx context.Context, cooperativeID, subscriptionID st
 	if err != nil {
 		return Payment{}, err
 	}
-	return c.d.PaymentOf(ctx, cooperativeID, subscriptionID, ref, c.d.Now())
+	return c.d.PaymentOf(ctx, cooperativeID, subscriptionID, ref)
 }
 
 // StartCheckout asks for a Checkout Session: where Stripe sends the member afterwards.
@@ -121,8 +117,7 @@ func (c *Checkout) Start(ctx context.Context, r StartCheckout) (CheckoutStarted,
 	if err != nil {
 		return CheckoutStarted{}, err
 	}
-	now := c.d.Now()
-	if p, err = NoteCheckoutAttempt(ctx, c.d.Store, r.CooperativeID, p.ID, now); err != nil {
+	if p, err = c.NoteCheckoutAttempt(ctx, r.CooperativeID, p.ID); err != nil {
 		return CheckoutStarted{}, err
 	}
 	cs, err := sessions.CreateCheckoutSession(ctx, CheckoutSessionRequest{CooperativeID: r.CooperativeID, PaymentID: p.ID,
@@ -132,7 +127,7 @@ func (c *Checkout) Start(ctx context.Context, r StartCheckout) (CheckoutStarted,
 	if err != nil {
 		return CheckoutStarted{}, err
 	}
-	if err := RecordCheckoutSession(ctx, c.d.Store, p.ID, cs.ID, c.d.Now()); err != nil {
+	if err := c.RecordCheckoutSession(ctx, p.ID, cs.ID); err != nil {
 		return CheckoutStarted{}, err
 	}
 	p.CheckoutSessionID = cs.ID
@@ -156,7 +151,7 @@ func (c *Checkout) TransferInstructions(ctx context.Context, cooperativeID, subs
 	if err != nil {
 		return TransferInstructions{}, err
 	}
-	coop, err := GetCooperative(ctx, c.d.Store, cooperativeID)
+	coop, err := GetCooperative(ctx, c.d.Run.Store(), cooperativeID)
 	if err != nil {
 		return TransferInstructions{}, err
 	}
@@ -170,14 +165,14 @@ func (c *Checkout) TransferInstructions(ctx context.Context, cooperativeID, subs
 // already paid keeps its status when its subscription is withdrawn: its session is
 // complete, and there is nothing to expire.
 func (c *Checkout) ExpireWithdrawn(ctx context.Context, cooperativeID, subscriptionID string) error {
-	p, err := PaymentForSubscription(ctx, c.d.Store, cooperativeID, subscriptionID)
+	p, err := paymentForSubscription(ctx, c.d.Run, cooperativeID, subscriptionID)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil
 	}
 	if err != nil || p.Status != PaymentWithdrawn || p.CheckoutSessionID == "" {
 		return err
 	}
-	st, err := GetStripeAccountStatus(ctx, c.d.Store, cooperativeID)
+	st, err := stripeAccountStatus(ctx, c.d.Run, cooperativeID)
 	if err != nil || !st.Connected {
 		return err
 	}
@@ -193,7 +188,7 @@ func (c *Checkout) sessions(ctx context.Context, cooperativeID string) (Checkout
 	if c.d.Secrets == nil || c.d.Sessions == nil {
 		return nil, Errorf(EUNAVAILABLE, "Stripe is not configured on this server.")
 	}
-	creds, err := StripeCredentialsFor(ctx, c.d.Store, c.d.Secrets, cooperativeID)
+	creds, err := stripeCredentialsFor(ctx, c.d.Run, c.d.Secrets, cooperativeID)
 	if err != nil {
 		return nil, err
 	}

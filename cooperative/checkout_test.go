@@ -27,7 +27,7 @@ func newReferences(made *int) func() (string, error) {
 }
 
 func (f *fixture) checkout(deps cooperative.CheckoutDeps) *cooperative.Checkout {
-	deps.Store, deps.Now, deps.PaymentOf = f.store, f.clock.Now, cooperative.SubscriptionPayments(f.store)
+	deps.Run, deps.PaymentOf = cooperative.NewRunner(f.store, f.clock.Now), f.reg.SubscriptionPayment
 	if deps.NewReference == nil {
 		var made int
 		deps.NewReference = newReferences(&made)
@@ -37,7 +37,7 @@ func (f *fixture) checkout(deps cooperative.CheckoutDeps) *cooperative.Checkout 
 
 func (f *fixture) payment(subscriptionID string) cooperative.Payment {
 	f.t.Helper()
-	p, err := cooperative.PaymentForSubscription(f.ctx, f.store, f.coop.ID, subscriptionID)
+	p, err := f.payments().PaymentForSubscription(f.ctx, f.coop.ID, subscriptionID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestTransferInstructions(t *testing.T) {
 	if _, err := broken.TransferInstructions(f.ctx, f.coop.ID, other.ID); err == nil {
 		t.Fatal("no reference, yet instructions")
 	}
-	if _, err := cooperative.PaymentForSubscription(f.ctx, f.store, f.coop.ID, other.ID); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	if _, err := f.payments().PaymentForSubscription(f.ctx, f.coop.ID, other.ID); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("a payment was made without a reference: %v", err)
 	}
 	if _, err := f.withdraw(actor, other, ""); err != nil {

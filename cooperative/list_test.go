@@ -26,11 +26,11 @@ func TestListsPageByIDCursor(t *testing.T) {
 		"members":      func() error { _, _, err := f.members.ListMembers(f.ctx, f.coop.ID, "", bad, 10); return err },
 		"role grants":  func() error { _, _, err := accounts.ListRoleGrants(f.ctx, f.coop.ID, bad, 10); return err },
 		"reviews": func() error {
-			_, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, bad, 10)
+			_, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, bad, 10)
 			return err
 		},
 		"payments": func() error {
-			_, _, err := cooperative.ListPayments(f.ctx, f.store, f.coop.ID, cooperative.PaymentFilter{}, bad, 10)
+			_, _, err := f.payments().ListPayments(f.ctx, f.coop.ID, cooperative.PaymentFilter{}, bad, 10)
 			return err
 		},
 		"withdrawals": func() error { _, _, err := f.reg.ListWithdrawals(f.ctx, f.coop.ID, "", "", bad, 10); return err },

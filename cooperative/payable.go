@@ -124,36 +124,51 @@ func (l LedgerPayable) Receive(tx Tx, _ Actor, p Payment, debit AccountCode, dat
 func (LedgerPayable) Unwind(Tx, Payment, Date, time.Time) (Unwound, error) { return Unwound{}, nil }
 
 // Payments receives money for what the Payables it was built with pay for: Stripe's
-// events, bank credits, and the accountant's decisions on what waited for review.
+// events, bank credits, and the accountant's decisions on what waited for review. It is
+// built once, by whoever wires the services, and every write goes through its runner
+// (whose clock is the time of each transaction).
 type Payments struct {
-	store    Store
+	run      *Runner
 	payables Payables
 }
 
-// NewPayments returns the payment service on store.
-func NewPayments(store Store, payables Payables) *Payments {
-	return &Payments{store: store, payables: payables}
+// NewPayments returns the payment service writing through run. It panics without a
+// runner: that is a wiring mistake, found at start-up.
+func NewPayments(run *Runner, payables Payables) *Payments {
+	if run == nil {
+		panic("cooperative: NewPayments needs a runner")
+	}
+	return &Payments{run: run, payables: payables}
 }
+
+// Now is the time of the service's clock (the runner's), for what it decides beside
+// its transactions: whether a webhook's signature is fresh.
+func (ps *Payments) Now() time.Time { return ps.run.Now() }
 
 // ProcessStripeEvent applies the stored event id, with the payout's balance
 // transactions when StripeEventNeeds asked for them. It returns the event as it is
 // afterwards. Applying a done event does nothing.
-func (ps *Payments) ProcessStripeEvent(ctx context.Context, id string, lines []StripeBalanceLine, now time.Time) (StoredStripeEvent, error) {
-	return processStripeEvent(ctx, ps.store, ps.payables, id, lines, now)
+func (ps *Payments) ProcessStripeEvent(ctx context.Context, id string, lines []StripeBalanceLine) (StoredStripeEvent, error) {
+	return processStripeEvent(ctx, ps.run, ps.payables, id, lines)
 }
 
-// ImportBankLines stores and matches a batch of lines of cooperativeID's statement inside
-// tx. Lines already stored are counted as duplicates and left alone. by is who imports
-// the statement: what a match marks paid is audited with the bank import as the actor
-// (role bank_import), on by's behalf.
-func (ps *Payments) ImportBankLines(tx Tx, by Actor, cooperativeID string, lines []BankLine, now time.Time) (BankImportTally, error) {
-	return importBankLines(tx, ps.payables, by, cooperativeID, lines, now)
+// ImportBankLines stores and matches a batch of lines of cooperativeID's statement in
+// one transaction. Lines already stored are counted as duplicates and left alone. by is
+// who imports the statement: what a match marks paid is audited with the bank import as
+// the actor (role bank_import), on by's behalf.
+func (ps *Payments) ImportBankLines(ctx context.Context, by Actor, cooperativeID string, lines []BankLine) (BankImportTally, error) {
+	var t BankImportTally
+	err := ps.run.Update(ctx, func(tx Tx, now time.Time) (err error) {
+		t, err = importBankLines(tx, ps.payables, by, cooperativeID, lines, now)
+		return err
+	})
+	return t, err
 }
 
 // ResolvePaymentReview settles an open item. Assigning a bank credit posts it to the
 // payment (the accountant has judged it: a partial payment counts towards what is due,
 // an overpayment is posted in full and the surplus is for the board to refund).
 // Assigning is only for bank credits: a Stripe event is settled by Stripe's own events.
-func (ps *Payments) ResolvePaymentReview(ctx context.Context, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
-	return resolvePaymentReview(ctx, ps.store, ps.payables, cooperativeID, reviewID, res, now)
+func (ps *Payments) ResolvePaymentReview(ctx context.Context, cooperativeID, reviewID string, res ReviewResolution) (PaymentReview, error) {
+	return resolvePaymentReview(ctx, ps.run, ps.payables, cooperativeID, reviewID, res)
 }

@@ -16,6 +16,12 @@ type thingPayable struct {
 	unwound        map[string]bool
 }
 
+// payments is the payment service with the standard payables on the fixture's store,
+// its clock the fixture's.
+func (f *fixture) payments() *cooperative.Payments {
+	return cooperative.NewPayments(cooperative.NewRunner(f.store, f.clock.Now), cooperative.StandardPayables())
+}
+
 func newThingPayable(exists ...string) *thingPayable {
 	t := &thingPayable{exists: map[string]bool{}, closed: map[string]bool{}, received: map[string]int64{},
 		unwound: map[string]bool{}}
@@ -58,7 +64,7 @@ func TestSecondPayableKind(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationProRata)
 	things := newThingPayable("thing-bank", "thing-stripe", "thing-closed", "thing-unwired")
 	things.closed["thing-closed"] = true
-	pay := cooperative.NewPayments(f.store, cooperative.NewPayables(map[string]cooperative.Payable{"thing": things}))
+	pay := cooperative.NewPayments(cooperative.NewRunner(f.store, f.clock.Now), cooperative.NewPayables(map[string]cooperative.Payable{"thing": things}))
 	newPayment := func(thing, ref string) cooperative.Payment {
 		t.Helper()
 		var p cooperative.Payment
@@ -74,7 +80,7 @@ func TestSecondPayableKind(t *testing.T) {
 	}
 	getPayment := func(p cooperative.Payment) cooperative.Payment {
 		t.Helper()
-		got, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, p.ID)
+		got, err := f.payments().GetPayment(f.ctx, f.coop.ID, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,30 +91,24 @@ func TestSecondPayableKind(t *testing.T) {
 		ev := cooperative.StripeEvent{ID: "evt_" + typ + "_" + p.ID, Type: typ, Created: f.clock.Now(),
 			Object: "payment_intent", ObjectID: "pi_" + p.ID, CooperativeID: f.coop.ID, PaymentID: p.ID,
 			PaymentIntentID: "pi_" + p.ID, ChargeID: "ch_" + p.ID, Amount: p.Amount, Currency: "EUR"}
-		if _, err := cooperative.RecordStripeEvent(f.ctx, f.store, f.coop.ID, ev, f.clock.Now()); err != nil {
+		if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
 			t.Fatal(err)
 		}
-		stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
+		stored, err := f.payments().GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := pay.ProcessStripeEvent(f.ctx, stored.ID, nil, f.clock.Now()); err != nil || out.Status != cooperative.StripeEventDone {
+		if out, err := pay.ProcessStripeEvent(f.ctx, stored.ID, nil); err != nil || out.Status != cooperative.StripeEventDone {
 			t.Fatalf("%s: %+v, %v", typ, out, err)
 		}
 	}
 
 	// A bank credit with the payment's reference is received by the thing.
 	byBank := newPayment("thing-bank", "RF18539007547034")
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		tally, err := pay.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
-			Key: "NL91ABNA0417164300/1", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
-			Reference: byBank.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
-		if err == nil && tally.Matched != 1 {
-			t.Errorf("tally %+v", tally)
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
+	if tally, err := pay.ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+		Key: "NL91ABNA0417164300/1", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+		Reference: byBank.Reference, BookedOn: f.clock.Now()}}); err != nil || tally.Matched != 1 {
+		t.Fatalf("tally %+v, %v", tally, err)
 	}
 	if p := getPayment(byBank); things.received["thing-bank"] == 0 || p.Status != cooperative.PaymentPaid ||
 		p.ReceivedSeq != things.received["thing-bank"] || p.ReceivedTo != string(cooperative.AccountMembershipFees) {
@@ -140,14 +140,14 @@ func TestSecondPayableKind(t *testing.T) {
 	if p := getPayment(closed); things.received["thing-closed"] != 0 || p.ReceivedTo != string(cooperative.AccountRefundsPayable) {
 		t.Fatalf("refused: payment %+v", p)
 	}
-	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 100)
 	if err != nil || len(items) != 1 || items[0].PaymentID != closed.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
 		t.Fatalf("review items %+v, %v", items, err)
 	}
 
 	// Each thing's money is where the thing put it: fees for the bank credit (the Stripe
 	// receipt was reversed), refunds payable for the refused one.
-	bal, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	bal, err := f.payments().PaymentBalances(f.ctx, f.coop.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,19 +159,40 @@ func TestSecondPayableKind(t *testing.T) {
 	// The standard payables do not know the purpose: a matched credit is not posted but
 	// waits for review, and the thing hears nothing.
 	unwired := newPayment("thing-unwired", "RF34539007547037")
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
-			Key: "NL91ABNA0417164300/2", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
-			Reference: unwired.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
-		return err
-	}); err != nil {
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{
+		Key: "NL91ABNA0417164300/2", Credit: true, Booked: true, Amount: 2500, Currency: "EUR",
+		Reference: unwired.Reference, BookedOn: f.clock.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	if p := getPayment(unwired); things.received["thing-unwired"] != 0 || p.PostedReceived != 0 || p.Status != cooperative.PaymentPending {
 		t.Fatalf("unwired: payment %+v", p)
 	}
-	items, _, _ = cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 100)
+	items, _, _ = f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 100)
 	if len(items) != 2 || items[1].PaymentID != unwired.ID || items[1].Reason != cooperative.ReviewUnknownSubscription {
 		t.Fatalf("review items %+v", items)
+	}
+}
+
+// TestPaymentsReadTheirClock: the payment service stamps and schedules by its runner's
+// clock, not the wall's: an event received at the fixture's time is stamped with it and
+// is due from then on.
+func TestPaymentsReadTheirClock(t *testing.T) {
+	f := newFixture(t, cooperative.AllocationProRata)
+	pay := f.payments()
+	ev := cooperative.StripeEvent{ID: "evt_clock", Type: "payment_intent.succeeded", Created: f.clock.Now()}
+	if stored, err := pay.RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil || !stored {
+		t.Fatalf("stored %v, %v", stored, err)
+	}
+	got, err := pay.GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
+	if err != nil || !got.ReceivedAt.Equal(f.clock.Now()) || !got.NextAttemptAt.Equal(f.clock.Now()) {
+		t.Fatalf("event %+v, %v; want received at %v", got, err, f.clock.Now())
+	}
+	early := &clock{now: f.clock.Now().Add(-time.Second)}
+	before := cooperative.NewPayments(cooperative.NewRunner(f.store, early.Now), cooperative.StandardPayables())
+	if due, _, err := before.DueStripeEvents(f.ctx, "", 10); err != nil || len(due) != 0 {
+		t.Fatalf("due a second early: %+v, %v", due, err)
+	}
+	if due, _, err := pay.DueStripeEvents(f.ctx, "", 10); err != nil || len(due) != 1 || due[0].Event.ID != ev.ID {
+		t.Fatalf("due on time: %+v, %v", due, err)
 	}
 }

@@ -218,9 +218,9 @@ func savePayment(tx Tx, p *Payment, now time.Time) error {
 }
 
 // GetPayment returns one payment of a cooperative.
-func GetPayment(ctx context.Context, s Store, cooperativeID, id string) (Payment, error) {
+func (ps *Payments) GetPayment(ctx context.Context, cooperativeID, id string) (Payment, error) {
 	var p Payment
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := ps.run.View(ctx, func(tx Tx) (err error) {
 		p, err = readPayment(tx, id)
 		return err
 	})
@@ -231,12 +231,16 @@ func GetPayment(ctx context.Context, s Store, cooperativeID, id string) (Payment
 }
 
 // PaymentForSubscription returns the payment of a subscription.
-func PaymentForSubscription(ctx context.Context, s Store, cooperativeID, subscriptionID string) (Payment, error) {
+func (ps *Payments) PaymentForSubscription(ctx context.Context, cooperativeID, subscriptionID string) (Payment, error) {
+	return paymentForSubscription(ctx, ps.run, cooperativeID, subscriptionID)
+}
+
+func paymentForSubscription(ctx context.Context, run *Runner, cooperativeID, subscriptionID string) (Payment, error) {
 	var (
 		p  Payment
 		ok bool
 	)
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := run.View(ctx, func(tx Tx) (err error) {
 		p, ok, err = findPayment(tx, "subscription", subscriptionID)
 		return err
 	})
@@ -306,9 +310,9 @@ func WithdrawPayment(tx Tx, cooperativeID, payableID, label string, now time.Tim
 // NoteCheckoutAttempt counts a new Checkout Session for a payment and returns it with the
 // attempt number, which the Stripe idempotency key is made of. A payment that is already
 // received, or under way, gets no new session.
-func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID string, now time.Time) (Payment, error) {
+func (c *Checkout) NoteCheckoutAttempt(ctx context.Context, cooperativeID, paymentID string) (Payment, error) {
 	var p Payment
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
+	err := c.d.Run.Update(ctx, func(tx Tx, now time.Time) (err error) {
 		p, err = readPayment(tx, paymentID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && p.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "payment %s not found", paymentID)
@@ -326,8 +330,8 @@ func NoteCheckoutAttempt(ctx context.Context, s Store, cooperativeID, paymentID 
 }
 
 // RecordCheckoutSession remembers the session made for a payment.
-func RecordCheckoutSession(ctx context.Context, s Store, paymentID, sessionID string, now time.Time) error {
-	return runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+func (c *Checkout) RecordCheckoutSession(ctx context.Context, paymentID, sessionID string) error {
+	return c.d.Run.Update(ctx, func(tx Tx, now time.Time) error {
 		p, err := readPayment(tx, paymentID)
 		if err != nil {
 			return err
@@ -340,9 +344,9 @@ func RecordCheckoutSession(ctx context.Context, s Store, paymentID, sessionID st
 // PaymentBalances returns a cooperative's ledger balances today per account (debit
 // positive, sub-accounts apart): what the accountant reconciles against Stripe and the
 // bank. The Stripe clearing account is zero after each payout has been posted.
-func PaymentBalances(ctx context.Context, s Store, cooperativeID string) (map[string]int64, error) {
+func (ps *Payments) PaymentBalances(ctx context.Context, cooperativeID string) (map[string]int64, error) {
 	var bal map[string]int64
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := ps.run.View(ctx, func(tx Tx) (err error) {
 		bal, err = accountBalances(tx, cooperativeID, "9999-12-31")
 		for k, v := range bal {
 			if v == 0 {

@@ -99,14 +99,14 @@ func stripeEventRecord(e StoredStripeEvent) Record {
 
 // RecordStripeEvent stores a verified event for cooperativeID once; stored is false for
 // an event already there. It does as little as possible, so the webhook answers fast.
-func RecordStripeEvent(ctx context.Context, s Store, cooperativeID string, ev StripeEvent, now time.Time) (stored bool, err error) {
+func (ps *Payments) RecordStripeEvent(ctx context.Context, cooperativeID string, ev StripeEvent) (stored bool, err error) {
 	if !ValidID(cooperativeID) {
 		return false, Errorf(EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
 	if ev.ID == "" || len(ev.ID) > 255 || ev.Type == "" {
 		return false, Errorf(EINVALID, "an event needs an id and a type")
 	}
-	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err = ps.run.Update(ctx, func(tx Tx, now time.Time) error {
 		stored = false
 		page, err := tx.Find(Query{Collection: collectionStripeEvents, Index: "event",
 			Value: stripeEventKey(cooperativeID, ev.ID), Limit: 1})
@@ -129,14 +129,15 @@ func RecordStripeEvent(ctx context.Context, s Store, cooperativeID string, ev St
 }
 
 // DueStripeEvents returns up to limit events waiting to be applied whose time has
-// come, in the order they were received, starting after the cursor after.
-func DueStripeEvents(ctx context.Context, s Store, now time.Time, after string, limit int) ([]StoredStripeEvent, string, error) {
+// come by the runner's clock, in the order they were received, starting after the cursor after.
+func (ps *Payments) DueStripeEvents(ctx context.Context, after string, limit int) ([]StoredStripeEvent, string, error) {
+	now := ps.run.Now()
 	limit = ClampLimit(limit)
 	var (
 		out  []StoredStripeEvent
 		next string
 	)
-	err := s.View(ctx, func(tx Tx) error {
+	err := ps.run.View(ctx, func(tx Tx) error {
 		out, next = nil, ""
 		cursor := after
 		for scanned := 0; scanned < MaxPageSize && len(out) < limit; {
@@ -172,9 +173,9 @@ func DueStripeEvents(ctx context.Context, s Store, now time.Time, after string, 
 }
 
 // GetStripeEvent returns a stored event by its Stripe id (for tests and diagnostics).
-func GetStripeEvent(ctx context.Context, s Store, cooperativeID, eventID string) (StoredStripeEvent, error) {
+func (ps *Payments) GetStripeEvent(ctx context.Context, cooperativeID, eventID string) (StoredStripeEvent, error) {
 	var e StoredStripeEvent
-	err := s.View(ctx, func(tx Tx) error {
+	err := ps.run.View(ctx, func(tx Tx) error {
 		page, err := tx.Find(Query{Collection: collectionStripeEvents, Index: "event",
 			Value: stripeEventKey(cooperativeID, eventID), Limit: 1})
 		if err != nil {
@@ -210,9 +211,9 @@ type eventOutcome struct {
 
 // processStripeEvent is Payments.ProcessStripeEvent: the payment it settles is received
 // and unwound through its payable in ps.
-func processStripeEvent(ctx context.Context, s Store, ps Payables, id string, lines []StripeBalanceLine, now time.Time) (StoredStripeEvent, error) {
+func processStripeEvent(ctx context.Context, run *Runner, ps Payables, id string, lines []StripeBalanceLine) (StoredStripeEvent, error) {
 	var out StoredStripeEvent
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err := run.Update(ctx, func(tx Tx, now time.Time) error {
 		e, rec, err := getAs[StoredStripeEvent](tx, collectionStripeEvents, id)
 		if err != nil {
 			return err

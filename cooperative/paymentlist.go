@@ -40,7 +40,7 @@ var paymentStatuses = []PaymentStatus{PaymentPending, PaymentProcessing, Payment
 // A reference or a subscription is looked up by its index; status and method filter the
 // cooperative's payments, reading a bounded number per page (see findWhere), so a page
 // may be short and still have a next cursor.
-func ListPayments(ctx context.Context, s Store, cooperativeID string, f PaymentFilter, after string, limit int) ([]Payment, string, error) {
+func (ps *Payments) ListPayments(ctx context.Context, cooperativeID string, f PaymentFilter, after string, limit int) ([]Payment, string, error) {
 	if err := checkCursor(after); err != nil {
 		return nil, "", err
 	}
@@ -70,7 +70,7 @@ func ListPayments(ctx context.Context, s Store, cooperativeID string, f PaymentF
 		list []Payment
 		next string
 	)
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := ps.run.View(ctx, func(tx Tx) (err error) {
 		list, next, err = findWhere(tx, q, limit, func(p Payment) bool {
 			return p.CooperativeID == cooperativeID && (f.Status == "" || p.Status == f.Status) &&
 				(f.Method == "" || p.Method() == f.Method) && (f.SubscriptionID == "" || p.SubscriptionID == f.SubscriptionID)

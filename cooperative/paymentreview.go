@@ -133,11 +133,11 @@ func queueReview(tx Tx, r PaymentReview, now time.Time) error {
 
 // ListPaymentReviews returns one page of a cooperative's review items with status
 // (open or resolved), oldest first.
-func ListPaymentReviews(ctx context.Context, s Store, cooperativeID string, status ReviewStatus, after string, limit int) ([]PaymentReview, string, error) {
+func (ps *Payments) ListPaymentReviews(ctx context.Context, cooperativeID string, status ReviewStatus, after string, limit int) ([]PaymentReview, string, error) {
 	if status != ReviewOpen && status != ReviewResolved {
 		return nil, "", Errorf(EINVALID, "status must be open or resolved")
 	}
-	return listPage[PaymentReview](ctx, s, Query{Collection: collectionPaymentReviews, Index: "queue",
+	return listPage[PaymentReview](ctx, ps.run.Store(), Query{Collection: collectionPaymentReviews, Index: "queue",
 		Value: cooperativeID + ":" + string(status), After: after, Limit: limit})
 }
 
@@ -151,7 +151,7 @@ type ReviewResolution struct {
 
 // resolvePaymentReview is Payments.ResolvePaymentReview: an assigned credit is received
 // through its payment's payable in ps.
-func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperativeID, reviewID string, res ReviewResolution, now time.Time) (PaymentReview, error) {
+func resolvePaymentReview(ctx context.Context, run *Runner, ps Payables, cooperativeID, reviewID string, res ReviewResolution) (PaymentReview, error) {
 	res.Note = strings.TrimSpace(res.Note)
 	if utf8.RuneCountInString(res.Note) > 500 {
 		return PaymentReview{}, Errorf(EINVALID, "note must be at most 500 characters")
@@ -169,7 +169,7 @@ func resolvePaymentReview(ctx context.Context, s Store, ps Payables, cooperative
 		return PaymentReview{}, Errorf(EINVALID, "action must be assign, refunded or ignore")
 	}
 	var out PaymentReview
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err := run.Update(ctx, func(tx Tx, now time.Time) error {
 		r, rec, err := getAs[PaymentReview](tx, collectionPaymentReviews, reviewID)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && r.CooperativeID != cooperativeID) {
 			return Errorf(ENOTFOUND, "review item %s not found", reviewID)

@@ -99,13 +99,13 @@ func (r RecordedTransferRefund) record() Record {
 // nothing; a client key reused for a different refund is ECONFLICT. Of two requests
 // with one key at the same time, one records the refund; the other collides on the
 // unique key, runs again (the runner retries a conflict) and finds it recorded.
-func RecordTransferRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, r TransferRefund, now time.Time) (TransferRefundResult, error) {
-	r, err := r.check(now)
+func (reg *Registry) RecordTransferRefund(ctx context.Context, actor Actor, cooperativeID, subscriptionID string, r TransferRefund) (TransferRefundResult, error) {
+	r, err := r.check(reg.run.Now())
 	if err != nil {
 		return TransferRefundResult{}, err
 	}
 	var res TransferRefundResult
-	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err = reg.run.Update(ctx, func(tx Tx, now time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err

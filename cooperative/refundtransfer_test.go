@@ -8,14 +8,14 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
-// Refunds paid by bank transfer (cooperative.RecordTransferRefund).
+// Refunds paid by bank transfer (Registry.RecordTransferRefund).
 
 var treasurer = cooperative.Actor{UserID: "accountant-user", Role: string(cooperative.RoleAccountant)}
 
 const payeeIBAN = "NL91ABNA0417164300"
 
 func (f *fixture) refund(sub cooperative.Subscription, r cooperative.TransferRefund) (cooperative.TransferRefundResult, error) {
-	return cooperative.RecordTransferRefund(f.ctx, f.store, treasurer, f.coop.ID, sub.ID, r, f.clock.Now())
+	return f.reg.RecordTransferRefund(f.ctx, treasurer, f.coop.ID, sub.ID, r)
 }
 
 // refundOf is a refund of amount paid today to payeeIBAN with reference ref.
@@ -111,7 +111,7 @@ func TestTransferRefundOfAWithdrawnSubscription(t *testing.T) {
 	wantRule(t, err, cooperative.ERULE, "refundable")
 	f.wantUnchanged("after the full refund", journals, sub)
 	// Stripe is not asked either: PrepareRefund says nothing is owed.
-	_, _, err = cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, sub.ID, f.clock.Now())
+	_, _, err = f.reg.PrepareRefund(f.ctx, board, f.coop.ID, sub.ID)
 	if wantRule(t, err, cooperative.ERULE, "paid_through_stripe"); !strings.Contains(cooperative.ErrorMessage(err), "owes nothing back") {
 		t.Fatalf("PrepareRefund says %q", cooperative.ErrorMessage(err))
 	}
@@ -252,7 +252,7 @@ func TestTransferRefundBadInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			journals := f.journals()
-			_, err := cooperative.RecordTransferRefund(f.ctx, f.store, treasurer, tc.coop, tc.sub, tc.r, f.clock.Now())
+			_, err := f.reg.RecordTransferRefund(f.ctx, treasurer, tc.coop, tc.sub, tc.r)
 			wantRule(t, err, tc.code, "")
 			f.wantUnchanged(name, journals, sub)
 		})
@@ -292,7 +292,7 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 	f := newFixture(t, cooperative.AllocationFirstCome)
 	anna, annaActor := f.owner("Anna")
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), anna, 3)
-	p, err := cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, sub.ID, "RF18539007547034", f.clock.Now())
+	p, err := f.reg.SubscriptionPayment(f.ctx, f.coop.ID, sub.ID, "RF18539007547034")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,14 +308,11 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 
 	f.clock.Advance(72 * time.Hour)
 	booked := f.clock.Now().Add(-24 * time.Hour)
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
-			Booked: true, Amount: 15000, Currency: "EUR", Reference: p.Reference, BookedOn: booked}}, f.clock.Now())
-		return err
-	}); err != nil {
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
+		Booked: true, Amount: 15000, Currency: "EUR", Reference: p.Reference, BookedOn: booked}}); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ = cooperative.GetPayment(f.ctx, f.store, f.coop.ID, p.ID); p.Channel != "transfer" || p.ReceivedTo != "refunds_payable" {
+	if p, _ = f.payments().GetPayment(f.ctx, f.coop.ID, p.ID); p.Channel != "transfer" || p.ReceivedTo != "refunds_payable" {
 		t.Fatalf("payment %+v", p)
 	}
 	// Refunded before the money was booked: not possible.

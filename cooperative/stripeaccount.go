@@ -185,9 +185,9 @@ func ConnectStripeAccount(tx Tx, box *SecretBox, actor Actor, cooperativeID stri
 }
 
 // ConnectStripe is ConnectStripeAccount in a transaction of its own.
-func ConnectStripe(ctx context.Context, s Store, box *SecretBox, actor Actor, cooperativeID string, c StripeCredentials, now time.Time) (StripeAccountStatus, error) {
+func (ps *Payments) ConnectStripe(ctx context.Context, box *SecretBox, actor Actor, cooperativeID string, c StripeCredentials) (StripeAccountStatus, error) {
 	var st StripeAccountStatus
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
+	err := ps.run.Update(ctx, func(tx Tx, now time.Time) (err error) {
 		st, err = ConnectStripeAccount(tx, box, actor, cooperativeID, c, now)
 		return err
 	})
@@ -195,9 +195,13 @@ func ConnectStripe(ctx context.Context, s Store, box *SecretBox, actor Actor, co
 }
 
 // GetStripeAccountStatus returns what may be shown about a cooperative's connection.
-func GetStripeAccountStatus(ctx context.Context, s Store, cooperativeID string) (StripeAccountStatus, error) {
+func (ps *Payments) GetStripeAccountStatus(ctx context.Context, cooperativeID string) (StripeAccountStatus, error) {
+	return stripeAccountStatus(ctx, ps.run, cooperativeID)
+}
+
+func stripeAccountStatus(ctx context.Context, run *Runner, cooperativeID string) (StripeAccountStatus, error) {
 	var st StripeAccountStatus
-	err := s.View(ctx, func(tx Tx) error {
+	err := run.View(ctx, func(tx Tx) error {
 		acc, _, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
 		if ErrorCode(err) == ENOTFOUND {
 			return nil
@@ -210,9 +214,13 @@ func GetStripeAccountStatus(ctx context.Context, s Store, cooperativeID string) 
 
 // StripeCredentialsFor decrypts a cooperative's credentials, for the code that talks to
 // Stripe. A cooperative that has not connected Stripe is ERULE.
-func StripeCredentialsFor(ctx context.Context, s Store, box *SecretBox, cooperativeID string) (StripeCredentials, error) {
+func (ps *Payments) StripeCredentialsFor(ctx context.Context, box *SecretBox, cooperativeID string) (StripeCredentials, error) {
+	return stripeCredentialsFor(ctx, ps.run, box, cooperativeID)
+}
+
+func stripeCredentialsFor(ctx context.Context, run *Runner, box *SecretBox, cooperativeID string) (StripeCredentials, error) {
 	var acc stripeAccount
-	err := s.View(ctx, func(tx Tx) (err error) {
+	err := run.View(ctx, func(tx Tx) (err error) {
 		acc, _, err = getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
 		return err
 	})
@@ -236,10 +244,10 @@ func StripeCredentialsFor(ctx context.Context, s Store, box *SecretBox, cooperat
 // StripeResyncFrom returns where a resync of a cooperative's events starts: the creation
 // time of the newest event applied less an hour (events are not created in order to the
 // second, and the store drops what it has), or 30 days ago (as far back as Stripe keeps
-// events) when none was.
-func StripeResyncFrom(ctx context.Context, s Store, cooperativeID string, now time.Time) (time.Time, error) {
-	from := now.Add(-30 * 24 * time.Hour)
-	err := s.View(ctx, func(tx Tx) error {
+// events) when none was, by the runner's clock.
+func (ps *Payments) StripeResyncFrom(ctx context.Context, cooperativeID string) (time.Time, error) {
+	from := ps.run.Now().Add(-30 * 24 * time.Hour)
+	err := ps.run.View(ctx, func(tx Tx) error {
 		acc, _, err := getAs[stripeAccount](tx, collectionStripeAccounts, cooperativeID)
 		if ErrorCode(err) == ENOTFOUND {
 			return Errorf(ERULE, "this cooperative has not connected a Stripe account")
@@ -272,9 +280,9 @@ func noteStripeEventSeen(tx Tx, cooperativeID string, created time.Time) error {
 
 // ListStripeCooperatives returns the ids of the cooperatives that connected Stripe (for
 // the resync command).
-func ListStripeCooperatives(ctx context.Context, s Store) ([]string, error) {
+func (ps *Payments) ListStripeCooperatives(ctx context.Context) ([]string, error) {
 	var ids []string
-	err := s.View(ctx, func(tx Tx) error {
+	err := ps.run.View(ctx, func(tx Tx) error {
 		ids = nil
 		after := ""
 		for {

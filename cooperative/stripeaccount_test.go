@@ -56,17 +56,18 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := cooperative.StripeCredentialsFor(ctx, s, box, coops[0])
+	pay := cooperative.NewPayments(cooperative.NewRunner(s, nil), cooperative.StandardPayables())
+	got, err := pay.StripeCredentialsFor(ctx, box, coops[0])
 	if err != nil || got != creds {
 		t.Fatalf("credentials %v %v", got, err)
 	}
-	if _, err := cooperative.StripeCredentialsFor(ctx, s, box, coops[1]); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, err := pay.StripeCredentialsFor(ctx, box, coops[1]); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("unconnected cooperative: %v", err)
 	}
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	otherBox, _ := cooperative.NewSecretBox(other)
-	if _, err := cooperative.StripeCredentialsFor(ctx, s, otherBox, coops[0]); err == nil {
+	if _, err := pay.StripeCredentialsFor(ctx, otherBox, coops[0]); err == nil {
 		t.Fatal("another key opened the secrets")
 	}
 	// Bound to the cooperative: a ciphertext sealed for one does not open for another.

@@ -137,19 +137,15 @@ func cancelShares(tx Tx, cooperativeID string, sub Subscription, rest []ShareRan
 	return err
 }
 
-// SubscriptionPayments is the checkout's payment maker for share subscriptions.
-func SubscriptionPayments(s Store) PaymentMaker {
-	return func(ctx context.Context, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
-		return SubscriptionPayment(ctx, s, cooperativeID, subscriptionID, reference, now)
-	}
-}
-
 // SubscriptionPayment returns the payment of a share subscription, creating it when
 // there is none yet with reference (a new RF reference, payments/rfref) and the member's
-// address for notices. Only a subscription waiting for payment gets a new one.
-func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscriptionID, reference string, now time.Time) (Payment, error) {
+// address for notices. Only a subscription waiting for payment gets a new one. It is
+// the checkout's PaymentMaker for share subscriptions. It is the register's (as are
+// PrepareRefund, RecordTransferRefund and WithdrawSubscription): it reads and changes
+// subscriptions, and the register depends on payments, not the other way round.
+func (r *Registry) SubscriptionPayment(ctx context.Context, cooperativeID, subscriptionID, reference string) (Payment, error) {
 	var p Payment
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err
@@ -191,12 +187,12 @@ func SubscriptionPayment(ctx context.Context, s Store, cooperativeID, subscripti
 // came by bank transfer is not Stripe's to refund: it stays on refunds payable for the
 // board to pay back by transfer, and the error says so. Asking again returns the same
 // amount.
-func PrepareRefund(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID string, now time.Time) (Payment, int64, error) {
+func (r *Registry) PrepareRefund(ctx context.Context, actor Actor, cooperativeID, subscriptionID string) (Payment, int64, error) {
 	var (
 		p   Payment
 		due int64
 	)
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err := r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 		if err != nil {
 			return err

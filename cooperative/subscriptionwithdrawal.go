@@ -46,13 +46,13 @@ import (
 //
 // An open Stripe Checkout Session of the payment is not expired here: that is a call
 // to Stripe, which the caller makes once this transaction has committed.
-func WithdrawSubscription(ctx context.Context, s Store, actor Actor, cooperativeID, subscriptionID, reason string, now time.Time) (Subscription, error) {
+func (r *Registry) WithdrawSubscription(ctx context.Context, actor Actor, cooperativeID, subscriptionID, reason string) (Subscription, error) {
 	reason, err := withdrawReason(actor, reason)
 	if err != nil {
 		return Subscription{}, err
 	}
 	var sub Subscription
-	err = runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) error {
+	err = r.run.Update(ctx, func(tx Tx, now time.Time) error {
 		var err error
 		if sub, err = getSubscription(tx, cooperativeID, subscriptionID); err != nil {
 			return err

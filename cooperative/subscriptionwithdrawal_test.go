@@ -8,7 +8,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
-// Withdrawing subscriptions before allocation (cooperative.WithdrawSubscription).
+// Withdrawing subscriptions before allocation (Registry.WithdrawSubscription).
 
 // owner admits a member whose record belongs to an account, and returns the member and
 // the actor that account is when it acts on its own records.
@@ -40,7 +40,7 @@ func (f *fixture) mustSubscribe(o cooperative.Offering, m cooperative.Member, n 
 }
 
 func (f *fixture) withdraw(actor cooperative.Actor, sub cooperative.Subscription, reason string) (cooperative.Subscription, error) {
-	return cooperative.WithdrawSubscription(f.ctx, f.store, actor, f.coop.ID, sub.ID, reason, f.clock.Now())
+	return f.reg.WithdrawSubscription(f.ctx, actor, f.coop.ID, sub.ID, reason)
 }
 
 func (f *fixture) getOffering(id string) cooperative.Offering {
@@ -54,7 +54,7 @@ func (f *fixture) getOffering(id string) cooperative.Offering {
 
 func (f *fixture) balances() map[string]int64 {
 	f.t.Helper()
-	b, err := cooperative.PaymentBalances(f.ctx, f.store, f.coop.ID)
+	b, err := f.payments().PaymentBalances(f.ctx, f.coop.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	big, small := f.mustSubscribe(o, anna, 10), f.mustSubscribe(o, anna, 5)
 	var pay cooperative.Payment
 	var err error
-	if pay, err = cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, big.ID, "RF18539007547034", f.clock.Now()); err != nil {
+	if pay, err = f.reg.SubscriptionPayment(f.ctx, f.coop.ID, big.ID, "RF18539007547034"); err != nil {
 		t.Fatal(err)
 	}
 	// The round is full: Bert waits behind Anna's 15.
@@ -127,29 +127,26 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	}
 
 	// Its payment asks for nothing any more.
-	p, err := cooperative.GetPayment(f.ctx, f.store, f.coop.ID, pay.ID)
+	p, err := f.payments().GetPayment(f.ctx, f.coop.ID, pay.ID)
 	if err != nil || p.Status != cooperative.PaymentWithdrawn {
 		t.Fatalf("payment %+v %v", p, err)
 	}
-	_, err = cooperative.NoteCheckoutAttempt(f.ctx, f.store, f.coop.ID, pay.ID, f.clock.Now())
+	_, err = f.checkout(cooperative.CheckoutDeps{}).NoteCheckoutAttempt(f.ctx, f.coop.ID, pay.ID)
 	wantRule(t, err, cooperative.ERULE, "")
-	_, err = cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, big.ID, "RF97539007547035", f.clock.Now())
+	_, err = f.reg.SubscriptionPayment(f.ctx, f.coop.ID, big.ID, "RF97539007547035")
 	wantRule(t, err, cooperative.ERULE, "subscription_pending")
 
 	// A transfer that was already on its way: posted to refunds payable, never to the
 	// subscription, and the accountant hears of it.
-	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ImportBankLines(tx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
-			Booked: true, Amount: big.AmountCents, Currency: "EUR", Reference: pay.Reference, BookedOn: f.clock.Now()}}, f.clock.Now())
-		return err
-	}); err != nil {
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
+		Booked: true, Amount: big.AmountCents, Currency: "EUR", Reference: pay.Reference, BookedOn: f.clock.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	if bal := f.balances(); bal["bank"] != big.AmountCents || bal["refunds_payable"] != -big.AmountCents ||
 		bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances after the late transfer %v", bal)
 	}
-	items, _, err := cooperative.ListPaymentReviews(f.ctx, f.store, f.coop.ID, cooperative.ReviewOpen, "", 10)
+	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 10)
 	if err != nil || len(items) != 1 || items[0].PaymentID != pay.ID || !strings.Contains(items[0].Detail, "withdrawn") {
 		t.Fatalf("review items %+v %v", items, err)
 	}
@@ -218,7 +215,7 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 	f.checkInvariants()
 
 	// Paid by transfer: not Stripe's to refund; the error says where the money is.
-	_, _, err = cooperative.PrepareRefund(f.ctx, f.store, board, f.coop.ID, sub.ID, f.clock.Now())
+	_, _, err = f.reg.PrepareRefund(f.ctx, board, f.coop.ID, sub.ID)
 	wantRule(t, err, cooperative.ERULE, "paid_through_stripe")
 	if msg := cooperative.ErrorMessage(err); !strings.Contains(msg, "refunds payable") || !strings.Contains(msg, "bank transfer") ||
 		!strings.Contains(msg, "€220.00") {

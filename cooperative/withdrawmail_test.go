@@ -43,21 +43,21 @@ func (f *fixture) withdrawnMail(sub cooperative.Subscription, to, lang string) c
 // payThroughStripe has Stripe report that sub's payment succeeded, as its webhook would.
 func (f *fixture) payThroughStripe(sub cooperative.Subscription, reference string) cooperative.Payment {
 	f.t.Helper()
-	p, err := cooperative.SubscriptionPayment(f.ctx, f.store, f.coop.ID, sub.ID, reference, f.clock.Now())
+	p, err := f.reg.SubscriptionPayment(f.ctx, f.coop.ID, sub.ID, reference)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	ev := cooperative.StripeEvent{ID: "evt_paid_" + p.ID, Type: "payment_intent.succeeded", Created: f.clock.Now(),
 		Object: "payment_intent", ObjectID: "pi_" + p.ID, CooperativeID: f.coop.ID, PaymentID: p.ID,
 		PaymentIntentID: "pi_" + p.ID, ChargeID: "ch_" + p.ID, Amount: p.Amount, Currency: "EUR"}
-	if _, err := cooperative.RecordStripeEvent(f.ctx, f.store, f.coop.ID, ev, f.clock.Now()); err != nil {
+	if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
 		f.t.Fatal(err)
 	}
-	stored, err := cooperative.GetStripeEvent(f.ctx, f.store, f.coop.ID, ev.ID)
+	stored, err := f.payments().GetStripeEvent(f.ctx, f.coop.ID, ev.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := cooperative.ProcessStripeEvent(f.ctx, f.store, stored.ID, nil, f.clock.Now()); err != nil {
+	if _, err := f.payments().ProcessStripeEvent(f.ctx, stored.ID, nil); err != nil {
 		f.t.Fatal(err)
 	}
 	return p

@@ -62,6 +62,9 @@ func withServices(o Options, acc cooperative.AccountsOptions) Options {
 	if o.Registry == nil {
 		o.Registry = cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now})
 	}
+	if o.PaymentService == nil {
+		o.PaymentService = cooperative.NewPayments(cooperative.NewRunner(o.Store, o.Now), cooperative.StandardPayables())
+	}
 	return o
 }
 

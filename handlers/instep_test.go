@@ -232,7 +232,7 @@ func TestStatementImportStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) { // -race on a busy machine is slow
-		open, _, err := cooperative.ListPaymentReviews(context.Background(), ps.store, ps.coop, cooperative.ReviewOpen, "", 1)
+		open, _, err := ps.payments.ListPaymentReviews(context.Background(), ps.coop, cooperative.ReviewOpen, "", 1)
 		if err != nil {
 			t.Fatal(err)
 		}

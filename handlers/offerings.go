@@ -276,14 +276,14 @@ type withdrawSubscriptionInput struct {
 // account while the offering is open, or the board (with the second factor, as
 // allowMember demands of staff writes: a paid subscription's money moves to refunds
 // payable). The rules are the domain's
-// (cooperative.WithdrawSubscription); who acts as what is decided here. Once the
+// (Registry.WithdrawSubscription); who acts as what is decided here. Once the
 // withdrawal has committed, an open Checkout Session of its payment is expired.
 func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscriptionInput) (*subscriptionOutput, error) {
 	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := cooperative.WithdrawSubscription(ctx, s.store, actor, in.CooperativeID, in.SubscriptionID, in.Body.Reason, s.now())
+	sub, err := s.registry.WithdrawSubscription(ctx, actor, in.CooperativeID, in.SubscriptionID, in.Body.Reason)
 	if err != nil {
 		return nil, err
 	}

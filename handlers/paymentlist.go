@@ -53,7 +53,7 @@ type listPaymentsInput struct {
 }
 
 func (s *Server) listPayments(ctx context.Context, in *listPaymentsInput) (*pageOutput[paymentBody], error) {
-	list, next, err := cooperative.ListPayments(ctx, s.store, in.CooperativeID, cooperative.PaymentFilter{
+	list, next, err := s.payments.ListPayments(ctx, in.CooperativeID, cooperative.PaymentFilter{
 		Status: cooperative.PaymentStatus(in.Status), Method: in.Method, Reference: in.Reference,
 		SubscriptionID: in.SubscriptionID}, in.Cursor, in.Limit)
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Server) listPayments(ctx context.Context, in *listPaymentsInput) (*page
 
 // subscriptionPayments returns the payments of a subscription of the cooperative.
 func (s *Server) subscriptionPayments(ctx context.Context, cooperativeID, subscriptionID string) ([]paymentBody, error) {
-	list, _, err := cooperative.ListPayments(ctx, s.store, cooperativeID, cooperative.PaymentFilter{SubscriptionID: subscriptionID},
+	list, _, err := s.payments.ListPayments(ctx, cooperativeID, cooperative.PaymentFilter{SubscriptionID: subscriptionID},
 		"", cooperative.MaxPageSize)
 	if err != nil {
 		return nil, err

@@ -129,7 +129,7 @@ func (s *Server) stripeClient(ctx context.Context, cooperativeID string) (*strip
 	if s.pay.Box == nil {
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
 	}
-	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.pay.Box, cooperativeID)
+	creds, err := s.payments.StripeCredentialsFor(ctx, s.pay.Box, cooperativeID)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Server) refundSubscription(ctx context.Context, in *subscriptionPathInp
 	if err != nil {
 		return nil, err
 	}
-	p, due, err := cooperative.PrepareRefund(ctx, s.store, actorFrom(ctx), in.CooperativeID, in.SubscriptionID, s.now())
+	p, due, err := s.registry.PrepareRefund(ctx, actorFrom(ctx), in.CooperativeID, in.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -184,9 +184,9 @@ type transferRefundOutput struct {
 // money that left the bank. Money that came through Stripe is refunded through Stripe
 // (refundSubscription) and refused here.
 func (s *Server) recordTransferRefund(ctx context.Context, in *transferRefundInput) (*transferRefundOutput, error) {
-	res, err := cooperative.RecordTransferRefund(ctx, s.store, actorFrom(ctx), in.CooperativeID, in.SubscriptionID,
+	res, err := s.registry.RecordTransferRefund(ctx, actorFrom(ctx), in.CooperativeID, in.SubscriptionID,
 		cooperative.TransferRefund{AmountCents: in.Body.AmountCents, PaidOn: cooperative.Date(in.Body.PaidOn),
-			IBAN: in.Body.IBAN, Reference: in.Body.Reference, IdempotencyKey: in.IdempotencyKey}, s.now())
+			IBAN: in.Body.IBAN, Reference: in.Body.Reference, IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ type stripeAccountOutput struct {
 }
 
 func (s *Server) getStripeAccount(ctx context.Context, in *cooperativeIDInput) (*stripeAccountOutput, error) {
-	st, err := cooperative.GetStripeAccountStatus(ctx, s.store, in.CooperativeID)
+	st, err := s.payments.GetStripeAccountStatus(ctx, in.CooperativeID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +219,8 @@ func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInpu
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
 	}
 	actor := actorFrom(ctx)
-	st, err := cooperative.ConnectStripe(ctx, s.store, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
-		AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret}, s.now())
+	st, err := s.payments.ConnectStripe(ctx, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
+		AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret})
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ type reviewListOutput struct {
 }
 
 func (s *Server) listPaymentReviews(ctx context.Context, in *reviewListInput) (*reviewListOutput, error) {
-	list, next, err := cooperative.ListPaymentReviews(ctx, s.store, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
+	list, next, err := s.payments.ListPaymentReviews(ctx, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -267,8 +267,8 @@ type resolveReviewInput struct {
 type reviewOutput struct{ Body cooperative.PaymentReview }
 
 func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
-	r, err := cooperative.ResolvePaymentReview(ctx, s.store, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
-		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx)}, s.now())
+	r, err := s.payments.ResolvePaymentReview(ctx, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
+		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}

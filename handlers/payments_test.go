@@ -38,9 +38,11 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The syncer keeps the real clock: stripe-go judges a signature's age by it.
+	// The syncer keeps the real clock (its payment service's): stripe-go judges a
+	// signature's age by it.
 	as := newAuthServer(t, func(o *Options) {
-		syncer, err := stripesync.New(o.Store, box, stripesync.Options{})
+		wall := cooperative.NewPayments(cooperative.NewRunner(o.Store, nil), cooperative.StandardPayables())
+		syncer, err := stripesync.New(wall, box, stripesync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,9 +67,9 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 // testCheckout wires the checkout service as cmd does, from the options a test settled
 // on (its clock, Stripe's base URL and the secret box).
 func testCheckout(o Options) *cooperative.Checkout {
-	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: o.Store, Secrets: o.Payments.Box,
-		PaymentOf: cooperative.SubscriptionPayments(o.Store),
-		Sessions:  stripeclient.CheckoutSessionsFor(o.Payments.Stripe), Now: o.Now,
+	return cooperative.NewCheckout(cooperative.CheckoutDeps{Run: cooperative.NewRunner(o.Store, o.Now), Secrets: o.Payments.Box,
+		PaymentOf: cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now}).SubscriptionPayment,
+		Sessions:  stripeclient.CheckoutSessionsFor(o.Payments.Stripe),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
 			return string(ref), err
@@ -113,7 +115,7 @@ func TestStripeAccountAndWebhook(t *testing.T) {
 		return ps.do(t, "POST", hook, ct, strings.NewReader(string(ev)), "Stripe-Signature", sig)
 	}
 	stored := func() bool {
-		_, err := cooperative.GetStripeEvent(ctx, ps.store, ps.coop, "evt_handlers_1")
+		_, err := ps.payments.GetStripeEvent(ctx, ps.coop, "evt_handlers_1")
 		return err == nil
 	}
 	for name, sig := range map[string]string{"forged": sign("whsec_someone_else_000", now),

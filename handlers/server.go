@@ -32,12 +32,14 @@ type Options struct {
 	Auth AuthOptions
 	// Payments configures Stripe and bank statement imports (payments.go).
 	Payments PaymentOptions
-	// Accounts (sign-in, sessions, invitations, roles), Members (statutes, members) and
-	// Registry (offerings, the share register) are the domain services the routes call.
-	// Required: cmd/kracht builds them; the HTTP layer builds no domain service.
-	Accounts *cooperative.Accounts
-	Members  *cooperative.Members
-	Registry *cooperative.Registry
+	// Accounts (sign-in, sessions, invitations, roles), Members (statutes, members),
+	// Registry (offerings, the share register) and PaymentService (Stripe's events, bank
+	// statements, the review queue) are the domain services the routes call. Required:
+	// cmd/kracht builds them; the HTTP layer builds no domain service.
+	Accounts       *cooperative.Accounts
+	Members        *cooperative.Members
+	Registry       *cooperative.Registry
+	PaymentService *cooperative.Payments
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -69,6 +71,7 @@ type Server struct {
 	accounts          *cooperative.Accounts
 	members           *cooperative.Members
 	registry          *cooperative.Registry
+	payments          *cooperative.Payments
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -83,8 +86,8 @@ type Server struct {
 // New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
-	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil {
-		panic("handlers: New needs the Accounts, Members and Registry services")
+	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil {
+		panic("handlers: New needs the Accounts, Members, Registry and Payments services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -94,7 +97,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
-	s.accounts, s.members, s.registry = opts.Accounts, opts.Members, opts.Registry
+	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

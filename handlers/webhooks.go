@@ -102,7 +102,7 @@ func (s *Server) importBankStatement(ctx context.Context, in *bankStatementInput
 		src.FileName = params["filename"]
 	}
 	body := &io.LimitedReader{R: in.body, N: int64(s.pay.ImportBodyLimit) + 1}
-	res, err := bankimport.Import(ctx, s.store, in.CooperativeID, src, body, s.now())
+	res, err := bankimport.Import(ctx, s.payments, in.CooperativeID, src, body)
 	if err == nil {
 		// What follows the document, up to the limit: the body must end within it.
 		_, err = io.Copy(io.Discard, body)

@@ -76,7 +76,7 @@ func TestWithdrawExpiresTheOpenCheckout(t *testing.T) {
 	if ids := sf.expiries(t); len(ids) != 1 || ids[0] != co.SessionID {
 		t.Fatalf("expired %v, want [%s]", ids, co.SessionID)
 	}
-	p, err := cooperative.GetPayment(context.Background(), sf.store, sf.coop, co.PaymentID)
+	p, err := sf.payments.GetPayment(context.Background(), sf.coop, co.PaymentID)
 	if err != nil || p.Status != cooperative.PaymentWithdrawn {
 		t.Fatalf("payment %+v %v", p, err)
 	}

@@ -243,7 +243,7 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 	if bal := sf.balances(t); len(bal) != 0 {
 		t.Fatalf("balances after the refund %v, want all zero", bal)
 	}
-	p, err := cooperative.GetPayment(ctx, sf.store, sf.coop, co.PaymentID)
+	p, err := sf.payments.GetPayment(ctx, sf.coop, co.PaymentID)
 	if err != nil || p.Status != cooperative.PaymentRefunded {
 		t.Fatalf("payment %+v %v", p, err)
 	}

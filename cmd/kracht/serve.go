@@ -48,17 +48,23 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	syncer, stopStripe, err := startStripe(ctx, cfg, store, box, log)
+	// The payment service is built once, with the payables it takes money for; the
+	// Stripe worker, the checkout and the routes share it and its clock.
+	run := cooperative.NewRunner(store, time.Now)
+	pay := cooperative.NewPayments(run, cooperative.StandardPayables())
+	registry := cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})
+	syncer, stopStripe, err := startStripe(ctx, cfg, pay, box, log)
 	if err != nil {
 		return err
 	}
 	defer stopStripe()
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
-			Checkout: newCheckout(cfg, store, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
-		Accounts: newAccounts(cfg, store, box),
-		Members:  cooperative.NewMembers(store, cooperative.MembersOptions{Now: time.Now, HeldShares: cooperative.HeldShares}),
-		Registry: cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})})
+			Checkout: newCheckout(cfg, run, registry, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
+		Accounts:       newAccounts(cfg, store, box),
+		Members:        cooperative.NewMembers(store, cooperative.MembersOptions{Now: time.Now, HeldShares: cooperative.HeldShares}),
+		Registry:       registry,
+		PaymentService: pay})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

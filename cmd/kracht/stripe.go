@@ -81,11 +81,12 @@ func (cfg config) stripeOptions() stripeclient.Options {
 
 // newCheckout wires the domain's service that starts payments: Checkout Sessions
 // through stripeclient with each cooperative's own key, RF references from
-// bankimport with the system's randomness.
-func newCheckout(cfg config, store cooperative.Store, box *cooperative.SecretBox) *cooperative.Checkout {
-	return cooperative.NewCheckout(cooperative.CheckoutDeps{Store: store, Secrets: box,
-		PaymentOf: cooperative.SubscriptionPayments(store),
-		Sessions:  stripeclient.CheckoutSessionsFor(cfg.stripeOptions()), Now: time.Now,
+// bankimport with the system's randomness; share subscriptions' payments from the
+// register.
+func newCheckout(cfg config, run *cooperative.Runner, registry *cooperative.Registry, box *cooperative.SecretBox) *cooperative.Checkout {
+	return cooperative.NewCheckout(cooperative.CheckoutDeps{Run: run, Secrets: box,
+		PaymentOf: registry.SubscriptionPayment,
+		Sessions:  stripeclient.CheckoutSessionsFor(cfg.stripeOptions()),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
 			return string(ref), err
@@ -94,8 +95,8 @@ func newCheckout(cfg config, store cooperative.Store, box *cooperative.SecretBox
 
 // startStripe makes the syncer and runs its worker, which applies stored webhook events,
 // until stop is called (serve calls it before the store closes).
-func startStripe(ctx context.Context, cfg config, store cooperative.Store, box *cooperative.SecretBox, log *slog.Logger) (*stripesync.Syncer, func(), error) {
-	syncer, err := stripesync.New(store, box, stripesync.Options{Stripe: cfg.stripeOptions(), Logger: log})
+func startStripe(ctx context.Context, cfg config, pay *cooperative.Payments, box *cooperative.SecretBox, log *slog.Logger) (*stripesync.Syncer, func(), error) {
+	syncer, err := stripesync.New(pay, box, stripesync.Options{Stripe: cfg.stripeOptions(), Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,19 +139,20 @@ func runStripe(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	return resync(ctx, store, box, cfg.stripeOptions(), *only, log, stdout)
+	pay := cooperative.NewPayments(cooperative.NewRunner(store, time.Now), cooperative.StandardPayables())
+	return resync(ctx, pay, box, cfg.stripeOptions(), *only, log, stdout)
 }
 
 // resync fetches every cooperative's events since the last one applied, stores the
 // ones missed and applies what is due.
-func resync(ctx context.Context, store cooperative.Store, box *cooperative.SecretBox, opts stripeclient.Options, only string, log *slog.Logger, stdout io.Writer) error {
-	syncer, err := stripesync.New(store, box, stripesync.Options{Stripe: opts, Logger: log})
+func resync(ctx context.Context, pay *cooperative.Payments, box *cooperative.SecretBox, opts stripeclient.Options, only string, log *slog.Logger, stdout io.Writer) error {
+	syncer, err := stripesync.New(pay, box, stripesync.Options{Stripe: opts, Logger: log})
 	if err != nil {
 		return err
 	}
 	ids := []string{only}
 	if only == "" {
-		if ids, err = cooperative.ListStripeCooperatives(ctx, store); err != nil {
+		if ids, err = pay.ListStripeCooperatives(ctx); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/camt053"
@@ -41,7 +40,7 @@ type Source struct {
 }
 
 // Import reads a camt.053 document from r and imports it for cooperativeID on behalf of
-// src.By, and writes the import's audit entry (cooperative.AuditBankImport). The
+// src.By through pay, and writes the import's audit entry (Payments.AuditBankImport). The
 // cooperative's own IBAN is not required to match the statement's account: a
 // cooperative may have several accounts. A document whose header the parser refuses
 // changes nothing; a document refused or cut off halfway keeps the batches already
@@ -49,10 +48,10 @@ type Source struct {
 //
 // Reading and storing overlap: while one batch is being committed, the next is parsed
 // (each takes a core; the parse is about a third of the time).
-func Import(ctx context.Context, s cooperative.Store, cooperativeID string, src Source, r io.Reader, now time.Time) (Result, error) {
+func Import(ctx context.Context, pay *cooperative.Payments, cooperativeID string, src Source, r io.Reader) (Result, error) {
 	h := sha256.New()
 	read := &counter{r: io.TeeReader(r, h)}
-	res, err := importBatched(ctx, s, src.By, cooperativeID, read, now, BatchSize)
+	res, err := importBatched(ctx, pay, src.By, cooperativeID, read, BatchSize)
 	if res.MessageID == "" {
 		return res, err // the header was refused: nothing changed
 	}
@@ -68,7 +67,7 @@ func Import(ctx context.Context, s cooperative.Store, cooperativeID string, src 
 		imp.Error = cooperative.ErrorMessage(err)
 	}
 	// Written even when the client has gone: the batches it committed stand.
-	if aerr := cooperative.AuditBankImport(context.WithoutCancel(ctx), s, src.By, cooperativeID, imp, now); err == nil {
+	if aerr := pay.AuditBankImport(context.WithoutCancel(ctx), src.By, cooperativeID, imp); err == nil {
 		err = aerr
 	}
 	return res, err
@@ -87,7 +86,7 @@ func (c *counter) Read(p []byte) (int, error) {
 
 // importBatched is Import with batches of batchSize lines (tests use small ones), without
 // the audit entry.
-func importBatched(ctx context.Context, s cooperative.Store, by cooperative.Actor, cooperativeID string, r io.Reader, now time.Time, batchSize int) (Result, error) {
+func importBatched(ctx context.Context, pay *cooperative.Payments, by cooperative.Actor, cooperativeID string, r io.Reader, batchSize int) (Result, error) {
 	d := camt053.NewDecoder(io.LimitReader(r, camt053.MaxDocumentBytes+1))
 	h, err := d.Header()
 	if err != nil {
@@ -101,10 +100,7 @@ func importBatched(ctx context.Context, s cooperative.Store, by cooperative.Acto
 		defer close(stopped)
 		for batch := range batches {
 			var t cooperative.BankImportTally
-			storeErr = s.Update(ctx, func(tx cooperative.Tx) (err error) {
-				t, err = cooperative.ImportBankLines(tx, by, cooperativeID, batch, now)
-				return err
-			})
+			t, storeErr = pay.ImportBankLines(ctx, by, cooperativeID, batch)
 			if storeErr != nil {
 				return
 			}

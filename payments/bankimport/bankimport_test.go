@@ -48,7 +48,7 @@ func TestSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Import(context.Background(), s, coop, testSource, bytes.NewReader(b), now)
+			res, err := Import(context.Background(), payAt(s, now), coop, testSource, bytes.NewReader(b))
 			if strings.Contains(f, "wrong") {
 				if cooperative.ErrorCode(err) != cooperative.EINVALID || !strings.Contains(err.Error(), "camt.053") && cooperative.ErrorMessage(err) == "" {
 					t.Fatalf("want a clear EINVALID refusal, got %v", err)
@@ -68,14 +68,14 @@ func TestSamples(t *testing.T) {
 			if res.Tally.Duplicates != 0 || res.Tally.Lines != res.Tally.Matched+res.Tally.Review+res.Tally.Skipped {
 				t.Fatalf("tally does not add up: %+v", res.Tally)
 			}
-			again, err := Import(context.Background(), s, coop, testSource, bytes.NewReader(b), now.Add(time.Hour))
+			again, err := Import(context.Background(), payAt(s, now.Add(time.Hour)), coop, testSource, bytes.NewReader(b))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if again.Tally.Duplicates != again.Tally.Lines || again.Tally.Lines != res.Tally.Lines {
 				t.Fatalf("second import changed something: %+v after %+v", again.Tally, res.Tally)
 			}
-			open, _, err := cooperative.ListPaymentReviews(context.Background(), s, coop, cooperative.ReviewOpen, "", 1000)
+			open, _, err := payAt(s, now).ListPaymentReviews(context.Background(), coop, cooperative.ReviewOpen, "", 1000)
 			if err != nil || len(open) != res.Tally.Review {
 				t.Fatalf("review queue has %d items, tally %d (%v)", len(open), res.Tally.Review, err)
 			}
@@ -126,6 +126,11 @@ type books struct {
 	coop     string
 	member   string
 	offering string
+}
+
+// payAt is the payment service with the clock stopped at at.
+func payAt(s cooperative.Store, at time.Time) *cooperative.Payments {
+	return cooperative.NewPayments(cooperative.NewRunner(s, func() time.Time { return at }), cooperative.StandardPayables())
 }
 
 func newBooks(t testing.TB, s cooperative.Store) *books {
@@ -184,7 +189,7 @@ func newPayment(t testing.TB, b *books, amount int64, ref string) cooperative.Pa
 		}
 		ref = string(r)
 	}
-	p, err := cooperative.SubscriptionPayment(ctx, b.s, b.coop, sub.ID, ref, now)
+	p, err := b.reg.SubscriptionPayment(ctx, b.coop, sub.ID, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +201,7 @@ func newPayment(t testing.TB, b *books, amount int64, ref string) cooperative.Pa
 func TestMatching(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
+	pay := payAt(s, now)
 	bk, bo := newBooks(t, s), newBooks(t, s)
 	coop, other := bk.coop, bo.coop
 	exact := newPayment(t, bk, 25000, "")
@@ -214,25 +220,25 @@ func TestMatching(t *testing.T) {
 		{ref: string(unknown), amount: 100, acctRef: "A6"},
 		{ref: exact.Reference, amount: 25000, acctRef: "A7"}, // paid twice
 	})
-	res, err := Import(ctx, s, coop, testSource, bytes.NewReader(doc.Bytes()), now)
+	res, err := Import(ctx, pay, coop, testSource, bytes.NewReader(doc.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Tally.Matched != 1 || res.Tally.Review != 6 || res.Tally.MatchedAmount != 25000 {
 		t.Fatalf("tally %+v", res.Tally)
 	}
-	got, _ := cooperative.GetPayment(ctx, s, coop, exact.ID)
+	got, _ := pay.GetPayment(ctx, coop, exact.ID)
 	if got.Status != cooperative.PaymentPaid || got.PostedReceived != 25000 {
 		t.Fatalf("exact payment: %+v", got)
 	}
-	bal, _ := cooperative.PaymentBalances(ctx, s, coop)
+	bal, _ := pay.PaymentBalances(ctx, coop)
 	if bal["bank"] != 25000 || bal["subscriptions_received_in_advance"] != -25000 || len(bal) != 2 {
 		t.Fatalf("balances after import: %v", bal)
 	}
-	if b, _ := cooperative.PaymentBalances(ctx, s, other); len(b) != 0 {
+	if b, _ := pay.PaymentBalances(ctx, other); len(b) != 0 {
 		t.Fatalf("the other cooperative got postings: %v", b)
 	}
-	reviews, _, _ := cooperative.ListPaymentReviews(ctx, s, coop, cooperative.ReviewOpen, "", 100)
+	reviews, _, _ := pay.ListPaymentReviews(ctx, coop, cooperative.ReviewOpen, "", 100)
 	reasons := map[cooperative.ReviewReason]cooperative.PaymentReview{}
 	for _, r := range reviews {
 		reasons[r.Reason] = r
@@ -248,63 +254,63 @@ func TestMatching(t *testing.T) {
 		t.Errorf("a review item leaks the other cooperative: %+v", r)
 	}
 	// The same statement again changes nothing.
-	again, err := Import(ctx, s, coop, testSource, bytes.NewReader(doc.Bytes()), now)
+	again, err := Import(ctx, pay, coop, testSource, bytes.NewReader(doc.Bytes()))
 	if err != nil || again.Tally.Duplicates != again.Tally.Lines {
 		t.Fatalf("reimport: %+v %v", again.Tally, err)
 	}
 	// The accountant assigns the partial credit; then the rest arrives and is assigned too.
 	pr := reasons[cooperative.ReviewPartial]
-	if _, err := cooperative.ResolvePaymentReview(ctx, s, other, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID}, now); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	if _, err := pay.ResolvePaymentReview(ctx, other, pr.ID, cooperative.ReviewResolution{
+		Action: cooperative.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("another cooperative resolved it: %v", err)
 	}
-	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, cooperative.ReviewResolution{
+		Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID}, now); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, cooperative.ReviewResolution{
+		Action: cooperative.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("resolved twice: %v", err)
 	}
 	cr := reasons[cooperative.ReviewWrongCurrency]
-	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, cr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: ccy.ID}, now); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, cooperative.ReviewResolution{
+		Action: cooperative.ResolveAssign, PaymentID: ccy.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("a USD credit was assigned: %v", err)
 	}
-	if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, cr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveRefunded, Note: "sent back on 3 Feb", By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, cooperative.ReviewResolution{
+		Action: cooperative.ResolveRefunded, Note: "sent back on 3 Feb", By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 		t.Fatal(err)
 	}
-	bal, _ = cooperative.PaymentBalances(ctx, s, coop)
+	bal, _ = pay.PaymentBalances(ctx, coop)
 	if bal["bank"] != 45000 {
 		t.Fatalf("bank after assigning the partial credit: %v", bal)
 	}
-	if p, _ := cooperative.GetPayment(ctx, s, coop, partial.ID); p.Status == cooperative.PaymentPaid || p.Suspense != 20000 {
+	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status == cooperative.PaymentPaid || p.Suspense != 20000 {
 		t.Fatalf("partially paid payment: %+v", p)
 	}
 	// The rest arrives and is assigned: the subscription is paid, the suspense cleared.
 	var rest bytes.Buffer
 	writeStatement(&rest, "S2", []credit{{ref: partial.Reference, amount: 5000, acctRef: "B1"}})
-	if _, err := Import(ctx, s, coop, testSource, &rest, now); err != nil {
+	if _, err := Import(ctx, pay, coop, testSource, &rest); err != nil {
 		t.Fatal(err)
 	}
-	reviews, _, _ = cooperative.ListPaymentReviews(ctx, s, coop, cooperative.ReviewOpen, "", 100)
+	reviews, _, _ = pay.ListPaymentReviews(ctx, coop, cooperative.ReviewOpen, "", 100)
 	for _, r := range reviews {
 		if r.Reference == partial.Reference && r.Reason == cooperative.ReviewPartial {
-			if _, err := cooperative.ResolvePaymentReview(ctx, s, coop, r.ID, cooperative.ReviewResolution{
-				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}, now); err != nil {
+			if _, err := pay.ResolvePaymentReview(ctx, coop, r.ID, cooperative.ReviewResolution{
+				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if p, _ := cooperative.GetPayment(ctx, s, coop, partial.ID); p.Status != cooperative.PaymentPaid || p.Suspense != 0 {
+	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status != cooperative.PaymentPaid || p.Suspense != 0 {
 		t.Fatalf("paid in two parts: %+v", p)
 	}
 	sub, _ := bk.reg.GetSubscription(ctx, coop, partial.SubscriptionID)
 	if sub.Status != cooperative.SubscriptionPaid {
 		t.Fatalf("subscription paid in two parts: %+v", sub)
 	}
-	bal, _ = cooperative.PaymentBalances(ctx, s, coop)
+	bal, _ = pay.PaymentBalances(ctx, coop)
 	if bal["bank"] != 50000 || bal["subscriptions_received_in_advance"] != -50000 || bal["bank_transfer_suspense"] != 0 {
 		t.Fatalf("balances after the second part: %v", bal)
 	}
@@ -336,7 +342,7 @@ func BenchmarkImport100k(b *testing.B) {
 		b.SetBytes(int64(doc.Len()))
 		b.StartTimer()
 		start := time.Now()
-		res, err := Import(context.Background(), s, coop, testSource, &doc, now)
+		res, err := Import(context.Background(), payAt(s, now), coop, testSource, &doc)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -369,7 +375,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	writeStatement(&doc, "CUT", credits)
 	full := doc.Bytes()
 	cut := full[:len(full)*9/10]
-	res, err := importBatched(ctx, s, testSource.By, bk.coop, bytes.NewReader(cut), now, testBatch)
+	res, err := importBatched(ctx, payAt(s, now), testSource.By, bk.coop, bytes.NewReader(cut), testBatch)
 	if err == nil {
 		t.Fatal("a cut-off statement imported without an error")
 	}
@@ -377,7 +383,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	if res.Tally.Lines != 2*testBatch || res.Tally.Review != 2*testBatch*9/10 {
 		t.Fatalf("cut-off import kept %+v, want the two full batches", res.Tally)
 	}
-	res, err = importBatched(ctx, s, testSource.By, bk.coop, bytes.NewReader(full), now, testBatch)
+	res, err = importBatched(ctx, payAt(s, now), testSource.By, bk.coop, bytes.NewReader(full), testBatch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +392,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	}
 	open := 0
 	for after := ""; ; {
-		page, next, err := cooperative.ListPaymentReviews(ctx, s, bk.coop, cooperative.ReviewOpen, after, cooperative.MaxPageSize)
+		page, next, err := payAt(s, now).ListPaymentReviews(ctx, bk.coop, cooperative.ReviewOpen, after, cooperative.MaxPageSize)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -413,7 +419,7 @@ func TestStoreStops(t *testing.T) {
 	writeStatement(&doc, "STOP", credits)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := importBatched(ctx, s, testSource.By, bk.coop, &doc, now, testBatch)
+	res, err := importBatched(ctx, payAt(s, now), testSource.By, bk.coop, &doc, testBatch)
 	if !errors.Is(err, context.Canceled) && cooperative.ErrorCode(err) == "" {
 		t.Fatalf("import with a cancelled context: %v", err)
 	}

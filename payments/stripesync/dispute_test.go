@@ -54,11 +54,11 @@ func (f *fixture) payout(id string, amount int64, lines []cooperative.StripeBala
 	}
 	var evID string
 	_ = json.Unmarshal(body, &struct{ ID *string }{&evID})
-	stored, err := cooperative.GetStripeEvent(ctx, f.store, f.coop, evID)
+	stored, err := f.pay.GetStripeEvent(ctx, f.coop, evID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	got, err := cooperative.ProcessStripeEvent(ctx, f.store, stored.ID, lines, f.now)
+	got, err := f.pay.ProcessStripeEvent(ctx, stored.ID, lines)
 	if err != nil || got.Status != cooperative.StripeEventDone {
 		f.t.Fatalf("payout %+v %v", got, err)
 	}
@@ -66,7 +66,7 @@ func (f *fixture) payout(id string, amount int64, lines []cooperative.StripeBala
 
 func openReviews(f *fixture) []cooperative.PaymentReview {
 	f.t.Helper()
-	items, _, err := cooperative.ListPaymentReviews(context.Background(), f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, err := f.pay.ListPaymentReviews(context.Background(), f.coop, cooperative.ReviewOpen, "", 100)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -87,14 +87,14 @@ func TestDisputeWon(t *testing.T) {
 	if bal := balances(f); bal["stripe_clearing"] != 20000 || bal["disputes_held"] != 0 || bal["dispute_losses_expense"] != 0 {
 		t.Fatalf("balances %v", bal)
 	}
-	p, _ := cooperative.GetPayment(ctx, f.store, f.coop, b.ID)
+	p, _ := f.pay.GetPayment(ctx, f.coop, b.ID)
 	if p.Status != cooperative.PaymentPaid || p.DisputeOutcome != cooperative.DisputeWon || !p.DisputeClosed {
 		t.Fatalf("payment %+v", p)
 	}
 	if items := openReviews(f); len(items) != 0 {
 		t.Fatalf("open review items %+v", items)
 	}
-	done, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewResolved, "", 100)
+	done, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewResolved, "", 100)
 	if len(done) != 1 || done[0].Resolution != cooperative.ResolveDisputeClosed || done[0].Note == "" {
 		t.Fatalf("resolved items %+v", done)
 	}
@@ -127,7 +127,7 @@ func TestDisputeLost(t *testing.T) {
 		bal["subscriptions_received_in_advance"] != -30000 {
 		t.Fatalf("balances %v", bal)
 	}
-	p, _ := cooperative.GetPayment(ctx, f.store, f.coop, b.ID)
+	p, _ := f.pay.GetPayment(ctx, f.coop, b.ID)
 	if p.Status != cooperative.PaymentDisputeLost {
 		t.Fatalf("payment %+v", p)
 	}

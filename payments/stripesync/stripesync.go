@@ -20,23 +20,22 @@ type Options struct {
 	BatchSize int                  // events applied per round [100]
 	Poll      time.Duration        // wait when nothing is due [1s]
 	Logger    *slog.Logger
-	Now       func() time.Time // the clock [time.Now]
 }
 
-// Syncer holds what every part needs: the store, the box that opens the cooperatives'
-// Stripe credentials, and how to reach Stripe.
+// Syncer holds what every part needs: the payment service (whose clock it reads), the
+// box that opens the cooperatives' Stripe credentials, and how to reach Stripe.
 type Syncer struct {
-	store cooperative.Store
-	box   *cooperative.SecretBox
-	opts  Options
-	log   *slog.Logger
-	kick  chan struct{}
+	pay  *cooperative.Payments
+	box  *cooperative.SecretBox
+	opts Options
+	log  *slog.Logger
+	kick chan struct{}
 }
 
 // New returns a Syncer.
-func New(store cooperative.Store, box *cooperative.SecretBox, opts Options) (*Syncer, error) {
-	if store == nil || box == nil {
-		return nil, errors.New("stripesync: a store and a secret box are needed")
+func New(pay *cooperative.Payments, box *cooperative.SecretBox, opts Options) (*Syncer, error) {
+	if pay == nil || box == nil {
+		return nil, errors.New("stripesync: a payment service and a secret box are needed")
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
@@ -44,14 +43,11 @@ func New(store cooperative.Store, box *cooperative.SecretBox, opts Options) (*Sy
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{store: store, box: box, opts: opts, log: log.With(slog.String("component", "stripe")),
+	return &Syncer{pay: pay, box: box, opts: opts, log: log.With(slog.String("component", "stripe")),
 		kick: make(chan struct{}, 1)}, nil
 }
 
@@ -62,7 +58,7 @@ func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte,
 	if !cooperative.ValidID(cooperativeID) {
 		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.ENOTFOUND, "no such webhook")
 	}
-	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.box, cooperativeID)
+	creds, err := s.pay.StripeCredentialsFor(ctx, s.box, cooperativeID)
 	if cooperative.ErrorCode(err) == cooperative.ERULE {
 		// No Stripe account: to a caller the same as a wrong signature.
 		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.EINVALID, "The webhook signature is not valid.")
@@ -70,12 +66,12 @@ func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte,
 	if err != nil {
 		return cooperative.StripeEvent{}, false, err
 	}
-	ev, err := stripeclient.VerifyWebhook(body, signature, creds.WebhookSecret, s.opts.Now())
+	ev, err := stripeclient.VerifyWebhook(body, signature, creds.WebhookSecret, s.pay.Now())
 	if err != nil {
 		s.log.Warn("webhook refused", slog.String("cooperative", cooperativeID), slog.Any("error", err))
 		return ev, false, err
 	}
-	stored, err := cooperative.RecordStripeEvent(ctx, s.store, cooperativeID, ev, s.opts.Now())
+	stored, err := s.pay.RecordStripeEvent(ctx, cooperativeID, ev)
 	if err == nil && stored {
 		select {
 		case s.kick <- struct{}{}:
@@ -87,7 +83,7 @@ func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte,
 
 // RunOnce applies the events that are due and returns how many it looked at.
 func (s *Syncer) RunOnce(ctx context.Context) (int, error) {
-	due, _, err := cooperative.DueStripeEvents(ctx, s.store, s.opts.Now(), "", s.opts.BatchSize)
+	due, _, err := s.pay.DueStripeEvents(ctx, "", s.opts.BatchSize)
 	if err != nil {
 		return 0, err
 	}
@@ -102,7 +98,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (int, error) {
 				continue
 			}
 		}
-		out, err := cooperative.ProcessStripeEvent(ctx, s.store, e.ID, lines, s.opts.Now())
+		out, err := s.pay.ProcessStripeEvent(ctx, e.ID, lines)
 		if err != nil {
 			return len(due), err
 		}
@@ -118,7 +114,7 @@ func (s *Syncer) client(ctx context.Context, cache map[string]*stripeclient.Clie
 	if c, ok := cache[cooperativeID]; ok {
 		return c, nil
 	}
-	creds, err := cooperative.StripeCredentialsFor(ctx, s.store, s.box, cooperativeID)
+	creds, err := s.pay.StripeCredentialsFor(ctx, s.box, cooperativeID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +156,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 // days) from Stripe and stores those it did not have; Run applies them. It returns how
 // many were new.
 func (s *Syncer) Resync(ctx context.Context, cooperativeID string) (int, error) {
-	from, err := cooperative.StripeResyncFrom(ctx, s.store, cooperativeID, s.opts.Now())
+	from, err := s.pay.StripeResyncFrom(ctx, cooperativeID)
 	if err != nil {
 		return 0, err
 	}
@@ -174,7 +170,7 @@ func (s *Syncer) Resync(ctx context.Context, cooperativeID string) (int, error) 
 	}
 	n := 0
 	for _, ev := range events {
-		stored, err := cooperative.RecordStripeEvent(ctx, s.store, cooperativeID, ev, s.opts.Now())
+		stored, err := s.pay.RecordStripeEvent(ctx, cooperativeID, ev)
 		if err != nil {
 			return n, err
 		}

@@ -25,6 +25,7 @@ type fixture struct {
 	t        testing.TB
 	store    cooperative.Store
 	sync     *Syncer
+	pay      *cooperative.Payments
 	reg      *cooperative.Registry
 	members  *cooperative.Members
 	coop     string
@@ -49,7 +50,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: s, now: time.Now().UTC().Truncate(time.Second)}
-	f.sync, err = New(s, box, Options{Now: func() time.Time { return f.now }})
+	f.pay = cooperative.NewPayments(cooperative.NewRunner(s, func() time.Time { return f.now }), cooperative.StandardPayables())
+	f.sync, err = New(f.pay, box, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func (f *fixture) payment(amount int64) cooperative.Payment {
 		f.t.Fatal(err)
 	}
 	ref, _ := bankimport.NewReference(rand.Read)
-	p, err := cooperative.SubscriptionPayment(ctx, f.store, f.coop, sub.ID, string(ref), f.now)
+	p, err := f.reg.SubscriptionPayment(ctx, f.coop, sub.ID, string(ref))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -215,7 +217,7 @@ func sepaFlow(f *fixture, p cooperative.Payment, pi, ch string) [][]byte {
 }
 
 func balances(f *fixture) map[string]int64 {
-	b, err := cooperative.PaymentBalances(context.Background(), f.store, f.coop)
+	b, err := f.pay.PaymentBalances(context.Background(), f.coop)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -312,7 +314,7 @@ func TestLateSEPAFailure(t *testing.T) {
 		}
 		f.drain()
 	}
-	got, _ := cooperative.GetPayment(context.Background(), f.store, f.coop, p.ID)
+	got, _ := f.pay.GetPayment(context.Background(), f.coop, p.ID)
 	if got.Status != cooperative.PaymentReversed {
 		t.Fatalf("payment %+v", got)
 	}
@@ -350,7 +352,7 @@ func TestFailureBeforeSuccessInAnyOrder(t *testing.T) {
 		}
 		f.drain()
 	}
-	got, _ := cooperative.GetPayment(context.Background(), f.store, f.coop, p.ID)
+	got, _ := f.pay.GetPayment(context.Background(), f.coop, p.ID)
 	if got.Status != cooperative.PaymentPaid || balances(f)["stripe_clearing"] != 3000 {
 		t.Fatalf("payment %+v", got)
 	}
@@ -385,7 +387,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	if bal["stripe_clearing"] != 10000-4000 || bal["disputes_held"] != 20000 {
 		t.Fatalf("balances %v", bal)
 	}
-	if p, _ := cooperative.GetPayment(ctx, f.store, f.coop, b.ID); p.Status != cooperative.PaymentDisputed {
+	if p, _ := f.pay.GetPayment(ctx, f.coop, b.ID); p.Status != cooperative.PaymentDisputed {
 		t.Fatalf("disputed payment %+v", p)
 	}
 	// The payout of a's charge less its fee and the refund: applied with its balance
@@ -397,7 +399,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	}
 	var ev cooperative.StripeEvent
 	_ = json.Unmarshal(body, &struct{ ID *string }{&ev.ID})
-	stored, err := cooperative.GetStripeEvent(ctx, f.store, f.coop, ev.ID)
+	stored, err := f.pay.GetStripeEvent(ctx, f.coop, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +409,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 		{ID: "txn_po", Type: "payout", Source: "po_1", Amount: -5700, Net: -5700, Currency: "eur"},
 	}
 	for range 2 {
-		if _, err := cooperative.ProcessStripeEvent(ctx, f.store, stored.ID, lines, f.now); err != nil {
+		if _, err := f.pay.ProcessStripeEvent(ctx, stored.ID, lines); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -417,7 +419,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	}
 	f.checkBooks()
 	// The dispute and the refund made outside Kracht wait for the accountant.
-	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
 	reasons := map[cooperative.ReviewReason]bool{}
 	for _, it := range items {
 		reasons[it.Reason] = true
@@ -503,7 +505,7 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	}
 	f.drain()
 	f.checkBooks()
-	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
 	if len(items) != 1 || items[0].Reason != cooperative.ReviewLateFailure {
 		t.Fatalf("review items %+v", items)
 	}
@@ -537,7 +539,7 @@ func TestBadData(t *testing.T) {
 	if bal := balances(f); len(bal) != 0 {
 		t.Fatalf("postings from bad data: %v", bal)
 	}
-	items, _, _ := cooperative.ListPaymentReviews(context.Background(), f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(context.Background(), f.coop, cooperative.ReviewOpen, "", 100)
 	if len(items) != 4 {
 		t.Fatalf("%d review items: %+v", len(items), items)
 	}

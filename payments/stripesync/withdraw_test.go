@@ -13,8 +13,8 @@ import (
 func (f *fixture) withdraw(subscriptionID string) cooperative.Subscription {
 	f.t.Helper()
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	sub, err := cooperative.WithdrawSubscription(context.Background(), f.store, board, f.coop, subscriptionID,
-		"The member asked us to.", f.now)
+	sub, err := f.reg.WithdrawSubscription(context.Background(), board, f.coop, subscriptionID,
+		"The member asked us to.")
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -48,12 +48,12 @@ func TestMoneyAfterWithdrawal(t *testing.T) {
 	if sub.Status != cooperative.SubscriptionWithdrawn {
 		t.Fatalf("subscription %+v", sub)
 	}
-	items, _, _ := cooperative.ListPaymentReviews(ctx, f.store, f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
 	if len(items) != 1 || items[0].PaymentID != p.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
 		t.Fatalf("review items %+v", items)
 	}
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	if _, due, err := cooperative.PrepareRefund(ctx, f.store, board, f.coop, p.SubscriptionID, f.now); err != nil || due != 5000 {
+	if _, due, err := f.reg.PrepareRefund(ctx, board, f.coop, p.SubscriptionID); err != nil || due != 5000 {
 		t.Fatalf("refund %d %v", due, err)
 	}
 	f.checkBooks()
@@ -90,7 +90,7 @@ func TestLateSEPAFailureAfterWithdrawal(t *testing.T) {
 		t.Fatalf("subscription %+v", sub)
 	}
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	if _, _, err := cooperative.PrepareRefund(ctx, f.store, board, f.coop, p.SubscriptionID, f.now); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, _, err := f.reg.PrepareRefund(ctx, board, f.coop, p.SubscriptionID); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("a reversed payment is refundable: %v", err)
 	}
 	f.checkBooks()
