@@ -1,15 +1,6 @@
 package cooperative
 
-// What membership (applications, members and their lifecycle) brings to the chart of
-// accounts and the mail catalogue; listed in parts.go.
-
-// AccountMembershipFees is the income of membership fees (a payment with purpose
-// PurposeMembershipFee is received to it).
-const AccountMembershipFees AccountCode = "membership_fees_income"
-
-var membershipChart = ChartPart{Owner: "membership", Accounts: []Account{
-	{Code: AccountMembershipFees, Name: "Membership fees", Type: AccountIncome},
-}}
+// The kinds of mail membership brings to the catalogue (catalogue.go lists the parts).
 
 const (
 	EventApplicationReceived NotificationEvent = "application_received"

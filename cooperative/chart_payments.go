@@ -1,7 +1,6 @@
 package cooperative
 
-// What payments (money in: Stripe, bank transfers, the review queue, refunds) brings to
-// the chart of accounts and the mail catalogue; listed in parts.go.
+// The accounts payments brings to the chart of accounts (chart.go lists the parts).
 
 // The accounts payments posts to. Refunds payable is its own: money it cannot hand to
 // what was paid for (late money, an unmatched transfer) waits there until refunded, and
@@ -28,16 +27,4 @@ var paymentsChart = ChartPart{Owner: "payments", Accounts: []Account{
 	{Code: AccountRefundsPayable, Name: "Refunds payable to members", Type: AccountLiability},
 	{Code: AccountPaymentFees, Name: "Payment fees", Type: AccountExpense},
 	{Code: AccountDisputeLosses, Name: "Disputed payments lost", Type: AccountExpense},
-}}
-
-// EventPaymentFailed tells a member that a payment that looked paid failed after all
-// (a SEPA Direct Debit returned days later) and what that did to the subscription.
-const EventPaymentFailed NotificationEvent = "payment_failed"
-
-var paymentsCatalogue = CataloguePart{Owner: "payments", Kinds: []NotificationSpec{
-	// A late payment failure moves money and may cancel shares: a legal notice.
-	// amount is written out in the mail's language (FormatEuro); shares_cancelled
-	// is "yes" when the subscription's shares were cancelled.
-	{Event: EventPaymentFailed, Mandatory: true, Fields: []string{"cooperative", "amount", "reference"},
-		Optional: []string{"reason", "shares_cancelled"}},
 }}

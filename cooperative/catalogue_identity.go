@@ -1,7 +1,6 @@
 package cooperative
 
-// What identity (accounts, sign-in, second factor, invitations, roles) brings to the
-// mail catalogue; listed in parts.go. It posts to no account.
+// The kinds of mail identity brings to the catalogue (catalogue.go lists the parts).
 
 const (
 	EventEmailVerification NotificationEvent = "email_verification"
