@@ -624,19 +624,19 @@ func (r *Registry) ReconcileCapital(ctx context.Context, cooperativeID string, d
 		if err != nil {
 			return err
 		}
-		ledger := map[string]int64{}
+		booked := map[string]int64{}
 		prefix := string(AccountMemberCapital) + ":"
 		for account, b := range balances {
 			if member, ok := strings.CutPrefix(account, prefix); ok && b != 0 {
-				ledger[member] = -b // capital is a credit balance
+				booked[member] = -b // capital is a credit balance
 			}
 		}
 		for m, v := range register {
-			if ledger[m] != v {
-				out = append(out, CapitalDifference{MemberID: m, RegisterCents: v, LedgerCents: ledger[m]})
+			if booked[m] != v {
+				out = append(out, CapitalDifference{MemberID: m, RegisterCents: v, LedgerCents: booked[m]})
 			}
 		}
-		for m, v := range ledger {
+		for m, v := range booked {
 			if _, ok := register[m]; !ok {
 				out = append(out, CapitalDifference{MemberID: m, LedgerCents: v})
 			}
