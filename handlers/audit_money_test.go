@@ -106,8 +106,8 @@ func TestMoneyChangesAreAudited(t *testing.T) {
 	sf := newStripeFlow(t)
 	annToken, ann := sf.member(t, "ann-audit@example.org")
 	bobToken, bob := sf.member(t, "bob-audit@example.org")
-	subscribe := func(token, member string, shares int) cooperative.Subscription {
-		r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": member, "shares": shares})
+	subscribe := func(token, member string, n int) cooperative.Subscription {
+		r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": member, "shares": n})
 		wantStatus(t, r, 201)
 		return decodeBody[cooperative.Subscription](t, r)
 	}

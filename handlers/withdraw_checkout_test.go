@@ -15,9 +15,9 @@ import (
 
 // subscribeAndCheckout subscribes the member of token for shares and opens a Checkout
 // Session for it.
-func (sf *stripeFlow) subscribeAndCheckout(t *testing.T, token, memberID string, shares int) (cooperative.Subscription, checkoutBody) {
+func (sf *stripeFlow) subscribeAndCheckout(t *testing.T, token, memberID string, n int) (cooperative.Subscription, checkoutBody) {
 	t.Helper()
-	r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": memberID, "shares": shares})
+	r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": memberID, "shares": n})
 	wantStatus(t, r, 201)
 	sub := decodeBody[cooperative.Subscription](t, r)
 	r = sf.call(t, "POST", sf.base+"/subscriptions/"+sub.ID+"/checkout", token, map[string]string{

@@ -12,12 +12,12 @@ import (
 
 // holders admits one member per name with the shares given, issued by one offering
 // closed at once (paid by bank transfer, recorded by the accountant).
-func (sc *scenario) holders(t *testing.T, shares map[string]int64) map[string]memberSession {
+func (sc *scenario) holders(t *testing.T, held map[string]int64) map[string]memberSession {
 	t.Helper()
 	o := sc.open(t, 5000, 1000, 20, 14*24*time.Hour)
 	out := map[string]memberSession{}
 	today := string(cooperative.DateOf(sc.as.clock.Now()))
-	for name, n := range shares {
+	for name, n := range held {
 		s, m := sc.member(t, name+"@example.org", name)
 		r := sc.as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", s.tokens.AccessToken,
 			map[string]any{"memberId": m.ID, "shares": n})

@@ -144,7 +144,7 @@ func (f *fixture) checkBooks() {
 	}
 }
 
-func ledger(f *fixture) []cooperative.Entry {
+func ledgerEntries(f *fixture) []cooperative.Entry {
 	f.t.Helper()
 	es, _, err := cooperative.ReadLedger(context.Background(), f.store, f.coop, 0, 1000)
 	if err != nil {
@@ -157,7 +157,7 @@ func ledger(f *fixture) []cooperative.Entry {
 // refunds, disputes, payouts).
 func paymentEntries(f *fixture) []cooperative.Entry {
 	var out []cooperative.Entry
-	for _, e := range ledger(f) {
+	for _, e := range ledgerEntries(f) {
 		if !strings.HasPrefix(e.Key, "allocation:") {
 			out = append(out, e)
 		}
