@@ -14,7 +14,10 @@ import (
 
 // identityStoredFiles are the files of the future identity package; its collections are those
 // declared there. After the split the scan reads the package's whole directory.
-var identityStoredFiles = []string{"accounts.go", "invitation.go", "linktoken.go", "password.go", "recoverycode.go", "role.go", "session.go", "throttle.go", "totp.go", "totpreplace.go", "user.go", "cleanup.go"}
+var identityStoredFiles = []string{
+	"accounts.go", "invitation.go", "linktoken.go", "password.go", "recoverycode.go", "role.go",
+	"session.go", "throttle.go", "totp.go", "totpreplace.go", "user.go", "cleanup.go",
+}
 
 func TestStoredFormatIdentity(t *testing.T) {
 	storedtest.Run(t, storedGoldenDir, identityStoredCases())

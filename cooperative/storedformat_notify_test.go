@@ -30,8 +30,9 @@ func notifyStoredCases() []storedtest.Case {
 	return withStoredRecords(notifyStoredRecord, []storedtest.Case{
 		// The attachments' content is stored apart (notification_attachments), so the
 		// message's own record never holds it.
-		{Name: collectionNotifications, Value: Notification{ID: storedtest.Object, DedupeKey: "application_approved:" + storedtest.Member,
-			Event: EventApplicationApproved, CooperativeID: storedtest.Coop, To: "anna@example.org", ToName: "Anna de Vries",
+		{Name: collectionNotifications, Value: Notification{ID: storedtest.Object,
+			DedupeKey: "application_approved:" + storedtest.Member,
+			Event:     EventApplicationApproved, CooperativeID: storedtest.Coop, To: "anna@example.org", ToName: "Anna de Vries",
 			Language: "nl", Data: map[string]string{"name": "Anna", "link": "https://example.org/?a=1&b=<2>"},
 			Attachments: []MailAttachment{{Filename: "certificate.pdf", ContentType: "application/pdf", Size: 2048}},
 			Status:      NotificationSending, Attempts: 2, NextAttemptAt: storedtest.At(time.Minute), LeaseOwner: "host-1:42",

@@ -14,7 +14,10 @@ import (
 
 // paymentsStoredFiles are the files of the future payments package; its collections are those
 // declared there. After the split the scan reads the package's whole directory.
-var paymentsStoredFiles = []string{"payable.go", "payment.go", "paymentevent.go", "paymentreview.go", "paymentlist.go", "bankmatch.go", "stripeaccount.go", "checkout.go"}
+var paymentsStoredFiles = []string{
+	"payable.go", "payment.go", "paymentevent.go", "paymentreview.go", "paymentlist.go",
+	"bankmatch.go", "stripeaccount.go", "checkout.go",
+}
 
 func TestStoredFormatPayments(t *testing.T) {
 	storedtest.Run(t, storedGoldenDir, paymentsStoredCases())
@@ -39,8 +42,9 @@ func paymentsStoredCases() []storedtest.Case {
 			Reference: "RF18539007547034", Payer: "A. de Vries", PayerIBAN: "NL02RABO0123456789", Text: "shares <A> & more",
 			BookedOn: storedtest.Time, Outcome: "matched", PaymentID: storedtest.Payment, At: storedtest.At(time.Hour)},
 			Decode: viaDecode[BankLine]},
-		{Name: collectionPayments, Value: Payment{ID: storedtest.Payment, CooperativeID: storedtest.Coop, SubscriptionID: storedtest.Sub,
-			Purpose: PurposeShares, Amount: 150000, Currency: "EUR", Reference: "RF18539007547034", Status: PaymentDisputed,
+		{Name: collectionPayments, Value: Payment{ID: storedtest.Payment, CooperativeID: storedtest.Coop,
+			SubscriptionID: storedtest.Sub,
+			Purpose:        PurposeShares, Amount: 150000, Currency: "EUR", Reference: "RF18539007547034", Status: PaymentDisputed,
 			PayerEmail: "anna@example.org", PayerLanguage: "nl", CheckoutSessionID: "cs_1", CheckoutAttempts: 2,
 			PaymentIntentID: "pi_1", ChargeID: "ch_1", SucceededAt: storedtest.Time, FailedAt: storedtest.At(day),
 			FailReason: "insufficient_funds", Refunded: 2500, DisputeID: "dp_1", Disputed: 5000,

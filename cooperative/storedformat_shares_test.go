@@ -14,7 +14,11 @@ import (
 
 // sharesStoredFiles are the files of the future shares package; its collections are those
 // declared there. After the split the scan reads the package's whole directory.
-var sharesStoredFiles = []string{"registry.go", "offering.go", "allocation.go", "register.go", "checkpoint.go", "certificate.go", "export.go", "transfer.go", "withdrawal.go", "subscriptionpayment.go", "subscriptionwithdrawal.go", "refundtransfer.go", "paywiring.go"}
+var sharesStoredFiles = []string{
+	"registry.go", "offering.go", "allocation.go", "register.go", "checkpoint.go", "certificate.go",
+	"export.go", "transfer.go", "withdrawal.go", "subscriptionpayment.go",
+	"subscriptionwithdrawal.go", "refundtransfer.go", "paywiring.go",
+}
 
 func TestStoredFormatShares(t *testing.T) {
 	storedtest.Run(t, storedGoldenDir, sharesStoredCases())
@@ -29,8 +33,9 @@ func TestStoredFormatSharesCoversEverything(t *testing.T) {
 func sharesStoredCases() []storedtest.Case {
 	day := 24 * time.Hour
 	ranges := []ShareRange{{First: 1, Last: 10}, {First: 21, Last: 25}}
-	sub := Subscription{ID: storedtest.Sub, CooperativeID: storedtest.Coop, OfferingID: storedtest.Offer, MemberID: storedtest.Member,
-		Class: "A", Order: 7, Shares: 15, AmountCents: 150000, Status: SubscriptionAllocated, SubscribedAt: storedtest.Time,
+	sub := Subscription{ID: storedtest.Sub, CooperativeID: storedtest.Coop, OfferingID: storedtest.Offer,
+		MemberID: storedtest.Member,
+		Class:    "A", Order: 7, Shares: 15, AmountCents: 150000, Status: SubscriptionAllocated, SubscribedAt: storedtest.Time,
 		PaidOn: "2025-03-16", BankReference: "RF18539007547034", Allocated: 15, RefundCents: 2500,
 		ShareNumbers: ranges, IssuedOn: "2025-04-01", TransferRefundedCents: 1000, IdempotencyKey: "client-key-1",
 		WithdrawnAt: storedtest.At(2 * day), WithdrawReason: "changed my mind",
@@ -59,13 +64,15 @@ func sharesStoredCases() []storedtest.Case {
 		{Name: collectionTransfers, Value: Transfer{ID: storedtest.Object, CooperativeID: storedtest.Coop, From: storedtest.Member,
 			To: storedtest.Member2, Class: "A", Shares: 15, ShareNumbers: ranges, Date: "2025-05-01", Reason: "inheritance",
 			ApprovedBy: storedtest.User, CreatedAt: storedtest.Time}, Decode: viaDecode[Transfer]},
-		{Name: collectionWithdrawals, Value: Withdrawal{ID: storedtest.Object, CooperativeID: storedtest.Coop, MemberID: storedtest.Member,
-			Class: "A", Shares: 15, EndsMembership: true, RequestedOn: "2025-05-01", EarliestOn: "2025-05-31",
+		{Name: collectionWithdrawals, Value: Withdrawal{ID: storedtest.Object, CooperativeID: storedtest.Coop,
+			MemberID: storedtest.Member,
+			Class:    "A", Shares: 15, EndsMembership: true, RequestedOn: "2025-05-01", EarliestOn: "2025-05-31",
 			Status: WithdrawalApproved, DecidedOn: "2025-06-01", Reason: "resigning", AmountCents: 150000,
 			ShareNumbers: ranges}, Decode: viaDecode[Withdrawal]},
 		{Name: collectionWithdrawalClaims, Value: withdrawalClaim{Requests: 2}, Decode: viaDecode[withdrawalClaim]},
 		{Name: "journal_register", JournalFunc: "RegisterJournal", Value: RegisterEvent{Type: RegisterTransfer,
-			Date: "2025-05-01", Class: "A", From: storedtest.Member, To: storedtest.Member2, Ranges: ranges, Ref: storedtest.Object}, Decode: storedtest.ViaJSON[RegisterEvent]},
+			Date: "2025-05-01", Class: "A", From: storedtest.Member, To: storedtest.Member2, Ranges: ranges, Ref: storedtest.Object},
+			Decode: storedtest.ViaJSON[RegisterEvent]},
 	})
 }
 
