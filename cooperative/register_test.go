@@ -2,7 +2,6 @@ package cooperative_test
 
 import (
 	"bytes"
-	"flag"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -13,10 +12,9 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/internal/storedtest"
 	"github.com/xuri/excelize/v2"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestRegisterScenario runs a small cooperative through a year: applications, an
 // oversubscribed pro-rata offering, a transfer, a death with shares passing to an heir,
@@ -179,7 +177,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if storedtest.Update() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,83 @@
+package cooperative
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative/internal/storedtest"
+)
+
+// The stored format of the identity collections and journals (see package storedtest).
+// Refresh the golden files, when a change is meant, with
+//
+//	go test -run TestStoredFormat ./cooperative/ -update
+
+// identityStoredFiles are the files of the future identity package; its collections are those
+// declared there. After the split the scan reads the package's whole directory.
+var identityStoredFiles = []string{
+	"accounts.go", "invitation.go", "linktoken.go", "password.go", "recoverycode.go", "role.go",
+	"session.go", "throttle.go", "totp.go", "totpreplace.go", "user.go", "cleanup.go",
+}
+
+func TestStoredFormatIdentity(t *testing.T) {
+	storedtest.Run(t, storedGoldenDir, identityStoredCases())
+}
+
+func TestStoredFormatIdentityCoversEverything(t *testing.T) {
+	storedtest.Covers(t, storedtest.Package{Dir: ".", Files: identityStoredFiles, GoldenDir: storedGoldenDir,
+		MinCollections: 9, MinJournals: 0}, identityStoredCases())
+}
+
+// identityStoredCases returns a case per collection and journal, each written as the domain writes it.
+func identityStoredCases() []storedtest.Case {
+	day := 24 * time.Hour
+	return withStoredRecords(identityStoredRecord, []storedtest.Case{
+		{Name: collectionSweepState, Value: sweepState{Through: "2025-03-13"}, Decode: viaDecode[sweepState]},
+		{Name: collectionInvitations, Value: invitation{ID: storedtest.Object, CooperativeID: storedtest.Coop,
+			Email: "board@example.org", Role: RoleBoard, Language: "en", InvitedBy: storedtest.User, CreatedAt: storedtest.Time,
+			ExpiresAt: storedtest.At(7 * day), AcceptedAt: storedtest.At(day), AcceptedBy: storedtest.User2},
+			Decode: viaDecode[invitation]},
+		{Name: collectionRecoveryCodes, Value: recoveryCodeSet{UserID: storedtest.User, SetID: storedtest.Object, Key: "sealed:key",
+			Codes: []recoveryCode{{Hash: storedtest.Hash, UsedAt: storedtest.Time}}, CreatedAt: storedtest.Time},
+			Decode: viaDecode[recoveryCodeSet]},
+		{Name: collectionRoleGrants, Value: RoleGrant{CooperativeID: storedtest.Coop, UserID: storedtest.User,
+			Email: "board@example.org", Roles: []Role{RoleBoard, RoleAccountant}, CreatedAt: storedtest.Time,
+			UpdatedAt: storedtest.At(day)}, Decode: viaDecode[RoleGrant]},
+		{Name: collectionLinkTokens, Value: linkToken{Purpose: linkResetPassword, UserID: storedtest.User,
+			CreatedAt: storedtest.Time, ExpiresAt: storedtest.At(resetPasswordTTL)}, Decode: viaDecode[linkToken]},
+		{Name: collectionSessions, Value: session{ID: storedtest.Object, UserID: storedtest.User, MFA: true, CreatedAt: storedtest.Time,
+			ExpiresAt: storedtest.At(30 * day), RefreshedAt: storedtest.At(time.Hour), RevokedAt: storedtest.At(2 * day),
+			RevokedReason: "signed out"}, Decode: viaDecode[session]},
+		{Name: collectionRefreshTokens, Value: refreshToken{SessionID: storedtest.Object, Spent: true, CreatedAt: storedtest.Time},
+			Decode: viaDecode[refreshToken]},
+		{Name: collectionThrottles, Value: throttleCounter{Count: 3, WindowStart: storedtest.Time,
+			ResetsAt: storedtest.At(15 * time.Minute)}, Decode: viaDecode[throttleCounter]},
+		{Name: collectionUsers, Value: storedUser{ID: storedtest.User, Email: "anna@example.org", EmailVerified: true,
+			Language: "nl", PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA", PlatformAdmin: true,
+			TOTP: totpState{Secret: "sealed:secret", Pending: "sealed:pending", PendingUntil: storedtest.At(10 * time.Minute),
+				Enabled: true, LastStep: 58073696},
+			CreatedAt: storedtest.Time, PasswordChangedAt: storedtest.At(day)}, Decode: viaDecode[storedUser]},
+	})
+}
+
+// identityStoredRecord is how the record methods write the values that have one; the rest
+// are written with encode, and only their data is pinned.
+func identityStoredRecord(c storedtest.Case) (storedtest.Record, bool) {
+	switch v := c.Value.(type) {
+	case invitation:
+		return fromRecord(v.record(storedtest.Hash)), true
+	case recoveryCodeSet:
+		return fromRecord(v.record()), true
+	case RoleGrant:
+		return fromRecord(v.record()), true
+	case refreshToken:
+		return fromRecord(v.record(storedtest.Hash, 0)), true
+	case session:
+		return fromRecord(v.record()), true
+	case storedUser:
+		return fromRecord(v.record()), true
+	case throttleCounter:
+		return storedtest.Record{Collection: c.Name, Index: sweepIndexOf(v), Data: encode(v)}, true
+	}
+	return storedtest.Record{}, false
+}
