@@ -2,8 +2,10 @@ package cooperative_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -16,9 +18,7 @@ func TestAdminGrantFromBeforeTheRule(t *testing.T) {
 	coop := w.invite(t) // cas@example.org accepted the board invitation
 	w.admin(t, "ops@example.org")
 	ops := w.login(t, "ops@example.org")
-	if err := cooperative.GrantRoleUnchecked(ctx, w.store, coop, ops.UserID, cooperative.RoleBoard, w.now); err != nil {
-		t.Fatal(err)
-	}
+	grantFromAnOlderRelease(t, w, coop, ops.UserID, "ops@example.org")
 	p, err := w.accounts.Authenticate(ctx, ops.UserID, ops.SessionID, coop)
 	if err != nil || len(p.Roles) != 0 {
 		t.Fatalf("the admin's roles: %v (%v)", p.Roles, err)
@@ -31,5 +31,27 @@ func TestAdminGrantFromBeforeTheRule(t *testing.T) {
 	g, err := w.accounts.SetRoles(ctx, board, coop, ops.UserID, nil)
 	if err != nil || len(g.Roles) != 0 {
 		t.Fatalf("taking the roles away: %+v %v", g, err)
+	}
+}
+
+// grantFromAnOlderRelease writes a board grant as a release from before the rule wrote
+// it: the stored record (its id, keys and data, as the stored-format golden pins them)
+// straight through the store, past every rule of today.
+func grantFromAnOlderRelease(t *testing.T, w *sweepWorld, coop, userID, email string) {
+	t.Helper()
+	g := cooperative.RoleGrant{CooperativeID: coop, UserID: userID, Email: email,
+		Roles: []cooperative.Role{cooperative.RoleBoard}, CreatedAt: w.now, UpdatedAt: w.now}
+	data, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.NewSHA1(uuid.NameSpaceOID, []byte("kracht role grant\n"+coop+"\n"+userID)).String()
+	err = w.store.Update(context.Background(), func(tx cooperative.Tx) error {
+		_, err := tx.Insert(cooperative.Record{Collection: "role_grants", ID: id, Data: data,
+			Index: map[string]string{"cooperative": coop, "user": userID, "board": coop}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
