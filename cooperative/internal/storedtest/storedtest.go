@@ -331,7 +331,7 @@ func Orphans(t *testing.T, dir string, cases ...[]Case) {
 }
 
 var (
-	collectionConst = regexp.MustCompile(`\bcollection[A-Z]\w*\s*=\s*"([^"]+)"`)
+	collectionConst = regexp.MustCompile(`\b[cC]ollection[A-Z]\w*\s*=\s*"([^"]+)"`)
 	journalAppend   = regexp.MustCompile(`JournalEntry\{Journal:\s*(\w+)\(`)
 )
 
