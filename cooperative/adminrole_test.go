@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/google/uuid"
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -24,7 +26,7 @@ func TestAdminGrantFromBeforeTheRule(t *testing.T) {
 		t.Fatalf("the admin's roles: %v (%v)", p.Roles, err)
 	}
 	board := cooperative.Actor{Role: "board"}
-	_, err = w.accounts.SetRoles(ctx, board, coop, ops.UserID, []cooperative.Role{cooperative.RoleBoard, cooperative.RoleMember})
+	_, err = w.accounts.SetRoles(ctx, board, coop, ops.UserID, []identity.Role{identity.RoleBoard, identity.RoleMember})
 	if cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("more roles for an admin: %v", err)
 	}
@@ -39,8 +41,8 @@ func TestAdminGrantFromBeforeTheRule(t *testing.T) {
 // straight through the store, past every rule of today.
 func grantFromAnOlderRelease(t *testing.T, w *sweepWorld, coop, userID, email string) {
 	t.Helper()
-	g := cooperative.RoleGrant{CooperativeID: coop, UserID: userID, Email: email,
-		Roles: []cooperative.Role{cooperative.RoleBoard}, CreatedAt: w.now, UpdatedAt: w.now}
+	g := identity.RoleGrant{CooperativeID: coop, UserID: userID, Email: email,
+		Roles: []identity.Role{identity.RoleBoard}, CreatedAt: w.now, UpdatedAt: w.now}
 	data, err := json.Marshal(g)
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // applicant applies and is not (yet) admitted.
-func (f *fixture) applicant(name string) cooperative.Member {
+func (f *fixture) applicant(name string) membership.Member {
 	f.t.Helper()
 	m, err := f.members.Apply(f.ctx, f.application(name))
 	if err != nil {
@@ -23,7 +26,7 @@ func (f *fixture) applicant(name string) cooperative.Member {
 // the cap, no subscription more than it asked for, allocated + refunded = paid for every
 // paid one, and the ledger and register invariants. It returns the allocation by
 // subscription id.
-func (f *fixture) closeAndCheck(o cooperative.Offering) (cooperative.AllocationResult, map[string]int64) {
+func (f *fixture) closeAndCheck(o shares.Offering) (shares.AllocationResult, map[string]int64) {
 	f.t.Helper()
 	res, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, o.ID)
 	if err != nil {
@@ -38,12 +41,12 @@ func (f *fixture) closeAndCheck(o cooperative.Offering) (cooperative.AllocationR
 			f.t.Fatalf("subscription %s for %d shares allocated %d", s.ID, s.Shares, s.Allocated)
 		}
 		switch s.Status {
-		case cooperative.SubscriptionAllocated, cooperative.SubscriptionRefunded:
+		case shares.SubscriptionAllocated, shares.SubscriptionRefunded:
 			if s.Allocated*o.PriceCents+s.RefundCents != s.AmountCents {
 				f.t.Fatalf("subscription %s: %d shares at %d + refund %d ≠ paid %d", s.ID, s.Allocated, o.PriceCents,
 					s.RefundCents, s.AmountCents)
 			}
-		case cooperative.SubscriptionLapsed:
+		case shares.SubscriptionLapsed:
 			if s.Allocated != 0 || s.RefundCents != 0 {
 				f.t.Fatalf("lapsed subscription %+v", s)
 			}
@@ -63,7 +66,7 @@ func (f *fixture) closeAndCheck(o cooperative.Offering) (cooperative.AllocationR
 // full. Before the fix the applicant's weight took part of the cap and only 7 or 8
 // shares were issued.
 func TestProRataSplitsTheCapAmongAllocatable(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	dirk := f.applicant("Dirk")
 	anna, bert, carla := f.member("Anna"), f.member("Bert"), f.member("Carla")
 	o := f.offering("A", 5000, 10)
@@ -74,7 +77,7 @@ func TestProRataSplitsTheCapAmongAllocatable(t *testing.T) {
 		t.Fatalf("allocation applicant %d, members %d %d %d; issued %d", got[sd.ID], got[sa.ID], got[sb.ID], got[sc.ID],
 			res.Offering.IssuedShares)
 	}
-	if s := f.subscription(sd.ID); s.Status != cooperative.SubscriptionRefunded || s.RefundCents != sd.AmountCents {
+	if s := f.subscription(sd.ID); s.Status != shares.SubscriptionRefunded || s.RefundCents != sd.AmountCents {
 		t.Fatalf("the applicant's subscription %+v", s)
 	}
 	// Refunds payable holds the applicant's 7 shares and the members' 11 not allocated.
@@ -88,7 +91,7 @@ func TestProRataSplitsTheCapAmongAllocatable(t *testing.T) {
 // hold nothing yet: each first gets the membership minimum (1), the other 6 go pro rata
 // over what they asked beyond it (6 each), ties to the earlier subscriptions.
 func TestApplicantAdmittedBeforeClosingIsAllocated(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	dirk := f.applicant("Dirk")
 	anna, bert, carla := f.member("Anna"), f.member("Bert"), f.member("Carla")
 	o := f.offering("A", 5000, 10)
@@ -109,7 +112,7 @@ func TestApplicantAdmittedBeforeClosingIsAllocated(t *testing.T) {
 // nothing and the cap goes down the list: 7 to Anna, the last 3 to Bert, none to Carla.
 // Before the fix the three members were refused, and closing issued nothing.
 func TestFirstComeWaitingList(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	dirk := f.applicant("Dirk")
 	anna, bert, carla := f.member("Anna"), f.member("Bert"), f.member("Carla")
 	o := f.offering("A", 5000, 10)
@@ -119,7 +122,7 @@ func TestFirstComeWaitingList(t *testing.T) {
 	}
 	sa, sb, sc := f.buy(o, anna, 7), f.buy(o, bert, 7), f.buy(o, carla, 7)
 	for _, w := range []struct {
-		s     cooperative.Subscription
+		s     shares.Subscription
 		ahead int64
 	}{{sa, 7}, {sb, 14}, {sc, 21}} {
 		if w.s.WaitingList == nil || w.s.WaitingList.SharesAhead != w.ahead || w.s.WaitingList.CapShares != 10 {
@@ -131,7 +134,7 @@ func TestFirstComeWaitingList(t *testing.T) {
 	if got[sd.ID] != 0 || got[sa.ID] != 7 || got[sb.ID] != 3 || got[sc.ID] != 0 || res.Offering.IssuedShares != 10 {
 		t.Fatalf("allocation %d %d %d %d, issued %d", got[sd.ID], got[sa.ID], got[sb.ID], got[sc.ID], res.Offering.IssuedShares)
 	}
-	if s := f.subscription(sc.ID); s.Status != cooperative.SubscriptionRefunded || s.RefundCents != sc.AmountCents {
+	if s := f.subscription(sc.ID); s.Status != shares.SubscriptionRefunded || s.RefundCents != sc.AmountCents {
 		t.Fatalf("the last on the list %+v", s)
 	}
 }
@@ -143,7 +146,7 @@ func TestFirstComeWaitingList(t *testing.T) {
 // 12 split over 5 and Bert's 10 (his membership share first) is 4 and 8. Before the fix
 // she got 6 and held 21.
 func TestAllocationKeepsTheClassMaximum(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	anna, bert := f.member("Anna"), f.member("Bert")
 	first := f.offering("A", 5000, 100)
 	f.buy(first, anna, 5)
@@ -190,12 +193,12 @@ func TestAllocationProperties(t *testing.T) {
 		cases = 8
 	}
 	for c := range cases {
-		method := cooperative.AllocationProRata
+		method := membership.AllocationProRata
 		if c%2 == 1 {
-			method = cooperative.AllocationFirstCome
+			method = membership.AllocationFirstCome
 		}
 		f := newFixture(t, method)
-		var people []cooperative.Member
+		var people []membership.Member
 		for range 3 + rng.IntN(6) {
 			if rng.IntN(3) == 0 {
 				people = append(people, f.applicant("P"))
@@ -208,7 +211,7 @@ func TestAllocationProperties(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			pre := f.offering("A", 5000, 1000)
 			for _, m := range people {
-				if m.Status == cooperative.MemberActive && rng.IntN(2) == 0 {
+				if m.Status == membership.MemberActive && rng.IntN(2) == 0 {
 					n := int64(1 + rng.IntN(10))
 					f.buy(pre, m, n)
 					held[m.ID] += n
@@ -221,7 +224,7 @@ func TestAllocationProperties(t *testing.T) {
 		paid := map[string]int64{} // by member
 		for range 2 + rng.IntN(12) {
 			m := people[rng.IntN(len(people))]
-			s, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
+			s, err := f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
 				MemberID: m.ID, Shares: int64(1 + rng.IntN(10))})
 			if cooperative.ErrorCode(err) == cooperative.ERULE {
 				continue // above a maximum
@@ -236,7 +239,7 @@ func TestAllocationProperties(t *testing.T) {
 			}
 		}
 		for i, m := range people {
-			if m.Status != cooperative.MemberApplied {
+			if m.Status != membership.MemberApplied {
 				continue
 			}
 			var err error
@@ -252,7 +255,7 @@ func TestAllocationProperties(t *testing.T) {
 		}
 		var demand int64
 		for _, m := range people {
-			if m.Status == cooperative.MemberActive {
+			if m.Status == membership.MemberActive {
 				demand += min(paid[m.ID], 20-held[m.ID])
 			}
 		}
@@ -271,7 +274,7 @@ func TestAllocationProperties(t *testing.T) {
 // waiting list, paid through Stripe and gets 3 of 7: the other 4 are. Anna, paid by bank
 // and allocated in full, has nothing to refund.
 func TestNotAllocatedIsRefundedThroughTheExistingPaths(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	dirk := f.applicant("Dirk")
 	anna, bert := f.member("Anna"), f.member("Bert")
 	o := f.offering("A", 5000, 10)
@@ -286,7 +289,7 @@ func TestNotAllocatedIsRefundedThroughTheExistingPaths(t *testing.T) {
 		t.Fatalf("allocation %d %d %d", got[sd.ID], got[sa.ID], got[sb.ID])
 	}
 	for _, w := range []struct {
-		s   cooperative.Subscription
+		s   shares.Subscription
 		due int64
 	}{{sd, 7 * 5000}, {sb, 4 * 5000}} {
 		if _, due, err := f.reg.PrepareRefund(f.ctx, board, f.coop.ID, w.s.ID); err != nil || due != w.due {

@@ -4,6 +4,9 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -11,7 +14,7 @@ import (
 // application the same way again changes nothing and mails nothing; settling it the
 // other way is refused; each decision leaves one history entry and one mail.
 func TestApplicationDecisions(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	approved, err := f.members.Apply(f.ctx, f.application("Anna"))
 	if err != nil {
 		t.Fatal(err)
@@ -29,10 +32,10 @@ func TestApplicationDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if approved.Status != cooperative.MemberActive || approved.Number == 0 || approved.AdmittedOn != f.clock.Today() {
+	if approved.Status != membership.MemberActive || approved.Number == 0 || approved.AdmittedOn != f.clock.Today() {
 		t.Fatalf("approved %+v", approved)
 	}
-	if rejected.Status != cooperative.MemberRejected || rejected.Reason != "Not in the area." || rejected.Number != 0 {
+	if rejected.Status != membership.MemberRejected || rejected.Reason != "Not in the area." || rejected.Number != 0 {
 		t.Fatalf("rejected %+v", rejected)
 	}
 	if got := f.outboxSize(); got != queued+2 {
@@ -42,12 +45,12 @@ func TestApplicationDecisions(t *testing.T) {
 		"application_approved:" + approved.ID: {"cooperative": "Energie Noord", "member_number": "1"},
 		"application_rejected:" + rejected.ID: {"cooperative": "Energie Noord", "reason": "Not in the area."},
 	} {
-		n, err := cooperative.NotificationByDedupeKey(f.ctx, f.store, key)
+		n, err := notify.NotificationByDedupeKey(f.ctx, f.store, key)
 		if err != nil || !maps.Equal(n.Data, want) || !n.CreatedAt.Equal(f.clock.Now()) {
 			t.Fatalf("%s: %+v, %v", key, n, err)
 		}
 	}
-	for who, m := range map[string]cooperative.Member{"approved": approved, "rejected": rejected} {
+	for who, m := range map[string]membership.Member{"approved": approved, "rejected": rejected} {
 		h, err := f.members.MemberHistory(f.ctx, f.coop.ID, m.ID)
 		if err != nil || len(h) != 2 {
 			t.Fatalf("%s: history %+v, %v", who, h, err)

@@ -60,17 +60,17 @@ func rawJSON(v any) json.RawMessage {
 	if v == nil {
 		return nil
 	}
-	return encode(v)
+	return Encode(v)
 }
 
 // appendAudit adds an entry to the cooperative's log ("" for the platform's) in tx.
-func appendAudit(tx Tx, actor Actor, cooperativeID, action, objectType, objectID string, before, after any, now time.Time) error {
+func AppendAudit(tx Tx, actor Actor, cooperativeID, action, objectType, objectID string, before, after any, now time.Time) error {
 	e := AuditEntry{At: now.UTC(), ActorID: actor.UserID, ActorEmail: actor.Email, ActorRole: actor.Role,
 		CooperativeID: cooperativeID, Action: action, ObjectType: objectType, ObjectID: objectID,
 		Before: rawJSON(before), After: rawJSON(after), RequestID: actor.RequestID}
 	// Each entry is new: a fresh key. (If the transaction is run again, the first run
 	// was rolled back, entry and all.)
-	_, _, err := tx.Append(JournalEntry{Journal: auditJournal(cooperativeID), Key: NewID(), Data: encode(e)})
+	_, _, err := tx.Append(JournalEntry{Journal: auditJournal(cooperativeID), Key: NewID(), Data: Encode(e)})
 	return err
 }
 
@@ -124,7 +124,7 @@ func WriteAuditCSV(ctx context.Context, s Store, cooperativeID string, w io.Writ
 			row := []string{strconv.FormatInt(e.Seq, 10), e.At.Format(time.RFC3339Nano), e.ActorID, e.ActorEmail,
 				e.ActorRole, e.CooperativeID, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.RequestID}
 			for i := range row {
-				row[i] = csvSafe(row[i])
+				row[i] = CsvSafe(row[i])
 			}
 			if err := cw.Write(row); err != nil {
 				return err
@@ -142,7 +142,7 @@ func WriteAuditCSV(ctx context.Context, s Store, cooperativeID string, w io.Writ
 // csvSafe defuses formula injection: a spreadsheet runs a cell that starts with = + - @
 // (or a tab or carriage return) as a formula, and e-mail addresses and names are chosen
 // by users. OWASP's advice: prefix such a cell with a single quote.
-func csvSafe(s string) string {
+func CsvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -155,7 +155,7 @@ func csvSafe(s string) string {
 // atomically.
 func AuditedStore(s Store, actor Actor, cooperativeID, action, objectType, objectID string, after any, now func() time.Time) Store {
 	return auditedStore{Store: s, audit: func(tx Tx) error {
-		return appendAudit(tx, actor, cooperativeID, action, objectType, objectID, nil, after, now())
+		return AppendAudit(tx, actor, cooperativeID, action, objectType, objectID, nil, after, now())
 	}}
 }
 
@@ -177,11 +177,11 @@ func (s auditedStore) Update(ctx context.Context, fn func(Tx) error) error {
 // in the new cooperative's audit log (so its board can see who set it up and how).
 func CreateCooperativeAs(ctx context.Context, s Store, actor Actor, n NewCooperative, now time.Time) (Cooperative, error) {
 	var c Cooperative
-	err := runAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
+	err := RunAt(s, now).Update(ctx, func(tx Tx, _ time.Time) (err error) {
 		if c, err = CreateCooperative(tx, n, now); err != nil {
 			return err
 		}
-		return appendAudit(tx, actor, c.ID, "cooperative.create", "cooperative", c.ID, nil, c, now)
+		return AppendAudit(tx, actor, c.ID, "cooperative.create", "cooperative", c.ID, nil, c, now)
 	})
 	return c, err
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/bankimport"
 	"github.com/kracht-coop/kracht/payments/rfref"
@@ -26,16 +29,16 @@ func newReferences(made *int) func() (string, error) {
 	}
 }
 
-func (f *fixture) checkout(deps cooperative.CheckoutDeps) *cooperative.Checkout {
+func (f *fixture) checkout(deps payments.CheckoutDeps) *payments.Checkout {
 	deps.Run, deps.PaymentOf = cooperative.NewRunner(f.store, f.clock.Now), f.reg.SubscriptionPayment
 	if deps.NewReference == nil {
 		var made int
 		deps.NewReference = newReferences(&made)
 	}
-	return cooperative.NewCheckout(deps)
+	return payments.NewCheckout(deps)
 }
 
-func (f *fixture) payment(subscriptionID string) cooperative.Payment {
+func (f *fixture) payment(subscriptionID string) payments.Payment {
 	f.t.Helper()
 	p, err := f.payments().PaymentForSubscription(f.ctx, f.coop.ID, subscriptionID)
 	if err != nil {
@@ -62,7 +65,7 @@ func TestCheckoutThroughStripe(t *testing.T) {
 	}
 	t.Cleanup(stop)
 	rec := &stripemock.Recorder{}
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	key := make([]byte, cooperative.SecretsKeyBytes)
 	_, _ = rand.Read(key)
 	box, err := cooperative.NewSecretBox(key)
@@ -72,13 +75,13 @@ func TestCheckoutThroughStripe(t *testing.T) {
 	m, actor := f.owner("Ann")
 	o := f.offering("A", 5000, 100)
 	sub := f.mustSubscribe(o, m, 3)
-	start := cooperative.StartCheckout{CooperativeID: f.coop.ID, SubscriptionID: sub.ID,
+	start := payments.StartCheckout{CooperativeID: f.coop.ID, SubscriptionID: sub.ID,
 		SuccessURL: "https://app.example.org/paid", CancelURL: "https://app.example.org/cancel"}
 
 	// No Stripe on this server; then Stripe, but the cooperative has not connected it.
-	_, err = f.checkout(cooperative.CheckoutDeps{}).Start(f.ctx, start)
+	_, err = f.checkout(payments.CheckoutDeps{}).Start(f.ctx, start)
 	wantCode(t, "without Stripe", err, cooperative.EUNAVAILABLE)
-	c := f.checkout(cooperative.CheckoutDeps{Secrets: box,
+	c := f.checkout(payments.CheckoutDeps{Secrets: box,
 		Sessions: stripeclient.CheckoutSessionsFor(stripeclient.Options{BaseURL: url, HTTPClient: &http.Client{Transport: rec}})})
 	_, err = c.Start(f.ctx, start)
 	wantCode(t, "not connected", err, cooperative.ERULE)
@@ -87,7 +90,7 @@ func TestCheckoutThroughStripe(t *testing.T) {
 	}
 
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
-		_, err := cooperative.ConnectStripeAccount(tx, box, board, f.coop.ID, cooperative.StripeCredentials{AccountID: "acct_1",
+		_, err := payments.ConnectStripeAccount(tx, box, board, f.coop.ID, payments.StripeCredentials{AccountID: "acct_1",
 			SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_0123456789abcdef"}, f.clock.Now())
 		return err
 	}); err != nil {
@@ -152,9 +155,9 @@ func TestCheckoutThroughStripe(t *testing.T) {
 // for the repeat is dropped). A withdrawn or unknown subscription gets none, and a
 // failing reference maker is an error, not a payment without a reference.
 func TestTransferInstructions(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	var made int
-	c := f.checkout(cooperative.CheckoutDeps{NewReference: newReferences(&made)})
+	c := f.checkout(payments.CheckoutDeps{NewReference: newReferences(&made)})
 	m, actor := f.owner("Bob")
 	o := f.offering("A", 5000, 100)
 	sub := f.mustSubscribe(o, m, 2)
@@ -164,12 +167,12 @@ func TestTransferInstructions(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := f.payment(sub.ID)
-	want := cooperative.TransferInstructions{PaymentID: p.ID, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A",
+	want := payments.TransferInstructions{PaymentID: p.ID, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A",
 		Beneficiary: "Energie Noord", AmountCents: 10000, Reference: p.Reference}
 	if ti != want {
 		t.Fatalf("instructions %+v, want %+v", ti, want)
 	}
-	if _, err := rfref.Parse(ti.Reference); err != nil || p.Status != cooperative.PaymentPending {
+	if _, err := rfref.Parse(ti.Reference); err != nil || p.Status != payments.PaymentPending {
 		t.Fatalf("reference %q (%v), payment %s", ti.Reference, err, p.Status)
 	}
 	again, err := c.TransferInstructions(f.ctx, f.coop.ID, sub.ID)
@@ -180,7 +183,7 @@ func TestTransferInstructions(t *testing.T) {
 	_, err = c.TransferInstructions(f.ctx, f.coop.ID, cooperative.NewID())
 	wantCode(t, "unknown subscription", err, cooperative.ENOTFOUND)
 	other := f.mustSubscribe(o, m, 1)
-	broken := f.checkout(cooperative.CheckoutDeps{NewReference: func() (string, error) {
+	broken := f.checkout(payments.CheckoutDeps{NewReference: func() (string, error) {
 		return "", errors.New("no randomness")
 	}})
 	if _, err := broken.TransferInstructions(f.ctx, f.coop.ID, other.ID); err == nil {

@@ -3,11 +3,14 @@ package cooperative_test
 import (
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 func TestCheckpointIfDue(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	o := f.offering("A", 5000, 100)
 	for _, name := range []string{"Anna", "Bram", "Cor"} {
 		f.buy(o, f.member(name), 3)
@@ -15,7 +18,7 @@ func TestCheckpointIfDue(t *testing.T) {
 	if _, err := f.reg.CloseOffering(f.ctx, board, f.coop.ID, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	events := int64(f.journalLen(cooperative.RegisterJournal(f.coop.ID)))
+	events := int64(f.journalLen(shares.RegisterJournal(f.coop.ID)))
 	if events < 3 {
 		t.Fatalf("only %d register events", events)
 	}

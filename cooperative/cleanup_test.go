@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -26,24 +29,24 @@ const (
 // sweepWorld is a store with accounts on a clock the test moves.
 type sweepWorld struct {
 	store    cooperative.Store
-	accounts *cooperative.Accounts
+	accounts *identity.Accounts
 	now      time.Time
 }
 
 func newSweepWorld(t *testing.T) *sweepWorld {
 	t.Helper()
 	w := &sweepWorld{store: openOutboxStore(t), now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	w.accounts = cooperative.NewAccounts(w.store, cooperative.AccountsOptions{
-		Hasher: cooperative.NewPasswordHasher(cooperative.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}),
+	w.accounts = identity.NewAccounts(w.store, identity.AccountsOptions{
+		Hasher: identity.NewPasswordHasher(identity.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}),
 		Now:    func() time.Time { return w.now }})
 	return w
 }
 
 // sweep sweeps as of the world's clock in batches of two, so that pages and transactions
 // come in several.
-func (w *sweepWorld) sweep(t *testing.T) cooperative.SweepTally {
+func (w *sweepWorld) sweep(t *testing.T) identity.SweepTally {
 	t.Helper()
-	tally, err := cooperative.SweepExpired(context.Background(), w.store, w.now, cooperative.SweepOptions{BatchSize: 2})
+	tally, err := identity.SweepExpired(context.Background(), w.store, w.now, identity.SweepOptions{BatchSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func (w *sweepWorld) sweep(t *testing.T) cooperative.SweepTally {
 }
 
 // newSignedInWorld is a world swept once while empty, in which ann has signed in.
-func newSignedInWorld(t *testing.T) (*sweepWorld, cooperative.SessionGrant) {
+func newSignedInWorld(t *testing.T) (*sweepWorld, identity.SessionGrant) {
 	t.Helper()
 	w := newSweepWorld(t)
 	w.sweep(t)
@@ -59,7 +62,7 @@ func newSignedInWorld(t *testing.T) (*sweepWorld, cooperative.SessionGrant) {
 	return w, w.login(t, "ann@example.org")
 }
 
-func (w *sweepWorld) wantSweep(t *testing.T, want cooperative.SweepTally) {
+func (w *sweepWorld) wantSweep(t *testing.T, want identity.SweepTally) {
 	t.Helper()
 	if got := w.sweep(t); got != want {
 		t.Fatalf("sweep at %s: %+v, want %+v", w.now.Format(time.DateTime), got, want)
@@ -68,10 +71,10 @@ func (w *sweepWorld) wantSweep(t *testing.T, want cooperative.SweepTally) {
 
 // wantMeddledSweep sweeps with meddle run between the sweep's first read and its first
 // write.
-func (w *sweepWorld) wantMeddledSweep(t *testing.T, meddle func(), want cooperative.SweepTally) {
+func (w *sweepWorld) wantMeddledSweep(t *testing.T, meddle func(), want identity.SweepTally) {
 	t.Helper()
 	meddling := &meddlingStore{Store: w.store, meddle: meddle}
-	got, err := cooperative.SweepExpired(context.Background(), meddling, w.now, cooperative.SweepOptions{})
+	got, err := identity.SweepExpired(context.Background(), meddling, w.now, identity.SweepOptions{})
 	if err != nil || got != want {
 		t.Fatalf("sweep at %s: %+v %v, want %+v", w.now.Format(time.DateTime), got, err, want)
 	}
@@ -108,9 +111,9 @@ func (w *sweepWorld) admin(t *testing.T, email string) {
 	}
 }
 
-func (w *sweepWorld) login(t *testing.T, email string) cooperative.SessionGrant {
+func (w *sweepWorld) login(t *testing.T, email string) identity.SessionGrant {
 	t.Helper()
-	g, err := w.accounts.Login(context.Background(), cooperative.Login{Email: email, Password: sweepPassword, ClientIP: clientIP})
+	g, err := w.accounts.Login(context.Background(), identity.Login{Email: email, Password: sweepPassword, ClientIP: clientIP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +121,7 @@ func (w *sweepWorld) login(t *testing.T, email string) cooperative.SessionGrant 
 }
 
 // loggedOut signs in and out again, and returns the ended session.
-func (w *sweepWorld) loggedOut(t *testing.T, email string) cooperative.SessionGrant {
+func (w *sweepWorld) loggedOut(t *testing.T, email string) identity.SessionGrant {
 	t.Helper()
 	g := w.login(t, email)
 	if err := w.accounts.Logout(context.Background(), g.SessionID); err != nil {
@@ -147,7 +150,7 @@ func (w *sweepWorld) wantRefused(t *testing.T, token, why string) {
 
 func (w *sweepWorld) failLogin(t *testing.T, email string) {
 	t.Helper()
-	_, err := w.accounts.Login(context.Background(), cooperative.Login{Email: email, Password: "not the password at all", ClientIP: clientIP})
+	_, err := w.accounts.Login(context.Background(), identity.Login{Email: email, Password: "not the password at all", ClientIP: clientIP})
 	if cooperative.ErrorCode(err) != cooperative.EUNAUTHORIZED {
 		t.Fatalf("wrong password: %v", err)
 	}
@@ -167,14 +170,14 @@ func (w *sweepWorld) invite(t *testing.T) string {
 	}
 	actor := cooperative.Actor{Role: "admin"}
 	for _, email := range []string{"bob@example.org", "cas@example.org"} {
-		if _, err := w.accounts.Invite(ctx, actor, cooperative.NewInvitation{CooperativeID: coop.ID, Email: email,
-			Role: cooperative.RoleBoard, Language: "nl"}); err != nil {
+		if _, err := w.accounts.Invite(ctx, actor, identity.NewInvitation{CooperativeID: coop.ID, Email: email,
+			Role: identity.RoleBoard, Language: "nl"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var secret string
 	for _, n := range claimOutbox(t, w.store, "test", w.now, 10).Claimed {
-		if n.Event == cooperative.EventInvitation && n.To == "cas@example.org" {
+		if n.Event == notify.EventInvitation && n.To == "cas@example.org" {
 			link, _ := url.Parse(n.Data["link"])
 			secret = link.Query().Get("token")
 		}
@@ -190,8 +193,8 @@ func TestSweepRemovesWhatNobodyCanUseAndKeepsTheRest(t *testing.T) {
 	ctx := context.Background()
 	t0 := w.now
 	// A sweep of nothing is harmless, the first (a full scan) and the next (by day).
-	w.wantSweep(t, cooperative.SweepTally{})
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 
 	w.admin(t, "ann@example.org")
 	ended := w.loggedOut(t, "ann@example.org")
@@ -209,16 +212,16 @@ func TestSweepRemovesWhatNobodyCanUseAndKeepsTheRest(t *testing.T) {
 	// The counters' windows (15 minutes, an hour for invitations) have passed: nothing
 	// else is due yet.
 	w.now = t0.Add(time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Throttles: 5})
+	w.wantSweep(t, identity.SweepTally{Throttles: 5})
 	// The reset link expired after an hour and is kept a day longer.
 	w.now = t0.Add(24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 	w.now = t0.Add(2 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{LinkTokens: 1})
+	w.wantSweep(t, identity.SweepTally{LinkTokens: 1})
 
 	// A week after the logout, that session goes with its token; the live one stays.
 	w.now = t0.Add(8 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1, RefreshTokens: 1})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1, RefreshTokens: 1})
 	w.wantRefused(t, ended.RefreshToken, "not valid")
 	// Reuse detection still works on the live family: its spent tokens were kept.
 	w.wantRefused(t, spent, "already used")
@@ -227,21 +230,21 @@ func TestSweepRemovesWhatNobodyCanUseAndKeepsTheRest(t *testing.T) {
 	// Revoked a day ago, inside the retention: the family is kept, and a spent token
 	// is still recognised as belonging to an ended session.
 	w.now = t0.Add(9 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 	w.wantRefused(t, spent, "session has ended")
 	w.wantCounts(t, 1, 3, 0, 2, 0)
 
 	// A week after the revocation, the family goes: its tokens are refused as unknown.
 	w.now = t0.Add(15*24*time.Hour + time.Minute)
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1, RefreshTokens: 3})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1, RefreshTokens: 3})
 	w.wantRefused(t, current, "not valid")
 
 	// The accepted invitation goes a month after its acceptance, the other a month after
 	// it expired (a week after it was sent).
 	w.now = t0.Add(31 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Invitations: 1})
+	w.wantSweep(t, identity.SweepTally{Invitations: 1})
 	w.now = t0.Add(38 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Invitations: 1})
+	w.wantSweep(t, identity.SweepTally{Invitations: 1})
 	w.wantCounts(t, 0, 0, 0, 0, 0)
 
 	// The audit log and the accounts are not the sweep's.
@@ -251,7 +254,7 @@ func TestSweepRemovesWhatNobodyCanUseAndKeepsTheRest(t *testing.T) {
 	if got := len(w.records(t, "users")); got != 2 {
 		t.Fatalf("%d users, want ann and cas", got)
 	}
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 }
 
 func TestSweepExpiredSessionsGoWithTheirTokens(t *testing.T) {
@@ -262,9 +265,9 @@ func TestSweepExpiredSessionsGoWithTheirTokens(t *testing.T) {
 	// Expired (after 30 days) but kept a week, then gone. The sign-in's counter of its
 	// client address went long before.
 	w.now = t0.Add(36 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Throttles: 1})
+	w.wantSweep(t, identity.SweepTally{Throttles: 1})
 	w.now = t0.Add(37*24*time.Hour + time.Minute)
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1, RefreshTokens: 2})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1, RefreshTokens: 2})
 	w.wantCounts(t, 0, 0, 0, 0, 0)
 }
 
@@ -291,11 +294,11 @@ func TestSweepSkipsARecordChangedBetweenReadAndDelete(t *testing.T) {
 	// The sweep reads both counters as due; before it deletes them, another failed
 	// sign-in starts new windows in both.
 	w.now = t0.Add(time.Hour)
-	w.wantMeddledSweep(t, func() { w.failLogin(t, "ann@example.org") }, cooperative.SweepTally{Skipped: 2})
+	w.wantMeddledSweep(t, func() { w.failLogin(t, "ann@example.org") }, identity.SweepTally{Skipped: 2})
 	w.wantCounts(t, 1, 1, 0, 0, 2) // kept: they count the new attempt
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 	w.now = t0.Add(time.Hour + 15*time.Minute)
-	w.wantSweep(t, cooperative.SweepTally{Throttles: 2})
+	w.wantSweep(t, identity.SweepTally{Throttles: 2})
 }
 
 func TestSweepKeepsADayOpenWhileARecordOnItWasSkipped(t *testing.T) {
@@ -310,8 +313,8 @@ func TestSweepKeepsADayOpenWhileARecordOnItWasSkipped(t *testing.T) {
 		if err := w.accounts.ChangePassword(context.Background(), g.UserID, sweepPassword, "another long passphrase", clientIP, ""); err != nil {
 			t.Error(err)
 		}
-	}, cooperative.SweepTally{RefreshTokens: 1, Skipped: 1})
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1})
+	}, identity.SweepTally{RefreshTokens: 1, Skipped: 1})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1})
 }
 
 func TestSweepMovesARecordIndexedUnderAnEarlierDay(t *testing.T) {
@@ -330,7 +333,7 @@ func TestSweepMovesARecordIndexedUnderAnEarlierDay(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w.wantSweep(t, cooperative.SweepTally{Reindexed: 1})
+	w.wantSweep(t, identity.SweepTally{Reindexed: 1})
 	due := g.RefreshExpiresAt.Add(7 * 24 * time.Hour).Format(time.DateOnly)
 	if rec := w.records(t, colSessions)[0]; rec.Index["sweep_day"] != due {
 		t.Fatalf("session indexed under %v, want %s", rec.Index, due)
@@ -373,7 +376,7 @@ func TestSweepFindsRecordsFromBeforeTheIndex(t *testing.T) {
 	// Two days on, the full scan removes the link, the counters (judged by a day's window)
 	// and the orphaned token, and indexes the two sessions and their three tokens.
 	w.now = t0.Add(2 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{RefreshTokens: 1, LinkTokens: 1, Throttles: 3, Reindexed: 5})
+	w.wantSweep(t, identity.SweepTally{RefreshTokens: 1, LinkTokens: 1, Throttles: 3, Reindexed: 5})
 	for _, c := range []string{colSessions, colTokens} {
 		for _, rec := range w.records(t, c) {
 			if rec.Index["sweep_day"] == "" && rec.Index["session"] == "" {
@@ -382,11 +385,11 @@ func TestSweepFindsRecordsFromBeforeTheIndex(t *testing.T) {
 		}
 	}
 	// From then on the walk by day finds them: the logged-out session a week after.
-	w.wantSweep(t, cooperative.SweepTally{})
+	w.wantSweep(t, identity.SweepTally{})
 	w.now = t0.Add(8 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1, RefreshTokens: 1})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1, RefreshTokens: 1})
 	w.now = t0.Add(38 * 24 * time.Hour)
-	w.wantSweep(t, cooperative.SweepTally{Sessions: 1, RefreshTokens: 2})
+	w.wantSweep(t, identity.SweepTally{Sessions: 1, RefreshTokens: 2})
 	w.wantCounts(t, 0, 0, 0, 0, 0)
 }
 

@@ -29,7 +29,7 @@ type Cooperative struct {
 	CreatedAt          time.Time `json:"createdAt"`
 }
 
-const collectionCooperatives = "cooperatives"
+const CollectionCooperatives = "cooperatives"
 
 // NewCooperative is what a platform admin provides to create a cooperative.
 type NewCooperative struct {
@@ -84,7 +84,7 @@ func CreateCooperative(tx Tx, n NewCooperative, now time.Time) (Cooperative, err
 		ID: NewID(), Name: n.Name, Kind: n.Kind, Country: n.Country, Currency: "EUR",
 		RegistrationNumber: n.RegistrationNumber, IBAN: n.IBAN, BIC: n.BIC, CreatedAt: now.UTC(),
 	}
-	_, err = tx.Insert(Record{Collection: collectionCooperatives, ID: c.ID, Data: encode(c),
+	_, err = tx.Insert(Record{Collection: CollectionCooperatives, ID: c.ID, Data: Encode(c),
 		Unique: map[string]string{"registration": c.Country + ":" + c.RegistrationNumber}})
 	if ErrorCode(err) == ECONFLICT {
 		return Cooperative{}, Errorf(ECONFLICT, "a cooperative with registration number %s in %s already exists",
@@ -99,28 +99,28 @@ func GetCooperative(ctx context.Context, s Store, id string) (Cooperative, error
 		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
 	}
 	var c Cooperative
-	rec, err := s.Get(ctx, collectionCooperatives, id)
+	rec, err := s.Get(ctx, CollectionCooperatives, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
 	}
 	if err != nil {
 		return c, err
 	}
-	return c, decode(rec, &c)
+	return c, Decode(rec, &c)
 }
 
 // ListCooperatives returns one page of cooperatives in creation order, and the cursor of
 // the next page ("" when this is the last).
 func ListCooperatives(ctx context.Context, s Store, after string, limit int) ([]Cooperative, string, error) {
-	return listPage[Cooperative](ctx, s, Query{Collection: collectionCooperatives, After: after, Limit: limit})
+	return ListPage[Cooperative](ctx, s, Query{Collection: CollectionCooperatives, After: after, Limit: limit})
 }
 
 // getCooperativeTx reads a cooperative inside tx with a caller-safe error.
-func getCooperativeTx(tx Tx, id string) (Cooperative, error) {
+func GetCooperativeTx(tx Tx, id string) (Cooperative, error) {
 	if !ValidID(id) {
 		return Cooperative{}, Errorf(EINVALID, "%q is not a cooperative id", id)
 	}
-	c, _, err := getAs[Cooperative](tx, collectionCooperatives, id)
+	c, _, err := GetAs[Cooperative](tx, CollectionCooperatives, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return c, Errorf(ENOTFOUND, "cooperative %s not found", id)
 	}

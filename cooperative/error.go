@@ -70,7 +70,7 @@ func ErrorMessage(err error) string {
 
 // ruleError is an ERULE error whose message starts with the rule's name, so a client
 // (and a test) can tell which rule refused the request.
-func ruleError(rule, format string, args ...any) *Error {
+func RuleError(rule, format string, args ...any) *Error {
 	e := Errorf(ERULE, format, args...)
 	e.Message = "rule " + rule + ": " + e.Message
 	return e

@@ -17,7 +17,7 @@ var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 // nameID is a stable id made from a name, for records found by what they are rather
 // than by a lookup: the name-based UUID of name read as a URL ("kracht:…", "mailto:…"),
 // whose scheme keeps the uses apart.
-func nameID(name string) string {
+func NameID(name string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)).String()
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -41,7 +43,7 @@ func BenchmarkLedgerBalances(b *testing.B) {
 	for first := 0; first < entries; first += batch {
 		err := store.Update(ctx, func(tx cooperative.Tx) error {
 			for k := first; k < min(first+batch, entries); k++ {
-				if _, _, err := cooperative.PostEntry(tx, benchEntry(coopID, members, start, perDay, k)); err != nil {
+				if _, _, err := ledger.PostEntry(tx, benchEntry(coopID, members, start, perDay, k)); err != nil {
 					return err
 				}
 			}
@@ -60,7 +62,7 @@ func BenchmarkLedgerBalances(b *testing.B) {
 	}{{"today", today}, {"halfway", half}} {
 		b.Run("TrialBalance/"+c.name, func(b *testing.B) {
 			for b.Loop() {
-				tb, err := cooperative.TrialBalanceOn(ctx, store, coopID, c.on)
+				tb, err := ledger.TrialBalanceOn(ctx, store, coopID, c.on)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -70,14 +72,14 @@ func BenchmarkLedgerBalances(b *testing.B) {
 			}
 		})
 	}
-	member := cooperative.MemberAccount(cooperative.AccountMemberCapital, members[0])
+	member := ledger.MemberAccount(ledger.AccountMemberCapital, members[0])
 	for _, c := range []struct {
 		name string
 		on   cooperative.Date
 	}{{"today", today}, {"halfway", half}} {
 		b.Run("MemberBalance/"+c.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := cooperative.AccountBalanceOn(ctx, store, coopID, member, c.on); err != nil {
+				if _, err := ledger.AccountBalanceOn(ctx, store, coopID, member, c.on); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -88,7 +90,7 @@ func BenchmarkLedgerBalances(b *testing.B) {
 		k := entries
 		for b.Loop() {
 			if err := store.Update(ctx, func(tx cooperative.Tx) error {
-				_, _, err := cooperative.PostEntry(tx, benchEntry(coopID, members, start, perDay, k))
+				_, _, err := ledger.PostEntry(tx, benchEntry(coopID, members, start, perDay, k))
 				return err
 			}); err != nil {
 				b.Fatal(err)
@@ -99,33 +101,33 @@ func BenchmarkLedgerBalances(b *testing.B) {
 }
 
 // benchEntry is entry k of the benchmark's ledger.
-func benchEntry(coopID string, members []string, start time.Time, perDay, k int) cooperative.Entry {
+func benchEntry(coopID string, members []string, start time.Time, perDay, k int) ledger.Entry {
 	day := k / perDay
 	if k%10 == 9 && day >= 5 {
 		day -= 5
 	}
 	m := members[(k/4)%len(members)]
 	amount := int64(1000 + k%977)
-	e := cooperative.Entry{CooperativeID: coopID, Key: "e" + strconv.Itoa(k),
+	e := ledger.Entry{CooperativeID: coopID, Key: "e" + strconv.Itoa(k),
 		BookingDate: cooperative.DateOf(start.AddDate(0, 0, day)), Description: "bench",
-		Source: cooperative.Source{Type: "bench", ID: strconv.Itoa(k)}}
-	line := func(account string, amount int64) cooperative.Line {
-		return cooperative.Line{Account: account, Amount: amount}
+		Source: ledger.Source{Type: "bench", ID: strconv.Itoa(k)}}
+	line := func(account string, amount int64) ledger.Line {
+		return ledger.Line{Account: account, Amount: amount}
 	}
 	switch k % 4 {
 	case 0:
-		e.Lines = []cooperative.Line{line(string(cooperative.AccountStripeClearing), amount),
-			line(string(cooperative.AccountSubscriptionsInAdvance), -amount)}
+		e.Lines = []ledger.Line{line(string(ledger.AccountStripeClearing), amount),
+			line(string(ledger.AccountSubscriptionsInAdvance), -amount)}
 	case 1:
-		e.Lines = []cooperative.Line{line(string(cooperative.AccountSubscriptionsInAdvance), amount),
-			line(cooperative.MemberAccount(cooperative.AccountMemberCapital, m), -amount+100),
-			line(string(cooperative.AccountSharePremium), -100)}
+		e.Lines = []ledger.Line{line(string(ledger.AccountSubscriptionsInAdvance), amount),
+			line(ledger.MemberAccount(ledger.AccountMemberCapital, m), -amount+100),
+			line(string(ledger.AccountSharePremium), -100)}
 	case 2:
-		e.Lines = []cooperative.Line{line(string(cooperative.AccountPaymentFees), 25),
-			line(string(cooperative.AccountStripeClearing), -25)}
+		e.Lines = []ledger.Line{line(string(ledger.AccountPaymentFees), 25),
+			line(string(ledger.AccountStripeClearing), -25)}
 	default:
-		e.Lines = []cooperative.Line{line(string(cooperative.AccountBank), amount-25),
-			line(string(cooperative.AccountStripeClearing), -amount+25)}
+		e.Lines = []ledger.Line{line(string(ledger.AccountBank), amount-25),
+			line(string(ledger.AccountStripeClearing), -amount+25)}
 	}
 	return e
 }

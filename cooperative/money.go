@@ -19,7 +19,7 @@ func errOverflow() error {
 }
 
 // mulMoney returns a×b, or an EINVALID error when it does not fit an int64.
-func mulMoney(a, b int64) (int64, error) {
+func MulMoney(a, b int64) (int64, error) {
 	if a == 0 || b == 0 {
 		return 0, nil
 	}
@@ -31,7 +31,7 @@ func mulMoney(a, b int64) (int64, error) {
 }
 
 // addMoney returns a+b, or an EINVALID error when it does not fit an int64.
-func addMoney(a, b int64) (int64, error) {
+func AddMoney(a, b int64) (int64, error) {
 	s := a + b
 	if (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0) {
 		return 0, errOverflow()
@@ -54,7 +54,7 @@ func SplitLargestRemainder(total int64, weights []int64) ([]int64, error) {
 			return nil, Errorf(EINVALID, "weights must not be negative")
 		}
 		var err error
-		if sum, err = addMoney(sum, w); err != nil {
+		if sum, err = AddMoney(sum, w); err != nil {
 			return nil, err
 		}
 	}

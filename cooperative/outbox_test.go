@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -23,19 +25,19 @@ func openOutboxStore(t *testing.T) cooperative.Store {
 	return s
 }
 
-func outboxApproval(i int) cooperative.Notification {
-	return cooperative.Notification{
-		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: cooperative.EventApplicationApproved,
+func outboxApproval(i int) notify.Notification {
+	return notify.Notification{
+		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: notify.EventApplicationApproved,
 		To: fmt.Sprintf("m%d@example.org", i), Language: "nl",
 		Data: map[string]string{"cooperative": "Energie Noord", "member_number": fmt.Sprint(i)}, CreatedAt: time.Now(),
 	}
 }
 
-func mustEnqueue(t *testing.T, s cooperative.Store, ns ...cooperative.Notification) {
+func mustEnqueue(t *testing.T, s cooperative.Store, ns ...notify.Notification) {
 	t.Helper()
 	if err := s.Update(context.Background(), func(tx cooperative.Tx) error {
 		for _, n := range ns {
-			if err := cooperative.Enqueue(tx, n); err != nil {
+			if err := notify.Enqueue(tx, n); err != nil {
 				return err
 			}
 		}
@@ -45,9 +47,9 @@ func mustEnqueue(t *testing.T, s cooperative.Store, ns ...cooperative.Notificati
 	}
 }
 
-func claimOutbox(t *testing.T, s cooperative.Store, owner string, now time.Time, limit int) cooperative.ClaimResult {
+func claimOutbox(t *testing.T, s cooperative.Store, owner string, now time.Time, limit int) notify.ClaimResult {
 	t.Helper()
-	res, err := cooperative.ClaimNotifications(context.Background(), s, cooperative.ClaimRequest{
+	res, err := notify.ClaimNotifications(context.Background(), s, notify.ClaimRequest{
 		Owner: owner, Now: now, Lease: time.Minute, Limit: limit, MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -57,29 +59,29 @@ func claimOutbox(t *testing.T, s cooperative.Store, owner string, now time.Time,
 
 func TestEnqueueValidates(t *testing.T) {
 	s := openOutboxStore(t)
-	for name, change := range map[string]func(*cooperative.Notification){
-		"unknown event":       func(n *cooperative.Notification) { n.Event = "newsletter" },
-		"no creation time":    func(n *cooperative.Notification) { n.CreatedAt = time.Time{} },
-		"no dedupe key":       func(n *cooperative.Notification) { n.DedupeKey = " " },
-		"long dedupe key":     func(n *cooperative.Notification) { n.DedupeKey = strings.Repeat("k", 201) },
-		"no language":         func(n *cooperative.Notification) { n.Language = "" },
-		"address with name":   func(n *cooperative.Notification) { n.To = "Anne <anne@example.org>" },
-		"not an address":      func(n *cooperative.Notification) { n.To = "anne" },
-		"header injection":    func(n *cooperative.Notification) { n.ToName = "Anne\r\nBcc: x@example.org" },
-		"missing field":       func(n *cooperative.Notification) { delete(n.Data, "member_number") },
-		"empty field":         func(n *cooperative.Notification) { n.Data["member_number"] = " " },
-		"undeclared field":    func(n *cooperative.Notification) { n.Data["iban"] = "NL91ABNA0417164300" },
-		"bad cooperative id":  func(n *cooperative.Notification) { n.CooperativeID = "coop-1" },
-		"attachment path":     func(n *cooperative.Notification) { n.Attachments[0].Filename = "../etc/passwd" },
-		"attachment type":     func(n *cooperative.Notification) { n.Attachments[0].ContentType = "pdf" },
-		"empty attachment":    func(n *cooperative.Notification) { n.Attachments[0].Content = nil },
-		"oversize attachment": func(n *cooperative.Notification) { n.Attachments[0].Content = make([]byte, 10<<20+1) },
+	for name, change := range map[string]func(*notify.Notification){
+		"unknown event":       func(n *notify.Notification) { n.Event = "newsletter" },
+		"no creation time":    func(n *notify.Notification) { n.CreatedAt = time.Time{} },
+		"no dedupe key":       func(n *notify.Notification) { n.DedupeKey = " " },
+		"long dedupe key":     func(n *notify.Notification) { n.DedupeKey = strings.Repeat("k", 201) },
+		"no language":         func(n *notify.Notification) { n.Language = "" },
+		"address with name":   func(n *notify.Notification) { n.To = "Anne <anne@example.org>" },
+		"not an address":      func(n *notify.Notification) { n.To = "anne" },
+		"header injection":    func(n *notify.Notification) { n.ToName = "Anne\r\nBcc: x@example.org" },
+		"missing field":       func(n *notify.Notification) { delete(n.Data, "member_number") },
+		"empty field":         func(n *notify.Notification) { n.Data["member_number"] = " " },
+		"undeclared field":    func(n *notify.Notification) { n.Data["iban"] = "NL91ABNA0417164300" },
+		"bad cooperative id":  func(n *notify.Notification) { n.CooperativeID = "coop-1" },
+		"attachment path":     func(n *notify.Notification) { n.Attachments[0].Filename = "../etc/passwd" },
+		"attachment type":     func(n *notify.Notification) { n.Attachments[0].ContentType = "pdf" },
+		"empty attachment":    func(n *notify.Notification) { n.Attachments[0].Content = nil },
+		"oversize attachment": func(n *notify.Notification) { n.Attachments[0].Content = make([]byte, 10<<20+1) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			n := outboxApproval(1)
-			n.Attachments = []cooperative.MailAttachment{{Filename: "c.pdf", ContentType: "application/pdf", Content: []byte("%PDF")}}
+			n.Attachments = []notify.MailAttachment{{Filename: "c.pdf", ContentType: "application/pdf", Content: []byte("%PDF")}}
 			change(&n)
-			err := s.Update(context.Background(), func(tx cooperative.Tx) error { return cooperative.Enqueue(tx, n) })
+			err := s.Update(context.Background(), func(tx cooperative.Tx) error { return notify.Enqueue(tx, n) })
 			if cooperative.ErrorCode(err) != cooperative.EINVALID {
 				t.Fatalf("error %v, want %s", err, cooperative.EINVALID)
 			}
@@ -89,11 +91,11 @@ func TestEnqueueValidates(t *testing.T) {
 
 func TestNotificationLanguage(t *testing.T) {
 	for tag, want := range map[string]string{"nl": "nl", "NL-be": "nl", "nl_NL": "nl", "en": "en", "en-GB": "en", "de": "en", "fr-FR": "en"} {
-		if got, err := cooperative.NotificationLanguage(tag); err != nil || got != want {
+		if got, err := notify.NotificationLanguage(tag); err != nil || got != want {
 			t.Errorf("%q: %q, %v; want %q", tag, got, err, want)
 		}
 	}
-	if _, err := cooperative.NotificationLanguage(" "); cooperative.ErrorCode(err) != cooperative.EINVALID {
+	if _, err := notify.NotificationLanguage(" "); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Errorf("empty language: %v", err)
 	}
 }
@@ -109,7 +111,7 @@ func TestEnqueueDedupes(t *testing.T) {
 	if len(res.Claimed) != 1 {
 		t.Fatalf("claimed %d, want 1", len(res.Claimed))
 	}
-	if _, err := cooperative.MarkNotificationSent(context.Background(), s, res.Claimed[0], now); err != nil {
+	if _, err := notify.MarkNotificationSent(context.Background(), s, res.Claimed[0], now); err != nil {
 		t.Fatal(err)
 	}
 	mustEnqueue(t, s, outboxApproval(1))
@@ -128,7 +130,7 @@ func TestRolledBackChangeLeavesNoMessage(t *testing.T) {
 			if _, err := tx.Insert(cooperative.Record{Collection: "members", ID: memberID, Data: []byte(`{"status":"active"}`)}); err != nil {
 				return err
 			}
-			if err := cooperative.Enqueue(tx, outboxApproval(1)); err != nil {
+			if err := notify.Enqueue(tx, outboxApproval(1)); err != nil {
 				return err
 			}
 			if fail {
@@ -140,7 +142,7 @@ func TestRolledBackChangeLeavesNoMessage(t *testing.T) {
 	if err := change(true); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("change: %v", err)
 	}
-	if _, err := cooperative.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	if _, err := notify.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("after rollback: %v", err)
 	}
 	if res := claimOutbox(t, s, "w", time.Now().Add(time.Second), 10); len(res.Claimed) != 0 {
@@ -149,7 +151,7 @@ func TestRolledBackChangeLeavesNoMessage(t *testing.T) {
 	if err := change(false); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := cooperative.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); err != nil || n.Status != cooperative.NotificationPending {
+	if n, err := notify.NotificationByDedupeKey(context.Background(), s, "application_approved:1"); err != nil || n.Status != notify.NotificationPending {
 		t.Fatalf("after commit: %+v %v", n, err)
 	}
 }
@@ -157,7 +159,7 @@ func TestRolledBackChangeLeavesNoMessage(t *testing.T) {
 // TestConcurrentClaimsAreDisjoint: eight claimers at once never get the same message.
 func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 	s := openOutboxStore(t)
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range 150 {
 		ns = append(ns, outboxApproval(i))
 	}
@@ -170,7 +172,7 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 		owner := fmt.Sprint("w", w)
 		wg.Go(func() {
 			for {
-				res, err := cooperative.ClaimNotifications(context.Background(), s, cooperative.ClaimRequest{
+				res, err := notify.ClaimNotifications(context.Background(), s, notify.ClaimRequest{
 					Owner: owner, Now: now, Lease: time.Minute, Limit: 7, MaxAttempts: 3})
 				if err != nil {
 					t.Error(err)
@@ -185,7 +187,7 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 						t.Errorf("%s claimed by %s and %s", n.ID, other, owner)
 					}
 					seen[n.ID] = owner
-					if n.LeaseOwner != owner || n.Status != cooperative.NotificationSending || n.Attempts != 1 {
+					if n.LeaseOwner != owner || n.Status != notify.NotificationSending || n.Attempts != 1 {
 						t.Errorf("claim %+v", n)
 					}
 				}
@@ -213,7 +215,7 @@ func TestLeaseExpiry(t *testing.T) {
 	if second.Attempts != 2 || second.LeaseOwner != "b" {
 		t.Fatalf("second claim %+v", second)
 	}
-	_, err := cooperative.MarkNotificationSent(context.Background(), s, first, now)
+	_, err := notify.MarkNotificationSent(context.Background(), s, first, now)
 	if cooperative.ErrorCode(err) != cooperative.ECONFLICT {
 		t.Fatalf("stale holder marked sent: %v", err)
 	}
@@ -225,7 +227,7 @@ func TestLeaseExpiry(t *testing.T) {
 	if len(res.Claimed) != 0 || res.Dead != 1 {
 		t.Fatalf("after three lost leases: %+v", res)
 	}
-	dead, _, err := cooperative.ListDead(context.Background(), s, "", 10)
+	dead, _, err := notify.ListDead(context.Background(), s, "", 10)
 	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "lease") {
 		t.Fatalf("dead: %+v %v", dead, err)
 	}
@@ -237,7 +239,7 @@ func TestReleaseGivesBackTheAttempt(t *testing.T) {
 	mustEnqueue(t, s, outboxApproval(1))
 	now := time.Now().Add(time.Second)
 	n := claimOutbox(t, s, "a", now, 1).Claimed[0]
-	if _, err := cooperative.ReleaseNotification(context.Background(), s, n, now); err != nil {
+	if _, err := notify.ReleaseNotification(context.Background(), s, n, now); err != nil {
 		t.Fatal(err)
 	}
 	again := claimOutbox(t, s, "b", now, 1).Claimed
@@ -250,9 +252,9 @@ func TestReleaseGivesBackTheAttempt(t *testing.T) {
 // the store, and the claim handed them out before.
 func TestSentDropsSecrets(t *testing.T) {
 	s := openOutboxStore(t)
-	n := cooperative.Notification{DedupeKey: "reset:1", Event: cooperative.EventPasswordReset, To: "a@example.org",
+	n := notify.Notification{DedupeKey: "reset:1", Event: notify.EventPasswordReset, To: "a@example.org",
 		Language: "en", Data: map[string]string{"link": "https://kracht.test/reset?token=secret"},
-		Attachments: []cooperative.MailAttachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("hello")}},
+		Attachments: []notify.MailAttachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("hello")}},
 		CreatedAt:   time.Now()}
 	mustEnqueue(t, s, n)
 	now := time.Now().Add(time.Second)
@@ -260,11 +262,11 @@ func TestSentDropsSecrets(t *testing.T) {
 	if string(claimed.Attachments[0].Content) != "hello" || claimed.Attachments[0].Size != 5 || claimed.Data["link"] == "" {
 		t.Fatalf("claim lacks content: %+v", claimed)
 	}
-	if _, err := cooperative.MarkNotificationSent(context.Background(), s, claimed, now); err != nil {
+	if _, err := notify.MarkNotificationSent(context.Background(), s, claimed, now); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := cooperative.GetNotification(context.Background(), s, claimed.ID)
-	if err != nil || sent.Data != nil || sent.Status != cooperative.NotificationSent || sent.Attachments[0].Filename != "a.txt" {
+	sent, err := notify.GetNotification(context.Background(), s, claimed.ID)
+	if err != nil || sent.Data != nil || sent.Status != notify.NotificationSent || sent.Attachments[0].Filename != "a.txt" {
 		t.Fatalf("sent: %+v %v", sent, err)
 	}
 	err = s.View(context.Background(), func(tx cooperative.Tx) error {
@@ -278,29 +280,29 @@ func TestSentDropsSecrets(t *testing.T) {
 
 func TestUnsubscribeToken(t *testing.T) {
 	secret := []byte(strings.Repeat("s", 32))
-	tok, err := cooperative.UnsubscribeToken(secret, "Anne@Example.org", cooperative.EventApplicationReceived)
+	tok, err := notify.UnsubscribeToken(secret, "Anne@Example.org", notify.EventApplicationReceived)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, scope, err := cooperative.VerifyUnsubscribeToken(secret, tok)
-	if err != nil || addr != "anne@example.org" || scope != cooperative.EventApplicationReceived {
+	addr, scope, err := notify.VerifyUnsubscribeToken(secret, tok)
+	if err != nil || addr != "anne@example.org" || scope != notify.EventApplicationReceived {
 		t.Fatalf("round trip: %q %q %v", addr, scope, err)
 	}
-	other, _ := cooperative.UnsubscribeToken(secret, "bob@example.org", cooperative.AllNotifications)
+	other, _ := notify.UnsubscribeToken(secret, "bob@example.org", notify.AllNotifications)
 	payload, _, _ := strings.Cut(tok, ".")
 	_, mac, _ := strings.Cut(other, ".")
 	for name, bad := range map[string]string{
 		"swapped mac": payload + "." + mac, "no dot": payload, "empty": "", "garbage": "a.b",
 		"truncated": tok[:len(tok)-2],
 	} {
-		if _, _, err := cooperative.VerifyUnsubscribeToken(secret, bad); cooperative.ErrorCode(err) != cooperative.EINVALID {
+		if _, _, err := notify.VerifyUnsubscribeToken(secret, bad); cooperative.ErrorCode(err) != cooperative.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, _, err := cooperative.VerifyUnsubscribeToken([]byte(strings.Repeat("t", 32)), tok); cooperative.ErrorCode(err) != cooperative.EINVALID {
+	if _, _, err := notify.VerifyUnsubscribeToken([]byte(strings.Repeat("t", 32)), tok); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Errorf("other secret: %v", err)
 	}
-	if _, err := cooperative.UnsubscribeToken([]byte("short"), "a@example.org", cooperative.AllNotifications); err == nil {
+	if _, err := notify.UnsubscribeToken([]byte("short"), "a@example.org", notify.AllNotifications); err == nil {
 		t.Error("a short secret was accepted")
 	}
 }
@@ -311,31 +313,31 @@ func TestPreferences(t *testing.T) {
 	s := openOutboxStore(t)
 	secret := []byte(strings.Repeat("s", 32))
 	ctx := context.Background()
-	tok, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.AllNotifications)
-	received := cooperative.Notification{DedupeKey: "received:1", Event: cooperative.EventApplicationReceived,
+	tok, _ := notify.UnsubscribeToken(secret, "m1@example.org", notify.AllNotifications)
+	received := notify.Notification{DedupeKey: "received:1", Event: notify.EventApplicationReceived,
 		To: "M1@example.org", Language: "en", Data: map[string]string{"cooperative": "Energie Noord"}, CreatedAt: time.Now()}
 	mustEnqueue(t, s, received, outboxApproval(1))
 	for range 2 { // twice: unsubscribing is idempotent
-		if _, _, err := cooperative.Unsubscribe(ctx, s, secret, tok, time.Now()); err != nil {
+		if _, _, err := notify.Unsubscribe(ctx, s, secret, tok, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	res := claimOutbox(t, s, "w", time.Now().Add(time.Second), 10)
-	if len(res.Claimed) != 1 || res.Claimed[0].Event != cooperative.EventApplicationApproved || res.Suppressed != 1 {
+	if len(res.Claimed) != 1 || res.Claimed[0].Event != notify.EventApplicationApproved || res.Suppressed != 1 {
 		t.Fatalf("claim: %+v", res)
 	}
-	if n, _ := cooperative.NotificationByDedupeKey(ctx, s, "received:1"); n.Status != cooperative.NotificationSuppressed || n.Data != nil {
+	if n, _ := notify.NotificationByDedupeKey(ctx, s, "received:1"); n.Status != notify.NotificationSuppressed || n.Data != nil {
 		t.Fatalf("optional mail %+v", n)
 	}
-	mandatory, _ := cooperative.UnsubscribeToken(secret, "m1@example.org", cooperative.EventPasswordReset)
-	if _, _, err := cooperative.Unsubscribe(ctx, s, secret, mandatory, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
+	mandatory, _ := notify.UnsubscribeToken(secret, "m1@example.org", notify.EventPasswordReset)
+	if _, _, err := notify.Unsubscribe(ctx, s, secret, mandatory, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("unsubscribe from a mandatory mail: %v", err)
 	}
 	err := s.Update(ctx, func(tx cooperative.Tx) error {
-		return cooperative.SetNotificationPreference(tx, "m1@example.org", cooperative.AllNotifications, true, time.Now())
+		return notify.SetNotificationPreference(tx, "m1@example.org", notify.AllNotifications, true, time.Now())
 	})
-	if p, _ := cooperative.GetNotificationPreferences(ctx, s, "m1@example.org"); err != nil || p.UnsubscribedAll ||
-		!p.Wants(cooperative.EventApplicationReceived) {
+	if p, _ := notify.GetNotificationPreferences(ctx, s, "m1@example.org"); err != nil || p.UnsubscribedAll ||
+		!p.Wants(notify.EventApplicationReceived) {
 		t.Fatalf("resubscribe: %+v %v", p, err)
 	}
 }
@@ -344,9 +346,9 @@ func TestPreferences(t *testing.T) {
 // mandatory mail is held only by the overall limit.
 func TestThrottle(t *testing.T) {
 	s := openOutboxStore(t)
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range 3 {
-		ns = append(ns, cooperative.Notification{DedupeKey: fmt.Sprint("received:", i), Event: cooperative.EventApplicationReceived,
+		ns = append(ns, notify.Notification{DedupeKey: fmt.Sprint("received:", i), Event: notify.EventApplicationReceived,
 			To: "x@example.org", Language: "en", Data: map[string]string{"cooperative": "C"}, CreatedAt: time.Now()})
 	}
 	approvalForX := outboxApproval(9)
@@ -354,9 +356,9 @@ func TestThrottle(t *testing.T) {
 	ns = append(ns, approvalForX)
 	mustEnqueue(t, s, ns...)
 	now := time.Now().Add(time.Second)
-	req := cooperative.ClaimRequest{Owner: "w", Now: now, Lease: time.Minute, Limit: 10, MaxAttempts: 3,
-		Throttle: cooperative.NotificationThrottle{Window: time.Hour, Limit: 4, OptionalLimit: 1}}
-	res, err := cooperative.ClaimNotifications(context.Background(), s, req)
+	req := notify.ClaimRequest{Owner: "w", Now: now, Lease: time.Minute, Limit: 10, MaxAttempts: 3,
+		Throttle: notify.NotificationThrottle{Window: time.Hour, Limit: 4, OptionalLimit: 1}}
+	res, err := notify.ClaimNotifications(context.Background(), s, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,16 +366,16 @@ func TestThrottle(t *testing.T) {
 		t.Fatalf("claim: %d claimed, %d deferred", len(res.Claimed), res.Deferred)
 	}
 	for _, n := range res.Claimed {
-		if _, err := cooperative.MarkNotificationSent(context.Background(), s, n, now); err != nil {
+		if _, err := notify.MarkNotificationSent(context.Background(), s, n, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	deferred, _ := cooperative.NotificationByDedupeKey(context.Background(), s, "received:1")
+	deferred, _ := notify.NotificationByDedupeKey(context.Background(), s, "received:1")
 	if !deferred.NextAttemptAt.Equal(now.Add(time.Hour).UTC()) || deferred.Attempts != 0 {
 		t.Fatalf("deferred %+v", deferred)
 	}
 	req.Now = now.Add(time.Hour + time.Second)
-	if res, _ := cooperative.ClaimNotifications(context.Background(), s, req); len(res.Claimed) != 1 || res.Deferred != 1 {
+	if res, _ := notify.ClaimNotifications(context.Background(), s, req); len(res.Claimed) != 1 || res.Deferred != 1 {
 		t.Fatalf("next window: %d claimed, %d deferred", len(res.Claimed), res.Deferred)
 	}
 }
@@ -382,20 +384,20 @@ func TestRetryDead(t *testing.T) {
 	s := openOutboxStore(t)
 	ctx := context.Background()
 	mustEnqueue(t, s, outboxApproval(1))
-	n, _ := cooperative.NotificationByDedupeKey(ctx, s, "application_approved:1")
-	if err := cooperative.RetryDead(ctx, s, n.ID, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
+	n, _ := notify.NotificationByDedupeKey(ctx, s, "application_approved:1")
+	if err := notify.RetryDead(ctx, s, n.ID, time.Now()); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("retry of a pending message: %v", err)
 	}
-	if err := cooperative.RetryDead(ctx, s, cooperative.NewID(), time.Now()); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	if err := notify.RetryDead(ctx, s, cooperative.NewID(), time.Now()); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("retry of nothing: %v", err)
 	}
 	now := time.Now().Add(time.Second)
 	claimed := claimOutbox(t, s, "w", now, 1).Claimed[0]
-	if _, err := cooperative.RecordNotificationFailure(ctx, s, claimed, now, "550 no such user", time.Time{}); err != nil {
+	if _, err := notify.RecordNotificationFailure(ctx, s, claimed, now, "550 no such user", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	retryAt := now.Add(time.Hour) // the caller's clock: the message is due then, not before
-	if err := cooperative.RetryDead(ctx, s, n.ID, retryAt); err != nil {
+	if err := notify.RetryDead(ctx, s, n.ID, retryAt); err != nil {
 		t.Fatal(err)
 	}
 	if early := claimOutbox(t, s, "w", retryAt.Add(-time.Second), 1).Claimed; len(early) != 0 {

@@ -13,7 +13,7 @@ import (
 // request); the documents are Kracht's own, written by these same helpers.
 
 // encode marshals a domain value; the domain's types always marshal, so a failure is a bug.
-func encode(v any) []byte {
+func Encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("encode %T: %v", v, err))
@@ -22,7 +22,7 @@ func encode(v any) []byte {
 }
 
 // decode unmarshals a stored record into v.
-func decode(rec Record, v any) error {
+func Decode(rec Record, v any) error {
 	if err := json.Unmarshal(rec.Data, v); err != nil {
 		return WrapError(EINTERNAL, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err), "corrupt record")
 	}
@@ -30,24 +30,24 @@ func decode(rec Record, v any) error {
 }
 
 // getAs reads the record collection/id into a new T and returns both.
-func getAs[T any](tx Tx, collection, id string) (T, Record, error) {
+func GetAs[T any](tx Tx, collection, id string) (T, Record, error) {
 	var v T
 	rec, err := tx.Get(collection, id)
 	if err != nil {
 		return v, rec, err
 	}
-	return v, rec, decode(rec, &v)
+	return v, rec, Decode(rec, &v)
 }
 
 // findAs reads one page of a query into Ts.
-func findAs[T any](tx Tx, q Query) ([]T, string, error) {
+func FindAs[T any](tx Tx, q Query) ([]T, string, error) {
 	page, err := tx.Find(q)
 	if err != nil {
 		return nil, "", err
 	}
 	out := make([]T, len(page.Records))
 	for i, rec := range page.Records {
-		if err := decode(rec, &out[i]); err != nil {
+		if err := Decode(rec, &out[i]); err != nil {
 			return nil, "", err
 		}
 	}
@@ -55,7 +55,7 @@ func findAs[T any](tx Tx, q Query) ([]T, string, error) {
 }
 
 // checkCursor refuses a page cursor that is not an id (ids are the cursors of every list).
-func checkCursor(after string) error {
+func CheckCursor(after string) error {
 	if after != "" && !ValidID(after) {
 		return Errorf(EINVALID, "%q is not a valid cursor", after)
 	}
@@ -64,8 +64,8 @@ func checkCursor(after string) error {
 
 // listPage reads one page of q, whose After is a cursor from a client, in a read-only
 // transaction.
-func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error) {
-	if err := checkCursor(q.After); err != nil {
+func ListPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error) {
+	if err := CheckCursor(q.After); err != nil {
 		return nil, "", err
 	}
 	var (
@@ -73,7 +73,7 @@ func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error)
 		next string
 	)
 	err := s.View(ctx, func(tx Tx) (err error) {
-		list, next, err = findAs[T](tx, q)
+		list, next, err = FindAs[T](tx, q)
 		return err
 	})
 	return list, next, err
@@ -81,7 +81,7 @@ func listPage[T any](ctx context.Context, s Store, q Query) ([]T, string, error)
 
 // remove deletes the record collection/id if there is one: for data that is by nature
 // temporary, whose absence is what the caller wants.
-func remove(tx Tx, collection, id string) error {
+func Remove(tx Tx, collection, id string) error {
 	rec, err := tx.Get(collection, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil
@@ -95,7 +95,7 @@ func remove(tx Tx, collection, id string) error {
 // put writes rec as a new record when its Version is 0, and over the version it names
 // otherwise, and returns it as stored (with its new version). It is the one place that
 // makes that choice: a caller passes the version it read, 0 for a record it did not find.
-func put(tx Tx, rec Record) (Record, error) {
+func Put(tx Tx, rec Record) (Record, error) {
 	if rec.Version == 0 {
 		return tx.Insert(rec)
 	}
@@ -110,7 +110,7 @@ const findScanBudget = 10 * MaxPageSize
 // page cut short by the budget is short and has a next cursor. It serves lists
 // filtered on fields that have no index of their own, and so work on records written
 // before the filter existed.
-func findWhere[T any](tx Tx, q Query, limit int, keep func(T) bool) ([]T, string, error) {
+func FindWhere[T any](tx Tx, q Query, limit int, keep func(T) bool) ([]T, string, error) {
 	limit = ClampLimit(limit)
 	out := []T{}
 	for read := 0; ; {
@@ -121,7 +121,7 @@ func findWhere[T any](tx Tx, q Query, limit int, keep func(T) bool) ([]T, string
 		}
 		for i, rec := range page.Records {
 			var v T
-			if err := decode(rec, &v); err != nil {
+			if err := Decode(rec, &v); err != nil {
 				return nil, "", err
 			}
 			if keep(v) {

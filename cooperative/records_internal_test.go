@@ -37,21 +37,21 @@ func (t *recordingTx) Delete(rec Record) error {
 
 func TestRemoveDeletesWhatIsThere(t *testing.T) {
 	tx := &recordingTx{}
-	if err := remove(tx, "c", "gone"); err != nil || len(tx.calls) != 0 {
+	if err := Remove(tx, "c", "gone"); err != nil || len(tx.calls) != 0 {
 		t.Fatalf("absent record: %v, calls %v", err, tx.calls)
 	}
-	if err := remove(tx, "c", "a"); err != nil || len(tx.calls) != 1 || tx.calls[0] != "delete a" {
+	if err := Remove(tx, "c", "a"); err != nil || len(tx.calls) != 1 || tx.calls[0] != "delete a" {
 		t.Fatalf("present record: %v, calls %v", err, tx.calls)
 	}
 }
 
 func TestPutInsertsVersionZeroAndReplacesOtherwise(t *testing.T) {
 	tx := &recordingTx{}
-	got, err := put(tx, Record{Collection: "c", ID: "a"})
+	got, err := Put(tx, Record{Collection: "c", ID: "a"})
 	if err != nil || got.Version != 1 {
 		t.Fatalf("new record: version %d, %v", got.Version, err)
 	}
-	if got, err = put(tx, Record{Collection: "c", ID: "a", Version: 4}); err != nil || got.Version != 5 {
+	if got, err = Put(tx, Record{Collection: "c", ID: "a", Version: 4}); err != nil || got.Version != 5 {
 		t.Fatalf("stored record: version %d, %v", got.Version, err)
 	}
 	if len(tx.calls) != 2 || tx.calls[0] != "insert" || tx.calls[1] != "replace" {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 	"github.com/pquerna/otp/totp"
@@ -21,14 +24,14 @@ import (
 type recoveryWorld struct {
 	dir      string
 	store    cooperative.Store
-	accounts *cooperative.Accounts
+	accounts *identity.Accounts
 	mu       sync.Mutex
 	now      time.Time
 	userID   string
 	secret   string   // the TOTP secret
 	codes    []string // the recovery codes ConfirmTOTP gave
 	// older is a session from before two-factor authentication was on: without it.
-	older cooperative.SessionGrant
+	older identity.SessionGrant
 }
 
 const (
@@ -36,7 +39,7 @@ const (
 	recoveryPassword = "a long enough passphrase"
 )
 
-func newRecoveryWorld(t *testing.T, limits cooperative.SignInLimits) *recoveryWorld {
+func newRecoveryWorld(t *testing.T, limits identity.SignInLimits) *recoveryWorld {
 	t.Helper()
 	w := &recoveryWorld{dir: t.TempDir(), now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	var err error
@@ -44,8 +47,8 @@ func newRecoveryWorld(t *testing.T, limits cooperative.SignInLimits) *recoveryWo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.store.Close() })
-	w.accounts = cooperative.NewAccounts(w.store, cooperative.AccountsOptions{
-		Hasher: cooperative.NewPasswordHasher(cooperative.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}),
+	w.accounts = identity.NewAccounts(w.store, identity.AccountsOptions{
+		Hasher: identity.NewPasswordHasher(identity.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}),
 		Limits: limits, Now: w.clock})
 	ctx := context.Background()
 	u, err := w.accounts.CreatePlatformAdmin(ctx, recoveryEmail, recoveryPassword, "nl", cooperative.Actor{Role: "cli"})
@@ -53,8 +56,8 @@ func newRecoveryWorld(t *testing.T, limits cooperative.SignInLimits) *recoveryWo
 		t.Fatal(err)
 	}
 	w.userID = u.ID
-	g := w.login(t, cooperative.Login{})
-	w.older = w.login(t, cooperative.Login{})
+	g := w.login(t, identity.Login{})
+	w.older = w.login(t, identity.Login{})
 	enrollment, err := w.accounts.EnrollTOTP(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -92,12 +95,12 @@ func (w *recoveryWorld) advance(d time.Duration) {
 }
 
 // signIn signs in with in's second factor (none when empty).
-func (w *recoveryWorld) signIn(in cooperative.Login) (cooperative.SessionGrant, error) {
+func (w *recoveryWorld) signIn(in identity.Login) (identity.SessionGrant, error) {
 	in.Email, in.Password, in.ClientIP = recoveryEmail, recoveryPassword, clientIP
 	return w.accounts.Login(context.Background(), in)
 }
 
-func (w *recoveryWorld) login(t *testing.T, in cooperative.Login) cooperative.SessionGrant {
+func (w *recoveryWorld) login(t *testing.T, in identity.Login) identity.SessionGrant {
 	t.Helper()
 	g, err := w.signIn(in)
 	if err != nil {
@@ -108,7 +111,7 @@ func (w *recoveryWorld) login(t *testing.T, in cooperative.Login) cooperative.Se
 
 func (w *recoveryWorld) wantRefused(t *testing.T, code, errCode string) {
 	t.Helper()
-	if _, err := w.signIn(cooperative.Login{RecoveryCode: code}); cooperative.ErrorCode(err) != errCode {
+	if _, err := w.signIn(identity.Login{RecoveryCode: code}); cooperative.ErrorCode(err) != errCode {
 		t.Fatalf("sign-in with recovery code %q: %v, want %s", code, err, errCode)
 	}
 }
@@ -122,9 +125,9 @@ func (w *recoveryWorld) wantLeft(t *testing.T, left int) {
 }
 
 // mails claims every queued mail of one event.
-func (w *recoveryWorld) mails(t *testing.T, event cooperative.NotificationEvent) []cooperative.Notification {
+func (w *recoveryWorld) mails(t *testing.T, event notify.NotificationEvent) []notify.Notification {
 	t.Helper()
-	var out []cooperative.Notification
+	var out []notify.Notification
 	for _, n := range claimOutbox(t, w.store, "test", w.clock().Add(time.Hour), 100).Claimed {
 		if n.Event == event {
 			out = append(out, n)
@@ -147,12 +150,12 @@ func (w *recoveryWorld) auditActions(t *testing.T) []string {
 }
 
 // generousLimits let a test fail sign-ins that are not about the limit.
-var generousLimits = cooperative.SignInLimits{Window: time.Minute, PerAccount: 100, PerIP: 100, MailsPerIP: 100}
+var generousLimits = identity.SignInLimits{Window: time.Minute, PerAccount: 100, PerIP: 100, MailsPerIP: 100}
 
 var recoveryCodeFormat = regexp.MustCompile(`^[A-Z2-7]{5}-[A-Z2-7]{5}$`)
 
 func TestRecoveryCodesAreMadeOnceAndStoredOnlyHashed(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.DefaultSignInLimits())
+	w := newRecoveryWorld(t, identity.DefaultSignInLimits())
 	seen := map[string]bool{}
 	for _, c := range w.codes {
 		if !recoveryCodeFormat.MatchString(c) || seen[c] {
@@ -164,7 +167,7 @@ func TestRecoveryCodesAreMadeOnceAndStoredOnlyHashed(t *testing.T) {
 		t.Fatalf("%d codes, want 10", len(w.codes))
 	}
 	w.wantLeft(t, 10)
-	w.login(t, cooperative.Login{RecoveryCode: w.codes[0]})
+	w.login(t, identity.Login{RecoveryCode: w.codes[0]})
 	_, err := w.accounts.RegenerateRecoveryCodes(context.Background(), w.userID, "req-1")
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +201,8 @@ func TestRecoveryCodeWorksOnceInsteadOfTOTP(t *testing.T) {
 	w := newRecoveryWorld(t, generousLimits)
 	// As people type it: lower case, no dash, a zero for an O.
 	typed := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(w.codes[3], "-", " "), "O", "0"))
-	g := w.login(t, cooperative.Login{RecoveryCode: typed})
-	if !g.MFA || g.Recovery != (cooperative.RecoveryCodeUse{Used: true, Left: 9}) {
+	g := w.login(t, identity.Login{RecoveryCode: typed})
+	if !g.MFA || g.Recovery != (identity.RecoveryCodeUse{Used: true, Left: 9}) {
 		t.Fatalf("grant %+v, want a second factor and 9 codes left", g)
 	}
 	p, err := w.accounts.Authenticate(context.Background(), g.UserID, g.SessionID, "")
@@ -210,21 +213,21 @@ func TestRecoveryCodeWorksOnceInsteadOfTOTP(t *testing.T) {
 	w.wantRefused(t, w.codes[3], cooperative.EUNAUTHORIZED)
 	w.wantRefused(t, "AAAAA-AAAAA", cooperative.EUNAUTHORIZED)
 	// Never both, never confused: a recovery code is not a TOTP code, nor the other way.
-	if _, err := w.signIn(cooperative.Login{TOTPCode: w.code(t), RecoveryCode: w.codes[4]}); cooperative.ErrorCode(err) != cooperative.EINVALID {
+	if _, err := w.signIn(identity.Login{TOTPCode: w.code(t), RecoveryCode: w.codes[4]}); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Fatalf("both: %v", err)
 	}
-	if _, err := w.signIn(cooperative.Login{TOTPCode: w.codes[4]}); cooperative.ErrorCode(err) != cooperative.EUNAUTHORIZED {
+	if _, err := w.signIn(identity.Login{TOTPCode: w.codes[4]}); cooperative.ErrorCode(err) != cooperative.EUNAUTHORIZED {
 		t.Fatalf("a recovery code as a TOTP code: %v", err)
 	}
 	w.wantRefused(t, w.code(t), cooperative.EUNAUTHORIZED)
 	w.wantLeft(t, 9)
 	// A TOTP sign-in spends nothing, and says nothing of recovery codes.
-	if g := w.login(t, cooperative.Login{TOTPCode: w.code(t)}); g.Recovery.Used {
+	if g := w.login(t, identity.Login{TOTPCode: w.code(t)}); g.Recovery.Used {
 		t.Fatalf("TOTP sign-in %+v", g)
 	}
 
 	// The owner hears of it in their language, and the platform's audit log has it.
-	mails := w.mails(t, cooperative.EventRecoveryCodeUsed)
+	mails := w.mails(t, notify.EventRecoveryCodeUsed)
 	if len(mails) != 1 || mails[0].To != recoveryEmail || mails[0].Language != "nl" || mails[0].Data["remaining"] != "9" {
 		t.Fatalf("mails %+v, want one in Dutch saying 9 are left", mails)
 	}
@@ -234,66 +237,66 @@ func TestRecoveryCodeWorksOnceInsteadOfTOTP(t *testing.T) {
 }
 
 func TestRecoveryCodesRunOut(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.DefaultSignInLimits())
+	w := newRecoveryWorld(t, identity.DefaultSignInLimits())
 	for i, c := range w.codes {
-		if g := w.login(t, cooperative.Login{RecoveryCode: c}); g.Recovery.Left != 9-i {
+		if g := w.login(t, identity.Login{RecoveryCode: c}); g.Recovery.Left != 9-i {
 			t.Fatalf("code %d: %+v", i, g.Recovery)
 		}
 	}
 	w.wantLeft(t, 0)
 	w.wantRefused(t, w.codes[9], cooperative.EUNAUTHORIZED)
-	mails := w.mails(t, cooperative.EventRecoveryCodeUsed)
+	mails := w.mails(t, notify.EventRecoveryCodeUsed)
 	if len(mails) != 10 || mails[9].Data["remaining"] != "0" {
 		t.Fatalf("%d mails, the last %+v", len(mails), mails[len(mails)-1])
 	}
 }
 
 func TestWrongRecoveryCodesCountTowardTheLimit(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.SignInLimits{Window: 15 * time.Minute, PerAccount: 3, PerIP: 100, MailsPerIP: 100})
+	w := newRecoveryWorld(t, identity.SignInLimits{Window: 15 * time.Minute, PerAccount: 3, PerIP: 100, MailsPerIP: 100})
 	for range 2 {
 		w.wantRefused(t, "AAAAA-AAAAA", cooperative.EUNAUTHORIZED)
 	}
 	// A step-up counts the same way: a wrong code there is the third strike.
 	if _, err := w.accounts.StepUp(context.Background(), w.userID, w.older.SessionID,
-		cooperative.SecondFactor{RecoveryCode: "BBBBB-BBBBB"}, clientIP, ""); cooperative.ErrorCode(err) != cooperative.EINVALID {
+		identity.SecondFactor{RecoveryCode: "BBBBB-BBBBB"}, clientIP, ""); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Fatalf("step-up with a wrong code: %v", err)
 	}
 	// Locked: even a right code is refused, and not spent.
 	w.wantRefused(t, w.codes[0], cooperative.ETOOMANY)
 	w.wantLeft(t, 10)
 	w.advance(15 * time.Minute)
-	w.login(t, cooperative.Login{RecoveryCode: w.codes[0]})
+	w.login(t, identity.Login{RecoveryCode: w.codes[0]})
 }
 
 func TestStepUpWithARecoveryCode(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.DefaultSignInLimits())
+	w := newRecoveryWorld(t, identity.DefaultSignInLimits())
 	ctx := context.Background()
 	g := w.older
 	if p, _ := w.accounts.Authenticate(ctx, g.UserID, g.SessionID, ""); p.MFA {
 		t.Fatal("a session without the second factor has it")
 	}
-	use, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, cooperative.SecondFactor{RecoveryCode: w.codes[0]}, clientIP, "")
-	if err != nil || use != (cooperative.RecoveryCodeUse{Used: true, Left: 9}) {
+	use, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, identity.SecondFactor{RecoveryCode: w.codes[0]}, clientIP, "")
+	if err != nil || use != (identity.RecoveryCodeUse{Used: true, Left: 9}) {
 		t.Fatalf("step-up: %+v %v", use, err)
 	}
 	if p, _ := w.accounts.Authenticate(ctx, g.UserID, g.SessionID, ""); !p.MFA {
 		t.Fatal("step-up with a recovery code gave no second factor")
 	}
-	if _, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, cooperative.SecondFactor{RecoveryCode: w.codes[0]},
+	if _, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, identity.SecondFactor{RecoveryCode: w.codes[0]},
 		clientIP, ""); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Fatalf("the same code again: %v", err)
 	}
 	// A TOTP step-up still works, and spends no recovery code.
-	if use, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, cooperative.SecondFactor{TOTPCode: w.code(t)}, clientIP, ""); err != nil || use.Used {
+	if use, err := w.accounts.StepUp(ctx, w.userID, g.SessionID, identity.SecondFactor{TOTPCode: w.code(t)}, clientIP, ""); err != nil || use.Used {
 		t.Fatalf("TOTP step-up: %+v %v", use, err)
 	}
 	w.wantLeft(t, 9)
 }
 
 func TestRegeneratingVoidsTheOldCodes(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.DefaultSignInLimits())
+	w := newRecoveryWorld(t, identity.DefaultSignInLimits())
 	ctx := context.Background()
-	w.login(t, cooperative.Login{RecoveryCode: w.codes[0]})
+	w.login(t, identity.Login{RecoveryCode: w.codes[0]})
 	w.wantLeft(t, 9)
 	fresh, err := w.accounts.RegenerateRecoveryCodes(ctx, w.userID, "req-2")
 	if err != nil || len(fresh) != 10 {
@@ -303,7 +306,7 @@ func TestRegeneratingVoidsTheOldCodes(t *testing.T) {
 	for _, old := range w.codes[1:3] {
 		w.wantRefused(t, old, cooperative.EUNAUTHORIZED)
 	}
-	w.login(t, cooperative.Login{RecoveryCode: fresh[1]})
+	w.login(t, identity.Login{RecoveryCode: fresh[1]})
 	w.wantLeft(t, 9)
 	if got := strings.Join(w.auditActions(t), " "); !strings.Contains(got, "self:recovery_codes.regenerate") {
 		t.Fatalf("audit %s", got)
@@ -330,7 +333,7 @@ func TestARecoveryCodeStartsOneSessionOnly(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, errs[i] = w.signIn(cooperative.Login{RecoveryCode: w.codes[0]}) })
+		wg.Go(func() { _, errs[i] = w.signIn(identity.Login{RecoveryCode: w.codes[0]}) })
 	}
 	wg.Wait()
 	ok := 0
@@ -347,7 +350,7 @@ func TestARecoveryCodeStartsOneSessionOnly(t *testing.T) {
 		t.Fatalf("%d sign-ins succeeded with one code, want 1", ok)
 	}
 	w.wantLeft(t, 9)
-	if mails := w.mails(t, cooperative.EventRecoveryCodeUsed); len(mails) != 1 {
+	if mails := w.mails(t, notify.EventRecoveryCodeUsed); len(mails) != 1 {
 		t.Fatalf("%d mails, want 1", len(mails))
 	}
 }

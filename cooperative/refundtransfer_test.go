@@ -5,25 +5,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // Refunds paid by bank transfer (Registry.RecordTransferRefund).
 
-var treasurer = cooperative.Actor{UserID: "accountant-user", Role: string(cooperative.RoleAccountant)}
+var treasurer = cooperative.Actor{UserID: "accountant-user", Role: string(identity.RoleAccountant)}
 
 const payeeIBAN = "NL91ABNA0417164300"
 
-func (f *fixture) refund(sub cooperative.Subscription, r cooperative.TransferRefund) (cooperative.TransferRefundResult, error) {
+func (f *fixture) refund(sub shares.Subscription, r shares.TransferRefund) (shares.TransferRefundResult, error) {
 	return f.reg.RecordTransferRefund(f.ctx, treasurer, f.coop.ID, sub.ID, r)
 }
 
 // refundOf is a refund of amount paid today to payeeIBAN with reference ref.
-func (f *fixture) refundOf(amount int64, ref string) cooperative.TransferRefund {
-	return cooperative.TransferRefund{AmountCents: amount, PaidOn: f.clock.Today(), IBAN: payeeIBAN, Reference: ref}
+func (f *fixture) refundOf(amount int64, ref string) shares.TransferRefund {
+	return shares.TransferRefund{AmountCents: amount, PaidOn: f.clock.Today(), IBAN: payeeIBAN, Reference: ref}
 }
 
-func (f *fixture) mustRefund(sub cooperative.Subscription, r cooperative.TransferRefund) cooperative.TransferRefundResult {
+func (f *fixture) mustRefund(sub shares.Subscription, r shares.TransferRefund) shares.TransferRefundResult {
 	f.t.Helper()
 	res, err := f.refund(sub, r)
 	if err != nil {
@@ -34,7 +40,7 @@ func (f *fixture) mustRefund(sub cooperative.Subscription, r cooperative.Transfe
 
 // withdrawnByTransfer is a subscription of n shares, marked paid by the accountant (a
 // bank transfer), which the board withdrew: all of it is owed back by transfer.
-func (f *fixture) withdrawnByTransfer(o cooperative.Offering, m cooperative.Member, n int64) cooperative.Subscription {
+func (f *fixture) withdrawnByTransfer(o shares.Offering, m membership.Member, n int64) shares.Subscription {
 	f.t.Helper()
 	sub, err := f.withdraw(board, f.buy(o, m, n), "Moved away.")
 	if err != nil {
@@ -43,7 +49,7 @@ func (f *fixture) withdrawnByTransfer(o cooperative.Offering, m cooperative.Memb
 	return sub
 }
 
-func (f *fixture) subscription(id string) cooperative.Subscription {
+func (f *fixture) subscription(id string) shares.Subscription {
 	f.t.Helper()
 	s, err := f.reg.GetSubscription(f.ctx, f.coop.ID, id)
 	if err != nil {
@@ -53,7 +59,7 @@ func (f *fixture) subscription(id string) cooperative.Subscription {
 }
 
 // wantUnchanged fails when a refused refund wrote to a journal or to the subscription.
-func (f *fixture) wantUnchanged(name string, journals [3]int, sub cooperative.Subscription) {
+func (f *fixture) wantUnchanged(name string, journals [3]int, sub shares.Subscription) {
 	f.t.Helper()
 	if after := f.journals(); after != journals {
 		f.t.Fatalf("%s: journals %v → %v: something was written", name, journals, after)
@@ -68,7 +74,7 @@ func (f *fixture) wantUnchanged(name string, journals [3]int, sub cooperative.Su
 // payable / Cr bank on the day it was paid, clears refunds payable, keeps the books
 // balanced and leaves an audit entry. Nothing more can be recorded after that.
 func TestTransferRefundOfAWithdrawnSubscription(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, bert := f.member("Anna"), f.member("Bert")
 	o := f.offering("A", 5000, 100)
 	f.buy(o, bert, 2)
@@ -77,7 +83,7 @@ func TestTransferRefundOfAWithdrawnSubscription(t *testing.T) {
 	before := f.journals()
 
 	paidOn := cooperative.DateOf(f.clock.Now().Add(-24 * time.Hour))
-	res := f.mustRefund(sub, cooperative.TransferRefund{AmountCents: 20000, PaidOn: paidOn, IBAN: "nl91 abna 0417 1643 00",
+	res := f.mustRefund(sub, shares.TransferRefund{AmountCents: 20000, PaidOn: paidOn, IBAN: "nl91 abna 0417 1643 00",
 		Reference: "  OUT-2025-001 "})
 	r := res.Refund
 	if res.OwedCents != 0 || res.RefundedCents != 20000 || res.Replayed || r.AmountCents != 20000 || r.PaidOn != paidOn ||
@@ -86,14 +92,14 @@ func TestTransferRefundOfAWithdrawnSubscription(t *testing.T) {
 		t.Fatalf("recorded %+v", res)
 	}
 	if e := f.oneNewEntry(before); e.Seq != r.EntrySeq || e.BookingDate != paidOn || e.Source.ID != r.ID || len(e.Lines) != 2 ||
-		e.Lines[0] != (cooperative.Line{Account: "refunds_payable", Amount: 20000}) ||
-		e.Lines[1] != (cooperative.Line{Account: "bank", Amount: -20000}) || !strings.Contains(e.Description, "OUT-2025-001") {
+		e.Lines[0] != (ledger.Line{Account: "refunds_payable", Amount: 20000}) ||
+		e.Lines[1] != (ledger.Line{Account: "bank", Amount: -20000}) || !strings.Contains(e.Description, "OUT-2025-001") {
 		t.Fatalf("entry %+v", e)
 	}
 	if bal := f.balances(); bal["refunds_payable"] != 0 || bal["bank"] != 10000 || bal["subscriptions_received_in_advance"] != -10000 {
 		t.Fatalf("balances %v", bal)
 	}
-	if got := f.subscription(sub.ID); got.TransferRefundedCents != 20000 || got.Status != cooperative.SubscriptionWithdrawn ||
+	if got := f.subscription(sub.ID); got.TransferRefundedCents != 20000 || got.Status != shares.SubscriptionWithdrawn ||
 		got.RefundCents != 20000 {
 		t.Fatalf("subscription %+v", got)
 	}
@@ -121,7 +127,7 @@ func TestTransferRefundOfAWithdrawnSubscription(t *testing.T) {
 // paid back in two transfers; more than what is still owed is refused and writes
 // nothing, so refunds payable never goes below zero.
 func TestTransferRefundInParts(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	anna, bert := f.member("Anna"), f.member("Bert")
 	// Pro rata, 5 shares for 10 asked: Anna gets 3 of her 6, Bert 2 of his 4.
 	o := f.offering("A", 5000, 5)
@@ -132,7 +138,7 @@ func TestTransferRefundInParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	second = f.subscription(second.ID)
-	if second.Status != cooperative.SubscriptionAllocated || second.Allocated != 2 || second.RefundCents != 10000 {
+	if second.Status != shares.SubscriptionAllocated || second.Allocated != 2 || second.RefundCents != 10000 {
 		t.Fatalf("allocated %+v", second)
 	}
 
@@ -168,7 +174,7 @@ func TestTransferRefundInParts(t *testing.T) {
 // made of the refund's facts) returns the first refund and posts nothing; a client key
 // reused for another refund is a conflict.
 func TestTransferRefundIsIdempotent(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna := f.member("Anna")
 	sub := f.withdrawnByTransfer(f.offering("A", 5000, 100), anna, 4)
 
@@ -209,7 +215,7 @@ func TestTransferRefundIsIdempotent(t *testing.T) {
 // TestTransferRefundBadInput: malformed requests are EINVALID, and another
 // cooperative's subscription is not found; none writes anything.
 func TestTransferRefundBadInput(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna := f.member("Anna")
 	sub := f.withdrawnByTransfer(f.offering("A", 5000, 100), anna, 2)
 	var other cooperative.Cooperative
@@ -224,28 +230,28 @@ func TestTransferRefundBadInput(t *testing.T) {
 	tomorrow := cooperative.DateOf(f.clock.Now().Add(24 * time.Hour))
 	yesterday := cooperative.DateOf(f.clock.Now().Add(-24 * time.Hour))
 	ok := f.refundOf(1000, "")
-	with := func(change func(*cooperative.TransferRefund)) cooperative.TransferRefund {
+	with := func(change func(*shares.TransferRefund)) shares.TransferRefund {
 		r := ok
 		change(&r)
 		return r
 	}
 	for name, tc := range map[string]struct {
 		coop, sub string
-		r         cooperative.TransferRefund
+		r         shares.TransferRefund
 		code      string
 	}{
-		"zero amount":         {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.AmountCents = 0 }), cooperative.EINVALID},
-		"negative amount":     {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.AmountCents = -1000 }), cooperative.EINVALID},
-		"bad IBAN":            {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.IBAN = "NL91ABNA0417164301" }), cooperative.EINVALID},
-		"no IBAN":             {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.IBAN = "" }), cooperative.EINVALID},
-		"future date":         {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.PaidOn = tomorrow }), cooperative.EINVALID},
-		"no date":             {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.PaidOn = "" }), cooperative.EINVALID},
-		"malformed date":      {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.PaidOn = "3/3/2025" }), cooperative.EINVALID},
-		"before it was paid":  {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.PaidOn = yesterday }), cooperative.EINVALID},
-		"control characters":  {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.Reference = "OUT\x00" }), cooperative.EINVALID},
-		"reference too long":  {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.Reference = strings.Repeat("x", 141) }), cooperative.EINVALID},
-		"key with spaces":     {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.IdempotencyKey = "a b" }), cooperative.EINVALID},
-		"key too long":        {f.coop.ID, sub.ID, with(func(r *cooperative.TransferRefund) { r.IdempotencyKey = strings.Repeat("k", 101) }), cooperative.EINVALID},
+		"zero amount":         {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.AmountCents = 0 }), cooperative.EINVALID},
+		"negative amount":     {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.AmountCents = -1000 }), cooperative.EINVALID},
+		"bad IBAN":            {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.IBAN = "NL91ABNA0417164301" }), cooperative.EINVALID},
+		"no IBAN":             {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.IBAN = "" }), cooperative.EINVALID},
+		"future date":         {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.PaidOn = tomorrow }), cooperative.EINVALID},
+		"no date":             {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.PaidOn = "" }), cooperative.EINVALID},
+		"malformed date":      {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.PaidOn = "3/3/2025" }), cooperative.EINVALID},
+		"before it was paid":  {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.PaidOn = yesterday }), cooperative.EINVALID},
+		"control characters":  {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.Reference = "OUT\x00" }), cooperative.EINVALID},
+		"reference too long":  {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.Reference = strings.Repeat("x", 141) }), cooperative.EINVALID},
+		"key with spaces":     {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.IdempotencyKey = "a b" }), cooperative.EINVALID},
+		"key too long":        {f.coop.ID, sub.ID, with(func(r *shares.TransferRefund) { r.IdempotencyKey = strings.Repeat("k", 101) }), cooperative.EINVALID},
 		"malformed id":        {f.coop.ID, "' OR 1=1", ok, cooperative.EINVALID},
 		"unknown":             {f.coop.ID, cooperative.NewID(), ok, cooperative.ENOTFOUND},
 		"another cooperative": {other.ID, sub.ID, ok, cooperative.ENOTFOUND},
@@ -257,7 +263,7 @@ func TestTransferRefundBadInput(t *testing.T) {
 			f.wantUnchanged(name, journals, sub)
 		})
 	}
-	if res := f.mustRefund(sub, with(func(r *cooperative.TransferRefund) { r.PaidOn = today })); res.OwedCents != 9000 {
+	if res := f.mustRefund(sub, with(func(r *shares.TransferRefund) { r.PaidOn = today })); res.OwedCents != 9000 {
 		t.Fatalf("the good refund %+v", res)
 	}
 }
@@ -265,7 +271,7 @@ func TestTransferRefundBadInput(t *testing.T) {
 // TestTransferRefundRefusesStripeMoney: a subscription paid through Stripe and withdrawn
 // is refunded through Stripe; recording a transfer for it is refused and writes nothing.
 func TestTransferRefundRefusesStripeMoney(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna := f.member("Anna")
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), anna, 2)
 	f.payThroughStripe(sub, "RF18539007547034")
@@ -289,7 +295,7 @@ func TestTransferRefundRefusesStripeMoney(t *testing.T) {
 // member's transfer arrives anyway (matched from a statement, posted to refunds payable):
 // that money is paid back by transfer, not before the day it was booked.
 func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, annaActor := f.owner("Anna")
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), anna, 3)
 	p, err := f.reg.SubscriptionPayment(f.ctx, f.coop.ID, sub.ID, "RF18539007547034")
@@ -308,7 +314,7 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 
 	f.clock.Advance(72 * time.Hour)
 	booked := f.clock.Now().Add(-24 * time.Hour)
-	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []payments.BankLine{{Key: "NL91ABNA0417164300/7", Credit: true,
 		Booked: true, Amount: 15000, Currency: "EUR", Reference: p.Reference, BookedOn: booked}}); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +344,7 @@ func TestTransferRefundOfMoneyThatCameLate(t *testing.T) {
 // as PrepareRefund does, and pays it back. A member's paid subscription still in the
 // running is refused.
 func TestTransferRefundOfARejectedApplicant(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	o := f.offering("A", 5000, 100)
 	applicant, err := f.members.Apply(f.ctx, f.application("Carla"))
 	if err != nil {
@@ -360,7 +366,7 @@ func TestTransferRefundOfARejectedApplicant(t *testing.T) {
 	if res.OwedCents != 0 {
 		t.Fatalf("refund %+v", res)
 	}
-	if got := f.subscription(sub.ID); got.Status != cooperative.SubscriptionRefunded || got.RefundCents != 10000 {
+	if got := f.subscription(sub.ID); got.Status != shares.SubscriptionRefunded || got.RefundCents != 10000 {
 		t.Fatalf("subscription %+v", got)
 	}
 	if o := f.getOffering(o.ID); o.PaidShares != 1 || o.SubscribedShare != 1 {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -49,10 +52,10 @@ func BenchmarkHoldingsOn(b *testing.B) {
 	for first := 0; first < events; first += batch {
 		err := store.Update(ctx, func(tx cooperative.Tx) error {
 			for k := first; k < min(first+batch, events); k++ {
-				var ev cooperative.RegisterEvent
+				var ev shares.RegisterEvent
 				if k < members {
-					ev = cooperative.RegisterEvent{Type: cooperative.RegisterIssue, Date: cooperative.DateOf(start), Class: "A",
-						To: ids[k], Ranges: []cooperative.ShareRange{{First: int64(k*10 + 1), Last: int64(k*10 + 10)}}, Ref: ids[k]}
+					ev = shares.RegisterEvent{Type: shares.RegisterIssue, Date: cooperative.DateOf(start), Class: "A",
+						To: ids[k], Ranges: []shares.ShareRange{{First: int64(k*10 + 1), Last: int64(k*10 + 10)}}, Ref: ids[k]}
 				} else {
 					j := k - members
 					from := j % members
@@ -60,13 +63,13 @@ func BenchmarkHoldingsOn(b *testing.B) {
 					// shares taken by earlier rounds come back from the neighbour, so use
 					// the round number to pick the share the domain would pick.
 					round := j / members
-					ev = cooperative.RegisterEvent{Type: cooperative.RegisterTransfer,
+					ev = shares.RegisterEvent{Type: shares.RegisterTransfer,
 						Date: cooperative.DateOf(start.AddDate(0, 0, 1+j/1000)), Class: "A", From: ids[from], To: ids[(from+1)%members],
-						Ranges: []cooperative.ShareRange{{First: int64(from*10 + 1 + round), Last: int64(from*10 + 1 + round)}},
+						Ranges: []shares.ShareRange{{First: int64(from*10 + 1 + round), Last: int64(from*10 + 1 + round)}},
 						Ref:    strconv.Itoa(k)}
 				}
 				data, _ := json.Marshal(ev)
-				if _, _, err := tx.Append(cooperative.JournalEntry{Journal: cooperative.RegisterJournal(coopID),
+				if _, _, err := tx.Append(cooperative.JournalEntry{Journal: shares.RegisterJournal(coopID),
 					Key: "e" + strconv.Itoa(k), Data: data}); err != nil {
 					return err
 				}
@@ -152,17 +155,17 @@ func BenchmarkSubscribe(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := f.members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
-		ShareClasses:     []cooperative.ShareClass{{Code: "A", Name: "A", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 1_000_000, ConfersMembership: true}},
-		NoticePeriodDays: 30, Allocation: cooperative.AllocationProRata}); err != nil {
+	if _, err := f.members.AdoptStatutes(ctx, board, membership.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
+		ShareClasses:     []membership.ShareClass{{Code: "A", Name: "A", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 1_000_000, ConfersMembership: true}},
+		NoticePeriodDays: 30, Allocation: membership.AllocationProRata}); err != nil {
 		b.Fatal(err)
 	}
 	const subscribers = 200
-	ms := make([]cooperative.Member, subscribers)
+	ms := make([]membership.Member, subscribers)
 	for i := range ms {
 		ms[i] = f.member(fmt.Sprint("M", i))
 	}
-	o, err := f.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: f.coop.ID, Class: "A", PriceCents: 5000,
+	o, err := f.reg.OpenOffering(ctx, board, shares.NewOffering{CooperativeID: f.coop.ID, Class: "A", PriceCents: 5000,
 		CapShares: 1_000_000_000, MinPerSubscription: 1, MaxPerSubscription: 10, MaxPerMember: 1_000_000,
 		OpensAt: f.clock.Now(), ClosesAt: f.clock.Now().Add(time.Hour)})
 	if err != nil {
@@ -179,7 +182,7 @@ func BenchmarkSubscribe(b *testing.B) {
 			i := next
 			next++
 			mu.Unlock()
-			if _, err := f.reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
+			if _, err := f.reg.Subscribe(ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
 				MemberID: ms[i%subscribers].ID, Shares: 1}); err != nil {
 				b.Error(err)
 				return

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/internal/storedtest"
 	"github.com/xuri/excelize/v2"
@@ -21,7 +25,7 @@ import (
 // a withdrawal after notice; then checks the golden CSV, the XLSX, a certificate PDF and
 // "who held what" on a past date.
 func TestRegisterScenario(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	anna, bert, carla := f.member("Anna de Vries"), f.member("Bert Jansen"), f.member("Carla Bakker")
 	if anna.Number != 1 || bert.Number != 2 || carla.Number != 3 {
 		t.Fatalf("member numbers %d %d %d", anna.Number, bert.Number, carla.Number)
@@ -56,19 +60,19 @@ func TestRegisterScenario(t *testing.T) {
 	dayOfIssue := f.clock.Today()
 
 	f.clock.Advance(10 * 24 * time.Hour)
-	if _, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: bert.ID,
+	if _, err := f.reg.Transfer(f.ctx, board, shares.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: bert.ID,
 		Class: "A", Shares: 2}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(24 * time.Hour)
-	if _, err := f.members.End(f.ctx, board, f.coop.ID, carla.ID, cooperative.MemberDeceased, f.clock.Today(), ""); err != nil {
+	if _, err := f.members.End(f.ctx, board, f.coop.ID, carla.ID, membership.MemberDeceased, f.clock.Today(), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID, From: carla.ID, To: bert.ID,
+	if _, err := f.reg.Transfer(f.ctx, board, shares.TransferRequest{CooperativeID: f.coop.ID, From: carla.ID, To: bert.ID,
 		Class: "A", Shares: 2, Reason: "inheritance"}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 1})
+	w, err := f.reg.RequestWithdrawal(f.ctx, board, shares.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,8 +83,8 @@ func TestRegisterScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	street := "Herestraat 2"
-	if _, err := f.members.Correct(f.ctx, board, f.coop.ID, anna.ID, cooperative.Correction{
-		Address: &cooperative.Address{Street: street, PostalCode: "9711 AB", City: "Groningen", Country: "NL"}}); err != nil {
+	if _, err := f.members.Correct(f.ctx, board, f.coop.ID, anna.ID, membership.Correction{
+		Address: &membership.Address{Street: street, PostalCode: "9711 AB", City: "Groningen", Country: "NL"}}); err != nil {
 		t.Fatal(err)
 	}
 	hist, err := f.members.MemberHistory(f.ctx, f.coop.ID, anna.ID)
@@ -100,7 +104,7 @@ func TestRegisterScenario(t *testing.T) {
 	}
 	held := map[string]string{}
 	for _, h := range then {
-		held[h.MemberID] = cooperative.FormatRanges(h.Ranges)
+		held[h.MemberID] = shares.FormatRanges(h.Ranges)
 	}
 	if held[anna.ID] != "1-5" || held[bert.ID] != "6-8" || held[carla.ID] != "9-10" {
 		t.Fatalf("holdings on %s: %v", dayOfIssue, held)
@@ -111,13 +115,13 @@ func TestRegisterScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	var csv bytes.Buffer
-	if err := cooperative.WriteRegisterCSV(&csv, rows); err != nil {
+	if err := shares.WriteRegisterCSV(&csv, rows); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "register.golden.csv", csv.Bytes())
 
 	var xlsx bytes.Buffer
-	if err := cooperative.WriteRegisterXLSX(&xlsx, rows); err != nil {
+	if err := shares.WriteRegisterXLSX(&xlsx, rows); err != nil {
 		t.Fatal(err)
 	}
 	book, err := excelize.OpenReader(&xlsx)
@@ -128,7 +132,7 @@ func TestRegisterScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sheet) != len(rows)+1 || strings.Join(sheet[0], ",") != strings.Join(cooperative.RegisterColumns(), ",") ||
+	if len(sheet) != len(rows)+1 || strings.Join(sheet[0], ",") != strings.Join(shares.RegisterColumns(), ",") ||
 		sheet[1][1] != "Anna de Vries" || sheet[1][7] != "4-5" {
 		t.Fatalf("xlsx rows %q", sheet)
 	}
@@ -194,7 +198,7 @@ func golden(t *testing.T, name string, got []byte) {
 // TestBadInputWritesNothing: each refused request names its rule and leaves the ledger,
 // the register and the audit log as they were.
 func TestBadInputWritesNothing(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, bert := f.member("Anna"), f.member("Bert")
 	o := f.offering("A", 5000, 100)
 	f.buy(o, anna, 5)
@@ -215,7 +219,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 	if _, err := f.members.Reject(f.ctx, board, f.coop.ID, rejected.ID, "no"); err != nil {
 		t.Fatal(err)
 	}
-	journals := []string{cooperative.LedgerJournal(f.coop.ID), cooperative.RegisterJournal(f.coop.ID), "audit/" + f.coop.ID}
+	journals := []string{ledger.LedgerJournal(f.coop.ID), shares.RegisterJournal(f.coop.ID), "audit/" + f.coop.ID}
 	counts := func() []int {
 		var n []int
 		for _, j := range journals {
@@ -224,8 +228,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 		return n
 	}
 	before := counts()
-	subscribe := func(m cooperative.Member, o cooperative.Offering, n int64) error {
-		_, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
+	subscribe := func(m membership.Member, o shares.Offering, n int64) error {
+		_, err := f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
 		return err
 	}
 	for name, tc := range map[string]struct {
@@ -255,15 +259,15 @@ func TestBadInputWritesNothing(t *testing.T) {
 		"after the close date":      {func() error { return subscribe(anna, o, 1) }, cooperative.ERULE, "offering_open"},
 		"applicant without class A": {func() error { return subscribe(applicant, classB, 1) }, cooperative.ERULE, "membership_share"},
 		"transfer to a non-member": {func() error {
-			_, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: applicant.ID, Class: "A", Shares: 1})
+			_, err := f.reg.Transfer(f.ctx, board, shares.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: applicant.ID, Class: "A", Shares: 1})
 			return err
 		}, cooperative.ERULE, "transfer_to_member"},
 		"transfer more than held": {func() error {
-			_, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: bert.ID, Class: "A", Shares: 6})
+			_, err := f.reg.Transfer(f.ctx, board, shares.TransferRequest{CooperativeID: f.coop.ID, From: anna.ID, To: bert.ID, Class: "A", Shares: 6})
 			return err
 		}, cooperative.ERULE, "shares_held"},
 		"withdraw more than held": {func() error {
-			_, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 6})
+			_, err := f.reg.RequestWithdrawal(f.ctx, board, shares.WithdrawalRequest{CooperativeID: f.coop.ID, MemberID: anna.ID, Class: "A", Shares: 6})
 			return err
 		}, cooperative.ERULE, "shares_held"},
 		"approve a rejected application": {func() error {
@@ -271,7 +275,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			return err
 		}, cooperative.ERULE, "application_open"},
 		"resign while holding shares": {func() error {
-			_, err := f.members.End(f.ctx, board, f.coop.ID, anna.ID, cooperative.MemberResigned, f.clock.Today(), "")
+			_, err := f.members.End(f.ctx, board, f.coop.ID, anna.ID, membership.MemberResigned, f.clock.Today(), "")
 			return err
 		}, cooperative.ERULE, "no_shares_left"},
 		"consent to old statutes": {func() error {
@@ -309,9 +313,9 @@ func slicesEqual(a, b []int) bool {
 // exactly when those and its own pass the cap. After payment and close exactly the cap
 // is issued, down the list in order, and never more.
 func TestConcurrentSubscriptionsRespectCap(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	const subscribers, capShares = 250, 60
-	members := make([]cooperative.Member, subscribers)
+	members := make([]membership.Member, subscribers)
 	for i := range members {
 		members[i] = f.member("Member " + string(rune('A'+i%26)))
 	}
@@ -319,11 +323,11 @@ func TestConcurrentSubscriptionsRespectCap(t *testing.T) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
-		subs = make([]cooperative.Subscription, subscribers)
+		subs = make([]shares.Subscription, subscribers)
 	)
 	for i, m := range members {
 		wg.Go(func() {
-			s, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
+			s, err := f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID,
 				MemberID: m.ID, Shares: int64(1 + i%3)})
 			if err != nil {
 				t.Error(err)
@@ -388,15 +392,15 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 	t.Logf("seed %d (KRACHT_SEED=%d to replay)", seed, seed)
 	for run := range 3 {
 		rng := rand.New(rand.NewPCG(seed, uint64(run)))
-		alloc := cooperative.AllocationProRata
+		alloc := membership.AllocationProRata
 		if run%2 == 1 {
-			alloc = cooperative.AllocationFirstCome
+			alloc = membership.AllocationFirstCome
 		}
 		f := newFixture(t, alloc)
-		var members []cooperative.Member
-		var offerings []cooperative.Offering
-		var subs []cooperative.Subscription
-		var withdrawals []cooperative.Withdrawal
+		var members []membership.Member
+		var offerings []shares.Offering
+		var subs []shares.Subscription
+		var withdrawals []shares.Withdrawal
 		pick := func(n int) int { return rng.IntN(n) }
 		for step := range 150 {
 			switch op := pick(9); {
@@ -422,7 +426,7 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 				}
 				offerings = append(offerings, f.offering(class, price, int64(5+pick(20))))
 			case op <= 3 && len(offerings) > 0:
-				s, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID,
+				s, err := f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID,
 					OfferingID: offerings[pick(len(offerings))].ID, MemberID: members[pick(len(members))].ID, Shares: int64(1 + pick(8))})
 				if err == nil {
 					subs = append(subs, s)
@@ -445,14 +449,14 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					t.Fatalf("offering issued %d over its cap %d", res.Offering.IssuedShares, res.Offering.CapShares)
 				}
 			case op == 6:
-				_, err := f.reg.Transfer(f.ctx, board, cooperative.TransferRequest{CooperativeID: f.coop.ID,
+				_, err := f.reg.Transfer(f.ctx, board, shares.TransferRequest{CooperativeID: f.coop.ID,
 					From: members[pick(len(members))].ID, To: members[pick(len(members))].ID,
 					Class: []string{"A", "B"}[pick(2)], Shares: int64(1 + pick(4))})
 				if c := cooperative.ErrorCode(err); c != "" && c != cooperative.ERULE && c != cooperative.EINVALID {
 					t.Fatal(err)
 				}
 			case op == 7:
-				w, err := f.reg.RequestWithdrawal(f.ctx, board, cooperative.WithdrawalRequest{CooperativeID: f.coop.ID,
+				w, err := f.reg.RequestWithdrawal(f.ctx, board, shares.WithdrawalRequest{CooperativeID: f.coop.ID,
 					MemberID: members[pick(len(members))].ID, Class: []string{"A", "B"}[pick(2)], Shares: int64(1 + pick(4)),
 					EndMembership: pick(3) == 0})
 				if err == nil {

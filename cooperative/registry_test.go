@@ -8,6 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -44,19 +49,19 @@ type fixture struct {
 	t       testing.TB
 	ctx     context.Context
 	store   cooperative.Store
-	reg     *cooperative.Registry
-	members *cooperative.Members
+	reg     *shares.Registry
+	members *membership.Members
 	clock   *clock
 	coop    cooperative.Cooperative
 }
 
 // unboundedSends lifts the limits on applications: the tests of the register apply for
 // many people at once, from one address.
-var unboundedSends = cooperative.SendLimits{Window: time.Hour}
+var unboundedSends = identity.SendLimits{Window: time.Hour}
 
 // newFixture opens the real embedded store with one cooperative whose statutes have
 // class A (€50, 1..20 per member, confers membership) and class B (€1000, 0..5).
-func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture {
+func newFixture(t testing.TB, allocation membership.AllocationMethod) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), store: openStore(t),
 		clock: &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}}
@@ -68,8 +73,8 @@ func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.members.AdoptStatutes(f.ctx, board, cooperative.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
-		ShareClasses: []cooperative.ShareClass{
+	if _, err := f.members.AdoptStatutes(f.ctx, board, membership.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
+		ShareClasses: []membership.ShareClass{
 			{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 20, ConfersMembership: true},
 			{Code: "B", Name: "Project share", NominalCents: 100000, MinPerMember: 0, MaxPerMember: 5},
 		}, MembershipFeeCents: 1000, DividendCapBP: 500, NoticePeriodDays: 30, Allocation: allocation}); err != nil {
@@ -81,20 +86,20 @@ func newFixture(t testing.TB, allocation cooperative.AllocationMethod) *fixture 
 // services builds the fixture's Registry and Members on its store and clock, wired as
 // cmd/kracht wires them.
 func (f *fixture) services() {
-	f.reg = cooperative.NewRegistry(f.store, cooperative.RegistryOptions{Now: f.clock.Now})
-	f.members = cooperative.NewMembers(f.store, cooperative.MembersOptions{Now: f.clock.Now, Sends: unboundedSends,
-		HeldShares: cooperative.HeldShares})
+	f.reg = shares.NewRegistry(f.store, shares.RegistryOptions{Now: f.clock.Now})
+	f.members = membership.NewMembers(f.store, membership.MembersOptions{Now: f.clock.Now, Sends: unboundedSends,
+		HeldShares: shares.HeldShares})
 }
 
-func (f *fixture) application(name string) cooperative.Application {
-	return cooperative.Application{CooperativeID: f.coop.ID, Kind: cooperative.MemberPerson, Name: name,
-		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+func (f *fixture) application(name string) membership.Application {
+	return membership.Application{CooperativeID: f.coop.ID, Kind: membership.MemberPerson, Name: name,
+		Address:     membership.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "member@example.org", IBAN: "NL91 ABNA 0417 1643 00", Language: "nl",
 		StatutesVersion: 1}
 }
 
 // member applies and is approved.
-func (f *fixture) member(name string) cooperative.Member {
+func (f *fixture) member(name string) membership.Member {
 	f.t.Helper()
 	m, err := f.members.Apply(f.ctx, f.application(name))
 	if err != nil {
@@ -106,9 +111,9 @@ func (f *fixture) member(name string) cooperative.Member {
 	return m
 }
 
-func (f *fixture) offering(class string, price, cap int64) cooperative.Offering {
+func (f *fixture) offering(class string, price, cap int64) shares.Offering {
 	f.t.Helper()
-	o, err := f.reg.OpenOffering(f.ctx, board, cooperative.NewOffering{CooperativeID: f.coop.ID, Class: class, PriceCents: price,
+	o, err := f.reg.OpenOffering(f.ctx, board, shares.NewOffering{CooperativeID: f.coop.ID, Class: class, PriceCents: price,
 		CapShares: cap, TargetShares: cap, MinPerSubscription: 1, MaxPerSubscription: 10, MaxPerMember: 15,
 		OpensAt: f.clock.Now(), ClosesAt: f.clock.Now().Add(30 * 24 * time.Hour)})
 	if err != nil {
@@ -118,9 +123,9 @@ func (f *fixture) offering(class string, price, cap int64) cooperative.Offering 
 }
 
 // buy subscribes, pays and returns the subscription.
-func (f *fixture) buy(o cooperative.Offering, m cooperative.Member, n int64) cooperative.Subscription {
+func (f *fixture) buy(o shares.Offering, m membership.Member, n int64) shares.Subscription {
 	f.t.Helper()
-	s, err := f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
+	s, err := f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -161,7 +166,7 @@ func (f *fixture) checkInvariants() {
 	f.t.Helper()
 	var after int64
 	for {
-		entries, next, err := cooperative.ReadLedger(f.ctx, f.store, f.coop.ID, after, 1000)
+		entries, next, err := ledger.ReadLedger(f.ctx, f.store, f.coop.ID, after, 1000)
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -179,7 +184,7 @@ func (f *fixture) checkInvariants() {
 		}
 		after = next
 	}
-	tb, err := cooperative.TrialBalanceOn(f.ctx, f.store, f.coop.ID, f.clock.Today())
+	tb, err := ledger.TrialBalanceOn(f.ctx, f.store, f.coop.ID, f.clock.Today())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -215,13 +220,13 @@ func (f *fixture) checkInvariants() {
 	}
 }
 
-func sameHoldings(a, b []cooperative.Holding) bool {
+func sameHoldings(a, b []shares.Holding) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
 		if a[i].MemberID != b[i].MemberID || a[i].Class != b[i].Class || a[i].Shares != b[i].Shares ||
-			cooperative.FormatRanges(a[i].Ranges) != cooperative.FormatRanges(b[i].Ranges) {
+			shares.FormatRanges(a[i].Ranges) != shares.FormatRanges(b[i].Ranges) {
 			return false
 		}
 	}

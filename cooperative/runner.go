@@ -23,7 +23,7 @@ func NewRunner(store Store, now func() time.Time) *Runner {
 
 // runAt is the runner of a function whose caller fixed the time (a function that takes a
 // Store and a now): every attempt sees that time.
-func runAt(store Store, now time.Time) *Runner {
+func RunAt(store Store, now time.Time) *Runner {
 	return &Runner{store: store, now: func() time.Time { return now }}
 }
 

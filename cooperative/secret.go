@@ -21,20 +21,20 @@ const secretBytes = 32
 
 // newSecret returns a secret with a prefix that says what it is (so a leaked one is
 // recognised, by a person or a secret scanner) and the hash to store.
-func newSecret(prefix string) (secret, hash string) {
+func NewSecret(prefix string) (secret, hash string) {
 	b := make([]byte, secretBytes)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return secret, hashSecret(secret)
+	return secret, HashSecret(secret)
 }
 
-func hashSecret(secret string) string {
+func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
 
 // plausibleSecret screens input before it reaches the store: right prefix, right length.
-func plausibleSecret(prefix, s string) bool {
+func PlausibleSecret(prefix, s string) bool {
 	body, ok := strings.CutPrefix(s, prefix)
 	return ok && len(body) == base64.RawURLEncoding.EncodedLen(secretBytes)
 }

@@ -2,7 +2,6 @@ package cooperative
 
 import (
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/kracht-coop/kracht/cooperative/internal/storedtest"
@@ -18,17 +17,14 @@ func TestStoredFormatCore(t *testing.T) {
 }
 
 func TestStoredFormatCoreCoversEverything(t *testing.T) {
-	// The core is every file no other package names.
-	others := slices.Concat(identityStoredFiles, notifyStoredFiles, ledgerStoredFiles, membershipStoredFiles,
-		paymentsStoredFiles, sharesStoredFiles)
-	storedtest.Covers(t, storedtest.Package{Dir: ".", Except: others, GoldenDir: storedGoldenDir,
+	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedGoldenDir, OwnGolden: true,
 		MinCollections: 1, MinJournals: 1}, coreStoredCases())
 }
 
 // coreStoredCases returns a case per collection and journal, each written as the domain writes it.
 func coreStoredCases() []storedtest.Case {
 	return withStoredRecords(coreStoredRecord, []storedtest.Case{
-		{Name: collectionCooperatives, Value: Cooperative{ID: storedtest.Coop, Name: "Zonnepark Zon", Kind: KindEnergy,
+		{Name: CollectionCooperatives, Value: Cooperative{ID: storedtest.Coop, Name: "Zonnepark Zon", Kind: KindEnergy,
 			Country: "NL", Currency: "EUR", RegistrationNumber: "87654321", IBAN: "NL91ABNA0417164300",
 			BIC: "ABNANL2A", CreatedAt: storedtest.Time}, Decode: viaDecode[Cooperative]},
 		// Seq is stored as 0: ReadAudit sets it from the journal.
@@ -57,18 +53,8 @@ func coreStoredRecord(c storedtest.Case) (storedtest.Record, bool) {
 	return storedtest.Record{}, false
 }
 
-// storedGoldenDir holds the golden files of every future package while they share
-// this directory.
+// storedGoldenDir holds the core's golden files.
 var storedGoldenDir = filepath.Join("testdata", "stored")
-
-// TestStoredFormatGoldenFilesHaveCases fails for a golden file no package's case has
-// (a collection removed, its file left). While the packages share one golden directory
-// the check needs all their cases; after the split each package checks its own
-// directory (storedtest.Package.OwnGolden) and this test goes.
-func TestStoredFormatGoldenFilesHaveCases(t *testing.T) {
-	storedtest.Orphans(t, storedGoldenDir, coreStoredCases(), identityStoredCases(), notifyStoredCases(),
-		ledgerStoredCases(), membershipStoredCases(), paymentsStoredCases(), sharesStoredCases())
-}
 
 // withStoredRecords sets each case's Record: as record writes it when record knows the
 // value, else as encode writes the value (a journal's entry, or a record written inline).
@@ -76,7 +62,7 @@ func withStoredRecords(record func(storedtest.Case) (storedtest.Record, bool), c
 	for i, c := range cases {
 		r, ok := record(c)
 		if !ok {
-			r = storedtest.Record{Collection: c.Name, Data: encode(c.Value)}
+			r = storedtest.Record{Collection: c.Name, Data: Encode(c.Value)}
 		}
 		cases[i].Record = r
 	}
@@ -86,7 +72,7 @@ func withStoredRecords(record func(storedtest.Case) (storedtest.Record, bool), c
 // journalRecord is what every journal writer appends: the journal's name and the
 // entry's data.
 func journalRecord(journal string, v any) storedtest.Record {
-	return storedtest.Record{Journal: journal, Data: encode(v)}
+	return storedtest.Record{Journal: journal, Data: Encode(v)}
 }
 
 func fromRecord(r Record) storedtest.Record {
@@ -96,6 +82,6 @@ func fromRecord(r Record) storedtest.Record {
 // viaDecode reads data as decode (the domain's record reader) does.
 func viaDecode[T any](data []byte) (any, error) {
 	var v T
-	err := decode(Record{Collection: "golden", ID: "golden", Data: data}, &v)
+	err := Decode(Record{Collection: "golden", ID: "golden", Data: data}, &v)
 	return v, err
 }

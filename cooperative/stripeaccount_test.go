@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -36,7 +39,7 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 	}
 	box, _ := cooperative.NewSecretBox(key)
 	now := time.Now()
-	creds := cooperative.StripeCredentials{AccountID: "acct_1", SecretKey: "sk_test_SECRETVALUE1234", WebhookSecret: "whsec_SECRETWEBHOOK"}
+	creds := payments.StripeCredentials{AccountID: "acct_1", SecretKey: "sk_test_SECRETVALUE1234", WebhookSecret: "whsec_SECRETWEBHOOK"}
 	var coops [2]string
 	err = s.Update(ctx, func(tx cooperative.Tx) error {
 		for i := range coops {
@@ -47,7 +50,7 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 			}
 			coops[i] = c.ID
 		}
-		st, err := cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{UserID: "u", Role: "board"}, coops[0], creds, now)
+		st, err := payments.ConnectStripeAccount(tx, box, cooperative.Actor{UserID: "u", Role: "board"}, coops[0], creds, now)
 		if err == nil && (st.KeyLast4 != "1234" || !st.Connected) {
 			t.Errorf("status %+v", st)
 		}
@@ -56,7 +59,7 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pay := cooperative.NewPayments(cooperative.NewRunner(s, nil), cooperative.StandardPayables())
+	pay := payments.NewPayments(cooperative.NewRunner(s, nil), shares.StandardPayables())
 	got, err := pay.StripeCredentialsFor(ctx, box, coops[0])
 	if err != nil || got != creds {
 		t.Fatalf("credentials %v %v", got, err)
@@ -88,7 +91,7 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 			t.Fatalf("printed: %s", out)
 		}
 	}
-	for _, bad := range []cooperative.StripeCredentials{
+	for _, bad := range []payments.StripeCredentials{
 		{SecretKey: "pk_test_123456789012", WebhookSecret: "whsec_123456"},
 		{SecretKey: "sk_test_123456789012", WebhookSecret: "nope"},
 	} {
@@ -103,15 +106,15 @@ func TestStripeCredentialsAtRest(t *testing.T) {
 func TestStripeCredentialErrorsNameTheRule(t *testing.T) {
 	const webhook = "whsec_0123456789abcdef"
 	for _, tt := range []struct {
-		creds cooperative.StripeCredentials
+		creds payments.StripeCredentials
 		want  string
 	}{
-		{cooperative.StripeCredentials{SecretKey: "sk_test_123", WebhookSecret: webhook}, "secretKey is too short: a Stripe credential has at least 16 characters, this one 11"},
-		{cooperative.StripeCredentials{SecretKey: "pk_test_0123456789abcdef", WebhookSecret: webhook}, "secretKey must be a Stripe secret or restricted key: it starts with sk_live_, sk_test_, rk_live_ or rk_test_"},
-		{cooperative.StripeCredentials{SecretKey: "sk_test_" + strings.Repeat("a", 250), WebhookSecret: webhook}, "secretKey is too long: at most 255 characters"},
-		{cooperative.StripeCredentials{SecretKey: "sk_test_0123 456789abcdef", WebhookSecret: webhook}, "secretKey must not contain spaces or line breaks"},
-		{cooperative.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_1"}, "webhookSecret is too short: a Stripe credential has at least 12 characters, this one 7"},
-		{cooperative.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "0123456789abcdef"}, "webhookSecret must be a Stripe signing secret: it starts with whsec_"},
+		{payments.StripeCredentials{SecretKey: "sk_test_123", WebhookSecret: webhook}, "secretKey is too short: a Stripe credential has at least 16 characters, this one 11"},
+		{payments.StripeCredentials{SecretKey: "pk_test_0123456789abcdef", WebhookSecret: webhook}, "secretKey must be a Stripe secret or restricted key: it starts with sk_live_, sk_test_, rk_live_ or rk_test_"},
+		{payments.StripeCredentials{SecretKey: "sk_test_" + strings.Repeat("a", 250), WebhookSecret: webhook}, "secretKey is too long: at most 255 characters"},
+		{payments.StripeCredentials{SecretKey: "sk_test_0123 456789abcdef", WebhookSecret: webhook}, "secretKey must not contain spaces or line breaks"},
+		{payments.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_1"}, "webhookSecret is too short: a Stripe credential has at least 12 characters, this one 7"},
+		{payments.StripeCredentials{SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "0123456789abcdef"}, "webhookSecret must be a Stripe signing secret: it starts with whsec_"},
 	} {
 		_, err := tt.creds.Validate()
 		if cooperative.ErrorCode(err) != cooperative.EINVALID || cooperative.ErrorMessage(err) != tt.want {

@@ -5,6 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -12,7 +18,7 @@ import (
 
 // owner admits a member whose record belongs to an account, and returns the member and
 // the actor that account is when it acts on its own records.
-func (f *fixture) owner(name string) (cooperative.Member, cooperative.Actor) {
+func (f *fixture) owner(name string) (membership.Member, cooperative.Actor) {
 	f.t.Helper()
 	a := f.application(name)
 	a.UserID = cooperative.NewID()
@@ -23,14 +29,14 @@ func (f *fixture) owner(name string) (cooperative.Member, cooperative.Actor) {
 	if m, err = f.members.Approve(f.ctx, board, f.coop.ID, m.ID); err != nil {
 		f.t.Fatal(err)
 	}
-	return m, cooperative.Actor{UserID: a.UserID, Role: string(cooperative.RoleMember)}
+	return m, cooperative.Actor{UserID: a.UserID, Role: string(identity.RoleMember)}
 }
 
-func (f *fixture) subscribe(o cooperative.Offering, m cooperative.Member, n int64) (cooperative.Subscription, error) {
-	return f.reg.Subscribe(f.ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
+func (f *fixture) subscribe(o shares.Offering, m membership.Member, n int64) (shares.Subscription, error) {
+	return f.reg.Subscribe(f.ctx, shares.SubscriptionRequest{CooperativeID: f.coop.ID, OfferingID: o.ID, MemberID: m.ID, Shares: n})
 }
 
-func (f *fixture) mustSubscribe(o cooperative.Offering, m cooperative.Member, n int64) cooperative.Subscription {
+func (f *fixture) mustSubscribe(o shares.Offering, m membership.Member, n int64) shares.Subscription {
 	f.t.Helper()
 	s, err := f.subscribe(o, m, n)
 	if err != nil {
@@ -39,11 +45,11 @@ func (f *fixture) mustSubscribe(o cooperative.Offering, m cooperative.Member, n 
 	return s
 }
 
-func (f *fixture) withdraw(actor cooperative.Actor, sub cooperative.Subscription, reason string) (cooperative.Subscription, error) {
+func (f *fixture) withdraw(actor cooperative.Actor, sub shares.Subscription, reason string) (shares.Subscription, error) {
 	return f.reg.WithdrawSubscription(f.ctx, actor, f.coop.ID, sub.ID, reason)
 }
 
-func (f *fixture) getOffering(id string) cooperative.Offering {
+func (f *fixture) getOffering(id string) shares.Offering {
 	f.t.Helper()
 	o, err := f.reg.GetOffering(f.ctx, f.coop.ID, id)
 	if err != nil {
@@ -64,18 +70,18 @@ func (f *fixture) balances() map[string]int64 {
 // journals counts the ledger, the register and the audit log: what a refused request
 // must leave as it was.
 func (f *fixture) journals() [3]int {
-	return [3]int{f.journalLen(cooperative.LedgerJournal(f.coop.ID)), f.journalLen(cooperative.RegisterJournal(f.coop.ID)),
+	return [3]int{f.journalLen(ledger.LedgerJournal(f.coop.ID)), f.journalLen(shares.RegisterJournal(f.coop.ID)),
 		f.journalLen("audit/" + f.coop.ID)}
 }
 
 // oneNewEntry checks that one ledger entry, no register event and one audit entry were
 // written since the journals counted before, and returns the entry.
-func (f *fixture) oneNewEntry(before [3]int) cooperative.Entry {
+func (f *fixture) oneNewEntry(before [3]int) ledger.Entry {
 	f.t.Helper()
 	if after := f.journals(); after != [3]int{before[0] + 1, before[1], before[2] + 1} {
 		f.t.Fatalf("journals %v → %v: want one ledger entry, no register event, one audit entry", before, after)
 	}
-	es, _, err := cooperative.ReadLedger(f.ctx, f.store, f.coop.ID, int64(before[0]), 10)
+	es, _, err := ledger.ReadLedger(f.ctx, f.store, f.coop.ID, int64(before[0]), 10)
 	if err != nil || len(es) != 1 {
 		f.t.Fatalf("entries %+v %v", es, err)
 	}
@@ -87,12 +93,12 @@ func (f *fixture) oneNewEntry(before [3]int) cooperative.Entry {
 // others; its payment can no longer be paid, and money that comes anyway is not applied
 // to it but posted to refunds payable with an item for review. Nothing else is posted.
 func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, annaActor := f.owner("Anna")
 	bert := f.member("Bert")
 	o := f.offering("A", 5000, 20) // 1..10 per subscription, 15 per member
 	big, small := f.mustSubscribe(o, anna, 10), f.mustSubscribe(o, anna, 5)
-	var pay cooperative.Payment
+	var pay payments.Payment
 	var err error
 	if pay, err = f.reg.SubscriptionPayment(f.ctx, f.coop.ID, big.ID, "RF18539007547034"); err != nil {
 		t.Fatal(err)
@@ -107,7 +113,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != cooperative.SubscriptionWithdrawn || !got.WithdrawnAt.Equal(f.clock.Now()) || got.RefundCents != 0 {
+	if got.Status != shares.SubscriptionWithdrawn || !got.WithdrawnAt.Equal(f.clock.Now()) || got.RefundCents != 0 {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	if o := f.getOffering(o.ID); o.SubscribedShare != 15 || o.PaidShares != 0 || o.Subscriptions != 3 {
@@ -128,17 +134,17 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 
 	// Its payment asks for nothing any more.
 	p, err := f.payments().GetPayment(f.ctx, f.coop.ID, pay.ID)
-	if err != nil || p.Status != cooperative.PaymentWithdrawn {
+	if err != nil || p.Status != payments.PaymentWithdrawn {
 		t.Fatalf("payment %+v %v", p, err)
 	}
-	_, err = f.checkout(cooperative.CheckoutDeps{}).NoteCheckoutAttempt(f.ctx, f.coop.ID, pay.ID)
+	_, err = f.checkout(payments.CheckoutDeps{}).NoteCheckoutAttempt(f.ctx, f.coop.ID, pay.ID)
 	wantRule(t, err, cooperative.ERULE, "")
 	_, err = f.reg.SubscriptionPayment(f.ctx, f.coop.ID, big.ID, "RF97539007547035")
 	wantRule(t, err, cooperative.ERULE, "subscription_pending")
 
 	// A transfer that was already on its way: posted to refunds payable, never to the
 	// subscription, and the accountant hears of it.
-	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []cooperative.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
+	if _, err := f.payments().ImportBankLines(f.ctx, cooperative.Actor{Role: "accountant"}, f.coop.ID, []payments.BankLine{{Key: "NL91ABNA0417164300/1", Credit: true,
 		Booked: true, Amount: big.AmountCents, Currency: "EUR", Reference: pay.Reference, BookedOn: f.clock.Now()}}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +152,11 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 		bal["subscriptions_received_in_advance"] != 0 {
 		t.Fatalf("balances after the late transfer %v", bal)
 	}
-	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, cooperative.ReviewOpen, "", 10)
+	items, _, err := f.payments().ListPaymentReviews(f.ctx, f.coop.ID, payments.ReviewOpen, "", 10)
 	if err != nil || len(items) != 1 || items[0].PaymentID != pay.ID || !strings.Contains(items[0].Detail, "withdrawn") {
 		t.Fatalf("review items %+v %v", items, err)
 	}
-	if s, _ := f.reg.GetSubscription(f.ctx, f.coop.ID, big.ID); s.Status != cooperative.SubscriptionWithdrawn {
+	if s, _ := f.reg.GetSubscription(f.ctx, f.coop.ID, big.ID); s.Status != shares.SubscriptionWithdrawn {
 		t.Fatalf("the late money changed the subscription: %+v", s)
 	}
 	// Closing the round leaves a withdrawn subscription as it is.
@@ -160,7 +166,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range res.Subscriptions {
-		if s.ID == big.ID && s.Status != cooperative.SubscriptionWithdrawn {
+		if s.ID == big.ID && s.Status != shares.SubscriptionWithdrawn {
 			t.Fatalf("after closing %+v", s)
 		}
 	}
@@ -173,7 +179,7 @@ func TestWithdrawPendingReleasesTheOffering(t *testing.T) {
 // refunds payable; the offering's paid shares drop; the register does not move; the
 // refund is the board's to pay by transfer, and PrepareRefund says so.
 func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationProRata)
+	f := newFixture(t, membership.AllocationProRata)
 	anna, bert := f.member("Anna"), f.member("Bert")
 	o := f.offering("A", 5500, 10)
 	keep := f.buy(o, bert, 3)
@@ -188,7 +194,7 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != cooperative.SubscriptionWithdrawn || got.RefundCents != 4*5500 || got.WithdrawReason != "Subscribed for the wrong member." {
+	if got.Status != shares.SubscriptionWithdrawn || got.RefundCents != 4*5500 || got.WithdrawReason != "Subscribed for the wrong member." {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	if o := f.getOffering(o.ID); o.PaidShares != 3 || o.SubscribedShare != 3 {
@@ -196,8 +202,8 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 	}
 	e := f.oneNewEntry(before)
 	if e.Key != "refund-due:"+sub.ID || len(e.Lines) != 2 || e.Source.ID != sub.ID ||
-		e.Lines[0] != (cooperative.Line{Account: "subscriptions_received_in_advance", Amount: 22000}) ||
-		e.Lines[1] != (cooperative.Line{Account: "refunds_payable", Amount: -22000}) {
+		e.Lines[0] != (ledger.Line{Account: "subscriptions_received_in_advance", Amount: 22000}) ||
+		e.Lines[1] != (ledger.Line{Account: "refunds_payable", Amount: -22000}) {
 		t.Fatalf("entry %+v", e)
 	}
 	if bal := f.balances(); bal["bank"] != 7*5500 || bal["subscriptions_received_in_advance"] != -3*5500 ||
@@ -232,7 +238,7 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 		t.Fatalf("issued %d", res.Offering.IssuedShares)
 	}
 	for _, s := range res.Subscriptions {
-		if (s.ID == sub.ID && s.Status != cooperative.SubscriptionWithdrawn) || (s.ID == keep.ID && s.Allocated != 3) {
+		if (s.ID == sub.ID && s.Status != shares.SubscriptionWithdrawn) || (s.ID == keep.ID && s.Allocated != 3) {
 			t.Fatalf("after allocation %+v", s)
 		}
 	}
@@ -245,7 +251,7 @@ func TestWithdrawPaidMovesTheMoneyToRefundsPayable(t *testing.T) {
 // TestWithdrawRules: what may not be withdrawn, by whom, and when; each refusal writes
 // nothing.
 func TestWithdrawRules(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, annaActor := f.owner("Anna")
 	_, bertActor := f.owner("Bert")
 	closed := f.offering("A", 5000, 100)
@@ -262,11 +268,11 @@ func TestWithdrawRules(t *testing.T) {
 	if _, err := f.withdraw(annaActor, twice, ""); err != nil {
 		t.Fatal(err)
 	}
-	accountant := cooperative.Actor{UserID: "acct-user", Role: string(cooperative.RoleAccountant)}
+	accountant := cooperative.Actor{UserID: "acct-user", Role: string(identity.RoleAccountant)}
 
 	for name, tc := range map[string]struct {
 		actor      cooperative.Actor
-		sub        cooperative.Subscription
+		sub        shares.Subscription
 		reason     string
 		code, rule string
 	}{
@@ -280,8 +286,8 @@ func TestWithdrawRules(t *testing.T) {
 		"reason with control chars":   {annaActor, pending, "why\x00", cooperative.EINVALID, ""},
 		"another member's":            {bertActor, pending, "", cooperative.ENOTFOUND, ""},
 		"the accountant":              {accountant, paid, "Books.", cooperative.EFORBIDDEN, ""},
-		"unknown subscription":        {board, cooperative.Subscription{ID: cooperative.NewID()}, "x", cooperative.ENOTFOUND, ""},
-		"malformed subscription id":   {board, cooperative.Subscription{ID: "' OR 1=1"}, "x", cooperative.EINVALID, ""},
+		"unknown subscription":        {board, shares.Subscription{ID: cooperative.NewID()}, "x", cooperative.ENOTFOUND, ""},
+		"malformed subscription id":   {board, shares.Subscription{ID: "' OR 1=1"}, "x", cooperative.EINVALID, ""},
 		"member, reason too long":     {annaActor, paid, strings.Repeat("x", 1001), cooperative.EINVALID, ""},
 		"no role at all (for safety)": {cooperative.Actor{UserID: "someone"}, paid, "x", cooperative.EFORBIDDEN, ""},
 	} {

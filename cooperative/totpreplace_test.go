@@ -6,20 +6,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // lostPhone signs w's owner in with a recovery code, as someone without their phone
 // does, and starts replacing the authenticator in that session. It returns the session
 // and the new secret.
-func (w *recoveryWorld) lostPhone(t *testing.T) (cooperative.SessionGrant, string) {
+func (w *recoveryWorld) lostPhone(t *testing.T) (identity.SessionGrant, string) {
 	t.Helper()
-	g := w.login(t, cooperative.Login{RecoveryCode: w.codes[0]})
+	g := w.login(t, identity.Login{RecoveryCode: w.codes[0]})
 	return g, w.startReplacement(t, g)
 }
 
 // startReplacement starts replacing the authenticator in g and returns the new secret.
-func (w *recoveryWorld) startReplacement(t *testing.T, g cooperative.SessionGrant) string {
+func (w *recoveryWorld) startReplacement(t *testing.T, g identity.SessionGrant) string {
 	t.Helper()
 	e, err := w.accounts.StartTOTPReplacement(context.Background(), w.userID, g.SessionID)
 	if err != nil {
@@ -31,14 +34,14 @@ func (w *recoveryWorld) startReplacement(t *testing.T, g cooperative.SessionGran
 	return e.Secret
 }
 
-func (w *recoveryWorld) confirmReplacement(g cooperative.SessionGrant, code string) error {
+func (w *recoveryWorld) confirmReplacement(g identity.SessionGrant, code string) error {
 	return w.accounts.ConfirmTOTPReplacement(context.Background(), w.userID, g.SessionID, code, clientIP, "req-1")
 }
 
 // wantTOTPSignIn checks whether a sign-in with code works.
 func (w *recoveryWorld) wantTOTPSignIn(t *testing.T, what, code string, ok bool) {
 	t.Helper()
-	if _, err := w.signIn(cooperative.Login{TOTPCode: code}); (err == nil) != ok {
+	if _, err := w.signIn(identity.Login{TOTPCode: code}); (err == nil) != ok {
 		t.Fatalf("sign-in with the %s code: %v, want it to work: %v", what, err, ok)
 	}
 }
@@ -53,7 +56,7 @@ func TestReplacingTheAuthenticator(t *testing.T) {
 	if err := w.confirmReplacement(g, w.code(t)); cooperative.ErrorCode(err) != cooperative.EINVALID {
 		t.Fatalf("confirming with the old app's code: %v", err)
 	}
-	if mails := w.mails(t, cooperative.EventAuthenticatorReplaced); len(mails) != 0 {
+	if mails := w.mails(t, notify.EventAuthenticatorReplaced); len(mails) != 0 {
 		t.Fatalf("mails before the switch: %+v", mails)
 	}
 
@@ -68,7 +71,7 @@ func TestReplacingTheAuthenticator(t *testing.T) {
 		t.Fatalf("confirming again: %v", err)
 	}
 
-	mails := w.mails(t, cooperative.EventAuthenticatorReplaced)
+	mails := w.mails(t, notify.EventAuthenticatorReplaced)
 	if len(mails) != 1 || mails[0].To != recoveryEmail || mails[0].Language != "nl" || !mails[0].Event.Mandatory() {
 		t.Fatalf("mails %+v, want one in Dutch to the owner", mails)
 	}
@@ -97,7 +100,7 @@ func TestAReplacementLapses(t *testing.T) {
 }
 
 func TestWrongReplacementCodesCountTowardTheLimit(t *testing.T) {
-	w := newRecoveryWorld(t, cooperative.SignInLimits{Window: 15 * time.Minute, PerAccount: 3, PerIP: 100, MailsPerIP: 100})
+	w := newRecoveryWorld(t, identity.SignInLimits{Window: 15 * time.Minute, PerAccount: 3, PerIP: 100, MailsPerIP: 100})
 	g, fresh := w.lostPhone(t)
 	for range 3 {
 		if err := w.confirmReplacement(g, "000000"); cooperative.ErrorCode(err) != cooperative.EINVALID {
@@ -111,7 +114,7 @@ func TestWrongReplacementCodesCountTowardTheLimit(t *testing.T) {
 	w.wantRefused(t, w.codes[1], cooperative.ETOOMANY)
 	w.advance(15 * time.Minute)
 	w.wantTOTPSignIn(t, "old", w.code(t), true)
-	if mails := w.mails(t, cooperative.EventAuthenticatorReplaced); len(mails) != 0 {
+	if mails := w.mails(t, notify.EventAuthenticatorReplaced); len(mails) != 0 {
 		t.Fatalf("mails %+v", mails)
 	}
 }
@@ -138,14 +141,14 @@ func TestReplacingTheAuthenticatorNeedsTheSecondFactor(t *testing.T) {
 
 func TestRegeneratingRecoveryCodesIsMailed(t *testing.T) {
 	w := newRecoveryWorld(t, generousLimits)
-	if mails := w.mails(t, cooperative.EventRecoveryCodesReplaced); len(mails) != 0 {
+	if mails := w.mails(t, notify.EventRecoveryCodesReplaced); len(mails) != 0 {
 		t.Fatalf("the first set was mailed as a replacement: %+v", mails)
 	}
 	codes, err := w.accounts.RegenerateRecoveryCodes(context.Background(), w.userID, "req-1")
 	if err != nil || len(codes) != 10 {
 		t.Fatalf("regenerate: %d codes, %v", len(codes), err)
 	}
-	mails := w.mails(t, cooperative.EventRecoveryCodesReplaced)
+	mails := w.mails(t, notify.EventRecoveryCodesReplaced)
 	if len(mails) != 1 || mails[0].To != recoveryEmail || mails[0].Language != "nl" || !mails[0].Event.Mandatory() {
 		t.Fatalf("mails %+v, want one in Dutch to the owner", mails)
 	}

@@ -4,6 +4,12 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -26,14 +32,14 @@ func (f *fixture) outboxSize() int {
 
 // withdrawnMail returns the mail enqueued for the withdrawal of sub, checking what every
 // such mail has: one per subscription, to the member, mandatory, dated when it was withdrawn.
-func (f *fixture) withdrawnMail(sub cooperative.Subscription, to, lang string) cooperative.Notification {
+func (f *fixture) withdrawnMail(sub shares.Subscription, to, lang string) notify.Notification {
 	f.t.Helper()
-	n, err := cooperative.NotificationByDedupeKey(f.ctx, f.store, "subscription_withdrawn:"+sub.ID)
+	n, err := notify.NotificationByDedupeKey(f.ctx, f.store, "subscription_withdrawn:"+sub.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if n.Event != cooperative.EventSubscriptionWithdrawn || n.To != to || n.Language != lang ||
-		n.CooperativeID != f.coop.ID || n.Status != cooperative.NotificationPending || !n.Event.Mandatory() ||
+	if n.Event != notify.EventSubscriptionWithdrawn || n.To != to || n.Language != lang ||
+		n.CooperativeID != f.coop.ID || n.Status != notify.NotificationPending || !n.Event.Mandatory() ||
 		!n.CreatedAt.Equal(f.clock.Now()) { // dated by the caller's clock, which the test holds still
 		f.t.Fatalf("mail %+v", n)
 	}
@@ -41,13 +47,13 @@ func (f *fixture) withdrawnMail(sub cooperative.Subscription, to, lang string) c
 }
 
 // payThroughStripe has Stripe report that sub's payment succeeded, as its webhook would.
-func (f *fixture) payThroughStripe(sub cooperative.Subscription, reference string) cooperative.Payment {
+func (f *fixture) payThroughStripe(sub shares.Subscription, reference string) payments.Payment {
 	f.t.Helper()
 	p, err := f.reg.SubscriptionPayment(f.ctx, f.coop.ID, sub.ID, reference)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	ev := cooperative.StripeEvent{ID: "evt_paid_" + p.ID, Type: "payment_intent.succeeded", Created: f.clock.Now(),
+	ev := payments.StripeEvent{ID: "evt_paid_" + p.ID, Type: "payment_intent.succeeded", Created: f.clock.Now(),
 		Object: "payment_intent", ObjectID: "pi_" + p.ID, CooperativeID: f.coop.ID, PaymentID: p.ID,
 		PaymentIntentID: "pi_" + p.ID, ChargeID: "ch_" + p.ID, Amount: p.Amount, Currency: "EUR"}
 	if _, err := f.payments().RecordStripeEvent(f.ctx, f.coop.ID, ev); err != nil {
@@ -68,7 +74,7 @@ func (f *fixture) payThroughStripe(sub cooperative.Subscription, reference strin
 // never the member's own) and how the money comes back; a refused withdrawal enqueues
 // nothing.
 func TestWithdrawalTellsTheMember(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	anna, annaActor := f.owner("Anna")
 	o := f.offering("A", 5000, 100)
 	pending, byBank := f.mustSubscribe(o, anna, 3), f.buy(o, anna, 2)
@@ -118,7 +124,7 @@ func TestWithdrawalTellsTheMember(t *testing.T) {
 // through the payment provider, and the mail, in English for an English speaker, says
 // so with the amount written the English way.
 func TestWithdrawalMailOfStripeMoney(t *testing.T) {
-	f := newFixture(t, cooperative.AllocationFirstCome)
+	f := newFixture(t, membership.AllocationFirstCome)
 	a := f.application("Bob")
 	a.Email, a.Language, a.UserID = "bob@example.org", "en-GB", cooperative.NewID()
 	bob, err := f.members.Apply(f.ctx, a)
@@ -131,7 +137,7 @@ func TestWithdrawalMailOfStripeMoney(t *testing.T) {
 	sub := f.mustSubscribe(f.offering("A", 5000, 100), bob, 5)
 	f.payThroughStripe(sub, "RF18539007547034")
 
-	bobActor := cooperative.Actor{UserID: a.UserID, Role: string(cooperative.RoleMember)}
+	bobActor := cooperative.Actor{UserID: a.UserID, Role: string(identity.RoleMember)}
 	if sub, err = f.withdraw(bobActor, sub, ""); err != nil || sub.RefundCents != 25000 {
 		t.Fatalf("withdrawn %+v %v", sub, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
@@ -33,7 +35,7 @@ type policy struct {
 	// a cooperative unless they also hold a role there.
 	admin bool
 	// roles: the roles in the path's {cooperativeID} that may call (any one of them).
-	roles []cooperative.Role
+	roles []identity.Role
 	// self: also anyone with a role in the cooperative, for the path's {userID} when it
 	// is their own id; for someone else's they get 404.
 	self bool
@@ -42,10 +44,10 @@ type policy struct {
 	mfa bool
 }
 
-func public() policy                                 { return policy{} }
-func signedIn() policy                               { return policy{signedIn: true} }
-func platformAdmin() policy                          { return policy{signedIn: true, admin: true} }
-func inCooperative(roles ...cooperative.Role) policy { return policy{signedIn: true, roles: roles} }
+func public() policy                              { return policy{} }
+func signedIn() policy                            { return policy{signedIn: true} }
+func platformAdmin() policy                       { return policy{signedIn: true, admin: true} }
+func inCooperative(roles ...identity.Role) policy { return policy{signedIn: true, roles: roles} }
 
 // withMFA returns p requiring a second factor.
 func (p policy) withMFA() policy { p.mfa = true; return p }
@@ -119,8 +121,8 @@ func isWrite(ctx context.Context) bool {
 }
 
 // principalFrom returns who the request acts for (zero on public routes).
-func principalFrom(ctx context.Context) cooperative.Principal {
-	p, _ := ctx.Value(keyPrincipal).(cooperative.Principal)
+func principalFrom(ctx context.Context) identity.Principal {
+	p, _ := ctx.Value(keyPrincipal).(identity.Principal)
 	return p
 }
 
@@ -157,22 +159,22 @@ func (s *Server) guard(p policy) func(huma.Context, func(huma.Context)) {
 }
 
 // authorize returns the principal and the role that allows the call.
-func (s *Server) authorize(hctx huma.Context, p policy) (cooperative.Principal, string, error) {
+func (s *Server) authorize(hctx huma.Context, p policy) (identity.Principal, string, error) {
 	ctx := hctx.Context()
 	scheme, raw, _ := strings.Cut(strings.TrimSpace(hctx.Header(fiber.HeaderAuthorization)), " ")
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
-		return cooperative.Principal{}, "", cooperative.Errorf(cooperative.EUNAUTHORIZED,
+		return identity.Principal{}, "", cooperative.Errorf(cooperative.EUNAUTHORIZED,
 			"Sign in and send the access token as Authorization: Bearer <token>.")
 	}
 	claims, err := s.tokens.parse(strings.TrimSpace(raw))
 	if err != nil {
-		return cooperative.Principal{}, "", err
+		return identity.Principal{}, "", err
 	}
 	cooperativeID := ""
 	if p.scoped() {
 		cooperativeID = hctx.Param("cooperativeID")
 		if !cooperative.ValidID(cooperativeID) {
-			return cooperative.Principal{}, "", cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+			return identity.Principal{}, "", cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
 		}
 	}
 	principal, err := s.accounts.Authenticate(ctx, claims.Subject, claims.SessionID, cooperativeID)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -61,14 +64,14 @@ type adminInvitationInput struct {
 }
 
 type invitationOutput struct {
-	Body cooperative.InvitationSent
+	Body identity.InvitationSent
 }
 
 // inviteFirstBoardMember lets an admin bring in a cooperative's board. After that the
 // board invites the others itself.
 func (s *Server) inviteBoardMember(ctx context.Context, in *adminInvitationInput) (*invitationOutput, error) {
-	sent, err := s.accounts.Invite(ctx, actorFrom(ctx), cooperative.NewInvitation{CooperativeID: in.CooperativeID,
-		Email: in.Body.Email, Role: cooperative.RoleBoard, Language: in.Body.Language})
+	sent, err := s.accounts.Invite(ctx, actorFrom(ctx), identity.NewInvitation{CooperativeID: in.CooperativeID,
+		Email: in.Body.Email, Role: identity.RoleBoard, Language: in.Body.Language})
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +94,11 @@ type deadMail struct {
 type deadMailList = page[deadMail]
 
 func (s *Server) listDeadMail(ctx context.Context, in *pageInput) (*pageOutput[deadMail], error) {
-	list, next, err := cooperative.ListDead(ctx, s.store, in.Cursor, in.Limit)
+	list, next, err := notify.ListDead(ctx, s.store, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(list, next, func(n cooperative.Notification) deadMail {
+	return pageOf(list, next, func(n notify.Notification) deadMail {
 		return deadMail{ID: n.ID, Event: string(n.Event), CooperativeID: n.CooperativeID, To: n.To,
 			Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 	}), nil
@@ -109,6 +112,6 @@ type mailIDInput struct {
 // audit log, written in the outbox's own transaction.
 func (s *Server) retryDeadMail(ctx context.Context, in *mailIDInput) (*struct{}, error) {
 	audited := cooperative.AuditedStore(s.store, actorFrom(ctx), "", "outbox.retry", "notification", in.ID,
-		map[string]string{"status": string(cooperative.NotificationPending)}, s.now)
-	return nil, cooperative.RetryDead(ctx, audited, in.ID, s.now())
+		map[string]string{"status": string(notify.NotificationPending)}, s.now)
+	return nil, notify.RetryDead(ctx, audited, in.ID, s.now())
 }

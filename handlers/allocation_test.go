@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -16,7 +20,7 @@ import (
 // applicant (never admitted) and then three members each subscribe for 7 shares, the
 // accountant records each payment by bank, and the board closes the round early. It
 // returns the subscribe answers, in order, and the allocation.
-func allocationRound(t *testing.T, method string) (*scenario, []cooperative.Subscription, allocationBody) {
+func allocationRound(t *testing.T, method string) (*scenario, []shares.Subscription, allocationBody) {
 	t.Helper()
 	sc := newScenario(t)
 	as := sc.as
@@ -27,7 +31,7 @@ func allocationRound(t *testing.T, method string) (*scenario, []cooperative.Subs
 	o := sc.open(t, 5000, 10, 10, 14*24*time.Hour)
 	type subscriber struct {
 		token string
-		m     cooperative.Member
+		m     membership.Member
 	}
 	var people []subscriber
 	s, m := sc.applicant(t, "dirk@example.org", "Dirk Smit")
@@ -38,11 +42,11 @@ func allocationRound(t *testing.T, method string) (*scenario, []cooperative.Subs
 		people = append(people, subscriber{s.tokens.AccessToken, m})
 	}
 	today := string(cooperative.DateOf(as.clock.Now()))
-	var subs []cooperative.Subscription
+	var subs []shares.Subscription
 	for i, p := range people {
 		r := as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", p.token, map[string]any{"memberId": p.m.ID, "shares": 7})
 		wantStatus(t, r, 201)
-		sub := decodeBody[cooperative.Subscription](t, r)
+		sub := decodeBody[shares.Subscription](t, r)
 		subs = append(subs, sub)
 		wantStatus(t, as.call(t, "POST", sc.coop+"/subscriptions/"+sub.ID+"/payment", sc.accountant(),
 			map[string]string{"bankReference": "IN-" + string(rune('1'+i)), "paidOn": today}), 200)
@@ -55,7 +59,7 @@ func allocationRound(t *testing.T, method string) (*scenario, []cooperative.Subs
 // checkAllocation checks the allocation against want (by subscription, in order): every
 // subscription allocated what it should and refunded the rest in full, exactly the cap
 // issued, and the trial balance: the capital issued, the rest on refunds payable.
-func checkAllocation(t *testing.T, sc *scenario, subs []cooperative.Subscription, res allocationBody, want []int64) {
+func checkAllocation(t *testing.T, sc *scenario, subs []shares.Subscription, res allocationBody, want []int64) {
 	t.Helper()
 	if res.Offering.Counters.IssuedShares != 10 || len(res.Subscriptions) != len(want) {
 		t.Fatalf("issued %d of a cap of 10; %d subscriptions", res.Offering.Counters.IssuedShares, len(res.Subscriptions))
@@ -64,15 +68,15 @@ func checkAllocation(t *testing.T, sc *scenario, subs []cooperative.Subscription
 		if s.ID != subs[i].ID || s.Allocated != want[i] || s.RefundCents != (7-want[i])*5000 {
 			t.Fatalf("subscription %d: allocated %d, refund %d; want %d", i+1, s.Allocated, s.RefundCents, want[i])
 		}
-		status := cooperative.SubscriptionAllocated
+		status := shares.SubscriptionAllocated
 		if want[i] == 0 {
-			status = cooperative.SubscriptionRefunded
+			status = shares.SubscriptionRefunded
 		}
 		if s.Status != status {
 			t.Fatalf("subscription %d is %s, want %s", i+1, s.Status, status)
 		}
 	}
-	tb := decodeBody[cooperative.TrialBalance](t, sc.as.call(t, "GET",
+	tb := decodeBody[ledger.TrialBalance](t, sc.as.call(t, "GET",
 		sc.coop+"/ledger/trial-balance?date="+string(cooperative.DateOf(sc.as.clock.Now())), sc.accountant(), nil))
 	bal := map[string]int64{}
 	var capital int64

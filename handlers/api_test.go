@@ -16,6 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -36,7 +41,7 @@ func newTestServer(t testing.TB) *testServer {
 	t.Cleanup(func() { store.Close() })
 	logs := &bytes.Buffer{}
 	srv := New(withServices(Options{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Version: "test", BodyLimit: 64 << 10},
-		cooperative.AccountsOptions{}))
+		identity.AccountsOptions{}))
 	return &testServer{Server: srv, store: store, logs: logs}
 }
 
@@ -44,26 +49,26 @@ func newTestServer(t testing.TB) *testServer {
 // the tests' cheap password hashing and link base unless acc sets them; services o
 // already has are kept, so a test's own settings win over newAuthServer's defaults.
 // acc.Sends bounds the membership applications' mails too.
-func withServices(o Options, acc cooperative.AccountsOptions) Options {
+func withServices(o Options, acc identity.AccountsOptions) Options {
 	if acc.Hasher == nil {
-		acc.Hasher = cooperative.NewPasswordHasher(cooperative.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1})
+		acc.Hasher = identity.NewPasswordHasher(identity.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1})
 	}
 	if acc.LinkBaseURL == "" {
 		acc.LinkBaseURL = testLinkBase
 	}
 	acc.Secrets, acc.Now = o.Payments.Box, o.Now
 	if o.Accounts == nil {
-		o.Accounts = cooperative.NewAccounts(o.Store, acc)
+		o.Accounts = identity.NewAccounts(o.Store, acc)
 	}
 	if o.Members == nil {
-		o.Members = cooperative.NewMembers(o.Store, cooperative.MembersOptions{Now: o.Now, Sends: acc.Sends,
-			HeldShares: cooperative.HeldShares})
+		o.Members = membership.NewMembers(o.Store, membership.MembersOptions{Now: o.Now, Sends: acc.Sends,
+			HeldShares: shares.HeldShares})
 	}
 	if o.Registry == nil {
-		o.Registry = cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now})
+		o.Registry = shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now})
 	}
 	if o.PaymentService == nil {
-		o.PaymentService = cooperative.NewPayments(cooperative.NewRunner(o.Store, o.Now), cooperative.StandardPayables())
+		o.PaymentService = payments.NewPayments(cooperative.NewRunner(o.Store, o.Now), shares.StandardPayables())
 	}
 	return o
 }

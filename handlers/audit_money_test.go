@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -106,10 +109,10 @@ func TestMoneyChangesAreAudited(t *testing.T) {
 	sf := newStripeFlow(t)
 	annToken, ann := sf.member(t, "ann-audit@example.org")
 	bobToken, bob := sf.member(t, "bob-audit@example.org")
-	subscribe := func(token, member string, n int) cooperative.Subscription {
+	subscribe := func(token, member string, n int) shares.Subscription {
 		r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": member, "shares": n})
 		wantStatus(t, r, 201)
-		return decodeBody[cooperative.Subscription](t, r)
+		return decodeBody[shares.Subscription](t, r)
 	}
 
 	// Ann pays by transfer, quoting her reference; the statement also has a credit
@@ -150,7 +153,7 @@ func TestMoneyChangesAreAudited(t *testing.T) {
 		"amount":   co.AmountCents, "currency": "eur", "latest_charge": "ch_audit"})
 
 	// The accountant ignores the unplaced credit.
-	items := decodeBody[struct{ Items []cooperative.PaymentReview }](t,
+	items := decodeBody[struct{ Items []payments.PaymentReview }](t,
 		sf.call(t, "GET", sf.base+"/payment-reviews", sf.accountantToken, nil)).Items
 	if len(items) != 1 {
 		t.Fatalf("%d review items", len(items))
@@ -166,7 +169,7 @@ func TestMoneyChangesAreAudited(t *testing.T) {
 		FileName, SHA256, MessageID string
 		Bytes                       int64
 		Complete                    bool
-		Tally                       cooperative.BankImportTally
+		Tally                       payments.BankImportTally
 	}
 	_ = json.Unmarshal(imp.After, &got)
 	if imp.ActorRole != "accountant" || imp.ActorID != acct || imp.ObjectType != "bank_statement" ||

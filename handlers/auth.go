@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/identity"
 )
 
 // Request types are explicit and closed (unknown fields are refused), so nothing the
@@ -31,7 +31,7 @@ type acceptedOutput struct {
 }
 
 func (s *Server) signUp(ctx context.Context, in *signUpInput) (*acceptedOutput, error) {
-	err := s.accounts.SignUp(ctx, cooperative.SignUp{Email: in.Body.Email, Password: in.Body.Password,
+	err := s.accounts.SignUp(ctx, identity.SignUp{Email: in.Body.Email, Password: in.Body.Password,
 		Language: in.Body.Language, ClientIP: clientIPFrom(ctx)})
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ type tokenBody struct {
 
 // recoveryNotice is what follows a second factor given with a recovery code: how many
 // are left, and a warning when none are (nothing when no recovery code was used).
-func recoveryNotice(use cooperative.RecoveryCodeUse) (left *int, warning string) {
+func recoveryNotice(use identity.RecoveryCodeUse) (left *int, warning string) {
 	if !use.Used {
 		return nil, ""
 	}
@@ -92,7 +92,7 @@ type tokenOutput struct {
 	Body         tokenBody
 }
 
-func (s *Server) tokensFor(g cooperative.SessionGrant) (*tokenOutput, error) {
+func (s *Server) tokensFor(g identity.SessionGrant) (*tokenOutput, error) {
 	access, exp, err := s.tokens.issue(g.UserID, g.SessionID, g.MFA)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (s *Server) tokensFor(g cooperative.SessionGrant) (*tokenOutput, error) {
 }
 
 func (s *Server) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
-	g, err := s.accounts.Login(ctx, cooperative.Login{Email: in.Body.Email, Password: in.Body.Password,
+	g, err := s.accounts.Login(ctx, identity.Login{Email: in.Body.Email, Password: in.Body.Password,
 		TOTPCode: in.Body.TOTPCode, RecoveryCode: in.Body.RecoveryCode, ClientIP: clientIPFrom(ctx),
 		RequestID: requestIDFrom(ctx)})
 	if err != nil {
@@ -183,7 +183,7 @@ func (s *Server) enrollTOTP(ctx context.Context, _ *struct{}) (*totpEnrollOutput
 }
 
 // enrollmentOutput shows a new secret, once: caches must not keep it.
-func enrollmentOutput(e cooperative.TOTPEnrollment, err error) (*totpEnrollOutput, error) {
+func enrollmentOutput(e identity.TOTPEnrollment, err error) (*totpEnrollOutput, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ type accessTokenOutput struct {
 
 // secondFactor returns an access token with the second factor after a step-up, in body
 // (which holds what else the step gave).
-func (s *Server) secondFactor(p cooperative.Principal, body accessTokenBody) (*accessTokenOutput, error) {
+func (s *Server) secondFactor(p identity.Principal, body accessTokenBody) (*accessTokenOutput, error) {
 	access, exp, err := s.tokens.issue(p.ID, p.SessionID, true)
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (s *Server) confirmTOTP(ctx context.Context, in *totpCodeInput) (*accessTok
 
 func (s *Server) verifyTOTP(ctx context.Context, in *stepUpInput) (*accessTokenOutput, error) {
 	p := principalFrom(ctx)
-	use, err := s.accounts.StepUp(ctx, p.ID, p.SessionID, cooperative.SecondFactor{TOTPCode: in.Body.Code,
+	use, err := s.accounts.StepUp(ctx, p.ID, p.SessionID, identity.SecondFactor{TOTPCode: in.Body.Code,
 		RecoveryCode: in.Body.RecoveryCode}, clientIPFrom(ctx), requestIDFrom(ctx))
 	if err != nil {
 		return nil, err
@@ -312,7 +312,7 @@ type roleGrantBody struct {
 	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
-func roleGrantOf(g cooperative.RoleGrant) roleGrantBody {
+func roleGrantOf(g identity.RoleGrant) roleGrantBody {
 	roles := make([]string, len(g.Roles))
 	for i, r := range g.Roles {
 		roles[i] = string(r)

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 	"github.com/pquerna/otp/totp"
@@ -39,7 +42,7 @@ type authServer struct {
 	*testServer
 	clock *testClock
 	keys  []SigningKey
-	mails []cooperative.Notification
+	mails []notify.Notification
 }
 
 const (
@@ -78,7 +81,7 @@ func newAuthServer(t testing.TB, change ...func(*Options)) *authServer {
 	if opts.Payments.Checkout == nil {
 		opts.Payments.Checkout = testCheckout(opts)
 	}
-	opts = withServices(opts, cooperative.AccountsOptions{})
+	opts = withServices(opts, identity.AccountsOptions{})
 	srv := New(opts)
 	return &authServer{testServer: &testServer{Server: srv, store: store, logs: logs}, clock: clock, keys: opts.Auth.Keys}
 }
@@ -123,7 +126,7 @@ func wantStatus(t testing.TB, r response, status int) {
 // collectMail takes every due message out of the outbox, as the worker would.
 func (as *authServer) collectMail(t testing.TB) {
 	t.Helper()
-	res, err := cooperative.ClaimNotifications(context.Background(), as.store, cooperative.ClaimRequest{
+	res, err := notify.ClaimNotifications(context.Background(), as.store, notify.ClaimRequest{
 		Owner: "test", Now: as.clock.Now().Add(time.Hour), Lease: time.Hour, Limit: 1000, MaxAttempts: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -376,7 +379,7 @@ func TestRefreshTokenReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestSessionsEnd(t *testing.T) {
-	as := newAuthServer(t, func(o *Options) { *o = withServices(*o, cooperative.AccountsOptions{SessionTTL: 2 * time.Hour}) })
+	as := newAuthServer(t, func(o *Options) { *o = withServices(*o, identity.AccountsOptions{SessionTTL: 2 * time.Hour}) })
 	as.signUp(t, "ann@example.org")
 	s := as.signIn(t, "ann@example.org")
 	// Access tokens live 15 minutes.
@@ -596,7 +599,7 @@ func TestAdminCreatesCooperativeAndInvitesItsBoard(t *testing.T) {
 
 	// The invitation goes by mail; accepting makes the account and grants the board role.
 	as.join(t, admin, coop, "chair@example.org", "board")
-	if m := as.mails[len(as.mails)-1]; m.Event != cooperative.EventInvitation || m.Data["cooperative"] != "Zonnepark De Kracht" ||
+	if m := as.mails[len(as.mails)-1]; m.Event != notify.EventInvitation || m.Data["cooperative"] != "Zonnepark De Kracht" ||
 		m.Data["role"] != "board" || m.CooperativeID != coop {
 		t.Fatalf("invitation mail %+v", m)
 	}
@@ -693,7 +696,7 @@ func TestAdminOutboxAndUnsubscribe(t *testing.T) {
 	}
 	wantProblem(t, as.call(t, "POST", "/v1/admin/outbox/"+cooperative.NewID()+"/retry", admin.tokens.AccessToken, nil), 404, cooperative.ENOTFOUND)
 
-	token, err := cooperative.UnsubscribeToken([]byte(testUnsubSecret), "ann@example.org", cooperative.EventApplicationReceived)
+	token, err := notify.UnsubscribeToken([]byte(testUnsubSecret), "ann@example.org", notify.EventApplicationReceived)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -706,8 +709,8 @@ func TestAdminOutboxAndUnsubscribe(t *testing.T) {
 	r = as.do(t, "POST", "/v1/unsubscribe?token="+url.QueryEscape(token), "application/x-www-form-urlencoded",
 		strings.NewReader("List-Unsubscribe=One-Click"))
 	wantStatus(t, r, 200)
-	p, err := cooperative.GetNotificationPreferences(context.Background(), as.store, "ann@example.org")
-	if err != nil || p.Wants(cooperative.EventApplicationReceived) {
+	p, err := notify.GetNotificationPreferences(context.Background(), as.store, "ann@example.org")
+	if err != nil || p.Wants(notify.EventApplicationReceived) {
 		t.Fatalf("preferences %+v %v", p, err)
 	}
 	wantProblem(t, as.call(t, "POST", "/v1/unsubscribe?token=forged.token", "", nil), 400, cooperative.EINVALID)

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/pquerna/otp/totp"
@@ -53,9 +56,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	t.Helper()
 	// Generous limits: this test is about who may call what, and every cell signs in.
 	as := newAuthServer(t, func(o *Options) {
-		*o = withServices(*o, cooperative.AccountsOptions{
-			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
-			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
+		*o = withServices(*o, identity.AccountsOptions{
+			Limits: identity.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  identity.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	f := &matrixFixture{as: as, t: t}
 	f.people[admin] = as.admin(t, "ops@kracht.test")
@@ -75,7 +78,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	}
 	as.turnOnTOTP(t, f.people[accountant])
 	var err error
-	if f.unsubToken, err = cooperative.UnsubscribeToken([]byte(testUnsubSecret), "own@example.org", cooperative.EventApplicationReceived); err != nil {
+	if f.unsubToken, err = notify.UnsubscribeToken([]byte(testUnsubSecret), "own@example.org", notify.EventApplicationReceived); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -7,6 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -28,9 +33,9 @@ type scenario struct {
 func newScenario(t testing.TB) *scenario {
 	t.Helper()
 	as := newAuthServer(t, func(o *Options) {
-		*o = withServices(*o, cooperative.AccountsOptions{
-			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
-			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
+		*o = withServices(*o, identity.AccountsOptions{
+			Limits: identity.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  identity.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	admin := as.admin(t, "ops@kracht.test")
 	id := as.newCooperative(t, admin, "Zonnepark De Kracht")
@@ -56,33 +61,33 @@ func (sc *scenario) adopt(t testing.TB, maxPerMember int64) {
 }
 
 // open opens an offering of class A at priceCents, closing after d.
-func (sc *scenario) open(t testing.TB, priceCents, capShares, maxPerMember int64, d time.Duration) cooperative.Offering {
+func (sc *scenario) open(t testing.TB, priceCents, capShares, maxPerMember int64, d time.Duration) shares.Offering {
 	t.Helper()
 	now := sc.as.clock.Now()
 	r := sc.as.call(t, "POST", sc.coop+"/offerings", sc.board(), map[string]any{"class": "A", "priceCents": priceCents,
 		"capShares": capShares, "targetShares": capShares, "minPerSubscription": 1, "maxPerSubscription": 10,
 		"maxPerMember": maxPerMember, "opensAt": now, "closesAt": now.Add(d)})
 	wantStatus(t, r, 201)
-	return decodeBody[cooperative.Offering](t, r)
+	return decodeBody[shares.Offering](t, r)
 }
 
 // applicant signs a citizen up and has them apply; it returns their session and record.
-func (sc *scenario) applicant(t testing.TB, email, name string) (*session, cooperative.Member) {
+func (sc *scenario) applicant(t testing.TB, email, name string) (*session, membership.Member) {
 	t.Helper()
 	sc.as.signUp(t, email)
 	s := sc.as.signIn(t, email)
 	r := sc.as.call(t, "POST", sc.coop+"/members", s.tokens.AccessToken, applicationBody(name, "NL91 ABNA 0417 1643 00"))
 	wantStatus(t, r, 201)
-	return s, decodeBody[cooperative.Member](t, r)
+	return s, decodeBody[membership.Member](t, r)
 }
 
 // member is an admitted applicant.
-func (sc *scenario) member(t testing.TB, email, name string) (*session, cooperative.Member) {
+func (sc *scenario) member(t testing.TB, email, name string) (*session, membership.Member) {
 	t.Helper()
 	s, m := sc.applicant(t, email, name)
 	r := sc.as.call(t, "POST", sc.coop+"/members/"+m.ID+"/approve", sc.board(), nil)
 	wantStatus(t, r, 200)
-	return s, decodeBody[cooperative.Member](t, r)
+	return s, decodeBody[membership.Member](t, r)
 }
 
 func TestCooperativeFlow(t *testing.T) {
@@ -90,7 +95,7 @@ func TestCooperativeFlow(t *testing.T) {
 	as := sc.as
 	sc.adopt(t, 20)
 	// The statutes are public: an applicant reads the version they consent to.
-	st := decodeBody[cooperative.Statutes](t, as.call(t, "GET", sc.coop+"/statutes/current", "", nil))
+	st := decodeBody[membership.Statutes](t, as.call(t, "GET", sc.coop+"/statutes/current", "", nil))
 	if st.Version != 1 || st.ShareClasses[0].NominalCents != 5000 {
 		t.Fatalf("statutes %+v", st)
 	}
@@ -98,7 +103,7 @@ func TestCooperativeFlow(t *testing.T) {
 
 	ann, applied := sc.applicant(t, "ann@example.org", "Ann de Vries")
 	annToken := ann.tokens.AccessToken
-	if applied.Status != cooperative.MemberApplied || applied.Number != 0 || applied.Consent.StatutesVersion != 1 ||
+	if applied.Status != membership.MemberApplied || applied.Number != 0 || applied.Consent.StatutesVersion != 1 ||
 		!applied.Consent.At.Equal(as.clock.Now()) || applied.IBAN != "NL91ABNA0417164300" || applied.UserID != ann.userID {
 		t.Fatalf("application %+v", applied)
 	}
@@ -106,12 +111,12 @@ func TestCooperativeFlow(t *testing.T) {
 	r := as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", annToken,
 		map[string]any{"memberId": applied.ID, "shares": 4}, "Idempotency-Key", "ann-1")
 	wantStatus(t, r, 201)
-	sub := decodeBody[cooperative.Subscription](t, r)
-	if sub.Status != cooperative.SubscriptionPending || sub.AmountCents != 4*5500 || sub.Order != 1 {
+	sub := decodeBody[shares.Subscription](t, r)
+	if sub.Status != shares.SubscriptionPending || sub.AmountCents != 4*5500 || sub.Order != 1 {
 		t.Fatalf("subscription %+v", sub)
 	}
 	// A retry with the same key is the same subscription.
-	retry := decodeBody[cooperative.Subscription](t, as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", annToken,
+	retry := decodeBody[shares.Subscription](t, as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", annToken,
 		map[string]any{"memberId": applied.ID, "shares": 4}, "Idempotency-Key", "ann-1"))
 	if retry.ID != sub.ID {
 		t.Fatalf("retry made subscription %s, first %s", retry.ID, sub.ID)
@@ -127,21 +132,21 @@ func TestCooperativeFlow(t *testing.T) {
 
 	r = as.call(t, "POST", sc.coop+"/members/"+applied.ID+"/approve", sc.board(), nil)
 	wantStatus(t, r, 200)
-	if m := decodeBody[cooperative.Member](t, r); m.Number != 1 || m.Status != cooperative.MemberActive {
+	if m := decodeBody[membership.Member](t, r); m.Number != 1 || m.Status != membership.MemberActive {
 		t.Fatalf("approved %+v", m)
 	}
 	today := string(cooperative.DateOf(as.clock.Now()))
 	r = as.call(t, "POST", sc.coop+"/subscriptions/"+sub.ID+"/payment", sc.accountant(),
 		map[string]string{"bankReference": "NL-BANK-2025-0042", "paidOn": today})
 	wantStatus(t, r, 200)
-	if paid := decodeBody[cooperative.Subscription](t, r); paid.Status != cooperative.SubscriptionPaid {
+	if paid := decodeBody[shares.Subscription](t, r); paid.Status != shares.SubscriptionPaid {
 		t.Fatalf("paid %+v", paid)
 	}
 	r = as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/close", sc.board(), nil)
 	wantStatus(t, r, 200)
 	closed := decodeBody[allocationBody](t, r)
 	if closed.Offering.Status != "closed" || closed.Offering.Counters.IssuedShares != 4 || len(closed.Subscriptions) != 1 ||
-		closed.Subscriptions[0].Status != cooperative.SubscriptionAllocated ||
+		closed.Subscriptions[0].Status != shares.SubscriptionAllocated ||
 		!reflect.DeepEqual(closed.Subscriptions[0].ShareNumbers, []shareRange{{First: 1, Last: 4}}) {
 		t.Fatalf("allocation %s", r.body)
 	}
@@ -183,7 +188,7 @@ func TestCooperativeFlow(t *testing.T) {
 	if len(past.Items) != 0 || len(now.Items) != 1 || now.Items[0].MemberID != applied.ID || now.Items[0].Shares != 4 {
 		t.Fatalf("holdings before %+v, today %+v", past.Items, now.Items)
 	}
-	tb := decodeBody[cooperative.TrialBalance](t, as.call(t, "GET", sc.coop+"/ledger/trial-balance?date="+today, sc.accountant(), nil))
+	tb := decodeBody[ledger.TrialBalance](t, as.call(t, "GET", sc.coop+"/ledger/trial-balance?date="+today, sc.accountant(), nil))
 	balances := map[string]int64{}
 	for _, row := range tb.Rows {
 		balances[row.Account] = row.Balance
@@ -202,7 +207,7 @@ func TestCooperativeFlow(t *testing.T) {
 	wantStatus(t, as.call(t, "POST", sc.coop+"/members/"+applied.ID+"/corrections", sc.board(),
 		map[string]any{"address": map[string]string{"street": "Markt 2", "postalCode": "9711 AB", "city": "Groningen", "country": "NL"}}), 200)
 	hist := decodeBody[struct {
-		Items []cooperative.MemberChange `json:"items"`
+		Items []membership.MemberChange `json:"items"`
 	}](t, as.call(t, "GET", sc.coop+"/members/"+applied.ID+"/history", annToken, nil))
 	if len(hist.Items) != 3 || hist.Items[0].Change != "applied" || hist.Items[2].Change != "corrected" ||
 		hist.Items[1].Member.Address.Street != "Dorpsstraat 1" || hist.Items[2].Member.Address.Street != "Markt 2" {
@@ -212,13 +217,13 @@ func TestCooperativeFlow(t *testing.T) {
 	// A withdrawal: the member asks, the board decides after the notice period.
 	r = as.call(t, "POST", sc.coop+"/members/"+applied.ID+"/withdrawals", annToken, map[string]any{"class": "A", "shares": 2})
 	wantStatus(t, r, 201)
-	w := decodeBody[cooperative.Withdrawal](t, r)
+	w := decodeBody[shares.Withdrawal](t, r)
 	wantRule(t, as.call(t, "POST", sc.coop+"/withdrawals/"+w.ID+"/decision", sc.board(), map[string]any{"approve": true}), "notice_period")
 	as.clock.advance(31 * 24 * time.Hour)
 	board := as.signInMFA(t, sc.chair).tokens.AccessToken
 	r = as.call(t, "POST", sc.coop+"/withdrawals/"+w.ID+"/decision", board, map[string]any{"approve": true})
 	wantStatus(t, r, 200)
-	if done := decodeBody[cooperative.Withdrawal](t, r); done.Status != cooperative.WithdrawalApproved || done.AmountCents != 10000 {
+	if done := decodeBody[shares.Withdrawal](t, r); done.Status != shares.WithdrawalApproved || done.AmountCents != 10000 {
 		t.Fatalf("withdrawal %+v", done)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/bankimport"
 )
@@ -162,7 +164,7 @@ func TestTooLargeStatementAnswered(t *testing.T) {
 			_ = json.Unmarshal(r.body, &r.problem)
 			wantProblem(t, r, c.status, cooperative.EINVALID)
 			// Every credit of the statement would wait for review: none may.
-			items := decodeBody[struct{ Items []cooperative.PaymentReview }](t,
+			items := decodeBody[struct{ Items []payments.PaymentReview }](t,
 				ps.call(t, "GET", "/v1/cooperatives/"+ps.coop+"/payment-reviews", ps.accountantToken, nil)).Items
 			if len(items) != 0 {
 				t.Fatalf("%d credits of a refused statement imported", len(items))
@@ -232,7 +234,7 @@ func TestStatementImportStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) { // -race on a busy machine is slow
-		open, _, err := ps.payments.ListPaymentReviews(context.Background(), ps.coop, cooperative.ReviewOpen, "", 1)
+		open, _, err := ps.payments.ListPaymentReviews(context.Background(), ps.coop, payments.ReviewOpen, "", 1)
 		if err != nil {
 			t.Fatal(err)
 		}

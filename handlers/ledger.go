@@ -3,7 +3,7 @@ package handlers
 import (
 	"context"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
 )
 
 // The ledger, read-only: the trial balance on a date and the journal. Amounts are in
@@ -15,11 +15,11 @@ type trialBalanceInput struct {
 }
 
 type trialBalanceOutput struct {
-	Body cooperative.TrialBalance
+	Body ledger.TrialBalance
 }
 
 func (s *Server) trialBalance(ctx context.Context, in *trialBalanceInput) (*trialBalanceOutput, error) {
-	tb, err := cooperative.TrialBalanceOn(ctx, s.store, in.CooperativeID, s.dateOr(in.Date))
+	tb, err := ledger.TrialBalanceOn(ctx, s.store, in.CooperativeID, s.dateOr(in.Date))
 	if err != nil {
 		return nil, err
 	}
@@ -33,14 +33,14 @@ type ledgerEntriesInput struct {
 }
 
 // ledgerEntryList is a page of journal entries in posting order; each balances to zero.
-type ledgerEntryList = page[cooperative.Entry]
+type ledgerEntryList = page[ledger.Entry]
 
-func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*pageOutput[cooperative.Entry], error) {
+func (s *Server) ledgerEntries(ctx context.Context, in *ledgerEntriesInput) (*pageOutput[ledger.Entry], error) {
 	after, err := auditPageInput{Cursor: in.Cursor}.after()
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := cooperative.ReadLedger(ctx, s.store, in.CooperativeID, after, in.Limit)
+	list, next, err := ledger.ReadLedger(ctx, s.store, in.CooperativeID, after, in.Limit)
 	if err != nil {
 		return nil, err
 	}

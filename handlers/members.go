@@ -4,6 +4,9 @@ import (
 	"context"
 	"slices"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -23,10 +26,10 @@ import (
 // allowMember decides whether the caller may act on member m: as its own account when
 // owner is true, or holding one of roles in m's cooperative. It returns the actor for the
 // audit log, with the role that allowed the call ("member" for the owner).
-func (s *Server) allowMember(ctx context.Context, m cooperative.Member, owner bool, roles ...cooperative.Role) (cooperative.Actor, error) {
+func (s *Server) allowMember(ctx context.Context, m membership.Member, owner bool, roles ...identity.Role) (cooperative.Actor, error) {
 	actor := actorFrom(ctx)
 	if owner && m.UserID != "" && m.UserID == actor.UserID {
-		actor.Role = string(cooperative.RoleMember)
+		actor.Role = string(identity.RoleMember)
 		return actor, nil
 	}
 	g, err := s.accounts.GetRoleGrant(ctx, m.CooperativeID, actor.UserID)
@@ -46,21 +49,21 @@ func (s *Server) allowMember(ctx context.Context, m cooperative.Member, owner bo
 			return actor, nil
 		}
 	}
-	if g.Has(cooperative.RoleBoard, cooperative.RoleAccountant) {
+	if g.Has(identity.RoleBoard, identity.RoleAccountant) {
 		return actor, cooperative.Errorf(cooperative.EFORBIDDEN, "Your roles in this cooperative do not allow this.")
 	}
 	return actor, cooperative.Errorf(cooperative.ENOTFOUND, "member %s not found", m.ID)
 }
 
 // staff are the roles that read every member's records of their own cooperative.
-func staff() []cooperative.Role {
-	return []cooperative.Role{cooperative.RoleBoard, cooperative.RoleAccountant}
+func staff() []identity.Role {
+	return []identity.Role{identity.RoleBoard, identity.RoleAccountant}
 }
 
 // memberFor loads a member and checks the caller may act on it (see allowMember).
-func (s *Server) memberFor(ctx context.Context, cooperativeID, memberID string, owner bool, roles ...cooperative.Role) (cooperative.Member, cooperative.Actor, error) {
+func (s *Server) memberFor(ctx context.Context, cooperativeID, memberID string, owner bool, roles ...identity.Role) (membership.Member, cooperative.Actor, error) {
 	if !cooperative.ValidID(cooperativeID) {
-		return cooperative.Member{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+		return membership.Member{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
 	m, err := s.members.GetMember(ctx, cooperativeID, memberID)
 	if err != nil {
@@ -105,18 +108,18 @@ type adoptStatutesInput struct {
 }
 
 type statutesOutput struct {
-	Body cooperative.Statutes
+	Body membership.Statutes
 }
 
 func (s *Server) adoptStatutes(ctx context.Context, in *adoptStatutesInput) (*statutesOutput, error) {
 	b := in.Body
-	classes := make([]cooperative.ShareClass, len(b.ShareClasses))
+	classes := make([]membership.ShareClass, len(b.ShareClasses))
 	for i, c := range b.ShareClasses {
-		classes[i] = cooperative.ShareClass(c)
+		classes[i] = membership.ShareClass(c)
 	}
-	st, err := s.members.AdoptStatutes(ctx, actorFrom(ctx), cooperative.Statutes{CooperativeID: in.CooperativeID,
+	st, err := s.members.AdoptStatutes(ctx, actorFrom(ctx), membership.Statutes{CooperativeID: in.CooperativeID,
 		EffectiveFrom: cooperative.Date(b.EffectiveFrom), ShareClasses: classes, MembershipFeeCents: b.MembershipFeeCents,
-		DividendCapBP: b.DividendCapBP, NoticePeriodDays: b.NoticePeriodDays, Allocation: cooperative.AllocationMethod(b.Allocation)})
+		DividendCapBP: b.DividendCapBP, NoticePeriodDays: b.NoticePeriodDays, Allocation: membership.AllocationMethod(b.Allocation)})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +144,7 @@ func (s *Server) getStatutes(ctx context.Context, in *statutesOnInput) (*statute
 
 type statutesHistoryOutput struct {
 	Body struct {
-		Items []cooperative.Statutes `json:"items" doc:"Every version, oldest first."`
+		Items []membership.Statutes `json:"items" doc:"Every version, oldest first."`
 	}
 }
 
@@ -170,15 +173,15 @@ type applyInput struct {
 
 // membershipApplication is an application for membership.
 type membershipApplication struct {
-	Kind               string              `json:"kind" enum:"person,entity" doc:"A natural person or a legal entity."`
-	Name               string              `json:"name" maxLength:"200"`
-	Address            cooperative.Address `json:"address"`
-	DateOfBirth        string              `json:"dateOfBirth,omitempty" format:"date" doc:"Required for a person (and dropped for an entity)."`
-	RegistrationNumber string              `json:"registrationNumber,omitempty" maxLength:"40" doc:"Required for an entity: its chamber of commerce number (dropped for a person)."`
-	Email              string              `json:"email" maxLength:"254"`
-	IBAN               string              `json:"iban" maxLength:"42" doc:"Checked: SEPA country, its length and the mod-97 check digits."`
-	Language           string              `json:"language" enum:"nl,en"`
-	StatutesVersion    int                 `json:"consentToStatutesVersion" minimum:"1" doc:"The version of the statutes the applicant read and consents to: the one in force today. The server records the time."`
+	Kind               string             `json:"kind" enum:"person,entity" doc:"A natural person or a legal entity."`
+	Name               string             `json:"name" maxLength:"200"`
+	Address            membership.Address `json:"address"`
+	DateOfBirth        string             `json:"dateOfBirth,omitempty" format:"date" doc:"Required for a person (and dropped for an entity)."`
+	RegistrationNumber string             `json:"registrationNumber,omitempty" maxLength:"40" doc:"Required for an entity: its chamber of commerce number (dropped for a person)."`
+	Email              string             `json:"email" maxLength:"254"`
+	IBAN               string             `json:"iban" maxLength:"42" doc:"Checked: SEPA country, its length and the mod-97 check digits."`
+	Language           string             `json:"language" enum:"nl,en"`
+	StatutesVersion    int                `json:"consentToStatutesVersion" minimum:"1" doc:"The version of the statutes the applicant read and consents to: the one in force today. The server records the time."`
 }
 
 // TransformSchema publishes the fields required by kind (JSON Schema if/then/else): a
@@ -188,7 +191,7 @@ func (membershipApplication) TransformSchema(_ huma.Registry, s *huma.Schema) *h
 	if s.Extensions == nil {
 		s.Extensions = map[string]any{}
 	}
-	s.Extensions["if"] = &huma.Schema{Properties: map[string]*huma.Schema{"kind": {Enum: []any{string(cooperative.MemberPerson)}}},
+	s.Extensions["if"] = &huma.Schema{Properties: map[string]*huma.Schema{"kind": {Enum: []any{string(membership.MemberPerson)}}},
 		Required: []string{"kind"}}
 	s.Extensions["then"] = &huma.Schema{Required: []string{"dateOfBirth"}}
 	s.Extensions["else"] = &huma.Schema{Required: []string{"registrationNumber"}}
@@ -196,7 +199,7 @@ func (membershipApplication) TransformSchema(_ huma.Registry, s *huma.Schema) *h
 }
 
 type memberOutput struct {
-	Body cooperative.Member
+	Body membership.Member
 }
 
 func (s *Server) apply(ctx context.Context, in *applyInput) (*memberOutput, error) {
@@ -204,7 +207,7 @@ func (s *Server) apply(ctx context.Context, in *applyInput) (*memberOutput, erro
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
 	b := in.Body
-	m, err := s.members.Apply(ctx, cooperative.Application{CooperativeID: in.CooperativeID, Kind: cooperative.MemberKind(b.Kind),
+	m, err := s.members.Apply(ctx, membership.Application{CooperativeID: in.CooperativeID, Kind: membership.MemberKind(b.Kind),
 		Name: b.Name, Address: b.Address, DateOfBirth: cooperative.Date(b.DateOfBirth), RegistrationNumber: b.RegistrationNumber,
 		Email: b.Email, IBAN: b.IBAN, Language: b.Language, StatutesVersion: b.StatutesVersion, UserID: principalFrom(ctx).ID})
 	if err != nil {
@@ -213,9 +216,9 @@ func (s *Server) apply(ctx context.Context, in *applyInput) (*memberOutput, erro
 	return &memberOutput{Body: m}, nil
 }
 
-type memberList = page[cooperative.Member]
+type memberList = page[membership.Member]
 
-func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*pageOutput[cooperative.Member], error) {
+func (s *Server) myMembers(ctx context.Context, in *cooperativeIDInput) (*pageOutput[membership.Member], error) {
 	if !cooperative.ValidID(in.CooperativeID) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", in.CooperativeID)
 	}
@@ -233,8 +236,8 @@ type listMembersInput struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Page size."`
 }
 
-func (s *Server) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[cooperative.Member], error) {
-	list, next, err := s.members.ListMembers(ctx, in.CooperativeID, cooperative.MemberStatus(in.Status), in.Cursor, in.Limit)
+func (s *Server) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[membership.Member], error) {
+	list, next, err := s.members.ListMembers(ctx, in.CooperativeID, membership.MemberStatus(in.Status), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +259,7 @@ func (s *Server) getMember(ctx context.Context, in *memberInput) (*memberOutput,
 
 type memberHistoryOutput struct {
 	Body struct {
-		Items []cooperative.MemberChange `json:"items" doc:"Every version of the record, oldest first."`
+		Items []membership.MemberChange `json:"items" doc:"Every version of the record, oldest first."`
 	}
 }
 
@@ -308,7 +311,7 @@ type endMembershipInput struct {
 }
 
 func (s *Server) endMembership(ctx context.Context, in *endMembershipInput) (*memberOutput, error) {
-	m, err := s.members.End(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, cooperative.MemberStatus(in.Body.Status),
+	m, err := s.members.End(ctx, actorFrom(ctx), in.CooperativeID, in.MemberID, membership.MemberStatus(in.Body.Status),
 		cooperative.Date(in.Body.On), in.Body.Reason)
 	if err != nil {
 		return nil, err
@@ -320,19 +323,19 @@ type correctMemberInput struct {
 	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
 	MemberID      string `path:"memberID" doc:"The member's id."`
 	Body          struct {
-		Name               *string              `json:"name,omitempty" maxLength:"200"`
-		Address            *cooperative.Address `json:"address,omitempty"`
-		DateOfBirth        *string              `json:"dateOfBirth,omitempty" format:"date"`
-		RegistrationNumber *string              `json:"registrationNumber,omitempty" maxLength:"40"`
-		Email              *string              `json:"email,omitempty" maxLength:"254"`
-		IBAN               *string              `json:"iban,omitempty" maxLength:"42"`
-		Language           *string              `json:"language,omitempty" enum:"nl,en"`
+		Name               *string             `json:"name,omitempty" maxLength:"200"`
+		Address            *membership.Address `json:"address,omitempty"`
+		DateOfBirth        *string             `json:"dateOfBirth,omitempty" format:"date"`
+		RegistrationNumber *string             `json:"registrationNumber,omitempty" maxLength:"40"`
+		Email              *string             `json:"email,omitempty" maxLength:"254"`
+		IBAN               *string             `json:"iban,omitempty" maxLength:"42"`
+		Language           *string             `json:"language,omitempty" enum:"nl,en"`
 	}
 }
 
 func (s *Server) correctMember(ctx context.Context, in *correctMemberInput) (*memberOutput, error) {
 	b := in.Body
-	c := cooperative.Correction{Name: b.Name, Address: b.Address, RegistrationNumber: b.RegistrationNumber,
+	c := membership.Correction{Name: b.Name, Address: b.Address, RegistrationNumber: b.RegistrationNumber,
 		Email: b.Email, IBAN: b.IBAN, Language: b.Language}
 	if b.DateOfBirth != nil {
 		d := cooperative.Date(*b.DateOfBirth)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -108,7 +110,7 @@ func TestResolvingAReviewNeedsMFA(t *testing.T) {
 	r := ps.do(t, "POST", base+"/bank-statements", "application/xml", strings.NewReader(bigStatement(2)),
 		"Authorization", "Bearer "+ps.accountantToken)
 	wantStatus(t, r, 200)
-	items := decodeBody[struct{ Items []cooperative.PaymentReview }](t,
+	items := decodeBody[struct{ Items []payments.PaymentReview }](t,
 		ps.call(t, "GET", base+"/payment-reviews", ps.accountantToken, nil)).Items
 	if len(items) != 2 {
 		t.Fatalf("%d review items", len(items))
@@ -127,7 +129,7 @@ func TestResolvingAReviewNeedsMFA(t *testing.T) {
 		r := ps.call(t, "POST", base+"/payment-reviews/"+items[0].ID+"/resolve", acct.tokens.AccessToken, body)
 		wantProblem(t, r, http.StatusForbidden, cooperative.EFORBIDDEN)
 	}
-	open := decodeBody[struct{ Items []cooperative.PaymentReview }](t,
+	open := decodeBody[struct{ Items []payments.PaymentReview }](t,
 		ps.call(t, "GET", base+"/payment-reviews", ps.accountantToken, nil)).Items
 	if len(open) != 2 {
 		t.Fatalf("a refused resolution changed the queue: %d open", len(open))
@@ -140,7 +142,7 @@ func TestResolvingAReviewNeedsMFA(t *testing.T) {
 	r = ps.call(t, "POST", base+"/payment-reviews/"+items[0].ID+"/resolve", stepped,
 		map[string]string{"action": "ignore", "note": "a gift, not a payment"})
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.PaymentReview](t, r); got.Status != cooperative.ReviewResolved || got.Resolution != "ignore" {
+	if got := decodeBody[payments.PaymentReview](t, r); got.Status != payments.ReviewResolved || got.Resolution != "ignore" {
 		t.Fatalf("resolved: %+v", got)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -53,7 +56,7 @@ type offeringCounters struct {
 	ClosedAt         time.Time `json:"closedAt,omitzero"`
 }
 
-func offeringOf(o cooperative.Offering, counters bool) offeringBody {
+func offeringOf(o shares.Offering, counters bool) offeringBody {
 	b := offeringBody{ID: o.ID, CooperativeID: o.CooperativeID, Class: o.Class, PriceCents: o.PriceCents,
 		CapShares: o.CapShares, TargetShares: o.TargetShares, MinPerSubscription: o.MinPerSubscription,
 		MaxPerSubscription: o.MaxPerSubscription, MaxPerMember: o.MaxPerMember, OpensAt: o.OpensAt, ClosesAt: o.ClosesAt,
@@ -71,7 +74,7 @@ type offeringOutput struct {
 
 func (s *Server) openOffering(ctx context.Context, in *openOfferingInput) (*offeringOutput, error) {
 	b := in.Body
-	o, err := s.registry.OpenOffering(ctx, actorFrom(ctx), cooperative.NewOffering{CooperativeID: in.CooperativeID,
+	o, err := s.registry.OpenOffering(ctx, actorFrom(ctx), shares.NewOffering{CooperativeID: in.CooperativeID,
 		Class: b.Class, PriceCents: b.PriceCents, CapShares: b.CapShares, TargetShares: b.TargetShares,
 		MinPerSubscription: b.MinPerSubscription, MaxPerSubscription: b.MaxPerSubscription, MaxPerMember: b.MaxPerMember,
 		OpensAt: b.OpensAt, ClosesAt: b.ClosesAt})
@@ -111,7 +114,7 @@ func (s *Server) listOfferings(ctx context.Context, in *listOfferingsInput) (*pa
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(list, next, func(o cooperative.Offering) offeringBody { return offeringOf(o, counters) }), nil
+	return pageOf(list, next, func(o shares.Offering) offeringBody { return offeringOf(o, counters) }), nil
 }
 
 type offeringInput struct {
@@ -171,7 +174,7 @@ func (s *Server) subscribe(ctx context.Context, in *subscribeInput) (*subscripti
 	if _, _, err := s.memberFor(ctx, in.CooperativeID, in.Body.MemberID, true); err != nil {
 		return nil, err
 	}
-	sub, err := s.registry.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: in.CooperativeID,
+	sub, err := s.registry.Subscribe(ctx, shares.SubscriptionRequest{CooperativeID: in.CooperativeID,
 		OfferingID: in.OfferingID, MemberID: in.Body.MemberID, Shares: in.Body.Shares, IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return nil, err
@@ -228,9 +231,9 @@ type subscriptionInput struct {
 // subscriptionFor loads a subscription the caller may see: their own member's, or with one
 // of roles. Someone else's is "not found", like one that does not exist. The actor says
 // which allowed it ("member" for the own account).
-func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, roles ...cooperative.Role) (cooperative.Subscription, cooperative.Actor, error) {
+func (s *Server) subscriptionFor(ctx context.Context, cooperativeID, id string, roles ...identity.Role) (shares.Subscription, cooperative.Actor, error) {
 	if !cooperative.ValidID(cooperativeID) {
-		return cooperative.Subscription{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
+		return shares.Subscription{}, cooperative.Actor{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a cooperative id", cooperativeID)
 	}
 	sub, err := s.registry.GetSubscription(ctx, cooperativeID, id)
 	if err != nil {
@@ -256,7 +259,7 @@ func (s *Server) getSubscription(ctx context.Context, in *subscriptionInput) (*s
 		return nil, err
 	}
 	out := &subscriptionDetailOutput{Body: subscriptionDetail{SubscriptionBody: subscriptionOf(sub)}}
-	if actor.Role != string(cooperative.RoleMember) {
+	if actor.Role != string(identity.RoleMember) {
 		if out.Body.Payments, err = s.subscriptionPayments(ctx, in.CooperativeID, sub.ID); err != nil {
 			return nil, err
 		}
@@ -279,7 +282,7 @@ type withdrawSubscriptionInput struct {
 // (Registry.WithdrawSubscription); who acts as what is decided here. Once the
 // withdrawal has committed, an open Checkout Session of its payment is expired.
 func (s *Server) withdrawSubscription(ctx context.Context, in *withdrawSubscriptionInput) (*subscriptionOutput, error) {
-	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard)
+	_, actor, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, identity.RoleBoard)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +338,7 @@ func (s *Server) markPaid(ctx context.Context, in *markPaidInput) (*subscription
 // certificate renders the share certificate of an allocated subscription for its member
 // or the board.
 func (s *Server) certificate(ctx context.Context, in *subscriptionInput) (*fileOutput, error) {
-	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, cooperative.RoleBoard); err != nil {
+	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID, identity.RoleBoard); err != nil {
 		return nil, err
 	}
 	c, err := s.registry.GetCertificate(ctx, in.CooperativeID, in.SubscriptionID)

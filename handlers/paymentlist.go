@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -13,26 +15,26 @@ import (
 // paymentBody is what staff see of a payment: what was asked, how it came and what of it
 // is posted; not the payer's address nor Stripe's internals beyond the ids to look up.
 type paymentBody struct {
-	ID                string                    `json:"id"`
-	SubscriptionID    string                    `json:"subscriptionId"`
-	Purpose           string                    `json:"purpose" enum:"shares,bonds,membership_fee"`
-	Method            string                    `json:"method" enum:"stripe,transfer,none" doc:"How the money came; none while nothing has been received."`
-	Reference         string                    `json:"reference" doc:"The RF creditor reference the member quotes with a bank transfer."`
-	Status            cooperative.PaymentStatus `json:"status"`
-	Currency          string                    `json:"currency"`
-	AmountCents       int64                     `json:"amountCents" doc:"What is asked."`
-	ReceivedCents     int64                     `json:"receivedCents" doc:"What is received and posted."`
-	RefundedCents     int64                     `json:"refundedCents" doc:"What is refunded and posted."`
-	DisputedCents     int64                     `json:"disputedCents,omitempty" doc:"What a dispute holds or took."`
-	RefundDueCents    int64                     `json:"refundDueCents,omitempty" doc:"What Kracht asked Stripe to refund."`
-	SuspenseCents     int64                     `json:"suspenseCents,omitempty" doc:"Bank money received for it but not applied (part payments, a surplus)."`
-	CheckoutSessionID string                    `json:"checkoutSessionId,omitempty"`
-	PaymentIntentID   string                    `json:"paymentIntentId,omitempty"`
-	CreatedAt         time.Time                 `json:"createdAt"`
-	UpdatedAt         time.Time                 `json:"updatedAt"`
+	ID                string                 `json:"id"`
+	SubscriptionID    string                 `json:"subscriptionId"`
+	Purpose           string                 `json:"purpose" enum:"shares,bonds,membership_fee"`
+	Method            string                 `json:"method" enum:"stripe,transfer,none" doc:"How the money came; none while nothing has been received."`
+	Reference         string                 `json:"reference" doc:"The RF creditor reference the member quotes with a bank transfer."`
+	Status            payments.PaymentStatus `json:"status"`
+	Currency          string                 `json:"currency"`
+	AmountCents       int64                  `json:"amountCents" doc:"What is asked."`
+	ReceivedCents     int64                  `json:"receivedCents" doc:"What is received and posted."`
+	RefundedCents     int64                  `json:"refundedCents" doc:"What is refunded and posted."`
+	DisputedCents     int64                  `json:"disputedCents,omitempty" doc:"What a dispute holds or took."`
+	RefundDueCents    int64                  `json:"refundDueCents,omitempty" doc:"What Kracht asked Stripe to refund."`
+	SuspenseCents     int64                  `json:"suspenseCents,omitempty" doc:"Bank money received for it but not applied (part payments, a surplus)."`
+	CheckoutSessionID string                 `json:"checkoutSessionId,omitempty"`
+	PaymentIntentID   string                 `json:"paymentIntentId,omitempty"`
+	CreatedAt         time.Time              `json:"createdAt"`
+	UpdatedAt         time.Time              `json:"updatedAt"`
 }
 
-func paymentView(p cooperative.Payment) paymentBody {
+func paymentView(p payments.Payment) paymentBody {
 	return paymentBody{ID: p.ID, SubscriptionID: p.SubscriptionID, Purpose: p.Purpose, Method: p.Method(),
 		Reference: p.Reference, Status: p.Status, Currency: p.Currency, AmountCents: p.Amount,
 		ReceivedCents: p.PostedReceived, RefundedCents: p.PostedRefunded, DisputedCents: p.PostedDisputed,
@@ -53,8 +55,8 @@ type listPaymentsInput struct {
 }
 
 func (s *Server) listPayments(ctx context.Context, in *listPaymentsInput) (*pageOutput[paymentBody], error) {
-	list, next, err := s.payments.ListPayments(ctx, in.CooperativeID, cooperative.PaymentFilter{
-		Status: cooperative.PaymentStatus(in.Status), Method: in.Method, Reference: in.Reference,
+	list, next, err := s.payments.ListPayments(ctx, in.CooperativeID, payments.PaymentFilter{
+		Status: payments.PaymentStatus(in.Status), Method: in.Method, Reference: in.Reference,
 		SubscriptionID: in.SubscriptionID}, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func (s *Server) listPayments(ctx context.Context, in *listPaymentsInput) (*page
 
 // subscriptionPayments returns the payments of a subscription of the cooperative.
 func (s *Server) subscriptionPayments(ctx context.Context, cooperativeID, subscriptionID string) ([]paymentBody, error) {
-	list, _, err := s.payments.ListPayments(ctx, cooperativeID, cooperative.PaymentFilter{SubscriptionID: subscriptionID},
+	list, _, err := s.payments.ListPayments(ctx, cooperativeID, payments.PaymentFilter{SubscriptionID: subscriptionID},
 		"", cooperative.MaxPageSize)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -23,7 +26,7 @@ func TestStaffFindASubscriptionsPayment(t *testing.T) {
 	r := as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", ann.tokens.AccessToken,
 		map[string]any{"memberId": m.ID, "shares": 3})
 	wantStatus(t, r, 201)
-	sub := decodeBody[cooperative.Subscription](t, r)
+	sub := decodeBody[shares.Subscription](t, r)
 	r = as.call(t, "POST", sc.coop+"/subscriptions/"+sub.ID+"/transfer-instructions", ann.tokens.AccessToken, nil)
 	wantStatus(t, r, 200)
 	instr := decodeBody[transferInstructionsBody](t, r)
@@ -35,8 +38,8 @@ func TestStaffFindASubscriptionsPayment(t *testing.T) {
 			t.Fatalf("staff's subscription %+v", got)
 		}
 		p := got.Payments[0]
-		if p.ID != instr.PaymentID || p.Reference != instr.Reference || p.Status != cooperative.PaymentPending ||
-			p.Method != cooperative.MethodNone || p.AmountCents != 15000 || p.ReceivedCents != 0 {
+		if p.ID != instr.PaymentID || p.Reference != instr.Reference || p.Status != payments.PaymentPending ||
+			p.Method != payments.MethodNone || p.AmountCents != 15000 || p.ReceivedCents != 0 {
 			t.Fatalf("payment on the subscription %+v", p)
 		}
 	}
@@ -76,7 +79,7 @@ func TestStaffFindASubscriptionsPayment(t *testing.T) {
 		"Authorization", "Bearer "+sc.accountant())
 	wantStatus(t, r, 200)
 	reviews := decodeBody[struct {
-		Items []cooperative.PaymentReview `json:"items"`
+		Items []payments.PaymentReview `json:"items"`
 	}](t, as.call(t, "GET", sc.coop+"/payment-reviews", sc.accountant(), nil))
 	if len(reviews.Items) != 1 {
 		t.Fatalf("review queue %+v", reviews.Items)
@@ -85,7 +88,7 @@ func TestStaffFindASubscriptionsPayment(t *testing.T) {
 	wantStatus(t, as.call(t, "POST", sc.coop+"/payment-reviews/"+reviews.Items[0].ID+"/resolve", sc.accountant(),
 		map[string]string{"action": "assign", "paymentId": pending[0].ID}), 200)
 	paid := list("?method=transfer")
-	if len(paid) != 1 || paid[0].Status != cooperative.PaymentPaid || paid[0].ReceivedCents != 15000 {
+	if len(paid) != 1 || paid[0].Status != payments.PaymentPaid || paid[0].ReceivedCents != 15000 {
 		t.Fatalf("after the assignment %+v", paid)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/stripeclient"
 	"github.com/kracht-coop/kracht/payments/stripesync"
@@ -26,7 +29,7 @@ type PaymentOptions struct {
 	Stripe stripeclient.Options
 	// Checkout starts payments: Checkout Sessions and transfer instructions. cmd builds
 	// it; without it those routes answer 503.
-	Checkout *cooperative.Checkout
+	Checkout *payments.Checkout
 	// ImportBodyLimit is the largest bank statement accepted, in bytes [the general
 	// BodyLimit]. cmd passes DefaultImportBodyLimit. Only the import route reads that
 	// much, and only for a caller its access check let through (see checkBody).
@@ -78,7 +81,7 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (
 	if err != nil {
 		return nil, err
 	}
-	cs, err := c.Start(ctx, cooperative.StartCheckout{CooperativeID: in.CooperativeID,
+	cs, err := c.Start(ctx, payments.StartCheckout{CooperativeID: in.CooperativeID,
 		SubscriptionID: in.SubscriptionID, SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
 	if err != nil {
 		return nil, err
@@ -116,7 +119,7 @@ func (s *Server) transferInstructions(ctx context.Context, in *subscriptionPathI
 
 // checkout is the domain's service that starts payments; a server built without one
 // (tests of other routes) answers 503.
-func (s *Server) checkout() (*cooperative.Checkout, error) {
+func (s *Server) checkout() (*payments.Checkout, error) {
 	if s.pay.Checkout == nil {
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Payments are not configured on this server.")
 	}
@@ -176,7 +179,7 @@ type transferRefundInput struct {
 }
 
 type transferRefundOutput struct {
-	Body cooperative.TransferRefundResult
+	Body shares.TransferRefundResult
 }
 
 // recordTransferRefund records a refund the board paid from the bank. It is the
@@ -185,7 +188,7 @@ type transferRefundOutput struct {
 // (refundSubscription) and refused here.
 func (s *Server) recordTransferRefund(ctx context.Context, in *transferRefundInput) (*transferRefundOutput, error) {
 	res, err := s.registry.RecordTransferRefund(ctx, actorFrom(ctx), in.CooperativeID, in.SubscriptionID,
-		cooperative.TransferRefund{AmountCents: in.Body.AmountCents, PaidOn: cooperative.Date(in.Body.PaidOn),
+		shares.TransferRefund{AmountCents: in.Body.AmountCents, PaidOn: cooperative.Date(in.Body.PaidOn),
 			IBAN: in.Body.IBAN, Reference: in.Body.Reference, IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return nil, err
@@ -194,7 +197,7 @@ func (s *Server) recordTransferRefund(ctx context.Context, in *transferRefundInp
 }
 
 type stripeAccountOutput struct {
-	Body cooperative.StripeAccountStatus
+	Body payments.StripeAccountStatus
 }
 
 func (s *Server) getStripeAccount(ctx context.Context, in *cooperativeIDInput) (*stripeAccountOutput, error) {
@@ -219,7 +222,7 @@ func (s *Server) connectStripeAccount(ctx context.Context, in *connectStripeInpu
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Stripe is not configured on this server.")
 	}
 	actor := actorFrom(ctx)
-	st, err := s.payments.ConnectStripe(ctx, s.pay.Box, actor, in.CooperativeID, cooperative.StripeCredentials{
+	st, err := s.payments.ConnectStripe(ctx, s.pay.Box, actor, in.CooperativeID, payments.StripeCredentials{
 		AccountID: in.Body.AccountID, SecretKey: in.Body.SecretKey, WebhookSecret: in.Body.WebhookSecret})
 	if err != nil {
 		return nil, err
@@ -236,20 +239,20 @@ type reviewListInput struct {
 
 type reviewListOutput struct {
 	Body struct {
-		Items []cooperative.PaymentReview `json:"items"`
-		Next  string                      `json:"next,omitempty"`
+		Items []payments.PaymentReview `json:"items"`
+		Next  string                   `json:"next,omitempty"`
 	}
 }
 
 func (s *Server) listPaymentReviews(ctx context.Context, in *reviewListInput) (*reviewListOutput, error) {
-	list, next, err := s.payments.ListPaymentReviews(ctx, in.CooperativeID, cooperative.ReviewStatus(in.Status), in.After, in.Limit)
+	list, next, err := s.payments.ListPaymentReviews(ctx, in.CooperativeID, payments.ReviewStatus(in.Status), in.After, in.Limit)
 	if err != nil {
 		return nil, err
 	}
 	out := &reviewListOutput{}
 	out.Body.Items, out.Body.Next = list, next
 	if out.Body.Items == nil {
-		out.Body.Items = []cooperative.PaymentReview{}
+		out.Body.Items = []payments.PaymentReview{}
 	}
 	return out, nil
 }
@@ -264,10 +267,10 @@ type resolveReviewInput struct {
 	}
 }
 
-type reviewOutput struct{ Body cooperative.PaymentReview }
+type reviewOutput struct{ Body payments.PaymentReview }
 
 func (s *Server) resolvePaymentReview(ctx context.Context, in *resolveReviewInput) (*reviewOutput, error) {
-	r, err := s.payments.ResolvePaymentReview(ctx, in.CooperativeID, in.ReviewID, cooperative.ReviewResolution{
+	r, err := s.payments.ResolvePaymentReview(ctx, in.CooperativeID, in.ReviewID, payments.ReviewResolution{
 		Action: in.Body.Action, PaymentID: in.Body.PaymentID, Note: in.Body.Note, By: actorFrom(ctx)})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -41,7 +44,7 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 	// The syncer keeps the real clock (its payment service's): stripe-go judges a
 	// signature's age by it.
 	as := newAuthServer(t, func(o *Options) {
-		wall := cooperative.NewPayments(cooperative.NewRunner(o.Store, nil), cooperative.StandardPayables())
+		wall := payments.NewPayments(cooperative.NewRunner(o.Store, nil), shares.StandardPayables())
 		syncer, err := stripesync.New(wall, box, stripesync.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -66,9 +69,9 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 
 // testCheckout wires the checkout service as cmd does, from the options a test settled
 // on (its clock, Stripe's base URL and the secret box).
-func testCheckout(o Options) *cooperative.Checkout {
-	return cooperative.NewCheckout(cooperative.CheckoutDeps{Run: cooperative.NewRunner(o.Store, o.Now), Secrets: o.Payments.Box,
-		PaymentOf: cooperative.NewRegistry(o.Store, cooperative.RegistryOptions{Now: o.Now}).SubscriptionPayment,
+func testCheckout(o Options) *payments.Checkout {
+	return payments.NewCheckout(payments.CheckoutDeps{Run: cooperative.NewRunner(o.Store, o.Now), Secrets: o.Payments.Box,
+		PaymentOf: shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now}).SubscriptionPayment,
 		Sessions:  stripeclient.CheckoutSessionsFor(o.Payments.Stripe),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
@@ -95,7 +98,7 @@ func TestStripeAccountAndWebhook(t *testing.T) {
 			t.Fatalf("a secret came back: %s", body)
 		}
 	}
-	st := decodeBody[cooperative.StripeAccountStatus](t, got)
+	st := decodeBody[payments.StripeAccountStatus](t, got)
 	if !st.Connected || st.AccountID != "acct_123" || st.KeyLast4 != "9876" {
 		t.Fatalf("status %+v", st)
 	}
@@ -166,7 +169,7 @@ func TestBankStatementImport(t *testing.T) {
 	r := imp("application/xml", string(sample))
 	wantStatus(t, r, 200)
 	var res struct {
-		Tally cooperative.BankImportTally `json:"tally"`
+		Tally payments.BankImportTally `json:"tally"`
 	}
 	_ = json.Unmarshal(r.body, &res)
 	if res.Tally.Lines == 0 || res.Tally.Duplicates != 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -70,7 +72,7 @@ func TestRecoveryCodesStandInForTOTP(t *testing.T) {
 	as.collectMail(t)
 	var left []string
 	for _, m := range as.mails {
-		if m.Event == cooperative.EventRecoveryCodeUsed {
+		if m.Event == notify.EventRecoveryCodeUsed {
 			if m.To != "ann@example.org" || m.Language != "nl" {
 				t.Fatalf("mail %+v, want to ann in Dutch", m)
 			}

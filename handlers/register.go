@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -28,7 +30,7 @@ type transferOutput struct {
 // transferShares records a transfer; recording it is the board's approval.
 func (s *Server) transferShares(ctx context.Context, in *transferInput) (*transferOutput, error) {
 	b := in.Body
-	t, err := s.registry.Transfer(ctx, actorFrom(ctx), cooperative.TransferRequest{CooperativeID: in.CooperativeID,
+	t, err := s.registry.Transfer(ctx, actorFrom(ctx), shares.TransferRequest{CooperativeID: in.CooperativeID,
 		From: b.From, To: b.To, Class: b.Class, Shares: b.Shares, Reason: b.Reason})
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.registry.RequestWithdrawal(ctx, actor, cooperative.WithdrawalRequest{CooperativeID: in.CooperativeID,
+	w, err := s.registry.RequestWithdrawal(ctx, actor, shares.WithdrawalRequest{CooperativeID: in.CooperativeID,
 		MemberID: in.MemberID, Class: in.Body.Class, Shares: in.Body.Shares, EndMembership: in.Body.EndMembership})
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ type withdrawalList = page[withdrawalBody]
 
 // listWithdrawals: the requests the board decides, oldest first.
 func (s *Server) listWithdrawals(ctx context.Context, in *listWithdrawalsInput) (*pageOutput[withdrawalBody], error) {
-	list, next, err := s.registry.ListWithdrawals(ctx, in.CooperativeID, cooperative.WithdrawalStatus(in.Status), in.MemberID,
+	list, next, err := s.registry.ListWithdrawals(ctx, in.CooperativeID, shares.WithdrawalStatus(in.Status), in.MemberID,
 		in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
@@ -118,7 +120,7 @@ type holdingsOutput struct {
 
 func (s *Server) listHoldings(ctx context.Context, in *holdingsInput) (*holdingsOutput, error) {
 	var (
-		list []cooperative.Holding
+		list []shares.Holding
 		err  error
 	)
 	if in.Date == "" {
@@ -181,7 +183,7 @@ func (s *Server) registerEvents(ctx context.Context, in *registerEventsInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(list, seqCursor(next), func(e cooperative.RegisterEvent) registerEventBody {
+	return pageOf(list, seqCursor(next), func(e shares.RegisterEvent) registerEventBody {
 		return registerEventBody{Seq: e.Seq, Type: string(e.Type), Date: e.Date, Class: e.Class, From: e.From,
 			To: e.To, ShareNumbers: shareRangesOf(e.Ranges), Shares: e.Shares(), Ref: e.Ref}
 	}), nil
@@ -213,10 +215,10 @@ func (s *Server) exportRegister(ctx context.Context, in *registerExportInput, xl
 	out := &fileOutput{CacheControl: "no-store"}
 	name := "register-" + in.CooperativeID + "-" + string(date)
 	if xlsx {
-		err = cooperative.WriteRegisterXLSX(&b, rows)
+		err = shares.WriteRegisterXLSX(&b, rows)
 		out.ContentType, name = xlsxContentType, name+".xlsx"
 	} else {
-		err = cooperative.WriteRegisterCSV(&b, rows)
+		err = shares.WriteRegisterCSV(&b, rows)
 		out.ContentType, name = "text/csv; charset=utf-8", name+".csv"
 	}
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -26,16 +29,16 @@ type registryFixture struct {
 const fixtureBankRef = "BANK-0001"
 
 // testStatutes: class A (€50, 1 to 20 per member, confers membership), first come.
-func testStatutes(cooperativeID string, maxPerMember int64) cooperative.Statutes {
-	return cooperative.Statutes{CooperativeID: cooperativeID, EffectiveFrom: "2020-01-01",
-		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,
+func testStatutes(cooperativeID string, maxPerMember int64) membership.Statutes {
+	return membership.Statutes{CooperativeID: cooperativeID, EffectiveFrom: "2020-01-01",
+		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,
 			MaxPerMember: maxPerMember, ConfersMembership: true}},
-		MembershipFeeCents: 0, DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome}
+		MembershipFeeCents: 0, DividendCapBP: 500, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome}
 }
 
-func testApplication(cooperativeID, userID, name string) cooperative.Application {
-	return cooperative.Application{CooperativeID: cooperativeID, Kind: cooperative.MemberPerson, Name: name,
-		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+func testApplication(cooperativeID, userID, name string) membership.Application {
+	return membership.Application{CooperativeID: cooperativeID, Kind: membership.MemberPerson, Name: name,
+		Address:     membership.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "member@example.org", IBAN: "NL91ABNA0417164300", Language: "nl",
 		StatutesVersion: 1, UserID: userID}
 }
@@ -65,20 +68,20 @@ func (f *matrixFixture) registry() *registryFixture {
 	}
 	r := &registryFixture{ownMember: admit(ownMember, "Own Member"), otherMember: admit(otherMember, "Other Member")}
 	offering := func() string {
-		o, err := reg.OpenOffering(ctx, chair, cooperative.NewOffering{CooperativeID: f.coopA, Class: "A", PriceCents: 5000,
+		o, err := reg.OpenOffering(ctx, chair, shares.NewOffering{CooperativeID: f.coopA, Class: "A", PriceCents: 5000,
 			CapShares: 1000, MinPerSubscription: 1, MaxPerSubscription: 10, MaxPerMember: 15, OpensAt: now, ClosesAt: now.Add(30 * 24 * time.Hour)})
 		must(err)
 		return o.ID
 	}
 	first := offering()
-	sub, err := reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: f.coopA, OfferingID: first, MemberID: r.ownMember, Shares: 2})
+	sub, err := reg.Subscribe(ctx, shares.SubscriptionRequest{CooperativeID: f.coopA, OfferingID: first, MemberID: r.ownMember, Shares: 2})
 	must(err)
 	_, err = reg.MarkPaid(ctx, chair, f.coopA, sub.ID, fixtureBankRef, cooperative.DateOf(now))
 	must(err)
 	_, err = reg.CloseOffering(ctx, chair, f.coopA, first)
 	must(err)
 	r.allocated, r.openOffering = sub.ID, offering()
-	w, err := reg.RequestWithdrawal(ctx, chair, cooperative.WithdrawalRequest{CooperativeID: f.coopA, MemberID: r.ownMember,
+	w, err := reg.RequestWithdrawal(ctx, chair, shares.WithdrawalRequest{CooperativeID: f.coopA, MemberID: r.ownMember,
 		Class: "A", Shares: 1})
 	must(err)
 	r.withdrawal = w.ID

@@ -3,6 +3,8 @@ package handlers
 import (
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -18,7 +20,7 @@ type shareRange struct {
 }
 
 // shareRangesOf keeps nil as nil, so a list the domain leaves out stays out.
-func shareRangesOf(rs []cooperative.ShareRange) []shareRange {
+func shareRangesOf(rs []shares.ShareRange) []shareRange {
 	if rs == nil {
 		return nil
 	}
@@ -37,7 +39,7 @@ type holdingBody struct {
 	Ranges        []shareRange `json:"ranges" doc:"The share numbers held, in runs, lowest first."`
 }
 
-func holdingOf(h cooperative.Holding) holdingBody {
+func holdingOf(h shares.Holding) holdingBody {
 	return holdingBody{CooperativeID: h.CooperativeID, MemberID: h.MemberID, Class: h.Class, Shares: h.Shares,
 		Ranges: shareRangesOf(h.Ranges)}
 }
@@ -56,29 +58,29 @@ type transferBody struct {
 	CreatedAt     time.Time        `json:"createdAt"`
 }
 
-func transferOf(t cooperative.Transfer) transferBody {
+func transferOf(t shares.Transfer) transferBody {
 	return transferBody{ID: t.ID, CooperativeID: t.CooperativeID, From: t.From, To: t.To, Class: t.Class,
 		Shares: t.Shares, ShareNumbers: shareRangesOf(t.ShareNumbers), Date: t.Date, Reason: t.Reason,
 		ApprovedBy: t.ApprovedBy, CreatedAt: t.CreatedAt}
 }
 
 type withdrawalBody struct {
-	ID             string                       `json:"id"`
-	CooperativeID  string                       `json:"cooperativeId"`
-	MemberID       string                       `json:"memberId"`
-	Class          string                       `json:"class"`
-	Shares         int64                        `json:"shares"`
-	EndsMembership bool                         `json:"endsMembership,omitempty"`
-	RequestedOn    cooperative.Date             `json:"requestedOn"`
-	EarliestOn     cooperative.Date             `json:"earliestOn"`
-	Status         cooperative.WithdrawalStatus `json:"status"`
-	DecidedOn      cooperative.Date             `json:"decidedOn,omitempty"`
-	Reason         string                       `json:"reason,omitempty"`
-	AmountCents    int64                        `json:"amountCents" doc:"Payable to the member."`
-	ShareNumbers   []shareRange                 `json:"shareNumbers,omitempty"`
+	ID             string                  `json:"id"`
+	CooperativeID  string                  `json:"cooperativeId"`
+	MemberID       string                  `json:"memberId"`
+	Class          string                  `json:"class"`
+	Shares         int64                   `json:"shares"`
+	EndsMembership bool                    `json:"endsMembership,omitempty"`
+	RequestedOn    cooperative.Date        `json:"requestedOn"`
+	EarliestOn     cooperative.Date        `json:"earliestOn"`
+	Status         shares.WithdrawalStatus `json:"status"`
+	DecidedOn      cooperative.Date        `json:"decidedOn,omitempty"`
+	Reason         string                  `json:"reason,omitempty"`
+	AmountCents    int64                   `json:"amountCents" doc:"Payable to the member."`
+	ShareNumbers   []shareRange            `json:"shareNumbers,omitempty"`
 }
 
-func withdrawalOf(w cooperative.Withdrawal) withdrawalBody {
+func withdrawalOf(w shares.Withdrawal) withdrawalBody {
 	return withdrawalBody{ID: w.ID, CooperativeID: w.CooperativeID, MemberID: w.MemberID, Class: w.Class,
 		Shares: w.Shares, EndsMembership: w.EndsMembership, RequestedOn: w.RequestedOn, EarliestOn: w.EarliestOn,
 		Status: w.Status, DecidedOn: w.DecidedOn, Reason: w.Reason, AmountCents: w.AmountCents,
@@ -86,27 +88,27 @@ func withdrawalOf(w cooperative.Withdrawal) withdrawalBody {
 }
 
 type subscriptionBody struct {
-	ID                    string                         `json:"id"`
-	CooperativeID         string                         `json:"cooperativeId"`
-	OfferingID            string                         `json:"offeringId"`
-	MemberID              string                         `json:"memberId"`
-	Class                 string                         `json:"class"`
-	Order                 int64                          `json:"order" doc:"1, 2, 3, … per offering: first come."`
-	Shares                int64                          `json:"shares"`
-	AmountCents           int64                          `json:"amountCents"`
-	Status                cooperative.SubscriptionStatus `json:"status"`
-	SubscribedAt          time.Time                      `json:"subscribedAt"`
-	PaidOn                cooperative.Date               `json:"paidOn,omitempty"`
-	BankReference         string                         `json:"bankReference,omitempty"`
-	Allocated             int64                          `json:"allocatedShares"`
-	RefundCents           int64                          `json:"refundCents"`
-	ShareNumbers          []shareRange                   `json:"shareNumbers,omitempty"`
-	IssuedOn              cooperative.Date               `json:"issuedOn,omitempty"`
-	TransferRefundedCents int64                          `json:"transferRefundedCents,omitempty" doc:"What of the money owed back was recorded as paid back by bank transfer."`
-	IdempotencyKey        string                         `json:"idempotencyKey,omitempty"`
-	WithdrawnAt           time.Time                      `json:"withdrawnAt,omitzero"`
-	WithdrawReason        string                         `json:"withdrawReason,omitempty"`
-	WaitingList           *waitingListPlace              `json:"waitingList,omitempty" doc:"Set on a first-come subscription made when the cap was already subscribed: it waits its turn, and closing gives the cap down the list in order to the paid subscriptions that can be allocated; the rest is refunded."`
+	ID                    string                    `json:"id"`
+	CooperativeID         string                    `json:"cooperativeId"`
+	OfferingID            string                    `json:"offeringId"`
+	MemberID              string                    `json:"memberId"`
+	Class                 string                    `json:"class"`
+	Order                 int64                     `json:"order" doc:"1, 2, 3, … per offering: first come."`
+	Shares                int64                     `json:"shares"`
+	AmountCents           int64                     `json:"amountCents"`
+	Status                shares.SubscriptionStatus `json:"status"`
+	SubscribedAt          time.Time                 `json:"subscribedAt"`
+	PaidOn                cooperative.Date          `json:"paidOn,omitempty"`
+	BankReference         string                    `json:"bankReference,omitempty"`
+	Allocated             int64                     `json:"allocatedShares"`
+	RefundCents           int64                     `json:"refundCents"`
+	ShareNumbers          []shareRange              `json:"shareNumbers,omitempty"`
+	IssuedOn              cooperative.Date          `json:"issuedOn,omitempty"`
+	TransferRefundedCents int64                     `json:"transferRefundedCents,omitempty" doc:"What of the money owed back was recorded as paid back by bank transfer."`
+	IdempotencyKey        string                    `json:"idempotencyKey,omitempty"`
+	WithdrawnAt           time.Time                 `json:"withdrawnAt,omitzero"`
+	WithdrawReason        string                    `json:"withdrawReason,omitempty"`
+	WaitingList           *waitingListPlace         `json:"waitingList,omitempty" doc:"Set on a first-come subscription made when the cap was already subscribed: it waits its turn, and closing gives the cap down the list in order to the paid subscriptions that can be allocated; the rest is refunded."`
 }
 
 // SubscriptionBody names subscriptionBody for embedding (subscriptionDetail): huma
@@ -118,7 +120,7 @@ type waitingListPlace struct {
 	CapShares   int64 `json:"capShares" doc:"The offering's cap."`
 }
 
-func subscriptionOf(s cooperative.Subscription) subscriptionBody {
+func subscriptionOf(s shares.Subscription) subscriptionBody {
 	b := subscriptionBody{ID: s.ID, CooperativeID: s.CooperativeID, OfferingID: s.OfferingID, MemberID: s.MemberID,
 		Class: s.Class, Order: s.Order, Shares: s.Shares, AmountCents: s.AmountCents, Status: s.Status,
 		SubscribedAt: s.SubscribedAt, PaidOn: s.PaidOn, BankReference: s.BankReference, Allocated: s.Allocated,
@@ -132,7 +134,7 @@ func subscriptionOf(s cooperative.Subscription) subscriptionBody {
 }
 
 // subscriptionsOf answers a list that is never null.
-func subscriptionsOf(list []cooperative.Subscription) []subscriptionBody {
+func subscriptionsOf(list []shares.Subscription) []subscriptionBody {
 	out := make([]subscriptionBody, len(list))
 	for i, s := range list {
 		out[i] = subscriptionOf(s)
@@ -141,7 +143,7 @@ func subscriptionsOf(list []cooperative.Subscription) []subscriptionBody {
 }
 
 // holdingsOf answers a list that is never null.
-func holdingsOf(list []cooperative.Holding) []holdingBody {
+func holdingsOf(list []shares.Holding) []holdingBody {
 	out := make([]holdingBody, len(list))
 	for i, h := range list {
 		out[i] = holdingOf(h)

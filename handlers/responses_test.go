@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
 // TestResponseBodiesMatchTheDomain: each response type of responses.go answers what the
@@ -19,10 +19,10 @@ func TestResponseBodiesMatchTheDomain(t *testing.T) {
 		domain any
 		view   func(any) any
 	}{
-		{cooperative.Holding{}, func(v any) any { return holdingOf(v.(cooperative.Holding)) }},
-		{cooperative.Transfer{}, func(v any) any { return transferOf(v.(cooperative.Transfer)) }},
-		{cooperative.Withdrawal{}, func(v any) any { return withdrawalOf(v.(cooperative.Withdrawal)) }},
-		{cooperative.Subscription{}, func(v any) any { return subscriptionOf(v.(cooperative.Subscription)) }},
+		{shares.Holding{}, func(v any) any { return holdingOf(v.(shares.Holding)) }},
+		{shares.Transfer{}, func(v any) any { return transferOf(v.(shares.Transfer)) }},
+		{shares.Withdrawal{}, func(v any) any { return withdrawalOf(v.(shares.Withdrawal)) }},
+		{shares.Subscription{}, func(v any) any { return subscriptionOf(v.(shares.Subscription)) }},
 	} {
 		name := reflect.TypeOf(c.domain).Name()
 		full := reflect.New(reflect.TypeOf(c.domain)).Elem()

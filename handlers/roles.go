@@ -3,7 +3,7 @@ package handlers
 import (
 	"context"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/identity"
 )
 
 // Who holds which role in a cooperative. New people come in by invitation (the invitee
@@ -19,8 +19,8 @@ type boardInvitationInput struct {
 }
 
 func (s *Server) invite(ctx context.Context, in *boardInvitationInput) (*invitationOutput, error) {
-	sent, err := s.accounts.Invite(ctx, actorFrom(ctx), cooperative.NewInvitation{CooperativeID: in.CooperativeID,
-		Email: in.Body.Email, Role: cooperative.Role(in.Body.Role), Language: in.Body.Language})
+	sent, err := s.accounts.Invite(ctx, actorFrom(ctx), identity.NewInvitation{CooperativeID: in.CooperativeID,
+		Email: in.Body.Email, Role: identity.Role(in.Body.Role), Language: in.Body.Language})
 	if err != nil {
 		return nil, err
 	}
@@ -86,9 +86,9 @@ type setRolesInput struct {
 }
 
 func (s *Server) setRoles(ctx context.Context, in *setRolesInput) (*roleGrantOutput, error) {
-	roles := make([]cooperative.Role, len(in.Body.Roles))
+	roles := make([]identity.Role, len(in.Body.Roles))
 	for i, r := range in.Body.Roles {
-		roles[i] = cooperative.Role(r)
+		roles[i] = identity.Role(r)
 	}
 	g, err := s.accounts.SetRoles(ctx, actorFrom(ctx), in.CooperativeID, in.UserID, roles)
 	if err != nil {

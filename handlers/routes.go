@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // routes declares every route of the API, one function per capability, each in its own
@@ -42,7 +43,7 @@ func register[I, O any](s *Server, op huma.Operation, handler func(context.Conte
 		if err != nil {
 			p := s.problemFor(ctx, err)
 			headers := http.Header{}
-			var throttled *cooperative.ThrottledError
+			var throttled *identity.ThrottledError
 			if errors.As(err, &throttled) {
 				headers.Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds())))
 			}

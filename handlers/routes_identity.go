@@ -3,8 +3,9 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // identityRoutes declares the routes of identity: sign-up and sign-in, sessions,
@@ -12,8 +13,8 @@ import (
 // the board's of anyone) and roles in a cooperative.
 func (s *Server) identityRoutes() {
 	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
+		board      = identity.RoleBoard
+		accountant = identity.RoleAccountant
 	)
 	// Sign-up and sign-in. Answers that could tell whether an address is registered are
 	// the same for both.

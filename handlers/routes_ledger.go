@@ -3,15 +3,16 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // ledgerRoutes declares the routes of the ledger: the journal and the trial balance.
 func (s *Server) ledgerRoutes() {
 	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
+		board      = identity.RoleBoard
+		accountant = identity.RoleAccountant
 		coop       = "/v1/cooperatives/{cooperativeID}"
 	)
 	// The ledger.

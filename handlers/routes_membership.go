@@ -3,8 +3,9 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // ownOrStaffDoc describes, in the API document, who may read a member's records: the
@@ -18,8 +19,8 @@ const ownOrStaffDoc = "For the account the member record belongs to, and the coo
 // or accountant that change the register or move money need the second factor.
 func (s *Server) membershipRoutes() {
 	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
+		board      = identity.RoleBoard
+		accountant = identity.RoleAccountant
 		coop       = "/v1/cooperatives/{cooperativeID}"
 	)
 	staffOrOwn := []int{http.StatusNotFound}

@@ -3,8 +3,9 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // paymentRoutes declares the routes of money in: paying one's own subscription (Stripe
@@ -13,8 +14,8 @@ import (
 // assign an unmatched bank credit they need the payment's id).
 func (s *Server) paymentRoutes() {
 	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
+		board      = identity.RoleBoard
+		accountant = identity.RoleAccountant
 		coop       = "/v1/cooperatives/{cooperativeID}"
 	)
 	route(s, signedIn(), huma.Operation{OperationID: "create-checkout-session", Method: http.MethodPost,

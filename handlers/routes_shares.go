@@ -3,8 +3,9 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // shareRoutes declares the routes of offerings, subscriptions, certificates, the share
@@ -12,8 +13,8 @@ import (
 // records is as in membershipRoutes.
 func (s *Server) shareRoutes() {
 	const (
-		board      = cooperative.RoleBoard
-		accountant = cooperative.RoleAccountant
+		board      = identity.RoleBoard
+		accountant = identity.RoleAccountant
 		coop       = "/v1/cooperatives/{cooperativeID}"
 	)
 	file := func(mediaType, description string) map[string]*huma.Response {

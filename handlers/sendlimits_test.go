@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -24,7 +26,7 @@ func wantThrottled(t *testing.T, r response, window time.Duration) {
 // one address gets at most 3 invitations or application receipts an hour, whoever sends
 // them. What is refused is not mailed; an hour later the limits lift.
 func TestInvitationsAndApplicationsAreLimited(t *testing.T) {
-	limits := cooperative.DefaultSendLimits()
+	limits := identity.DefaultSendLimits()
 	as := newAuthServer(t)
 	admin := as.admin(t, "ops@kracht.test")
 	id := as.newCooperative(t, admin, "Zonnepark De Kracht")

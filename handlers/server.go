@@ -11,6 +11,11 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	gojson "github.com/goccy/go-json"
@@ -36,10 +41,10 @@ type Options struct {
 	// Registry (offerings, the share register) and PaymentService (Stripe's events, bank
 	// statements, the review queue) are the domain services the routes call. Required:
 	// cmd/kracht builds them; the HTTP layer builds no domain service.
-	Accounts       *cooperative.Accounts
-	Members        *cooperative.Members
-	Registry       *cooperative.Registry
-	PaymentService *cooperative.Payments
+	Accounts       *identity.Accounts
+	Members        *membership.Members
+	Registry       *shares.Registry
+	PaymentService *payments.Payments
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -68,10 +73,10 @@ type Server struct {
 	now   func() time.Time
 	ids   *requestIDs
 
-	accounts          *cooperative.Accounts
-	members           *cooperative.Members
-	registry          *cooperative.Registry
-	payments          *cooperative.Payments
+	accounts          *identity.Accounts
+	members           *membership.Members
+	registry          *shares.Registry
+	payments          *payments.Payments
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -170,7 +172,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	next.ID = "new"
 	after := New(withServices(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
-		Keys: []SigningKey{next, old}, Issuer: testIssuer, Audience: testAudience}}, cooperative.AccountsOptions{}))
+		Keys: []SigningKey{next, old}, Issuer: testIssuer, Audience: testAudience}}, identity.AccountsOptions{}))
 	rotated := &authServer{testServer: &testServer{Server: after, store: before.store, logs: before.logs}, clock: before.clock}
 	wantStatus(t, rotated.call(t, "GET", "/v1/me", s.tokens.AccessToken, nil), 200)
 	fresh := rotated.signIn(t, "ann@example.org")
@@ -180,7 +182,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	// Once the old key is removed, its tokens stop working.
 	retired := New(withServices(Options{Store: before.store, Logger: before.log, Now: before.clock.Now, Auth: AuthOptions{
-		Keys: []SigningKey{next}, Issuer: testIssuer, Audience: testAudience}}, cooperative.AccountsOptions{}))
+		Keys: []SigningKey{next}, Issuer: testIssuer, Audience: testAudience}}, identity.AccountsOptions{}))
 	gone := &authServer{testServer: &testServer{Server: retired, store: before.store, logs: before.logs}, clock: before.clock}
 	wantProblem(t, gone.call(t, "GET", "/v1/me", s.tokens.AccessToken, nil), 401, cooperative.EUNAUTHORIZED)
 	wantStatus(t, gone.call(t, "GET", "/v1/me", fresh.tokens.AccessToken, nil), 200)

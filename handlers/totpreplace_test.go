@@ -4,14 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // mailsOf returns the collected mails of one event.
-func (as *authServer) mailsOf(t *testing.T, event cooperative.NotificationEvent) []cooperative.Notification {
+func (as *authServer) mailsOf(t *testing.T, event notify.NotificationEvent) []notify.Notification {
 	t.Helper()
 	as.collectMail(t)
-	var out []cooperative.Notification
+	var out []notify.Notification
 	for _, m := range as.mails {
 		if m.Event == event {
 			out = append(out, m)
@@ -68,14 +70,14 @@ func TestLostPhone(t *testing.T) {
 		t.Fatalf("%d recovery codes left, want 9", n)
 	}
 
-	mails := as.mailsOf(t, cooperative.EventAuthenticatorReplaced)
+	mails := as.mailsOf(t, notify.EventAuthenticatorReplaced)
 	if len(mails) != 1 || mails[0].To != "ann@example.org" || mails[0].Language != "nl" {
 		t.Fatalf("mails %+v, want one to ann in Dutch", mails)
 	}
 
 	// A new set of recovery codes is mailed too.
 	wantStatus(t, as.call(t, "POST", "/v1/auth/totp/recovery-codes", lost, nil), 200)
-	if mails := as.mailsOf(t, cooperative.EventRecoveryCodesReplaced); len(mails) != 1 || mails[0].To != "ann@example.org" {
+	if mails := as.mailsOf(t, notify.EventRecoveryCodesReplaced); len(mails) != 1 || mails[0].To != "ann@example.org" {
 		t.Fatalf("mails %+v, want one to ann", mails)
 	}
 }
@@ -109,7 +111,7 @@ func TestBadReplacementInputChangesNothing(t *testing.T) {
 	wantProblem(t, as.call(t, "POST", "/v1/auth/totp/replace/confirm", s.tokens.AccessToken,
 		map[string]string{"code": as.code(t, s.totp)}), 422, cooperative.ERULE)
 	wantStatus(t, as.login(t, s.email, testPassword, as.code(t, s.totp)), 200)
-	if mails := as.mailsOf(t, cooperative.EventAuthenticatorReplaced); len(mails) != 0 {
+	if mails := as.mailsOf(t, notify.EventAuthenticatorReplaced); len(mails) != 0 {
 		t.Fatalf("mails %+v", mails)
 	}
 }

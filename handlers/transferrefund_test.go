@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -21,14 +24,14 @@ func TestTransferRefundThroughTheAPI(t *testing.T) {
 	annToken := ann.tokens.AccessToken
 	r := as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", annToken, map[string]any{"memberId": annMember.ID, "shares": 4})
 	wantStatus(t, r, 201)
-	sub := decodeBody[cooperative.Subscription](t, r)
+	sub := decodeBody[shares.Subscription](t, r)
 	path := sc.coop + "/subscriptions/" + sub.ID
 	// It arrived yesterday. (The clock stays: moving it would expire the sessions.)
 	paidOn := string(cooperative.DateOf(as.clock.Now().Add(-24 * time.Hour)))
 	wantStatus(t, as.call(t, "POST", path+"/payment", sc.accountant(), map[string]string{"bankReference": "IN-1", "paidOn": paidOn}), 200)
 	r = as.call(t, "POST", path+"/withdraw", sc.board(), map[string]string{"reason": "Subscribed for the wrong person."})
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.Subscription](t, r); got.Status != cooperative.SubscriptionWithdrawn || got.RefundCents != 20000 {
+	if got := decodeBody[shares.Subscription](t, r); got.Status != shares.SubscriptionWithdrawn || got.RefundCents != 20000 {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	today := string(cooperative.DateOf(as.clock.Now()))
@@ -87,7 +90,7 @@ func TestTransferRefundThroughTheAPI(t *testing.T) {
 	// The first part, with a key: recorded once however often it is sent.
 	r = as.call(t, "POST", refunds, sc.accountant(), body(5000, today), "Idempotency-Key", "refund-ann-1")
 	wantStatus(t, r, 201)
-	first := decodeBody[cooperative.TransferRefundResult](t, r)
+	first := decodeBody[shares.TransferRefundResult](t, r)
 	if first.Replayed || first.OwedCents != 15000 || first.RefundedCents != 5000 || first.Refund.IBAN != "NL91ABNA0417164300" ||
 		first.Refund.Reference != "OUT-1" || first.Refund.PaidOn != cooperative.Date(today) {
 		t.Fatalf("first part %+v", first)
@@ -95,7 +98,7 @@ func TestTransferRefundThroughTheAPI(t *testing.T) {
 	n := len(sc.entries(t))
 	r = as.call(t, "POST", refunds, sc.accountant(), body(5000, today), "Idempotency-Key", "refund-ann-1")
 	wantStatus(t, r, 201)
-	if again := decodeBody[cooperative.TransferRefundResult](t, r); !again.Replayed || again.Refund.ID != first.Refund.ID ||
+	if again := decodeBody[shares.TransferRefundResult](t, r); !again.Replayed || again.Refund.ID != first.Refund.ID ||
 		again.OwedCents != 15000 {
 		t.Fatalf("retry %+v", again)
 	}
@@ -108,15 +111,15 @@ func TestTransferRefundThroughTheAPI(t *testing.T) {
 	// The rest, without a key: refunds payable is cleared; nothing more is owed.
 	r = as.call(t, "POST", refunds, sc.accountant(), map[string]any{"amountCents": 15000, "paidOn": today, "iban": "NL91ABNA0417164300"})
 	wantStatus(t, r, 201)
-	if rest := decodeBody[cooperative.TransferRefundResult](t, r); rest.OwedCents != 0 || rest.RefundedCents != 20000 {
+	if rest := decodeBody[shares.TransferRefundResult](t, r); rest.OwedCents != 0 || rest.RefundedCents != 20000 {
 		t.Fatalf("the rest %+v", rest)
 	}
 	es := sc.entries(t)
 	if len(es) != n+1 {
 		t.Fatalf("%d entries, want %d", len(es), n+1)
 	}
-	if last := es[len(es)-1]; len(last.Lines) != 2 || last.Lines[0] != (cooperative.Line{Account: "refunds_payable", Amount: 15000}) ||
-		last.Lines[1] != (cooperative.Line{Account: "bank", Amount: -15000}) {
+	if last := es[len(es)-1]; len(last.Lines) != 2 || last.Lines[0] != (ledger.Line{Account: "refunds_payable", Amount: 15000}) ||
+		last.Lines[1] != (ledger.Line{Account: "bank", Amount: -15000}) {
 		t.Fatalf("refund entry %+v", last)
 	}
 	if bal := sc.balances(t); len(bal) != 0 {
@@ -124,13 +127,13 @@ func TestTransferRefundThroughTheAPI(t *testing.T) {
 	}
 	r = as.call(t, "GET", path, annToken, nil)
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.Subscription](t, r); got.TransferRefundedCents != 20000 {
+	if got := decodeBody[shares.Subscription](t, r); got.TransferRefundedCents != 20000 {
 		t.Fatalf("subscription %+v", got)
 	}
 	wantRule(t, as.call(t, "POST", refunds, sc.accountant(), body(1, today)), "refundable")
 }
 
-func (sc *scenario) entries(t *testing.T) []cooperative.Entry {
+func (sc *scenario) entries(t *testing.T) []ledger.Entry {
 	return ledgerEntries(t, sc.as, sc.coop, sc.accountant())
 }
 

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -26,7 +28,7 @@ type unsubscribeOutput struct {
 }
 
 func (s *Server) unsubscribeSecretOrErr() ([]byte, error) {
-	if len(s.unsubscribeSecret) < cooperative.MinUnsubscribeSecret {
+	if len(s.unsubscribeSecret) < notify.MinUnsubscribeSecret {
 		return nil, cooperative.Errorf(cooperative.EUNAVAILABLE, "Unsubscribe links are not configured on this server.")
 	}
 	return s.unsubscribeSecret, nil
@@ -37,7 +39,7 @@ func (s *Server) showUnsubscribe(_ context.Context, in *unsubscribeInput) (*unsu
 	if err != nil {
 		return nil, err
 	}
-	address, scope, err := cooperative.VerifyUnsubscribeToken(secret, in.Token)
+	address, scope, err := notify.VerifyUnsubscribeToken(secret, in.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +51,7 @@ func (s *Server) unsubscribe(ctx context.Context, in *unsubscribeInput) (*unsubs
 	if err != nil {
 		return nil, err
 	}
-	address, scope, err := cooperative.Unsubscribe(ctx, s.store, secret, in.Token, s.now())
+	address, scope, err := notify.Unsubscribe(ctx, s.store, secret, in.Token, s.now())
 	if err != nil {
 		return nil, err
 	}

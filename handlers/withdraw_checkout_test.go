@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
 // A withdrawn subscription's open Checkout Session is expired through Stripe once the
@@ -15,11 +17,11 @@ import (
 
 // subscribeAndCheckout subscribes the member of token for shares and opens a Checkout
 // Session for it.
-func (sf *stripeFlow) subscribeAndCheckout(t *testing.T, token, memberID string, n int) (cooperative.Subscription, checkoutBody) {
+func (sf *stripeFlow) subscribeAndCheckout(t *testing.T, token, memberID string, n int) (shares.Subscription, checkoutBody) {
 	t.Helper()
 	r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", token, map[string]any{"memberId": memberID, "shares": n})
 	wantStatus(t, r, 201)
-	sub := decodeBody[cooperative.Subscription](t, r)
+	sub := decodeBody[shares.Subscription](t, r)
 	r = sf.call(t, "POST", sf.base+"/subscriptions/"+sub.ID+"/checkout", token, map[string]string{
 		"successUrl": "https://app.example.org/paid", "cancelUrl": "https://app.example.org/cancel"})
 	wantStatus(t, r, 201)
@@ -44,9 +46,9 @@ func (sf *stripeFlow) expiries(t *testing.T) []string {
 }
 
 // withdrawnMail returns the mail queued for the withdrawal of sub.
-func (sf *stripeFlow) withdrawnMail(t *testing.T, sub cooperative.Subscription) cooperative.Notification {
+func (sf *stripeFlow) withdrawnMail(t *testing.T, sub shares.Subscription) notify.Notification {
 	t.Helper()
-	n, err := cooperative.NotificationByDedupeKey(context.Background(), sf.store, "subscription_withdrawn:"+sub.ID)
+	n, err := notify.NotificationByDedupeKey(context.Background(), sf.store, "subscription_withdrawn:"+sub.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func TestWithdrawExpiresTheOpenCheckout(t *testing.T) {
 	// A subscription never taken to Checkout: nothing to expire.
 	r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", annToken, map[string]any{"memberId": ann, "shares": 1})
 	wantStatus(t, r, 201)
-	plain := decodeBody[cooperative.Subscription](t, r)
+	plain := decodeBody[shares.Subscription](t, r)
 	wantStatus(t, sf.call(t, "POST", sf.base+"/subscriptions/"+plain.ID+"/withdraw", annToken, map[string]any{}), 200)
 	if ids := sf.expiries(t); len(ids) != 0 {
 		t.Fatalf("expired %v for a subscription without a session", ids)
@@ -70,19 +72,19 @@ func TestWithdrawExpiresTheOpenCheckout(t *testing.T) {
 	sub, co := sf.subscribeAndCheckout(t, annToken, ann, 4)
 	r = sf.call(t, "POST", sf.base+"/subscriptions/"+sub.ID+"/withdraw", annToken, map[string]any{"reason": "Changed my mind."})
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.Subscription](t, r); got.Status != cooperative.SubscriptionWithdrawn || got.RefundCents != 0 {
+	if got := decodeBody[shares.Subscription](t, r); got.Status != shares.SubscriptionWithdrawn || got.RefundCents != 0 {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	if ids := sf.expiries(t); len(ids) != 1 || ids[0] != co.SessionID {
 		t.Fatalf("expired %v, want [%s]", ids, co.SessionID)
 	}
 	p, err := sf.payments.GetPayment(context.Background(), sf.coop, co.PaymentID)
-	if err != nil || p.Status != cooperative.PaymentWithdrawn {
+	if err != nil || p.Status != payments.PaymentWithdrawn {
 		t.Fatalf("payment %+v %v", p, err)
 	}
 	n := sf.withdrawnMail(t, sub)
 	// The member record's address (applicationBody's), in its language.
-	if n.To != "applicant@example.org" || n.Language != "nl" || n.Status != cooperative.NotificationPending || n.Data["withdrawn_by"] != "member" ||
+	if n.To != "applicant@example.org" || n.Language != "nl" || n.Status != notify.NotificationPending || n.Data["withdrawn_by"] != "member" ||
 		n.Data["shares"] != "4" || n.Data["reason"] != "" || n.Data["refund_online"] != "" || n.Data["refund_transfer"] != "" {
 		t.Fatalf("mail %+v", n)
 	}
@@ -96,7 +98,7 @@ func TestWithdrawStandsWhenStripeFails(t *testing.T) {
 	sf.stripe.Fail = func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/expire") }
 	r := sf.call(t, "POST", sf.base+"/subscriptions/"+sub.ID+"/withdraw", sf.boardToken, map[string]any{"reason": "Not a resident."})
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.Subscription](t, r); got.Status != cooperative.SubscriptionWithdrawn {
+	if got := decodeBody[shares.Subscription](t, r); got.Status != shares.SubscriptionWithdrawn {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	if ids := sf.expiries(t); len(ids) != 1 || ids[0] != co.SessionID {

@@ -9,6 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -40,9 +46,9 @@ func newStripeFlow(t *testing.T) *stripeFlow {
 	ps := newPaymentServer(t, func(o *Options) {
 		o.Payments.Stripe.BaseURL = url
 		o.Payments.Stripe.HTTPClient = &http.Client{Transport: rec}
-		*o = withServices(*o, cooperative.AccountsOptions{
-			Limits: cooperative.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
-			Sends:  cooperative.SendLimits{Window: time.Hour}}) // no limit, only its window
+		*o = withServices(*o, identity.AccountsOptions{
+			Limits: identity.SignInLimits{Window: 1, PerAccount: 1 << 20, PerIP: 1 << 20, MailsPerIP: 1 << 20},
+			Sends:  identity.SendLimits{Window: time.Hour}}) // no limit, only its window
 	})
 	sf := &stripeFlow{paymentServer: ps, base: "/v1/cooperatives/" + ps.coop, stripe: rec}
 	wantStatus(t, ps.call(t, "PUT", sf.base+"/stripe", ps.boardToken, map[string]string{"accountId": "acct_1",
@@ -56,7 +62,7 @@ func newStripeFlow(t *testing.T) *stripeFlow {
 		"capShares": 100, "minPerSubscription": 1, "maxPerSubscription": 10, "maxPerMember": 10,
 		"opensAt": now, "closesAt": now.Add(14 * 24 * time.Hour)})
 	wantStatus(t, r, 201)
-	sf.offering = decodeBody[cooperative.Offering](t, r).ID
+	sf.offering = decodeBody[shares.Offering](t, r).ID
 	return sf
 }
 
@@ -67,7 +73,7 @@ func (sf *stripeFlow) member(t *testing.T, email string) (token, memberID string
 	token = sf.signIn(t, email).tokens.AccessToken
 	r := sf.call(t, "POST", sf.base+"/members", token, applicationBody(email, "NL91ABNA0417164300"))
 	wantStatus(t, r, 201)
-	memberID = decodeBody[cooperative.Member](t, r).ID
+	memberID = decodeBody[membership.Member](t, r).ID
 	wantStatus(t, sf.call(t, "POST", sf.base+"/members/"+memberID+"/approve", sf.boardToken, nil), 200)
 	return token, memberID
 }
@@ -95,7 +101,7 @@ func (sf *stripeFlow) webhook(t *testing.T, typ string, obj map[string]any) {
 	t.Fatal("events keep coming")
 }
 
-func (sf *stripeFlow) entries(t *testing.T) []cooperative.Entry {
+func (sf *stripeFlow) entries(t *testing.T) []ledger.Entry {
 	return ledgerEntries(t, sf.authServer, sf.base, sf.boardToken)
 }
 
@@ -104,7 +110,7 @@ func (sf *stripeFlow) balances(t *testing.T) map[string]int64 {
 }
 
 // ledgerEntries reads the journal of the cooperative at base ("/v1/cooperatives/<id>").
-func ledgerEntries(t *testing.T, as *authServer, base, token string) []cooperative.Entry {
+func ledgerEntries(t *testing.T, as *authServer, base, token string) []ledger.Entry {
 	t.Helper()
 	r := as.call(t, "GET", base+"/ledger/entries?limit=1000", token, nil)
 	wantStatus(t, r, 200)
@@ -117,7 +123,7 @@ func nonZeroBalances(t *testing.T, as *authServer, base, token string) map[strin
 	t.Helper()
 	r := as.call(t, "GET", base+"/ledger/trial-balance?date=9999-12-31", token, nil)
 	wantStatus(t, r, 200)
-	tb := decodeBody[cooperative.TrialBalance](t, r)
+	tb := decodeBody[ledger.TrialBalance](t, r)
 	if tb.TotalDebit != tb.TotalCredit {
 		t.Fatalf("trial balance does not balance: %+v", tb)
 	}
@@ -139,7 +145,7 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 	// Ann subscribes for 4 shares (€200) and pays through Checkout.
 	r := sf.call(t, "POST", sf.base+"/offerings/"+sf.offering+"/subscriptions", annToken, map[string]any{"memberId": ann, "shares": 4})
 	wantStatus(t, r, 201)
-	sub := decodeBody[cooperative.Subscription](t, r)
+	sub := decodeBody[shares.Subscription](t, r)
 	path := sf.base + "/subscriptions/" + sub.ID
 	r = sf.call(t, "POST", path+"/checkout", annToken, map[string]string{"successUrl": "https://app.example.org/paid",
 		"cancelUrl": "https://app.example.org/cancel"})
@@ -153,7 +159,7 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 		"metadata": meta, "amount": 20000, "currency": "eur", "latest_charge": "ch_withdraw"})
 	r = sf.call(t, "GET", path, annToken, nil)
 	wantStatus(t, r, 200)
-	if got := decodeBody[cooperative.Subscription](t, r); got.Status != cooperative.SubscriptionPaid {
+	if got := decodeBody[shares.Subscription](t, r); got.Status != shares.SubscriptionPaid {
 		t.Fatalf("after Stripe's success %+v", got)
 	}
 
@@ -195,8 +201,8 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 	// Ann withdraws: the money moves to refunds payable.
 	r = sf.call(t, "POST", path+"/withdraw", annToken, map[string]any{"reason": "Changed my mind."})
 	wantStatus(t, r, 200)
-	got := decodeBody[cooperative.Subscription](t, r)
-	if got.Status != cooperative.SubscriptionWithdrawn || got.RefundCents != 20000 || got.WithdrawReason != "Changed my mind." {
+	got := decodeBody[shares.Subscription](t, r)
+	if got.Status != shares.SubscriptionWithdrawn || got.RefundCents != 20000 || got.WithdrawReason != "Changed my mind." {
 		t.Fatalf("withdrawn %+v", got)
 	}
 	if bal := sf.balances(t); bal["stripe_clearing"] != 20000 || bal["refunds_payable"] != -20000 ||
@@ -236,22 +242,22 @@ func TestWithdrawAndRefundThroughStripe(t *testing.T) {
 		t.Fatalf("%d entries after the confirmation, want %d", len(es), n+1)
 	}
 	last := es[len(es)-1]
-	if len(last.Lines) != 2 || last.Lines[0] != (cooperative.Line{Account: "refunds_payable", Amount: 20000}) ||
-		last.Lines[1] != (cooperative.Line{Account: "stripe_clearing", Amount: -20000}) {
+	if len(last.Lines) != 2 || last.Lines[0] != (ledger.Line{Account: "refunds_payable", Amount: 20000}) ||
+		last.Lines[1] != (ledger.Line{Account: "stripe_clearing", Amount: -20000}) {
 		t.Fatalf("refund entry %+v", last)
 	}
 	if bal := sf.balances(t); len(bal) != 0 {
 		t.Fatalf("balances after the refund %v, want all zero", bal)
 	}
 	p, err := sf.payments.GetPayment(ctx, sf.coop, co.PaymentID)
-	if err != nil || p.Status != cooperative.PaymentRefunded {
+	if err != nil || p.Status != payments.PaymentRefunded {
 		t.Fatalf("payment %+v %v", p, err)
 	}
 	// Nothing for the accountant to look at: the refund was the one Kracht asked for.
 	r = sf.call(t, "GET", sf.base+"/payment-reviews", sf.accountantToken, nil)
 	wantStatus(t, r, 200)
 	if items := decodeBody[struct {
-		Items []cooperative.PaymentReview `json:"items"`
+		Items []payments.PaymentReview `json:"items"`
 	}](t, r).Items; len(items) != 0 {
 		t.Fatalf("review items %+v", items)
 	}

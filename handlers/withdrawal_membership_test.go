@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -22,7 +26,7 @@ func (sc *scenario) holders(t *testing.T, held map[string]int64) map[string]memb
 		r := sc.as.call(t, "POST", sc.coop+"/offerings/"+o.ID+"/subscriptions", s.tokens.AccessToken,
 			map[string]any{"memberId": m.ID, "shares": n})
 		wantStatus(t, r, 201)
-		sub := decodeBody[cooperative.Subscription](t, r)
+		sub := decodeBody[shares.Subscription](t, r)
 		wantStatus(t, sc.as.call(t, "POST", sc.coop+"/subscriptions/"+sub.ID+"/payment", sc.accountant(),
 			map[string]string{"bankReference": "BANK-" + name, "paidOn": today}), 200)
 		out[name] = memberSession{session: s, member: m, subscription: sub.ID}
@@ -33,7 +37,7 @@ func (sc *scenario) holders(t *testing.T, held map[string]int64) map[string]memb
 
 type memberSession struct {
 	*session
-	member       cooperative.Member
+	member       membership.Member
 	subscription string
 }
 
@@ -58,12 +62,12 @@ func TestWithdrawingTheLastShareEndsMembership(t *testing.T) {
 	// Two of three keeps the membership.
 	r := as.call(t, "POST", path, ann.token(), map[string]any{"class": "A", "shares": 2})
 	wantStatus(t, r, 201)
-	first := decodeBody[cooperative.Withdrawal](t, r)
+	first := decodeBody[shares.Withdrawal](t, r)
 	// The last one, with two asked for already: only as a resignation.
 	wantRule(t, as.call(t, "POST", path, ann.token(), map[string]any{"class": "A", "shares": 1}), "membership_minimum")
 	r = as.call(t, "POST", path, ann.token(), map[string]any{"class": "A", "shares": 1, "endMembership": true})
 	wantStatus(t, r, 201)
-	last := decodeBody[cooperative.Withdrawal](t, r)
+	last := decodeBody[shares.Withdrawal](t, r)
 	if !last.EndsMembership {
 		t.Fatalf("the resignation does not say so: %+v", last)
 	}
@@ -74,20 +78,20 @@ func TestWithdrawingTheLastShareEndsMembership(t *testing.T) {
 	wantRule(t, as.call(t, "POST", sc.coop+"/withdrawals/"+last.ID+"/decision", board, map[string]any{"approve": true}),
 		"no_shares_left")
 	wantStatus(t, as.call(t, "POST", sc.coop+"/withdrawals/"+first.ID+"/decision", board, map[string]any{"approve": true}), 200)
-	m := decodeBody[cooperative.Member](t, as.call(t, "GET", sc.coop+"/members/"+ann.member.ID, board, nil))
-	if m.Status != cooperative.MemberActive {
+	m := decodeBody[membership.Member](t, as.call(t, "GET", sc.coop+"/members/"+ann.member.ID, board, nil))
+	if m.Status != membership.MemberActive {
 		t.Fatalf("a member with one share left is %s", m.Status)
 	}
 	wantStatus(t, as.call(t, "POST", sc.coop+"/withdrawals/"+last.ID+"/decision", board, map[string]any{"approve": true}), 200)
 
 	today := cooperative.DateOf(as.clock.Now())
 	annToken := as.signIn(t, "ann@example.org").tokens.AccessToken
-	m = decodeBody[cooperative.Member](t, as.call(t, "GET", sc.coop+"/members/"+ann.member.ID, annToken, nil))
-	if m.Status != cooperative.MemberResigned || m.CeasedOn != today {
+	m = decodeBody[membership.Member](t, as.call(t, "GET", sc.coop+"/members/"+ann.member.ID, annToken, nil))
+	if m.Status != membership.MemberResigned || m.CeasedOn != today {
 		t.Fatalf("after withdrawing every share the member is %s (ceased on %q), want resigned on %s", m.Status, m.CeasedOn, today)
 	}
 	hist := decodeBody[struct {
-		Items []cooperative.MemberChange `json:"items"`
+		Items []membership.MemberChange `json:"items"`
 	}](t, as.call(t, "GET", sc.coop+"/members/"+ann.member.ID+"/history", board, nil))
 	if n := len(hist.Items); n == 0 || hist.Items[n-1].Change != "resigned" {
 		t.Fatalf("history %+v", hist.Items)
@@ -117,7 +121,7 @@ func TestWithdrawalRequestsForTheBoard(t *testing.T) {
 	r := as.call(t, "POST", sc.coop+"/members/"+ann.member.ID+"/withdrawals", ann.token(),
 		map[string]any{"class": "A", "shares": 4, "endMembership": true})
 	wantStatus(t, r, 201)
-	annW := decodeBody[cooperative.Withdrawal](t, r)
+	annW := decodeBody[shares.Withdrawal](t, r)
 	wantRule(t, as.call(t, "POST", sc.coop+"/members/"+ann.member.ID+"/withdrawals", ann.token(),
 		map[string]any{"class": "A", "shares": 1, "endMembership": true}), "shares_held")
 
@@ -178,12 +182,12 @@ func TestWithdrawalRequestsForTheBoard(t *testing.T) {
 	wantProblem(t, as.call(t, "GET", sc.coop+"/withdrawals?status=lost", sc.board(), nil), 422, cooperative.EINVALID)
 
 	// The board was mailed, in its language, with what it needs to decide.
-	mail, err := cooperative.NotificationByDedupeKey(context.Background(), as.store,
+	mail, err := notify.NotificationByDedupeKey(context.Background(), as.store,
 		"withdrawal_requested:"+annW.ID+":"+sc.chair.userID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mail.Event != cooperative.EventWithdrawalRequested || mail.To != sc.chair.email || mail.Data["member"] != "ann" ||
+	if mail.Event != notify.EventWithdrawalRequested || mail.To != sc.chair.email || mail.Data["member"] != "ann" ||
 		mail.Data["shares"] != "4" || mail.Data["ends_membership"] != "yes" || mail.Data["earliest"] != string(annW.EarliestOn) {
 		t.Fatalf("board mail %+v", mail)
 	}

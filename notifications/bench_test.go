@@ -4,7 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/notifications"
 )
 
@@ -14,7 +15,7 @@ import (
 func BenchmarkOutboxToSMTP(b *testing.B) {
 	store, ms := openStore(b), startMailServer(b, mailServerOptions{})
 	w := newWorker(b, store, smtpSender(b, ms), func(o *notifications.WorkerOptions) { o.Logger = nil })
-	ns := make([]cooperative.Notification, b.N)
+	ns := make([]notify.Notification, b.N)
 	for i := range ns {
 		ns[i] = approved(i, []string{"nl", "en"}[i%2])
 	}

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/notifications"
 	"github.com/wneessen/go-mail"
 )
@@ -26,7 +27,7 @@ func TestDirSenderWritesParseableEML(t *testing.T) {
 	}
 	w := newWorker(t, store, sender, nil)
 	n := approved(3, "en")
-	n.Attachments = []cooperative.MailAttachment{{Filename: "certificate.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.7 fake")}}
+	n.Attachments = []notify.MailAttachment{{Filename: "certificate.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.7 fake")}}
 	enqueue(t, store, n)
 	runOnce(t, w)
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/notifications"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -88,14 +90,14 @@ func newWorker(t testing.TB, store cooperative.Store, sender notifications.Sende
 	return w
 }
 
-func enqueue(t testing.TB, store cooperative.Store, ns ...cooperative.Notification) {
+func enqueue(t testing.TB, store cooperative.Store, ns ...notify.Notification) {
 	t.Helper()
 	for len(ns) > 0 {
 		chunk := ns[:min(len(ns), 500)]
 		ns = ns[len(chunk):]
 		if err := store.Update(context.Background(), func(tx cooperative.Tx) error {
 			for _, n := range chunk {
-				if err := cooperative.Enqueue(tx, n); err != nil {
+				if err := notify.Enqueue(tx, n); err != nil {
 					return err
 				}
 			}
@@ -107,17 +109,17 @@ func enqueue(t testing.TB, store cooperative.Store, ns ...cooperative.Notificati
 }
 
 // approved is an approval mail for member i, in lang.
-func approved(i int, lang string) cooperative.Notification {
-	return cooperative.Notification{
-		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: cooperative.EventApplicationApproved,
+func approved(i int, lang string) notify.Notification {
+	return notify.Notification{
+		DedupeKey: fmt.Sprintf("application_approved:%d", i), Event: notify.EventApplicationApproved,
 		To: fmt.Sprintf("member%d@example.org", i), ToName: fmt.Sprintf("Lid %d", i), Language: lang,
 		Data: map[string]string{"cooperative": "Zonnepark De Kracht", "member_number": fmt.Sprint(i)}, CreatedAt: time.Now(),
 	}
 }
 
-func byKey(t testing.TB, store cooperative.Store, key string) cooperative.Notification {
+func byKey(t testing.TB, store cooperative.Store, key string) notify.Notification {
 	t.Helper()
-	n, err := cooperative.NotificationByDedupeKey(context.Background(), store, key)
+	n, err := notify.NotificationByDedupeKey(context.Background(), store, key)
 	if err != nil {
 		t.Fatal(err)
 	}

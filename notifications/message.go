@@ -7,7 +7,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/wneessen/go-mail"
 )
 
@@ -15,7 +16,7 @@ import (
 // so every attempt (and the .eml file) carries the same headers; in particular the
 // Message-ID is the notification id, which lets mail systems and people recognise a
 // duplicate if the unavoidable at-least-once window ever produces one.
-func (w *Worker) compose(n cooperative.Notification) (*mail.Msg, error) {
+func (w *Worker) compose(n notify.Notification) (*mail.Msg, error) {
 	unsubscribe := ""
 	if !n.Event.Mandatory() {
 		var err error
@@ -59,8 +60,8 @@ func (w *Worker) compose(n cooperative.Notification) (*mail.Msg, error) {
 
 // unsubscribeURL is the link in a mail that is not mandatory: it unsubscribes the
 // recipient from this kind of mail, with no login.
-func (w *Worker) unsubscribeURL(n cooperative.Notification) (string, error) {
-	token, err := cooperative.UnsubscribeToken(w.opts.UnsubscribeSecret, n.To, n.Event)
+func (w *Worker) unsubscribeURL(n notify.Notification) (string, error) {
+	token, err := notify.UnsubscribeToken(w.opts.UnsubscribeSecret, n.To, n.Event)
 	if err != nil {
 		return "", err
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
 )
 
 // templateFiles are the built-in templates. A go:embed variable must live at package
@@ -57,10 +57,10 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
 	events := map[string]bool{}
-	for _, spec := range cooperative.NotificationEvents() {
+	for _, spec := range notify.NotificationEvents() {
 		events[string(spec.Event)] = true
 	}
-	for _, lang := range cooperative.NotificationLanguages() {
+	for _, lang := range notify.NotificationLanguages() {
 		footerName := path.Join(lang, "_footer.tmpl")
 		footer, err := fs.ReadFile(fsys, footerName)
 		if err != nil {
@@ -76,7 +76,7 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 				return nil, fmt.Errorf("mail templates: %s/%s is not an event of the catalogue", lang, e.Name())
 			}
 		}
-		for _, spec := range cooperative.NotificationEvents() {
+		for _, spec := range notify.NotificationEvents() {
 			name := path.Join(lang, string(spec.Event)+".tmpl")
 			src, err := fs.ReadFile(fsys, name)
 			if err != nil {
@@ -114,7 +114,7 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 	return r, nil
 }
 
-func templateKey(lang string, e cooperative.NotificationEvent) string { return lang + "/" + string(e) }
+func templateKey(lang string, e notify.NotificationEvent) string { return lang + "/" + string(e) }
 
 // templateView is what a template sees; templates/README.md documents it for translators.
 type templateView struct {
@@ -125,7 +125,7 @@ type templateView struct {
 }
 
 // Render writes n in its language. unsubscribeURL is empty for mandatory mails.
-func (r *Renderer) Render(n cooperative.Notification, unsubscribeURL string) (Rendered, error) {
+func (r *Renderer) Render(n notify.Notification, unsubscribeURL string) (Rendered, error) {
 	key := templateKey(n.Language, n.Event)
 	t, h := r.text[key], r.html[key]
 	spec, ok := n.Event.Spec()

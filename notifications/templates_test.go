@@ -6,12 +6,14 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/notifications"
 )
 
 // sampleData fills every field an event declares, required and optional.
-func sampleData(spec cooperative.NotificationSpec) map[string]string {
+func sampleData(spec notify.NotificationSpec) map[string]string {
 	data := map[string]string{}
 	for _, f := range append(append([]string{}, spec.Fields...), spec.Optional...) {
 		data[f] = "sample-" + f
@@ -24,15 +26,15 @@ func sampleData(spec cooperative.NotificationSpec) map[string]string {
 // field a template uses but the event does not declare fail here).
 func TestEveryEventHasEveryTemplate(t *testing.T) {
 	r := renderer(t)
-	for _, spec := range cooperative.NotificationEvents() {
-		for _, lang := range cooperative.NotificationLanguages() {
+	for _, spec := range notify.NotificationEvents() {
+		for _, lang := range notify.NotificationLanguages() {
 			full := sampleData(spec)
 			required := map[string]string{}
 			for _, f := range spec.Fields {
 				required[f] = full[f]
 			}
 			for _, data := range []map[string]string{full, required} {
-				n := cooperative.Notification{ID: cooperative.NewID(), Event: spec.Event, Language: lang, To: "a@example.org", Data: data}
+				n := notify.Notification{ID: cooperative.NewID(), Event: spec.Event, Language: lang, To: "a@example.org", Data: data}
 				out, err := r.Render(n, "https://kracht.test/unsubscribe?token=x")
 				if err != nil {
 					t.Fatalf("%s/%s: %v", lang, spec.Event, err)
@@ -59,11 +61,11 @@ func TestEveryEventHasEveryTemplate(t *testing.T) {
 // TestDutchAndEnglishDiffer guards against a language folder copied without translating.
 func TestDutchAndEnglishDiffer(t *testing.T) {
 	r := renderer(t)
-	for _, spec := range cooperative.NotificationEvents() {
+	for _, spec := range notify.NotificationEvents() {
 		out := map[string]notifications.Rendered{}
-		for _, lang := range cooperative.NotificationLanguages() {
+		for _, lang := range notify.NotificationLanguages() {
 			var err error
-			out[lang], err = r.Render(cooperative.Notification{Event: spec.Event, Language: lang, Data: sampleData(spec)}, "")
+			out[lang], err = r.Render(notify.Notification{Event: spec.Event, Language: lang, Data: sampleData(spec)}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +80,7 @@ func TestDutchAndEnglishDiffer(t *testing.T) {
 // their scheme, and the plain text keeps them as written.
 func TestHTMLIsEscaped(t *testing.T) {
 	r := renderer(t)
-	n := cooperative.Notification{Event: cooperative.EventApplicationApproved, Language: "en",
+	n := notify.Notification{Event: notify.EventApplicationApproved, Language: "en",
 		ToName: `Anne <script>alert("x")</script>`,
 		Data:   map[string]string{"cooperative": "Wind & Zon", "member_number": "7", "link": "javascript:alert(1)"}}
 	out, err := r.Render(n, "")
@@ -106,8 +108,8 @@ func TestRendererRefusesIncompleteTemplates(t *testing.T) {
 		}
 		base[name] = &fstest.MapFile{Data: b}
 	}
-	for _, spec := range cooperative.NotificationEvents() {
-		for _, lang := range cooperative.NotificationLanguages() {
+	for _, spec := range notify.NotificationEvents() {
+		for _, lang := range notify.NotificationLanguages() {
 			name := lang + "/" + string(spec.Event) + ".tmpl"
 			b, err := fsReadFile(src, name)
 			if err != nil {
@@ -172,7 +174,7 @@ func TestSubscriptionWithdrawnRenders(t *testing.T) {
 			if tc.refundKey != "" {
 				data[tc.refundKey] = amount
 			}
-			out, err := r.Render(cooperative.Notification{Event: cooperative.EventSubscriptionWithdrawn, Language: lang,
+			out, err := r.Render(notify.Notification{Event: notify.EventSubscriptionWithdrawn, Language: lang,
 				ToName: "Anna", Data: data}, "")
 			if err != nil {
 				t.Fatalf("%s, %s: %v", lang, name, err)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/jobs"
 )
@@ -45,7 +47,7 @@ type WorkerOptions struct {
 	BackoffMax  time.Duration // longest wait between attempts [1h]
 	// Throttle limits mails per recipient; nil takes 30 an hour, at most 10 of them not
 	// mandatory.
-	Throttle *cooperative.NotificationThrottle
+	Throttle *notify.NotificationThrottle
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock, for tests [time.Now]
 }
@@ -79,8 +81,8 @@ func NewWorker(store cooperative.Store, sender Sender, renderer *Renderer, opts 
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.UnsubscribeSecret) < cooperative.MinUnsubscribeSecret {
-		return nil, fmt.Errorf("unsubscribe secret: want at least %d bytes", cooperative.MinUnsubscribeSecret)
+	if len(opts.UnsubscribeSecret) < notify.MinUnsubscribeSecret {
+		return nil, fmt.Errorf("unsubscribe secret: want at least %d bytes", notify.MinUnsubscribeSecret)
 	}
 	if opts.Owner == "" {
 		host, _ := os.Hostname()
@@ -100,7 +102,7 @@ func NewWorker(store cooperative.Store, sender Sender, renderer *Renderer, opts 
 		return nil, fmt.Errorf("lease %v must be at least twice the send timeout %v", opts.Lease, opts.SendTimeout)
 	}
 	if opts.Throttle == nil {
-		opts.Throttle = &cooperative.NotificationThrottle{Window: time.Hour, Limit: 30, OptionalLimit: 10}
+		opts.Throttle = &notify.NotificationThrottle{Window: time.Hour, Limit: 30, OptionalLimit: 10}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -145,7 +147,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	res, err := cooperative.ClaimNotifications(ctx, w.store, cooperative.ClaimRequest{
+	res, err := notify.ClaimNotifications(ctx, w.store, notify.ClaimRequest{
 		Owner: w.opts.Owner, Now: w.opts.Now(), Lease: w.opts.Lease, Limit: w.opts.BatchSize,
 		After: w.cursor, MaxAttempts: w.opts.MaxAttempts, Throttle: *w.opts.Throttle,
 	})
@@ -181,14 +183,14 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // recognisable. Everything else (a crash before or during the send, a restart, a second
 // instance) cannot cause a second send, because a message is only sent under its lease
 // and marked sent before that lease is given up.
-func (w *Worker) deliver(ctx context.Context, n cooperative.Notification) {
+func (w *Worker) deliver(ctx context.Context, n notify.Notification) {
 	log := w.log.With(slog.String("notification", n.ID), slog.String("event", string(n.Event)),
 		slog.Int("attempt", n.Attempts))
 	// The work below must finish even when ctx is cancelled: it is bounded by timeouts.
 	bg := context.WithoutCancel(ctx)
 	if ctx.Err() != nil || w.opts.Now().Add(w.opts.SendTimeout).After(n.LeaseUntil) {
 		// Stopping, or too little lease left to send safely: give it back for now.
-		if _, err := cooperative.ReleaseNotification(bg, w.store, n, w.opts.Now()); err != nil {
+		if _, err := notify.ReleaseNotification(bg, w.store, n, w.opts.Now()); err != nil {
 			log.Warn("could not release a claimed notification; it is retried when its lease expires",
 				slog.Any("error", err))
 		}
@@ -209,7 +211,7 @@ func (w *Worker) deliver(ctx context.Context, n cooperative.Notification) {
 		return
 	}
 	for try := 0; ; try++ {
-		_, err := cooperative.MarkNotificationSent(bg, w.store, n, w.opts.Now())
+		_, err := notify.MarkNotificationSent(bg, w.store, n, w.opts.Now())
 		switch {
 		case err == nil:
 			log.Info("notification sent")
@@ -227,14 +229,14 @@ func (w *Worker) deliver(ctx context.Context, n cooperative.Notification) {
 
 // fail records a failed attempt: dead if the failure is permanent or the attempts are
 // spent, otherwise pending until after the backoff.
-func (w *Worker) fail(ctx context.Context, log *slog.Logger, n cooperative.Notification, cause error) {
+func (w *Worker) fail(ctx context.Context, log *slog.Logger, n notify.Notification, cause error) {
 	now := w.opts.Now()
 	retryAt := time.Time{}
 	permanent := IsPermanent(cause)
 	if !permanent && n.Attempts < w.opts.MaxAttempts {
 		retryAt = now.Add(w.backoff(n.Attempts))
 	}
-	if _, err := cooperative.RecordNotificationFailure(ctx, w.store, n, now, cause.Error(), retryAt); err != nil {
+	if _, err := notify.RecordNotificationFailure(ctx, w.store, n, now, cause.Error(), retryAt); err != nil {
 		log.Error("could not record a failed send; it is retried when its lease expires", slog.Any("error", err))
 	}
 	if retryAt.IsZero() {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/emersion/go-smtp"
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/notifications"
@@ -31,7 +33,7 @@ func TestDeliversDutchAndEnglish(t *testing.T) {
 	nl := approved(17, "nl-NL")
 	nl.ToName = "Anne de Vries"
 	nl.Data["link"] = "https://kracht.test/leden/17"
-	nl.Attachments = []cooperative.MailAttachment{{Filename: "certificaat-17.pdf", ContentType: "application/pdf", Content: pdf}}
+	nl.Attachments = []notify.MailAttachment{{Filename: "certificaat-17.pdf", ContentType: "application/pdf", Content: pdf}}
 	en := approved(18, "en")
 	en.ToName = "John Smith"
 	enqueue(t, store, nl, en)
@@ -68,7 +70,7 @@ func TestDeliversDutchAndEnglish(t *testing.T) {
 			t.Fatalf("nothing for %s", tc.to)
 		}
 		n := byKey(t, store, tc.key)
-		if n.Status != cooperative.NotificationSent || n.SentAt.IsZero() || n.Data != nil {
+		if n.Status != notify.NotificationSent || n.SentAt.IsZero() || n.Data != nil {
 			t.Errorf("%s: status %s, sent at %v, data %v", tc.key, n.Status, n.SentAt, n.Data)
 		}
 		headers := map[string]string{
@@ -112,8 +114,8 @@ func TestDeliversDutchAndEnglish(t *testing.T) {
 func TestOptionalMailCanBeUnsubscribed(t *testing.T) {
 	store, ms := openStore(t), startMailServer(t, mailServerOptions{})
 	w := newWorker(t, store, smtpSender(t, ms), nil)
-	received := func(key string) cooperative.Notification {
-		return cooperative.Notification{DedupeKey: key, Event: cooperative.EventApplicationReceived,
+	received := func(key string) notify.Notification {
+		return notify.Notification{DedupeKey: key, Event: notify.EventApplicationReceived,
 			To: "Piet@Example.org", Language: "en", Data: map[string]string{"cooperative": "Zorgcoöperatie Hart"}, CreatedAt: time.Now()}
 	}
 	enqueue(t, store, received("received:1"))
@@ -133,8 +135,8 @@ func TestOptionalMailCanBeUnsubscribed(t *testing.T) {
 		t.Errorf("the body does not offer the unsubscribe link:\n%s", m.Text)
 	}
 	u, _ := url.Parse(link)
-	addr, scope, err := cooperative.Unsubscribe(context.Background(), store, []byte(testSecret), u.Query().Get("token"), time.Now())
-	if err != nil || addr != "piet@example.org" || scope != cooperative.EventApplicationReceived {
+	addr, scope, err := notify.Unsubscribe(context.Background(), store, []byte(testSecret), u.Query().Get("token"), time.Now())
+	if err != nil || addr != "piet@example.org" || scope != notify.EventApplicationReceived {
 		t.Fatalf("unsubscribe: %q %q %v", addr, scope, err)
 	}
 
@@ -145,10 +147,10 @@ func TestOptionalMailCanBeUnsubscribed(t *testing.T) {
 	if ms.count() != 2 {
 		t.Fatalf("server got %d mails, want the first and the mandatory one", ms.count())
 	}
-	if n := byKey(t, store, "received:2"); n.Status != cooperative.NotificationSuppressed {
+	if n := byKey(t, store, "received:2"); n.Status != notify.NotificationSuppressed {
 		t.Errorf("unsubscribed mail is %s", n.Status)
 	}
-	if n := byKey(t, store, mandatory.DedupeKey); n.Status != cooperative.NotificationSent {
+	if n := byKey(t, store, mandatory.DedupeKey); n.Status != notify.NotificationSent {
 		t.Errorf("mandatory mail is %s", n.Status)
 	}
 }
@@ -159,11 +161,11 @@ func TestThrottleDefersExcess(t *testing.T) {
 	store, ms, clock := openStore(t), startMailServer(t, mailServerOptions{}), newClock()
 	w := newWorker(t, store, smtpSender(t, ms), func(o *notifications.WorkerOptions) {
 		o.Now = clock.Now
-		o.Throttle = &cooperative.NotificationThrottle{Window: time.Hour, Limit: 10, OptionalLimit: 2}
+		o.Throttle = &notify.NotificationThrottle{Window: time.Hour, Limit: 10, OptionalLimit: 2}
 	})
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range 3 {
-		ns = append(ns, cooperative.Notification{DedupeKey: fmt.Sprint("received:", i), Event: cooperative.EventApplicationReceived,
+		ns = append(ns, notify.Notification{DedupeKey: fmt.Sprint("received:", i), Event: notify.EventApplicationReceived,
 			To: "busy@example.org", Language: "nl", Data: map[string]string{"cooperative": "Energie Noord"}, CreatedAt: time.Now()})
 	}
 	enqueue(t, store, ns...)
@@ -172,7 +174,7 @@ func TestThrottleDefersExcess(t *testing.T) {
 		t.Fatalf("sent %d in the first window, want 2", ms.count())
 	}
 	third := byKey(t, store, "received:2")
-	if third.Status != cooperative.NotificationPending || !third.NextAttemptAt.Equal(clock.Now().Add(time.Hour)) || third.Attempts != 0 {
+	if third.Status != notify.NotificationPending || !third.NextAttemptAt.Equal(clock.Now().Add(time.Hour)) || third.Attempts != 0 {
 		t.Fatalf("third mail: %s, next %v (now %v), attempts %d", third.Status, third.NextAttemptAt, clock.Now(), third.Attempts)
 	}
 	clock.Advance(59 * time.Minute)
@@ -204,7 +206,7 @@ func TestRefusalRetriesThenDead(t *testing.T) {
 		n := byKey(t, store, "application_approved:1")
 		wait := n.NextAttemptAt.Sub(clock.Now())
 		base := time.Second << (attempt - 1)
-		if n.Status != cooperative.NotificationPending || n.Attempts != attempt || !strings.Contains(n.LastError, "451") ||
+		if n.Status != notify.NotificationPending || n.Attempts != attempt || !strings.Contains(n.LastError, "451") ||
 			wait < base/2 || wait > base {
 			t.Fatalf("after attempt %d: %s, attempts %d, retry in %v, error %q", attempt, n.Status, n.Attempts, wait, n.LastError)
 		}
@@ -215,10 +217,10 @@ func TestRefusalRetriesThenDead(t *testing.T) {
 	}
 	runOnce(t, w)
 	n := byKey(t, store, "application_approved:1")
-	if n.Status != cooperative.NotificationDead || n.Attempts != 3 || !strings.Contains(n.LastError, "554") {
+	if n.Status != notify.NotificationDead || n.Attempts != 3 || !strings.Contains(n.LastError, "554") {
 		t.Fatalf("after the 5xx: %s, attempts %d, error %q", n.Status, n.Attempts, n.LastError)
 	}
-	dead, _, err := cooperative.ListDead(context.Background(), store, "", 10)
+	dead, _, err := notify.ListDead(context.Background(), store, "", 10)
 	if err != nil || len(dead) != 1 || dead[0].ID != n.ID || dead[0].Data != nil || dead[0].LastError == "" {
 		t.Fatalf("dead list: %+v, %v", dead, err)
 	}
@@ -226,14 +228,14 @@ func TestRefusalRetriesThenDead(t *testing.T) {
 		t.Fatalf("server accepted %d mails", ms.count())
 	}
 
-	if err := cooperative.RetryDead(context.Background(), store, n.ID, time.Now()); err != nil {
+	if err := notify.RetryDead(context.Background(), store, n.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	runOnce(t, w)
-	if n := byKey(t, store, "application_approved:1"); n.Status != cooperative.NotificationSent || ms.count() != 1 {
+	if n := byKey(t, store, "application_approved:1"); n.Status != notify.NotificationSent || ms.count() != 1 {
 		t.Fatalf("after the retry: %s, %d mails", n.Status, ms.count())
 	}
-	if dead, _, _ := cooperative.ListDead(context.Background(), store, "", 10); len(dead) != 0 {
+	if dead, _, _ := notify.ListDead(context.Background(), store, "", 10); len(dead) != 0 {
 		t.Fatalf("still %d dead", len(dead))
 	}
 }
@@ -250,7 +252,7 @@ func TestTemporaryFailuresRunOutOfAttempts(t *testing.T) {
 		clock.Advance(time.Hour)
 	}
 	n := byKey(t, store, "application_approved:1")
-	if n.Status != cooperative.NotificationDead || n.Attempts != 3 || !strings.Contains(n.LastError, "421") {
+	if n.Status != notify.NotificationDead || n.Attempts != 3 || !strings.Contains(n.LastError, "421") {
 		t.Fatalf("%s after %d attempts: %q", n.Status, n.Attempts, n.LastError)
 	}
 }
@@ -261,7 +263,7 @@ func TestRestartMidRunSendsNothingTwice(t *testing.T) {
 	store, ms := openStore(t), startMailServer(t, mailServerOptions{})
 	sender := smtpSender(t, ms)
 	const total = 120
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range total {
 		ns = append(ns, approved(i, "nl"))
 	}
@@ -282,7 +284,7 @@ func TestRestartMidRunSendsNothingTwice(t *testing.T) {
 	}
 	// A graceful stop leaves no message leased: the next instance need not wait.
 	for i := range total {
-		if n := byKey(t, store, fmt.Sprintf("application_approved:%d", i)); n.Status == cooperative.NotificationSending {
+		if n := byKey(t, store, fmt.Sprintf("application_approved:%d", i)); n.Status == notify.NotificationSending {
 			t.Fatalf("message %d still leased to %s after the stop", i, n.LeaseOwner)
 		}
 	}
@@ -302,7 +304,7 @@ func TestRestartMidRunSendsNothingTwice(t *testing.T) {
 func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 	store, ms := openStore(t), startMailServer(t, mailServerOptions{})
 	const total = 200
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range total {
 		ns = append(ns, approved(i, "en"))
 	}
@@ -364,7 +366,7 @@ func assertEachOnce(t *testing.T, store cooperative.Store, ms *mailServer, total
 		}
 	}
 	for i := range total {
-		if n := byKey(t, store, fmt.Sprintf("application_approved:%d", i)); n.Status != cooperative.NotificationSent {
+		if n := byKey(t, store, fmt.Sprintf("application_approved:%d", i)); n.Status != notify.NotificationSent {
 			t.Errorf("message %d is %s", i, n.Status)
 		}
 	}
@@ -376,7 +378,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	store, ms, clock := openStore(t), startMailServer(t, mailServerOptions{}), newClock()
 	w := newWorker(t, store, smtpSender(t, ms), func(o *notifications.WorkerOptions) { o.Now = clock.Now })
 	enqueue(t, store, approved(1, "nl"))
-	res, err := cooperative.ClaimNotifications(context.Background(), store, cooperative.ClaimRequest{
+	res, err := notify.ClaimNotifications(context.Background(), store, notify.ClaimRequest{
 		Owner: "crashed", Now: clock.Now(), Lease: time.Minute, Limit: 10, MaxAttempts: 5})
 	if err != nil || len(res.Claimed) != 1 {
 		t.Fatalf("claim: %+v, %v", res, err)
@@ -387,7 +389,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	clock.Advance(61 * time.Second)
 	runOnce(t, w)
 	n := byKey(t, store, "application_approved:1")
-	if ms.count() != 1 || n.Status != cooperative.NotificationSent || n.Attempts != 2 {
+	if ms.count() != 1 || n.Status != notify.NotificationSent || n.Attempts != 2 {
 		t.Fatalf("%d sent, status %s, attempts %d", ms.count(), n.Status, n.Attempts)
 	}
 }
@@ -402,7 +404,7 @@ func TestRolledBackChangeSendsNothing(t *testing.T) {
 		if _, err := tx.Insert(cooperative.Record{Collection: "members", ID: cooperative.NewID(), Data: []byte(`{}`)}); err != nil {
 			return err
 		}
-		if err := cooperative.Enqueue(tx, approved(1, "nl")); err != nil {
+		if err := notify.Enqueue(tx, approved(1, "nl")); err != nil {
 			return err
 		}
 		return refused
@@ -453,7 +455,7 @@ func TestStartTLSWithAuth(t *testing.T) {
 		w := newWorker(t, store, sender, nil)
 		enqueue(t, store, approved(1, "en"))
 		runOnce(t, w)
-		if n := byKey(t, store, "application_approved:1"); n.Status != cooperative.NotificationPending || !strings.Contains(n.LastError, "535") {
+		if n := byKey(t, store, "application_approved:1"); n.Status != notify.NotificationPending || !strings.Contains(n.LastError, "535") {
 			t.Fatalf("%s %q", n.Status, n.LastError)
 		}
 	})
@@ -467,7 +469,7 @@ func TestStartTLSWithAuth(t *testing.T) {
 		w := newWorker(t, store, sender, nil)
 		enqueue(t, store, approved(1, "en"))
 		runOnce(t, w)
-		if n := byKey(t, store, "application_approved:1"); ms.count() != 0 || n.Status != cooperative.NotificationPending ||
+		if n := byKey(t, store, "application_approved:1"); ms.count() != 0 || n.Status != notify.NotificationPending ||
 			!strings.Contains(n.LastError, "STARTTLS") {
 			t.Fatalf("sent without TLS: %d mails, %s %q", ms.count(), n.Status, n.LastError)
 		}
@@ -478,7 +480,7 @@ func TestStartTLSWithAuth(t *testing.T) {
 func TestConnectionsAreReused(t *testing.T) {
 	store, ms := openStore(t), startMailServer(t, mailServerOptions{})
 	w := newWorker(t, store, smtpSender(t, ms), func(o *notifications.WorkerOptions) { o.Concurrency = 1 })
-	var ns []cooperative.Notification
+	var ns []notify.Notification
 	for i := range 10 {
 		ns = append(ns, approved(i, "nl"))
 	}

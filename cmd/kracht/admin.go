@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"golang.org/x/term"
 )
@@ -57,7 +59,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 	// Production parameters always: a CLI-made admin is a real account.
-	accounts := cooperative.NewAccounts(store, cooperative.AccountsOptions{})
+	accounts := identity.NewAccounts(store, identity.AccountsOptions{})
 	acc, err := accounts.CreatePlatformAdmin(ctx, *email, password, *language, cooperative.Actor{Role: "cli", RequestID: "cli"})
 	switch cooperative.ErrorCode(err) {
 	case "":

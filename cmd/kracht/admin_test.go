@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -32,8 +34,8 @@ func TestAdminCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts := cooperative.NewAccounts(store, cooperative.AccountsOptions{})
-	g, err := accounts.Login(context.Background(), cooperative.Login{Email: "ops@example.org", Password: "a long admin passphrase", ClientIP: "127.0.0.1"})
+	accounts := identity.NewAccounts(store, identity.AccountsOptions{})
+	g, err := accounts.Login(context.Background(), identity.Login{Email: "ops@example.org", Password: "a long admin passphrase", ClientIP: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("login: %v", err)
 	}

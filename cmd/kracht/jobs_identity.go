@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -24,7 +26,7 @@ func identityJobs(store cooperative.Store, log *slog.Logger) []pollingJob {
 // is at the version read, so two sweeps at once remove a record once.
 func sweepJob(store cooperative.Store, interval time.Duration, log *slog.Logger) pollingJob {
 	return pollingJob{interval: interval, step: func(ctx context.Context) (bool, error) {
-		t, err := cooperative.SweepExpired(ctx, store, time.Now(), cooperative.SweepOptions{})
+		t, err := identity.SweepExpired(ctx, store, time.Now(), identity.SweepOptions{})
 		if err == nil {
 			log.Info("expired sign-in data swept", slog.Int("sessions", t.Sessions),
 				slog.Int("refresh_tokens", t.RefreshTokens), slog.Int("link_tokens", t.LinkTokens),

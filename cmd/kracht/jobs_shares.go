@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -21,9 +23,9 @@ func sharesJobs(store cooperative.Store, log *slog.Logger) []pollingJob {
 // D" stays fast as registers grow. Safe with many replicas: a checkpoint is written once
 // whoever gets there first.
 func checkpointJob(store cooperative.Store, interval time.Duration, log *slog.Logger) pollingJob {
-	registry := cooperative.NewRegistry(store, cooperative.RegistryOptions{})
+	registry := shares.NewRegistry(store, shares.RegistryOptions{})
 	return pollingJob{interval: interval, step: func(ctx context.Context) (bool, error) {
-		n, err := registry.CheckpointAllDue(ctx, cooperative.CheckpointEvery)
+		n, err := registry.CheckpointAllDue(ctx, shares.CheckpointEvery)
 		if n > 0 {
 			log.Info("register checkpoints written", slog.Int("count", n))
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kracht-coop/kracht/cooperative/notify"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/notifications"
 )
@@ -69,8 +71,8 @@ func decodeSecret(s string) ([]byte, error) {
 	if err != nil {
 		return nil, errors.New("want base64, e.g. the output of: head -c32 /dev/urandom | base64")
 	}
-	if len(b) < cooperative.MinUnsubscribeSecret {
-		return nil, fmt.Errorf("want at least %d random bytes, base64-encoded", cooperative.MinUnsubscribeSecret)
+	if len(b) < notify.MinUnsubscribeSecret {
+		return nil, fmt.Errorf("want at least %d random bytes, base64-encoded", notify.MinUnsubscribeSecret)
 	}
 	return b, nil
 }

@@ -9,6 +9,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/handlers"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -51,8 +56,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	// The payment service is built once, with the payables it takes money for; the
 	// Stripe worker, the checkout and the routes share it and its clock.
 	run := cooperative.NewRunner(store, time.Now)
-	pay := cooperative.NewPayments(run, cooperative.StandardPayables())
-	registry := cooperative.NewRegistry(store, cooperative.RegistryOptions{Now: time.Now})
+	pay := payments.NewPayments(run, shares.StandardPayables())
+	registry := shares.NewRegistry(store, shares.RegistryOptions{Now: time.Now})
 	syncer, stopStripe, err := startStripe(ctx, cfg, pay, box, log)
 	if err != nil {
 		return err
@@ -62,7 +67,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
 			Checkout: newCheckout(cfg, run, registry, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
 		Accounts:       newAccounts(cfg, store, box),
-		Members:        cooperative.NewMembers(store, cooperative.MembersOptions{Now: time.Now, HeldShares: cooperative.HeldShares}),
+		Members:        membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares}),
 		Registry:       registry,
 		PaymentService: pay})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -114,7 +119,7 @@ func openStore(ctx context.Context, cfg config) (cooperative.Store, string, erro
 
 // newAccounts is the accounts service: OWASP's password costs, the default limits, and
 // the TOTP secrets sealed with the box of KRACHT_SECRETS_KEY.
-func newAccounts(cfg config, store cooperative.Store, box *cooperative.SecretBox) *cooperative.Accounts {
-	return cooperative.NewAccounts(store, cooperative.AccountsOptions{SessionTTL: cfg.Auth.SessionTTL,
+func newAccounts(cfg config, store cooperative.Store, box *cooperative.SecretBox) *identity.Accounts {
+	return identity.NewAccounts(store, identity.AccountsOptions{SessionTTL: cfg.Auth.SessionTTL,
 		LinkBaseURL: cfg.Auth.PublicURL, Secrets: box, Now: time.Now})
 }

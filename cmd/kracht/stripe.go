@@ -12,6 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"crypto/rand"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -83,8 +86,8 @@ func (cfg config) stripeOptions() stripeclient.Options {
 // through stripeclient with each cooperative's own key, RF references from
 // bankimport with the system's randomness; share subscriptions' payments from the
 // register.
-func newCheckout(cfg config, run *cooperative.Runner, registry *cooperative.Registry, box *cooperative.SecretBox) *cooperative.Checkout {
-	return cooperative.NewCheckout(cooperative.CheckoutDeps{Run: run, Secrets: box,
+func newCheckout(cfg config, run *cooperative.Runner, registry *shares.Registry, box *cooperative.SecretBox) *payments.Checkout {
+	return payments.NewCheckout(payments.CheckoutDeps{Run: run, Secrets: box,
 		PaymentOf: registry.SubscriptionPayment,
 		Sessions:  stripeclient.CheckoutSessionsFor(cfg.stripeOptions()),
 		NewReference: func() (string, error) {
@@ -95,7 +98,7 @@ func newCheckout(cfg config, run *cooperative.Runner, registry *cooperative.Regi
 
 // startStripe makes the syncer and runs its worker, which applies stored webhook events,
 // until stop is called (serve calls it before the store closes).
-func startStripe(ctx context.Context, cfg config, pay *cooperative.Payments, box *cooperative.SecretBox, log *slog.Logger) (*stripesync.Syncer, func(), error) {
+func startStripe(ctx context.Context, cfg config, pay *payments.Payments, box *cooperative.SecretBox, log *slog.Logger) (*stripesync.Syncer, func(), error) {
 	syncer, err := stripesync.New(pay, box, stripesync.Options{Stripe: cfg.stripeOptions(), Logger: log})
 	if err != nil {
 		return nil, nil, err
@@ -139,13 +142,13 @@ func runStripe(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	pay := cooperative.NewPayments(cooperative.NewRunner(store, time.Now), cooperative.StandardPayables())
+	pay := payments.NewPayments(cooperative.NewRunner(store, time.Now), shares.StandardPayables())
 	return resync(ctx, pay, box, cfg.stripeOptions(), *only, log, stdout)
 }
 
 // resync fetches every cooperative's events since the last one applied, stores the
 // ones missed and applies what is due.
-func resync(ctx context.Context, pay *cooperative.Payments, box *cooperative.SecretBox, opts stripeclient.Options, only string, log *slog.Logger, stdout io.Writer) error {
+func resync(ctx context.Context, pay *payments.Payments, box *cooperative.SecretBox, opts stripeclient.Options, only string, log *slog.Logger, stdout io.Writer) error {
 	syncer, err := stripesync.New(pay, box, stripesync.Options{Stripe: opts, Logger: log})
 	if err != nil {
 		return err

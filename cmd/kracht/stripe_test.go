@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/stripeclient/stripemock"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -46,7 +48,7 @@ func TestStripeResync(t *testing.T) {
 			return err
 		}
 		coop = c.ID
-		_, err = cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
+		_, err = payments.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, payments.StripeCredentials{AccountID: "acct_1",
 			SecretKey: "sk_test_0123456789abcdef", WebhookSecret: "whsec_0123456789abcdef"}, time.Now())
 		return err
 	})

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/camt053"
 	"github.com/kracht-coop/kracht/payments/rfref"
@@ -26,11 +28,11 @@ const BatchSize = 5000
 
 // Result says what an import did.
 type Result struct {
-	MessageID  string                      `json:"messageId"`
-	SHA256     string                      `json:"sha256" doc:"Of the file read, as the audit log keeps it."`
-	Version    string                      `json:"version"`
-	Statements int                         `json:"statements"`
-	Tally      cooperative.BankImportTally `json:"tally"`
+	MessageID  string                   `json:"messageId"`
+	SHA256     string                   `json:"sha256" doc:"Of the file read, as the audit log keeps it."`
+	Version    string                   `json:"version"`
+	Statements int                      `json:"statements"`
+	Tally      payments.BankImportTally `json:"tally"`
 }
 
 // Source is who imports which file, for the audit log.
@@ -48,7 +50,7 @@ type Source struct {
 //
 // Reading and storing overlap: while one batch is being committed, the next is parsed
 // (each takes a core; the parse is about a third of the time).
-func Import(ctx context.Context, pay *cooperative.Payments, cooperativeID string, src Source, r io.Reader) (Result, error) {
+func Import(ctx context.Context, pay *payments.Payments, cooperativeID string, src Source, r io.Reader) (Result, error) {
 	h := sha256.New()
 	read := &counter{r: io.TeeReader(r, h)}
 	res, err := importBatched(ctx, pay, src.By, cooperativeID, read, BatchSize)
@@ -61,7 +63,7 @@ func Import(ctx context.Context, pay *cooperative.Payments, cooperativeID string
 		_, err = io.Copy(io.Discard, io.LimitReader(read, camt053.MaxDocumentBytes+1-read.n))
 	}
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
-	imp := cooperative.BankStatementImport{FileName: src.FileName, SHA256: res.SHA256, Bytes: read.n,
+	imp := payments.BankStatementImport{FileName: src.FileName, SHA256: res.SHA256, Bytes: read.n,
 		MessageID: res.MessageID, Statements: res.Statements, Tally: res.Tally, Complete: err == nil}
 	if err != nil {
 		imp.Error = cooperative.ErrorMessage(err)
@@ -86,20 +88,20 @@ func (c *counter) Read(p []byte) (int, error) {
 
 // importBatched is Import with batches of batchSize lines (tests use small ones), without
 // the audit entry.
-func importBatched(ctx context.Context, pay *cooperative.Payments, by cooperative.Actor, cooperativeID string, r io.Reader, batchSize int) (Result, error) {
+func importBatched(ctx context.Context, pay *payments.Payments, by cooperative.Actor, cooperativeID string, r io.Reader, batchSize int) (Result, error) {
 	d := camt053.NewDecoder(io.LimitReader(r, camt053.MaxDocumentBytes+1))
 	h, err := d.Header()
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{MessageID: h.MessageID, Version: string(d.Version())}
-	batches := make(chan []cooperative.BankLine)
+	batches := make(chan []payments.BankLine)
 	stopped := make(chan struct{}) // closed when the storing side has finished
 	var storeErr error
 	go func() {
 		defer close(stopped)
 		for batch := range batches {
-			var t cooperative.BankImportTally
+			var t payments.BankImportTally
 			t, storeErr = pay.ImportBankLines(ctx, by, cooperativeID, batch)
 			if storeErr != nil {
 				return
@@ -118,15 +120,15 @@ func importBatched(ctx context.Context, pay *cooperative.Payments, by cooperativ
 
 // readBatches parses d's entries into batches of batchSize lines and sends each, until
 // the document ends or the storing side stops (on an error Import reports).
-func readBatches(d *camt053.Decoder, batchSize int, statements *int, batches chan<- []cooperative.BankLine, stopped <-chan struct{}) error {
-	batch := make([]cooperative.BankLine, 0, batchSize)
+func readBatches(d *camt053.Decoder, batchSize int, statements *int, batches chan<- []payments.BankLine, stopped <-chan struct{}) error {
+	batch := make([]payments.BankLine, 0, batchSize)
 	send := func() bool {
 		if len(batch) == 0 {
 			return true
 		}
 		select {
 		case batches <- batch:
-			batch = make([]cooperative.BankLine, 0, batchSize)
+			batch = make([]payments.BankLine, 0, batchSize)
 			return true
 		case <-stopped:
 			return false
@@ -154,7 +156,7 @@ func readBatches(d *camt053.Decoder, batchSize int, statements *int, batches cha
 // Lines turns the n-th entry (from 1) of statement st into lines: one per transaction
 // of a batch booking, so each payer's reference is matched on its own, or one for the
 // entry when it has no transaction details.
-func Lines(st camt053.Statement, e camt053.Entry, n int) []cooperative.BankLine {
+func Lines(st camt053.Statement, e camt053.Entry, n int) []payments.BankLine {
 	account := st.Account.ID()
 	key := e.AccountServicerRef
 	if key == "" {
@@ -164,7 +166,7 @@ func Lines(st camt053.Statement, e camt053.Entry, n int) []cooperative.BankLine 
 		// is already paid).
 		key = fmt.Sprintf("%s#%d", st.ID, n)
 	}
-	base := cooperative.BankLine{
+	base := payments.BankLine{
 		Account: account, StatementID: st.ID, Credit: e.Indicator == camt053.Credit, Booked: e.Status == camt053.Booked,
 		Reversal: e.Reversal, Amount: e.Amount.Minor, Currency: e.Amount.Currency, BookedOn: e.BookingDate,
 		Text: clip(e.AdditionalInfo),
@@ -172,9 +174,9 @@ func Lines(st camt053.Statement, e camt053.Entry, n int) []cooperative.BankLine 
 	if len(e.Transactions) == 0 {
 		l := base
 		l.Key = account + "/" + key
-		return []cooperative.BankLine{l}
+		return []payments.BankLine{l}
 	}
-	out := make([]cooperative.BankLine, 0, len(e.Transactions))
+	out := make([]payments.BankLine, 0, len(e.Transactions))
 	for i, t := range e.Transactions {
 		l := base
 		l.Key = account + "/" + key

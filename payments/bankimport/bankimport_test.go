@@ -14,6 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/payments/rfref"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -75,7 +80,7 @@ func TestSamples(t *testing.T) {
 			if again.Tally.Duplicates != again.Tally.Lines || again.Tally.Lines != res.Tally.Lines {
 				t.Fatalf("second import changed something: %+v after %+v", again.Tally, res.Tally)
 			}
-			open, _, err := payAt(s, now).ListPaymentReviews(context.Background(), coop, cooperative.ReviewOpen, "", 1000)
+			open, _, err := payAt(s, now).ListPaymentReviews(context.Background(), coop, payments.ReviewOpen, "", 1000)
 			if err != nil || len(open) != res.Tally.Review {
 				t.Fatalf("review queue has %d items, tally %d (%v)", len(open), res.Tally.Review, err)
 			}
@@ -122,23 +127,23 @@ func writeStatement(w io.Writer, id string, credits []credit) {
 // and an open offering at nominal, so payments pay real subscriptions.
 type books struct {
 	s        cooperative.Store
-	reg      *cooperative.Registry
+	reg      *shares.Registry
 	coop     string
 	member   string
 	offering string
 }
 
 // payAt is the payment service with the clock stopped at at.
-func payAt(s cooperative.Store, at time.Time) *cooperative.Payments {
-	return cooperative.NewPayments(cooperative.NewRunner(s, func() time.Time { return at }), cooperative.StandardPayables())
+func payAt(s cooperative.Store, at time.Time) *payments.Payments {
+	return payments.NewPayments(cooperative.NewRunner(s, func() time.Time { return at }), shares.StandardPayables())
 }
 
 func newBooks(t testing.TB, s cooperative.Store) *books {
 	t.Helper()
 	ctx := context.Background()
-	b := &books{s: s, reg: cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return now }})}
-	members := cooperative.NewMembers(s, cooperative.MembersOptions{Now: func() time.Time { return now },
-		HeldShares: cooperative.HeldShares})
+	b := &books{s: s, reg: shares.NewRegistry(s, shares.RegistryOptions{Now: func() time.Time { return now }})}
+	members := membership.NewMembers(s, membership.MembersOptions{Now: func() time.Time { return now },
+		HeldShares: shares.HeldShares})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -153,18 +158,18 @@ func newBooks(t testing.TB, s cooperative.Store) *books {
 		return err
 	}))
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	_, err := members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: b.coop, EffectiveFrom: "2020-01-01",
-		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 100, MinPerMember: 1,
+	_, err := members.AdoptStatutes(ctx, board, membership.Statutes{CooperativeID: b.coop, EffectiveFrom: "2020-01-01",
+		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 100, MinPerMember: 1,
 			MaxPerMember: 1 << 40, ConfersMembership: true}},
-		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
+		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome})
 	must(err)
-	m, err := members.Apply(ctx, cooperative.Application{CooperativeID: b.coop, Kind: cooperative.MemberPerson, Name: "Anna",
-		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+	m, err := members.Apply(ctx, membership.Application{CooperativeID: b.coop, Kind: membership.MemberPerson, Name: "Anna",
+		Address:     membership.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
 	must(err)
 	_, err = members.Approve(ctx, board, b.coop, m.ID)
 	must(err)
-	o, err := b.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: b.coop, Class: "A", PriceCents: 100,
+	o, err := b.reg.OpenOffering(ctx, board, shares.NewOffering{CooperativeID: b.coop, Class: "A", PriceCents: 100,
 		CapShares: 1 << 40, MinPerSubscription: 1, MaxPerSubscription: 1 << 30, MaxPerMember: 1 << 40,
 		OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(90 * 24 * time.Hour)})
 	must(err)
@@ -174,10 +179,10 @@ func newBooks(t testing.TB, s cooperative.Store) *books {
 
 // newPayment subscribes for amount (in whole euros' worth of €1 shares) and returns the
 // subscription's payment, with reference ref ("" for a new one).
-func newPayment(t testing.TB, b *books, amount int64, ref string) cooperative.Payment {
+func newPayment(t testing.TB, b *books, amount int64, ref string) payments.Payment {
 	t.Helper()
 	ctx := context.Background()
-	sub, err := b.reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: b.coop, OfferingID: b.offering,
+	sub, err := b.reg.Subscribe(ctx, shares.SubscriptionRequest{CooperativeID: b.coop, OfferingID: b.offering,
 		MemberID: b.member, Shares: amount / 100})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +233,7 @@ func TestMatching(t *testing.T) {
 		t.Fatalf("tally %+v", res.Tally)
 	}
 	got, _ := pay.GetPayment(ctx, coop, exact.ID)
-	if got.Status != cooperative.PaymentPaid || got.PostedReceived != 25000 {
+	if got.Status != payments.PaymentPaid || got.PostedReceived != 25000 {
 		t.Fatalf("exact payment: %+v", got)
 	}
 	bal, _ := pay.PaymentBalances(ctx, coop)
@@ -238,19 +243,19 @@ func TestMatching(t *testing.T) {
 	if b, _ := pay.PaymentBalances(ctx, other); len(b) != 0 {
 		t.Fatalf("the other cooperative got postings: %v", b)
 	}
-	reviews, _, _ := pay.ListPaymentReviews(ctx, coop, cooperative.ReviewOpen, "", 100)
-	reasons := map[cooperative.ReviewReason]cooperative.PaymentReview{}
+	reviews, _, _ := pay.ListPaymentReviews(ctx, coop, payments.ReviewOpen, "", 100)
+	reasons := map[payments.ReviewReason]payments.PaymentReview{}
 	for _, r := range reviews {
 		reasons[r.Reason] = r
 	}
-	for _, want := range []cooperative.ReviewReason{cooperative.ReviewPartial, cooperative.ReviewOverpayment,
-		cooperative.ReviewOtherCooperative, cooperative.ReviewWrongCurrency, cooperative.ReviewUnknownReference,
-		cooperative.ReviewAlreadyPaid} {
+	for _, want := range []payments.ReviewReason{payments.ReviewPartial, payments.ReviewOverpayment,
+		payments.ReviewOtherCooperative, payments.ReviewWrongCurrency, payments.ReviewUnknownReference,
+		payments.ReviewAlreadyPaid} {
 		if _, ok := reasons[want]; !ok {
 			t.Errorf("no review item %s in %v", want, reviews)
 		}
 	}
-	if r := reasons[cooperative.ReviewOtherCooperative]; r.PaymentID != "" || strings.Contains(r.Detail, other) {
+	if r := reasons[payments.ReviewOtherCooperative]; r.PaymentID != "" || strings.Contains(r.Detail, other) {
 		t.Errorf("a review item leaks the other cooperative: %+v", r)
 	}
 	// The same statement again changes nothing.
@@ -259,33 +264,33 @@ func TestMatching(t *testing.T) {
 		t.Fatalf("reimport: %+v %v", again.Tally, err)
 	}
 	// The accountant assigns the partial credit; then the rest arrives and is assigned too.
-	pr := reasons[cooperative.ReviewPartial]
-	if _, err := pay.ResolvePaymentReview(ctx, other, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+	pr := reasons[payments.ReviewPartial]
+	if _, err := pay.ResolvePaymentReview(ctx, other, pr.ID, payments.ReviewResolution{
+		Action: payments.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 		t.Fatalf("another cooperative resolved it: %v", err)
 	}
-	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, payments.ReviewResolution{
+		Action: payments.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, pr.ID, payments.ReviewResolution{
+		Action: payments.ResolveAssign, PaymentID: partial.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("resolved twice: %v", err)
 	}
-	cr := reasons[cooperative.ReviewWrongCurrency]
-	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveAssign, PaymentID: ccy.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
+	cr := reasons[payments.ReviewWrongCurrency]
+	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, payments.ReviewResolution{
+		Action: payments.ResolveAssign, PaymentID: ccy.ID}); cooperative.ErrorCode(err) != cooperative.ERULE {
 		t.Fatalf("a USD credit was assigned: %v", err)
 	}
-	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, cooperative.ReviewResolution{
-		Action: cooperative.ResolveRefunded, Note: "sent back on 3 Feb", By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
+	if _, err := pay.ResolvePaymentReview(ctx, coop, cr.ID, payments.ReviewResolution{
+		Action: payments.ResolveRefunded, Note: "sent back on 3 Feb", By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 		t.Fatal(err)
 	}
 	bal, _ = pay.PaymentBalances(ctx, coop)
 	if bal["bank"] != 45000 {
 		t.Fatalf("bank after assigning the partial credit: %v", bal)
 	}
-	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status == cooperative.PaymentPaid || p.Suspense != 20000 {
+	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status == payments.PaymentPaid || p.Suspense != 20000 {
 		t.Fatalf("partially paid payment: %+v", p)
 	}
 	// The rest arrives and is assigned: the subscription is paid, the suspense cleared.
@@ -294,27 +299,27 @@ func TestMatching(t *testing.T) {
 	if _, err := Import(ctx, pay, coop, testSource, &rest); err != nil {
 		t.Fatal(err)
 	}
-	reviews, _, _ = pay.ListPaymentReviews(ctx, coop, cooperative.ReviewOpen, "", 100)
+	reviews, _, _ = pay.ListPaymentReviews(ctx, coop, payments.ReviewOpen, "", 100)
 	for _, r := range reviews {
-		if r.Reference == partial.Reference && r.Reason == cooperative.ReviewPartial {
-			if _, err := pay.ResolvePaymentReview(ctx, coop, r.ID, cooperative.ReviewResolution{
-				Action: cooperative.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
+		if r.Reference == partial.Reference && r.Reason == payments.ReviewPartial {
+			if _, err := pay.ResolvePaymentReview(ctx, coop, r.ID, payments.ReviewResolution{
+				Action: payments.ResolveAssign, PaymentID: partial.ID, By: cooperative.Actor{UserID: "acct", Role: "accountant"}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status != cooperative.PaymentPaid || p.Suspense != 0 {
+	if p, _ := pay.GetPayment(ctx, coop, partial.ID); p.Status != payments.PaymentPaid || p.Suspense != 0 {
 		t.Fatalf("paid in two parts: %+v", p)
 	}
 	sub, _ := bk.reg.GetSubscription(ctx, coop, partial.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionPaid {
+	if sub.Status != shares.SubscriptionPaid {
 		t.Fatalf("subscription paid in two parts: %+v", sub)
 	}
 	bal, _ = pay.PaymentBalances(ctx, coop)
 	if bal["bank"] != 50000 || bal["subscriptions_received_in_advance"] != -50000 || bal["bank_transfer_suspense"] != 0 {
 		t.Fatalf("balances after the second part: %v", bal)
 	}
-	tb, _ := cooperative.TrialBalanceOn(ctx, s, coop, "9999-12-31")
+	tb, _ := ledger.TrialBalanceOn(ctx, s, coop, "9999-12-31")
 	if tb.TotalDebit != tb.TotalCredit {
 		t.Fatalf("trial balance %+v", tb)
 	}
@@ -392,7 +397,7 @@ func TestCutOffAndCompleted(t *testing.T) {
 	}
 	open := 0
 	for after := ""; ; {
-		page, next, err := payAt(s, now).ListPaymentReviews(ctx, bk.coop, cooperative.ReviewOpen, after, cooperative.MaxPageSize)
+		page, next, err := payAt(s, now).ListPaymentReviews(ctx, bk.coop, payments.ReviewOpen, after, cooperative.MaxPageSize)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 
@@ -77,15 +79,15 @@ var paymentMethods = []string{"card", "ideal", "sepa_debit", "bancontact"}
 
 // CheckoutRequest asks for a Checkout Session for one payment of Kracht. It is the
 // domain's type, so a Client is the domain's port (cooperative.CheckoutSessions).
-type CheckoutRequest = cooperative.CheckoutSessionRequest
+type CheckoutRequest = payments.CheckoutSessionRequest
 
 // CheckoutSession is what Stripe made.
-type CheckoutSession = cooperative.CheckoutSession
+type CheckoutSession = payments.CheckoutSession
 
 // CheckoutSessionsFor returns what cooperative.Checkout needs to open Stripe with one
 // cooperative's key: a Client made with opts.
-func CheckoutSessionsFor(opts Options) func(secretKey string) (cooperative.CheckoutSessions, error) {
-	return func(secretKey string) (cooperative.CheckoutSessions, error) {
+func CheckoutSessionsFor(opts Options) func(secretKey string) (payments.CheckoutSessions, error) {
+	return func(secretKey string) (payments.CheckoutSessions, error) {
 		c, err := New(secretKey, opts)
 		if err != nil {
 			return nil, err
@@ -94,7 +96,7 @@ func CheckoutSessionsFor(opts Options) func(secretKey string) (cooperative.Check
 	}
 }
 
-var _ cooperative.CheckoutSessions = (*Client)(nil)
+var _ payments.CheckoutSessions = (*Client)(nil)
 
 // CreateCheckoutSession creates a Checkout Session in payment mode.
 func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (CheckoutSession, error) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
 
@@ -14,7 +16,7 @@ import (
 )
 
 // Event is a Stripe event as the domain reads it.
-type Event = cooperative.StripeEvent
+type Event = payments.StripeEvent
 
 // WebhookTolerance is how old a signed webhook may be: Stripe's default of five minutes,
 // which bounds how long a captured request can be replayed.

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
 // The outcome of a dispute (charge.dispute.closed).
 
 // disputed pays b through Stripe (charge ch_<name>) and has its payer dispute it.
-func (f *fixture) disputed(amount int64, name string) cooperative.Payment {
+func (f *fixture) disputed(amount int64, name string) payments.Payment {
 	f.t.Helper()
 	b := f.payment(amount)
 	for _, body := range [][]byte{
@@ -29,7 +30,7 @@ func (f *fixture) disputed(amount int64, name string) cooperative.Payment {
 	return b
 }
 
-func (f *fixture) closeDispute(b cooperative.Payment, name, status string) {
+func (f *fixture) closeDispute(b payments.Payment, name, status string) {
 	f.t.Helper()
 	body := f.event("charge.dispute.closed", 24*time.Hour, map[string]any{"id": "dp_" + name, "object": "dispute",
 		"charge": "ch_" + name, "payment_intent": "pi_" + name, "amount": b.Amount, "currency": "eur", "reason": "fraudulent",
@@ -44,7 +45,7 @@ func (f *fixture) closeDispute(b cooperative.Payment, name, status string) {
 
 // payout applies a paid payout of amount with its balance transactions directly
 // (stripe-mock's fixtures do not add up).
-func (f *fixture) payout(id string, amount int64, lines []cooperative.StripeBalanceLine) {
+func (f *fixture) payout(id string, amount int64, lines []payments.StripeBalanceLine) {
 	f.t.Helper()
 	ctx := context.Background()
 	body := f.event("payout.paid", 48*time.Hour, map[string]any{"id": id, "object": "payout", "amount": amount,
@@ -59,14 +60,14 @@ func (f *fixture) payout(id string, amount int64, lines []cooperative.StripeBala
 		f.t.Fatal(err)
 	}
 	got, err := f.pay.ProcessStripeEvent(ctx, stored.ID, lines)
-	if err != nil || got.Status != cooperative.StripeEventDone {
+	if err != nil || got.Status != payments.StripeEventDone {
 		f.t.Fatalf("payout %+v %v", got, err)
 	}
 }
 
-func openReviews(f *fixture) []cooperative.PaymentReview {
+func openReviews(f *fixture) []payments.PaymentReview {
 	f.t.Helper()
-	items, _, err := f.pay.ListPaymentReviews(context.Background(), f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, err := f.pay.ListPaymentReviews(context.Background(), f.coop, payments.ReviewOpen, "", 100)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestDisputeWon(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	b := f.disputed(20000, "won")
-	if items := openReviews(f); len(items) != 1 || items[0].Reason != cooperative.ReviewDisputed {
+	if items := openReviews(f); len(items) != 1 || items[0].Reason != payments.ReviewDisputed {
 		t.Fatalf("review items while disputed %+v", items)
 	}
 	f.closeDispute(b, "won", "won")
@@ -88,17 +89,17 @@ func TestDisputeWon(t *testing.T) {
 		t.Fatalf("balances %v", bal)
 	}
 	p, _ := f.pay.GetPayment(ctx, f.coop, b.ID)
-	if p.Status != cooperative.PaymentPaid || p.DisputeOutcome != cooperative.DisputeWon || !p.DisputeClosed {
+	if p.Status != payments.PaymentPaid || p.DisputeOutcome != payments.DisputeWon || !p.DisputeClosed {
 		t.Fatalf("payment %+v", p)
 	}
 	if items := openReviews(f); len(items) != 0 {
 		t.Fatalf("open review items %+v", items)
 	}
-	done, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewResolved, "", 100)
-	if len(done) != 1 || done[0].Resolution != cooperative.ResolveDisputeClosed || done[0].Note == "" {
+	done, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, payments.ReviewResolved, "", 100)
+	if len(done) != 1 || done[0].Resolution != payments.ResolveDisputeClosed || done[0].Note == "" {
 		t.Fatalf("resolved items %+v", done)
 	}
-	f.payout("po_won", 19700, []cooperative.StripeBalanceLine{
+	f.payout("po_won", 19700, []payments.StripeBalanceLine{
 		{ID: "txn_ch", Type: "charge", Source: "ch_won", Amount: 20000, Fee: 300, Net: 19700, Currency: "eur"},
 		{ID: "txn_dw", Type: "adjustment", Source: "dp_won", Amount: -20000, Fee: 1500, Net: -21500, Currency: "eur"},
 		{ID: "txn_dr", Type: "adjustment", Source: "dp_won", Amount: 20000, Fee: -1500, Net: 21500, Currency: "eur"},
@@ -128,15 +129,15 @@ func TestDisputeLost(t *testing.T) {
 		t.Fatalf("balances %v", bal)
 	}
 	p, _ := f.pay.GetPayment(ctx, f.coop, b.ID)
-	if p.Status != cooperative.PaymentDisputeLost {
+	if p.Status != payments.PaymentDisputeLost {
 		t.Fatalf("payment %+v", p)
 	}
 	sub, _ := f.reg.GetSubscription(ctx, f.coop, b.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionPaid {
+	if sub.Status != shares.SubscriptionPaid {
 		t.Fatalf("the subscription changed: %+v", sub)
 	}
 	items := openReviews(f)
-	if len(items) != 1 || items[0].Reason != cooperative.ReviewDisputeLost || items[0].PaymentID != b.ID || items[0].Amount != 20000 {
+	if len(items) != 1 || items[0].Reason != payments.ReviewDisputeLost || items[0].PaymentID != b.ID || items[0].Amount != 20000 {
 		t.Fatalf("open review items %+v", items)
 	}
 	// A refund cannot take money the payer already has back.
@@ -149,7 +150,7 @@ func TestDisputeLost(t *testing.T) {
 		t.Fatalf("balances after a refund of lost money %v", bal)
 	}
 	// Two charges, the dispute's withdrawal and its fee: the payout clears the account.
-	f.payout("po_lost", 8000, []cooperative.StripeBalanceLine{
+	f.payout("po_lost", 8000, []payments.StripeBalanceLine{
 		{ID: "txn_a", Type: "charge", Source: "ch_a", Amount: 10000, Fee: 200, Net: 9800, Currency: "eur"},
 		{ID: "txn_b", Type: "charge", Source: "ch_lost", Amount: 20000, Fee: 300, Net: 19700, Currency: "eur"},
 		{ID: "txn_dw", Type: "adjustment", Source: "dp_lost", Amount: -20000, Fee: 1500, Net: -21500, Currency: "eur"},

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/jobs"
 	"github.com/kracht-coop/kracht/payments/stripeclient"
@@ -25,7 +27,7 @@ type Options struct {
 // Syncer holds what every part needs: the payment service (whose clock it reads), the
 // box that opens the cooperatives' Stripe credentials, and how to reach Stripe.
 type Syncer struct {
-	pay  *cooperative.Payments
+	pay  *payments.Payments
 	box  *cooperative.SecretBox
 	opts Options
 	log  *slog.Logger
@@ -33,7 +35,7 @@ type Syncer struct {
 }
 
 // New returns a Syncer.
-func New(pay *cooperative.Payments, box *cooperative.SecretBox, opts Options) (*Syncer, error) {
+func New(pay *payments.Payments, box *cooperative.SecretBox, opts Options) (*Syncer, error) {
 	if pay == nil || box == nil {
 		return nil, errors.New("stripesync: a payment service and a secret box are needed")
 	}
@@ -54,17 +56,17 @@ func New(pay *cooperative.Payments, box *cooperative.SecretBox, opts Options) (*
 // Receive verifies a webhook for cooperativeID on its raw body and stores the event. It
 // returns quickly; Run applies the event. A bad signature is EINVALID and stores
 // nothing; a duplicate is accepted and changes nothing.
-func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte, signature string) (cooperative.StripeEvent, bool, error) {
+func (s *Syncer) Receive(ctx context.Context, cooperativeID string, body []byte, signature string) (payments.StripeEvent, bool, error) {
 	if !cooperative.ValidID(cooperativeID) {
-		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.ENOTFOUND, "no such webhook")
+		return payments.StripeEvent{}, false, cooperative.Errorf(cooperative.ENOTFOUND, "no such webhook")
 	}
 	creds, err := s.pay.StripeCredentialsFor(ctx, s.box, cooperativeID)
 	if cooperative.ErrorCode(err) == cooperative.ERULE {
 		// No Stripe account: to a caller the same as a wrong signature.
-		return cooperative.StripeEvent{}, false, cooperative.Errorf(cooperative.EINVALID, "The webhook signature is not valid.")
+		return payments.StripeEvent{}, false, cooperative.Errorf(cooperative.EINVALID, "The webhook signature is not valid.")
 	}
 	if err != nil {
-		return cooperative.StripeEvent{}, false, err
+		return payments.StripeEvent{}, false, err
 	}
 	ev, err := stripeclient.VerifyWebhook(body, signature, creds.WebhookSecret, s.pay.Now())
 	if err != nil {
@@ -89,8 +91,8 @@ func (s *Syncer) RunOnce(ctx context.Context) (int, error) {
 	}
 	clients := map[string]*stripeclient.Client{}
 	for _, e := range due {
-		var lines []cooperative.StripeBalanceLine
-		if payout := cooperative.StripeEventNeeds(e); payout != "" {
+		var lines []payments.StripeBalanceLine
+		if payout := payments.StripeEventNeeds(e); payout != "" {
 			if lines, err = s.payoutLines(ctx, clients, e.CooperativeID, payout); err != nil {
 				// Stripe is away or refused: leave the event for the next round.
 				s.log.Warn("fetching a payout's balance transactions failed", slog.String("event", e.Event.ID),
@@ -102,7 +104,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return len(due), err
 		}
-		if out.Status == cooperative.StripeEventReview {
+		if out.Status == payments.StripeEventReview {
 			s.log.Warn("stripe event sent to review", slog.String("cooperative", out.CooperativeID),
 				slog.String("event", out.Event.ID), slog.String("outcome", out.Outcome))
 		}
@@ -126,7 +128,7 @@ func (s *Syncer) client(ctx context.Context, cache map[string]*stripeclient.Clie
 	return c, nil
 }
 
-func (s *Syncer) payoutLines(ctx context.Context, cache map[string]*stripeclient.Client, cooperativeID, payoutID string) ([]cooperative.StripeBalanceLine, error) {
+func (s *Syncer) payoutLines(ctx context.Context, cache map[string]*stripeclient.Client, cooperativeID, payoutID string) ([]payments.StripeBalanceLine, error) {
 	c, err := s.client(ctx, cache, cooperativeID)
 	if err != nil {
 		return nil, err
@@ -135,9 +137,9 @@ func (s *Syncer) payoutLines(ctx context.Context, cache map[string]*stripeclient
 	if err != nil {
 		return nil, err
 	}
-	lines := make([]cooperative.StripeBalanceLine, len(bts))
+	lines := make([]payments.StripeBalanceLine, len(bts))
 	for i, b := range bts {
-		lines[i] = cooperative.StripeBalanceLine{ID: b.ID, Type: b.Type, Source: b.Source, Amount: b.Amount, Fee: b.Fee,
+		lines[i] = payments.StripeBalanceLine{ID: b.ID, Type: b.Type, Source: b.Source, Amount: b.Amount, Fee: b.Fee,
 			Net: b.Net, Currency: b.Currency}
 	}
 	return lines, nil

@@ -12,6 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -25,9 +31,9 @@ type fixture struct {
 	t        testing.TB
 	store    cooperative.Store
 	sync     *Syncer
-	pay      *cooperative.Payments
-	reg      *cooperative.Registry
-	members  *cooperative.Members
+	pay      *payments.Payments
+	reg      *shares.Registry
+	members  *membership.Members
 	coop     string
 	member   string
 	offering string
@@ -50,15 +56,15 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: s, now: time.Now().UTC().Truncate(time.Second)}
-	f.pay = cooperative.NewPayments(cooperative.NewRunner(s, func() time.Time { return f.now }), cooperative.StandardPayables())
+	f.pay = payments.NewPayments(cooperative.NewRunner(s, func() time.Time { return f.now }), shares.StandardPayables())
 	f.sync, err = New(f.pay, box, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.coop = f.newCooperative(box)
-	f.reg = cooperative.NewRegistry(s, cooperative.RegistryOptions{Now: func() time.Time { return f.now }})
-	f.members = cooperative.NewMembers(s, cooperative.MembersOptions{Now: func() time.Time { return f.now },
-		HeldShares: cooperative.HeldShares})
+	f.reg = shares.NewRegistry(s, shares.RegistryOptions{Now: func() time.Time { return f.now }})
+	f.members = membership.NewMembers(s, membership.MembersOptions{Now: func() time.Time { return f.now },
+		HeldShares: shares.HeldShares})
 	f.member, f.offering = f.newMemberAndOffering()
 	return f
 }
@@ -68,15 +74,15 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) newMemberAndOffering() (string, string) {
 	ctx := context.Background()
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
-	_, err := f.members.AdoptStatutes(ctx, board, cooperative.Statutes{CooperativeID: f.coop, EffectiveFrom: "2020-01-01",
-		ShareClasses: []cooperative.ShareClass{{Code: "A", Name: "Member share", NominalCents: 1000, MinPerMember: 1,
+	_, err := f.members.AdoptStatutes(ctx, board, membership.Statutes{CooperativeID: f.coop, EffectiveFrom: "2020-01-01",
+		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 1000, MinPerMember: 1,
 			MaxPerMember: 100000, ConfersMembership: true}},
-		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: cooperative.AllocationFirstCome})
+		DividendCapBP: 500, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	m, err := f.members.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Anna de Vries",
-		Address:     cooperative.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
+	m, err := f.members.Apply(ctx, membership.Application{CooperativeID: f.coop, Kind: membership.MemberPerson, Name: "Anna de Vries",
+		Address:     membership.Address{Street: "Dorpsstraat 1", PostalCode: "9711 AA", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1980-05-17", Email: "anna@example.org", IBAN: "NL91ABNA0417164300", Language: "nl", StatutesVersion: 1})
 	if err != nil {
 		f.t.Fatal(err)
@@ -84,7 +90,7 @@ func (f *fixture) newMemberAndOffering() (string, string) {
 	if _, err := f.members.Approve(ctx, board, f.coop, m.ID); err != nil {
 		f.t.Fatal(err)
 	}
-	o, err := f.reg.OpenOffering(ctx, board, cooperative.NewOffering{CooperativeID: f.coop, Class: "A", PriceCents: 1000,
+	o, err := f.reg.OpenOffering(ctx, board, shares.NewOffering{CooperativeID: f.coop, Class: "A", PriceCents: 1000,
 		CapShares: 10000000, MinPerSubscription: 1, MaxPerSubscription: 100000, MaxPerMember: 10000000,
 		OpensAt: f.now.Add(-time.Hour), ClosesAt: f.now.Add(90 * 24 * time.Hour)})
 	if err != nil {
@@ -103,7 +109,7 @@ func (f *fixture) newCooperative(box *cooperative.SecretBox) string {
 			return err
 		}
 		id = c.ID
-		_, err = cooperative.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, cooperative.StripeCredentials{AccountID: "acct_1",
+		_, err = payments.ConnectStripeAccount(tx, box, cooperative.Actor{Role: "board"}, c.ID, payments.StripeCredentials{AccountID: "acct_1",
 			SecretKey: "sk_test_0123456789abcd", WebhookSecret: whsec}, f.now)
 		return err
 	})
@@ -114,9 +120,9 @@ func (f *fixture) newCooperative(box *cooperative.SecretBox) string {
 }
 
 // payment subscribes the member for amount/1000 shares and returns its payment.
-func (f *fixture) payment(amount int64) cooperative.Payment {
+func (f *fixture) payment(amount int64) payments.Payment {
 	ctx := context.Background()
-	sub, err := f.reg.Subscribe(ctx, cooperative.SubscriptionRequest{CooperativeID: f.coop, OfferingID: f.offering,
+	sub, err := f.reg.Subscribe(ctx, shares.SubscriptionRequest{CooperativeID: f.coop, OfferingID: f.offering,
 		MemberID: f.member, Shares: amount / 1000})
 	if err != nil {
 		f.t.Fatal(err)
@@ -134,7 +140,7 @@ func (f *fixture) payment(amount int64) cooperative.Payment {
 func (f *fixture) checkBooks() {
 	f.t.Helper()
 	ctx := context.Background()
-	tb, err := cooperative.TrialBalanceOn(ctx, f.store, f.coop, "9999-12-31")
+	tb, err := ledger.TrialBalanceOn(ctx, f.store, f.coop, "9999-12-31")
 	if err != nil || tb.TotalDebit != tb.TotalCredit {
 		f.t.Fatalf("trial balance %+v %v", tb, err)
 	}
@@ -144,9 +150,9 @@ func (f *fixture) checkBooks() {
 	}
 }
 
-func ledgerEntries(f *fixture) []cooperative.Entry {
+func ledgerEntries(f *fixture) []ledger.Entry {
 	f.t.Helper()
-	es, _, err := cooperative.ReadLedger(context.Background(), f.store, f.coop, 0, 1000)
+	es, _, err := ledger.ReadLedger(context.Background(), f.store, f.coop, 0, 1000)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -155,8 +161,8 @@ func ledgerEntries(f *fixture) []cooperative.Entry {
 
 // paymentEntries are the ledger entries caused by payments (receipts, reversals,
 // refunds, disputes, payouts).
-func paymentEntries(f *fixture) []cooperative.Entry {
-	var out []cooperative.Entry
+func paymentEntries(f *fixture) []ledger.Entry {
+	var out []ledger.Entry
 	for _, e := range ledgerEntries(f) {
 		if !strings.HasPrefix(e.Key, "allocation:") {
 			out = append(out, e)
@@ -197,13 +203,13 @@ func (f *fixture) drain() {
 	f.t.Fatal("events keep coming")
 }
 
-func meta(f *fixture, p cooperative.Payment) map[string]string {
+func meta(f *fixture, p payments.Payment) map[string]string {
 	return map[string]string{"cooperative_id": f.coop, "payment_id": p.ID, "subscription_id": p.SubscriptionID}
 }
 
 // The events of a SEPA payment through Checkout: completed unpaid, then succeeded,
 // with the intent's success and a charge.
-func sepaFlow(f *fixture, p cooperative.Payment, pi, ch string) [][]byte {
+func sepaFlow(f *fixture, p payments.Payment, pi, ch string) [][]byte {
 	return [][]byte{
 		f.event("checkout.session.completed", 0, map[string]any{"id": "cs_" + p.ID[:8], "object": "checkout.session",
 			"client_reference_id": p.ID, "metadata": meta(f, p), "payment_intent": pi, "payment_status": "unpaid",
@@ -315,7 +321,7 @@ func TestLateSEPAFailure(t *testing.T) {
 		f.drain()
 	}
 	got, _ := f.pay.GetPayment(context.Background(), f.coop, p.ID)
-	if got.Status != cooperative.PaymentReversed {
+	if got.Status != payments.PaymentReversed {
 		t.Fatalf("payment %+v", got)
 	}
 	bal := balances(f)
@@ -327,11 +333,11 @@ func TestLateSEPAFailure(t *testing.T) {
 		t.Fatalf("postings %+v", postings)
 	}
 	sub, _ := f.reg.GetSubscription(context.Background(), f.coop, p.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionCancelled {
+	if sub.Status != shares.SubscriptionCancelled {
 		t.Fatalf("subscription after a late failure: %+v", sub)
 	}
-	if n, err := cooperative.NotificationByDedupeKey(context.Background(), f.store, "payment_failed:"+p.ID); err != nil ||
-		n.Event != cooperative.EventPaymentFailed || n.Data["shares_cancelled"] != "" {
+	if n, err := notify.NotificationByDedupeKey(context.Background(), f.store, "payment_failed:"+p.ID); err != nil ||
+		n.Event != notify.EventPaymentFailed || n.Data["shares_cancelled"] != "" {
 		t.Fatalf("mail to the member: %+v %v", n, err)
 	}
 	f.checkBooks()
@@ -353,7 +359,7 @@ func TestFailureBeforeSuccessInAnyOrder(t *testing.T) {
 		f.drain()
 	}
 	got, _ := f.pay.GetPayment(context.Background(), f.coop, p.ID)
-	if got.Status != cooperative.PaymentPaid || balances(f)["stripe_clearing"] != 3000 {
+	if got.Status != payments.PaymentPaid || balances(f)["stripe_clearing"] != 3000 {
 		t.Fatalf("payment %+v", got)
 	}
 }
@@ -387,7 +393,7 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	if bal["stripe_clearing"] != 10000-4000 || bal["disputes_held"] != 20000 {
 		t.Fatalf("balances %v", bal)
 	}
-	if p, _ := f.pay.GetPayment(ctx, f.coop, b.ID); p.Status != cooperative.PaymentDisputed {
+	if p, _ := f.pay.GetPayment(ctx, f.coop, b.ID); p.Status != payments.PaymentDisputed {
 		t.Fatalf("disputed payment %+v", p)
 	}
 	// The payout of a's charge less its fee and the refund: applied with its balance
@@ -397,13 +403,13 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	if err := f.deliver(body); err != nil {
 		t.Fatal(err)
 	}
-	var ev cooperative.StripeEvent
+	var ev payments.StripeEvent
 	_ = json.Unmarshal(body, &struct{ ID *string }{&ev.ID})
 	stored, err := f.pay.GetStripeEvent(ctx, f.coop, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := []cooperative.StripeBalanceLine{
+	lines := []payments.StripeBalanceLine{
 		{ID: "txn_a", Type: "charge", Source: "ch_a", Amount: 10000, Fee: 300, Net: 9700, Currency: "eur"},
 		{ID: "txn_r", Type: "refund", Source: "re_a", Amount: -4000, Net: -4000, Currency: "eur"},
 		{ID: "txn_po", Type: "payout", Source: "po_1", Amount: -5700, Net: -5700, Currency: "eur"},
@@ -419,12 +425,12 @@ func TestRefundDisputeAndPayout(t *testing.T) {
 	}
 	f.checkBooks()
 	// The dispute and the refund made outside Kracht wait for the accountant.
-	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
-	reasons := map[cooperative.ReviewReason]bool{}
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, payments.ReviewOpen, "", 100)
+	reasons := map[payments.ReviewReason]bool{}
 	for _, it := range items {
 		reasons[it.Reason] = true
 	}
-	if !reasons[cooperative.ReviewDisputed] || !reasons[cooperative.ReviewUnrequestedRefund] {
+	if !reasons[payments.ReviewDisputed] || !reasons[payments.ReviewUnrequestedRefund] {
 		t.Fatalf("review items %+v", items)
 	}
 	// The payout fails afterwards: the bank side is reversed.
@@ -448,7 +454,7 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	ctx := context.Background()
 	q := f.payment(5000)  // shares 1-5
 	p := f.payment(25000) // shares 6-30
-	for i, pay := range []cooperative.Payment{p, q} {
+	for i, pay := range []payments.Payment{p, q} {
 		for _, b := range sepaFlow(f, pay, fmt.Sprintf("pi_alloc%d", i), fmt.Sprintf("py_alloc%d", i)) {
 			if err := f.deliver(b); err != nil {
 				t.Fatal(err)
@@ -462,8 +468,8 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	}
 	f.checkBooks()
 	// Three of q's shares (the lowest numbers) move to another member.
-	other, err := f.members.Apply(ctx, cooperative.Application{CooperativeID: f.coop, Kind: cooperative.MemberPerson, Name: "Bert",
-		Address:     cooperative.Address{Street: "Markt 2", PostalCode: "9711 AB", City: "Groningen", Country: "NL"},
+	other, err := f.members.Apply(ctx, membership.Application{CooperativeID: f.coop, Kind: membership.MemberPerson, Name: "Bert",
+		Address:     membership.Address{Street: "Markt 2", PostalCode: "9711 AB", City: "Groningen", Country: "NL"},
 		DateOfBirth: "1970-01-01", Email: "bert@example.org", IBAN: "NL91ABNA0417164300", Language: "en", StatutesVersion: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -471,12 +477,12 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	if _, err := f.members.Approve(ctx, board, f.coop, other.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.reg.Transfer(ctx, board, cooperative.TransferRequest{CooperativeID: f.coop, From: f.member, To: other.ID,
+	if _, err := f.reg.Transfer(ctx, board, shares.TransferRequest{CooperativeID: f.coop, From: f.member, To: other.ID,
 		Class: "A", Shares: 3}); err != nil {
 		t.Fatal(err)
 	}
 	f.checkBooks()
-	fail := func(pay cooperative.Payment, pi string) []byte {
+	fail := func(pay payments.Payment, pi string) []byte {
 		return f.event("payment_intent.payment_failed", 6*24*time.Hour, map[string]any{"id": pi, "object": "payment_intent",
 			"metadata": meta(f, pay), "amount": pay.Amount, "currency": "eur",
 			"last_payment_error": map[string]any{"code": "debit_not_authorized", "message": "MD06"}})
@@ -488,10 +494,10 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 		f.drain()
 	}
 	sub, _ := f.reg.GetSubscription(ctx, f.coop, p.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionCancelled {
+	if sub.Status != shares.SubscriptionCancelled {
 		t.Fatalf("subscription %+v", sub)
 	}
-	if n, err := cooperative.NotificationByDedupeKey(ctx, f.store, "payment_failed:"+p.ID); err != nil || n.Data["shares_cancelled"] != "yes" {
+	if n, err := notify.NotificationByDedupeKey(ctx, f.store, "payment_failed:"+p.ID); err != nil || n.Data["shares_cancelled"] != "yes" {
 		t.Fatalf("mail %+v %v", n, err)
 	}
 	f.checkBooks()
@@ -505,8 +511,8 @@ func TestLateSEPAFailureAfterAllocation(t *testing.T) {
 	}
 	f.drain()
 	f.checkBooks()
-	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
-	if len(items) != 1 || items[0].Reason != cooperative.ReviewLateFailure {
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, payments.ReviewOpen, "", 100)
+	if len(items) != 1 || items[0].Reason != payments.ReviewLateFailure {
 		t.Fatalf("review items %+v", items)
 	}
 }
@@ -532,14 +538,14 @@ func TestBadData(t *testing.T) {
 		}
 	}
 	// The last one names an intent Kracht may learn later: it is parked, then given up.
-	for range cooperative.MaxStripeEventAttempts + 1 {
+	for range payments.MaxStripeEventAttempts + 1 {
 		f.drain()
 		f.now = f.now.Add(3 * time.Hour)
 	}
 	if bal := balances(f); len(bal) != 0 {
 		t.Fatalf("postings from bad data: %v", bal)
 	}
-	items, _, _ := f.pay.ListPaymentReviews(context.Background(), f.coop, cooperative.ReviewOpen, "", 100)
+	items, _, _ := f.pay.ListPaymentReviews(context.Background(), f.coop, payments.ReviewOpen, "", 100)
 	if len(items) != 4 {
 		t.Fatalf("%d review items: %+v", len(items), items)
 	}
@@ -551,7 +557,7 @@ func BenchmarkWebhooks(b *testing.B) {
 	f := newFixture(b)
 	ctx := context.Background()
 	const pays = 200
-	ps := make([]cooperative.Payment, pays)
+	ps := make([]payments.Payment, pays)
 	for i := range ps {
 		ps[i] = f.payment(1000)
 	}

@@ -5,12 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
 // Stripe's word about subscriptions withdrawn before allocation.
 
-func (f *fixture) withdraw(subscriptionID string) cooperative.Subscription {
+func (f *fixture) withdraw(subscriptionID string) shares.Subscription {
 	f.t.Helper()
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
 	sub, err := f.reg.WithdrawSubscription(context.Background(), board, f.coop, subscriptionID,
@@ -45,11 +48,11 @@ func TestMoneyAfterWithdrawal(t *testing.T) {
 		t.Fatalf("balances %v", bal)
 	}
 	sub, _ := f.reg.GetSubscription(ctx, f.coop, p.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionWithdrawn {
+	if sub.Status != shares.SubscriptionWithdrawn {
 		t.Fatalf("subscription %+v", sub)
 	}
-	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, cooperative.ReviewOpen, "", 100)
-	if len(items) != 1 || items[0].PaymentID != p.ID || items[0].Reason != cooperative.ReviewAlreadyPaid {
+	items, _, _ := f.pay.ListPaymentReviews(ctx, f.coop, payments.ReviewOpen, "", 100)
+	if len(items) != 1 || items[0].PaymentID != p.ID || items[0].Reason != payments.ReviewAlreadyPaid {
 		t.Fatalf("review items %+v", items)
 	}
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}
@@ -86,7 +89,7 @@ func TestLateSEPAFailureAfterWithdrawal(t *testing.T) {
 		t.Fatalf("balances after the late failure %v, want all zero", bal)
 	}
 	sub, _ := f.reg.GetSubscription(ctx, f.coop, p.SubscriptionID)
-	if sub.Status != cooperative.SubscriptionCancelled || sub.RefundCents != 0 {
+	if sub.Status != shares.SubscriptionCancelled || sub.RefundCents != 0 {
 		t.Fatalf("subscription %+v", sub)
 	}
 	board := cooperative.Actor{UserID: cooperative.NewID(), Role: "board"}

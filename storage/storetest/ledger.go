@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+
 	"github.com/kracht-coop/kracht/cooperative"
 )
 
@@ -24,17 +26,17 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 	ctx := context.Background()
 	coop := cooperative.NewID()
 	members := []string{cooperative.NewID(), cooperative.NewID(), cooperative.NewID()}
-	accounts := []string{string(cooperative.AccountBank), string(cooperative.AccountStripeClearing),
-		string(cooperative.AccountSharePremium), string(cooperative.AccountPaymentFees)}
+	accounts := []string{string(ledger.AccountBank), string(ledger.AccountStripeClearing),
+		string(ledger.AccountSharePremium), string(ledger.AccountPaymentFees)}
 	for _, m := range members {
-		accounts = append(accounts, cooperative.MemberAccount(cooperative.AccountMemberCapital, m))
+		accounts = append(accounts, ledger.MemberAccount(ledger.AccountMemberCapital, m))
 	}
 	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	day := func(n int) cooperative.Date { return cooperative.DateOf(start.AddDate(0, 0, n)) }
 	const days = 40
-	randomEntry := func(key string) cooperative.Entry {
-		e := cooperative.Entry{CooperativeID: coop, Key: key, BookingDate: day(rng.IntN(days)),
-			Description: "random", Source: cooperative.Source{Type: "test", ID: key}}
+	randomEntry := func(key string) ledger.Entry {
+		e := ledger.Entry{CooperativeID: coop, Key: key, BookingDate: day(rng.IntN(days)),
+			Description: "random", Source: ledger.Source{Type: "test", ID: key}}
 		var sum int64
 		for range 1 + rng.IntN(3) {
 			a := rng.Int64N(100_000) + 1
@@ -42,12 +44,12 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 				a = -a
 			}
 			sum += a
-			e.Lines = append(e.Lines, cooperative.Line{Account: accounts[rng.IntN(len(accounts))], Amount: a})
+			e.Lines = append(e.Lines, ledger.Line{Account: accounts[rng.IntN(len(accounts))], Amount: a})
 		}
-		e.Lines = append(e.Lines, cooperative.Line{Account: accounts[rng.IntN(len(accounts))], Amount: -sum})
+		e.Lines = append(e.Lines, ledger.Line{Account: accounts[rng.IntN(len(accounts))], Amount: -sum})
 		if sum == 0 {
 			e.Lines[len(e.Lines)-1].Amount = 1
-			e.Lines = append(e.Lines, cooperative.Line{Account: accounts[0], Amount: -1})
+			e.Lines = append(e.Lines, ledger.Line{Account: accounts[0], Amount: -1})
 		}
 		return e
 	}
@@ -55,7 +57,7 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 	if err := s.Update(ctx, func(tx cooperative.Tx) error {
 		for i := range 5 {
 			key := fmt.Sprintf("old-%d", i)
-			if _, _, err := tx.Append(cooperative.JournalEntry{Journal: cooperative.LedgerJournal(coop), Key: key,
+			if _, _, err := tx.Append(cooperative.JournalEntry{Journal: ledger.LedgerJournal(coop), Key: key,
 				Data: legacyEntryData(randomEntry(key))}); err != nil {
 				return err
 			}
@@ -66,11 +68,11 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 	}
 	checkKeptBalances(t, s, coop, accounts, day(-1), day(days+1))
 
-	var posted []cooperative.Entry // what may be posted again or reversed
+	var posted []ledger.Entry // what may be posted again or reversed
 	reversed := map[int64]bool{}
 	errRollback := errors.New("rolled back")
 	for batch := range 60 {
-		var batchPosted []cooperative.Entry
+		var batchPosted []ledger.Entry
 		err := s.Update(ctx, func(tx cooperative.Tx) error {
 			batchPosted = nil // fn may run again
 			for i := range 1 + rng.IntN(4) {
@@ -79,7 +81,7 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 				case r == 0 && len(posted) > 0: // a retry: nothing changes
 					e := posted[rng.IntN(len(posted))]
 					e.Seq, e.PostedAt = 0, time.Time{}
-					if _, again, err := cooperative.PostEntry(tx, e); err != nil || again {
+					if _, again, err := ledger.PostEntry(tx, e); err != nil || again {
 						return fmt.Errorf("posting %s again: appended=%v %v", e.Key, again, err)
 					}
 				case r == 1 && len(posted) > 0: // once: again on another date would be a conflict
@@ -88,17 +90,17 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 						continue
 					}
 					reversed[e.Seq] = true // even if rolled back: then it is simply not tried again
-					if _, err := cooperative.ReverseEntry(tx, coop, e.Seq, day(rng.IntN(days)), "test"); err != nil {
+					if _, err := ledger.ReverseEntry(tx, coop, e.Seq, day(rng.IntN(days)), "test"); err != nil {
 						return err
 					}
 				case r == 2: // written by a version that kept no balances
 					e := randomEntry(key)
-					if _, _, err := tx.Append(cooperative.JournalEntry{Journal: cooperative.LedgerJournal(coop), Key: key,
+					if _, _, err := tx.Append(cooperative.JournalEntry{Journal: ledger.LedgerJournal(coop), Key: key,
 						Data: legacyEntryData(e)}); err != nil {
 						return err
 					}
 				default:
-					e, _, err := cooperative.PostEntry(tx, randomEntry(key))
+					e, _, err := ledger.PostEntry(tx, randomEntry(key))
 					if err != nil {
 						return err
 					}
@@ -125,12 +127,12 @@ func testLedgerBalancesKept(t *testing.T, s cooperative.Store) {
 
 // legacyEntryData is a ledger entry as the journal stores it (cooperative's entryData),
 // written here as an older Kracht would have, without kept balances.
-func legacyEntryData(e cooperative.Entry) []byte {
+func legacyEntryData(e ledger.Entry) []byte {
 	b, _ := json.Marshal(struct {
-		D    cooperative.Date   `json:"d"`
-		Desc string             `json:"desc"`
-		Src  cooperative.Source `json:"src"`
-		L    []cooperative.Line `json:"l"`
+		D    cooperative.Date `json:"d"`
+		Desc string           `json:"desc"`
+		Src  ledger.Source    `json:"src"`
+		L    []ledger.Line    `json:"l"`
 	}{e.BookingDate, e.Description, e.Source, e.Lines})
 	return b
 }
@@ -140,9 +142,9 @@ func legacyEntryData(e cooperative.Entry) []byte {
 func checkKeptBalances(t *testing.T, s cooperative.Store, coop string, accounts []string, first, last cooperative.Date) {
 	t.Helper()
 	ctx := context.Background()
-	var entries []cooperative.Entry
+	var entries []ledger.Entry
 	for after := int64(0); ; {
-		page, next, err := cooperative.ReadLedger(ctx, s, coop, after, cooperative.MaxPageSize)
+		page, next, err := ledger.ReadLedger(ctx, s, coop, after, cooperative.MaxPageSize)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +163,7 @@ func checkKeptBalances(t *testing.T, s cooperative.Store, coop string, accounts 
 				}
 			}
 		}
-		tb, err := cooperative.TrialBalanceOn(ctx, s, coop, d)
+		tb, err := ledger.TrialBalanceOn(ctx, s, coop, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +182,7 @@ func checkKeptBalances(t *testing.T, s cooperative.Store, coop string, accounts 
 			t.Fatalf("trial balance on %s: %+v, journal %v", d, tb, fold)
 		}
 		for _, a := range accounts {
-			b, err := cooperative.AccountBalanceOn(ctx, s, coop, a, d)
+			b, err := ledger.AccountBalanceOn(ctx, s, coop, a, d)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,84 @@
+package ledger
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+func TestTheChartPartsDeclareNothingTwice(t *testing.T) {
+	if err := checkChart(chartParts()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckChartRefusesAnAccountDeclaredTwice(t *testing.T) {
+	bank := Account{Code: "bank", Name: "Bank", Type: AccountAsset}
+	for name, tc := range map[string]struct {
+		parts []ChartPart
+		want  string
+	}{
+		"in two parts": {[]ChartPart{PaymentsChart, {Owner: "bonds", Accounts: []Account{bank}}},
+			"account bank is declared by payments and by bonds"},
+		"in one part": {[]ChartPart{{Owner: "bonds", Accounts: []Account{bank, bank}}},
+			"account bank is declared by bonds and by bonds"},
+		"without a type": {[]ChartPart{{Owner: "bonds", Accounts: []Account{{Code: "bonds_payable"}}}},
+			"bonds declares an account without a code or type"},
+	} {
+		err := checkChart(tc.parts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestTheChartIsTheOneLedgerGoListed(t *testing.T) {
+	want := []Account{
+		{Code: "bank", Name: "Bank", Type: AccountAsset},
+		{Code: "stripe_clearing", Name: "Payment provider clearing", Type: AccountAsset},
+		{Code: "disputes_held", Name: "Disputed payments held by the payment provider", Type: AccountAsset},
+		{Code: "bank_transfer_suspense", Name: "Bank transfers to be matched", Type: AccountLiability},
+		{Code: "subscriptions_received_in_advance", Name: "Subscriptions received in advance", Type: AccountLiability},
+		{Code: "refunds_payable", Name: "Refunds payable to members", Type: AccountLiability},
+		{Code: "member_capital", Name: "Member capital", Type: AccountEquity, PerMember: true},
+		{Code: "share_premium", Name: "Share premium", Type: AccountEquity},
+		{Code: "membership_fees_income", Name: "Membership fees", Type: AccountIncome},
+		{Code: "payment_fees_expense", Name: "Payment fees", Type: AccountExpense},
+		{Code: "dispute_losses_expense", Name: "Disputed payments lost", Type: AccountExpense},
+	}
+	byCode := func(a, b Account) int { return strings.Compare(string(a.Code), string(b.Code)) }
+	got := ChartOfAccounts()
+	slices.SortFunc(got, byCode)
+	slices.SortFunc(want, byCode)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("chart:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestCheckAccountAgainstTheChart(t *testing.T) {
+	member := cooperative.NewID()
+	for account, want := range map[string]string{
+		"bank":                             "",
+		"member_capital:" + member:         "",
+		"refunds_payable":                  "",
+		"membership_fees_income":           "",
+		"member_capital":                   "account member_capital is kept per member: use member_capital:<member id>",
+		"member_capital:no spaces":         "account member_capital is kept per member",
+		"bank:" + member:                   "account bank has no sub-accounts",
+		"bonds_payable":                    `account "bonds_payable" is not in the chart of accounts`,
+		"membership_fees_income:" + member: "account membership_fees_income has no sub-accounts",
+	} {
+		err := checkAccount(account)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", account, err)
+		case want != "" && (cooperative.ErrorCode(err) != cooperative.EINVALID || !strings.Contains(cooperative.ErrorMessage(err), want)):
+			t.Errorf("%s: %v, want EINVALID %q", account, err, want)
+		}
+	}
+}
+
+// The catalogue as outbox.go listed it before: same kinds, fields and mandatory flags.
