@@ -124,7 +124,7 @@ func WriteAuditCSV(ctx context.Context, s Store, cooperativeID string, w io.Writ
 			row := []string{strconv.FormatInt(e.Seq, 10), e.At.Format(time.RFC3339Nano), e.ActorID, e.ActorEmail,
 				e.ActorRole, e.CooperativeID, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.RequestID}
 			for i := range row {
-				row[i] = CsvSafe(row[i])
+				row[i] = CSVSafe(row[i])
 			}
 			if err := cw.Write(row); err != nil {
 				return err
@@ -142,7 +142,7 @@ func WriteAuditCSV(ctx context.Context, s Store, cooperativeID string, w io.Writ
 // csvSafe defuses formula injection: a spreadsheet runs a cell that starts with = + - @
 // (or a tab or carriage return) as a formula, and e-mail addresses and names are chosen
 // by users. OWASP's advice: prefix such a cell with a single quote.
-func CsvSafe(s string) string {
+func CSVSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

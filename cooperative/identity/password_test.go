@@ -87,7 +87,7 @@ func TestPasswordPolicy(t *testing.T) {
 func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@x": "'@x",
 		"\tx": "'\tx", "ann@example.org": "ann@example.org", "": ""} {
-		if got := cooperative.CsvSafe(in); got != want {
+		if got := cooperative.CSVSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -15,7 +15,7 @@ type ChartPart struct {
 // chartParts is the chart of accounts, one part per capability.
 func chartParts() []ChartPart {
 	return []ChartPart{
-		PaymentsChart,
+		paymentsChart,
 		sharesChart,
 		membershipChart,
 	}
@@ -33,7 +33,7 @@ func ChartOfAccounts() []Account {
 }
 
 // chartAccount returns the account of the chart with this code.
-func ChartAccount(code AccountCode) (Account, bool) {
+func chartAccount(code AccountCode) (Account, bool) {
 	for _, p := range chartParts() {
 		for _, a := range p.Accounts {
 			if a.Code == code {

@@ -21,7 +21,7 @@ func TestCheckChartRefusesAnAccountDeclaredTwice(t *testing.T) {
 		parts []ChartPart
 		want  string
 	}{
-		"in two parts": {[]ChartPart{PaymentsChart, {Owner: "bonds", Accounts: []Account{bank}}},
+		"in two parts": {[]ChartPart{paymentsChart, {Owner: "bonds", Accounts: []Account{bank}}},
 			"account bank is declared by payments and by bonds"},
 		"in one part": {[]ChartPart{{Owner: "bonds", Accounts: []Account{bank, bank}}},
 			"account bank is declared by bonds and by bonds"},
@@ -82,3 +82,11 @@ func TestCheckAccountAgainstTheChart(t *testing.T) {
 }
 
 // The catalogue as outbox.go listed it before: same kinds, fields and mandatory flags.
+
+// The chart is handed out as a copy: a caller changing what it got changes nothing.
+func TestTheChartCannotBeChangedThroughWhatItHandsOut(t *testing.T) {
+	ChartOfAccounts()[0].Code = "changed"
+	if _, ok := chartAccount(paymentsChart.Accounts[0].Code); !ok || paymentsChart.Accounts[0].Code != AccountBank {
+		t.Fatal("the chart changed")
+	}
+}

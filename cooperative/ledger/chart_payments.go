@@ -19,7 +19,7 @@ const (
 	AccountDisputeLosses AccountCode = "dispute_losses_expense"
 )
 
-var PaymentsChart = ChartPart{Owner: "payments", Accounts: []Account{
+var paymentsChart = ChartPart{Owner: "payments", Accounts: []Account{
 	{Code: AccountBank, Name: "Bank", Type: AccountAsset},
 	{Code: AccountStripeClearing, Name: "Payment provider clearing", Type: AccountAsset},
 	{Code: AccountDisputesHeld, Name: "Disputed payments held by the payment provider", Type: AccountAsset},

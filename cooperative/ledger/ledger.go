@@ -49,7 +49,7 @@ func MemberAccount(code AccountCode, memberID string) string { return string(cod
 // checkAccount accepts a plain code of the chart, or "code:<memberID>" for a per-member one.
 func checkAccount(account string) error {
 	code, sub, hasSub := strings.Cut(account, ":")
-	a, ok := ChartAccount(AccountCode(code))
+	a, ok := chartAccount(AccountCode(code))
 	if !ok {
 		return cooperative.Errorf(cooperative.EINVALID, "account %q is not in the chart of accounts", account)
 	}

@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/kracht-coop/kracht/cooperative/ledger"
 )
 
 func TestTheCataloguePartsDeclareNothingTwice(t *testing.T) {
@@ -76,14 +74,10 @@ func TestTheCatalogueCannotBeChangedThroughWhatItHandsOut(t *testing.T) {
 	s, _ := EventInvitation.Spec()
 	s.Fields[0] = "changed"
 	NotificationEvents()[0].Fields[0] = "changed"
-	ledger.ChartOfAccounts()[0].Code = "changed"
 	if s, _ := EventInvitation.Spec(); s.Fields[0] != "link" {
 		t.Fatalf("invitation's fields became %v", s.Fields)
 	}
 	if err := checkCatalogue(catalogueParts()); err != nil || identityCatalogue.Kinds[0].Fields[0] != "link" {
 		t.Fatalf("the catalogue changed: %v %v", err, identityCatalogue.Kinds[0])
-	}
-	if _, ok := ledger.ChartAccount(ledger.PaymentsChart.Accounts[0].Code); !ok || ledger.PaymentsChart.Accounts[0].Code != ledger.AccountBank {
-		t.Fatal("the chart changed")
 	}
 }

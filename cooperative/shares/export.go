@@ -37,7 +37,7 @@ func RegisterColumns() []string {
 }
 
 func (r RegisterRow) cells() []string {
-	return []string{strconv.FormatInt(r.MemberNumber, 10), cooperative.CsvSafe(r.Name), cooperative.CsvSafe(r.Address), string(r.AdmittedOn),
+	return []string{strconv.FormatInt(r.MemberNumber, 10), cooperative.CSVSafe(r.Name), cooperative.CSVSafe(r.Address), string(r.AdmittedOn),
 		string(r.CeasedOn), r.Class, strconv.FormatInt(r.Shares, 10), r.ShareNumbers, formatCents(r.AmountPaidCents)}
 }
 
