@@ -1,30 +1,15 @@
-// Package cooperative is Kracht's domain: statutes, members, offerings, the share
-// register and the ledger, and the storage port they need.
+// Package cooperative is the core of Kracht's domain: the one error type and its codes,
+// the storage port (store.go) and the one transaction runner every write goes through
+// (runner.go), dates and money in integer cents, ids, the actor, the cooperative itself,
+// the audit log, the secret box, and the record encoding the capabilities store with.
 //
-// # Allocating an offering
+// Each capability is a package beneath it, and dependencies run one way:
 //
-// When an offering closes (Registry.CloseOffering), its cap goes to the subscriptions
-// that can be allocated: those paid by then whose subscriber is an active member at
-// closing. An applicant admitted before closing takes part; one not admitted, rejected,
-// or a member who left does not, and gets all their money back. Pending subscriptions
-// lapse. Each subscription can be given at most its shares, and no member more than the
-// statutes' maximum per member less what they already hold.
+//	cooperative ← ledger, notify ← identity ← membership ← payments ← shares
 //
-// When what can be allocated fits the cap, everyone gets it. Otherwise:
-//
-//   - first come: in the order the subscriptions came in, each takes what it can of what
-//     is left. A full first-come offering keeps taking subscriptions on a waiting list
-//     (Subscription.WaitingList says how many shares were ahead), because what is ahead
-//     may lapse, be withdrawn or belong to someone who cannot be allocated;
-//   - pro rata: first each member gets what they lack of the class minimum (so scaling
-//     down leaves no one below it who asked for enough), in subscription order while the
-//     cap lasts; the rest of the cap is split in proportion to what each asked beyond
-//     that, in whole shares by largest remainder: each gets the whole part of its exact
-//     quota, and the shares left over go one each to the largest fractional parts. Ties
-//     go to the earlier subscription (its order number, then time, then id), so the same
-//     round always allocates the same way, and exactly the cap is issued.
-//
-// What a subscription paid and was not allocated goes to refunds payable in the same
-// entry as its shares: it is refunded through Stripe when it came that way, else paid
-// back by bank transfer by the board.
+// ledger keeps the journal and the chart of accounts, notify the outbox and the mail
+// catalogue, identity sign-in and roles, membership statutes and members, payments the
+// money that comes in, shares the register. A capability reaches another only through
+// its exported names; payments reach what they take money for through the Payable
+// interface it defines, which the capabilities above implement.
 package cooperative

@@ -5,9 +5,10 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/payments"
 )
 
-// Wiring of the payment code to what it pays for. It is the one place that knows both
-// sides; at the package split it moves to cmd/kracht, which builds one *Payments with it
-// and hands that to the Stripe worker, the bank import and the handlers.
+// Wiring of the payment code to what it pays for: cmd/kracht builds one *Payments with
+// it and hands that to the Stripe worker, the bank import and the handlers. It sits here,
+// beside the payable it names first, because the tests of those packages build the same
+// set; bonds, when they bring a Payable of their own, replace their line below.
 
 // StandardPayables is what Kracht takes payments for today: share subscriptions
 // (through the register), membership fees (to membership fees income), and bonds, which
