@@ -25,19 +25,12 @@ import (
 	"time"
 )
 
-// The flag is declared once per test binary: the first package linked in declares it,
-// and the others (here, or a test that still declares its own) read it by name.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
+// update is the test flag -update, as golang/go's golden tests have it: declared here
+// once for every test binary that rewrites golden files.
+var update = flag.Bool("update", false, "rewrite golden files")
 
 // Update reports whether the test ran with -update.
-func Update() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+func Update() bool { return *update }
 
 // Record is what a golden file shows: the keys a record is stored under, and its data.
 type Record struct {
