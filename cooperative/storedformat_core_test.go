@@ -75,10 +75,6 @@ func journalRecord(journal string, v any) storedtest.Record {
 	return storedtest.Record{Journal: journal, Data: Encode(v)}
 }
 
-func fromRecord(r Record) storedtest.Record {
-	return storedtest.Record{Collection: r.Collection, ID: r.ID, Unique: r.Unique, Index: r.Index, Data: r.Data}
-}
-
 // viaDecode reads data as decode (the domain's record reader) does.
 func viaDecode[T any](data []byte) (any, error) {
 	var v T
