@@ -88,7 +88,7 @@ type Server struct {
 	bodiless  bodilessRoutes
 }
 
-// New builds the API with every route of routes.go. It panics when opts.Auth.Keys are
+// New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
 	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil {
