@@ -16,16 +16,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/identity/ -update
 
 func TestStoredFormatIdentity(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, IdentityStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, identityStoredCases())
 }
 
 func TestStoredFormatIdentityCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 9, MinJournals: 0}, IdentityStoredCases())
+		MinCollections: 9, MinJournals: 0}, identityStoredCases())
 }
 
 // identityStoredCases returns a case per collection and journal, each written as the domain writes it.
-func IdentityStoredCases() []storedtest.Case {
+func identityStoredCases() []storedtest.Case {
 	day := 24 * time.Hour
 	return storedcases.WithRecords(identityStoredRecord, []storedtest.Case{
 		{Name: collectionSweepState, Value: sweepState{Through: "2025-03-13"}, Decode: storedcases.ViaDecode[sweepState]},

@@ -13,16 +13,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/ledger/ -update
 
 func TestStoredFormatLedger(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, LedgerStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, ledgerStoredCases())
 }
 
 func TestStoredFormatLedgerCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 3, MinJournals: 1}, LedgerStoredCases())
+		MinCollections: 3, MinJournals: 1}, ledgerStoredCases())
 }
 
 // ledgerStoredCases returns a case per collection and journal, each written as the domain writes it.
-func LedgerStoredCases() []storedtest.Case {
+func ledgerStoredCases() []storedtest.Case {
 	return storedcases.WithRecords(ledgerStoredRecord, []storedtest.Case{
 		{Name: collectionLedgerAccounts, Value: ledgerAccount{Account: "1100", Balance: -150000, Last: "2025-03-14"},
 			Decode: storedcases.ViaDecode[ledgerAccount]},

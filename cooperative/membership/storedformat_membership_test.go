@@ -14,16 +14,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/membership/ -update
 
 func TestStoredFormatMembership(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, MembershipStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, membershipStoredCases())
 }
 
 func TestStoredFormatMembershipCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 3, MinJournals: 1}, MembershipStoredCases())
+		MinCollections: 3, MinJournals: 1}, membershipStoredCases())
 }
 
 // membershipStoredCases returns a case per collection and journal, each written as the domain writes it.
-func MembershipStoredCases() []storedtest.Case {
+func membershipStoredCases() []storedtest.Case {
 	day := 24 * time.Hour
 	member := Member{ID: storedtest.Member, CooperativeID: storedtest.Coop, Number: 42, Kind: MemberPerson, Name: "Anna de Vries",
 		Address:     Address{Street: "Dorpsstraat 1", PostalCode: "1234 AB", City: "Zon", Country: "NL"},

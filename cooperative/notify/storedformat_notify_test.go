@@ -14,16 +14,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/notify/ -update
 
 func TestStoredFormatNotify(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, NotifyStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, notifyStoredCases())
 }
 
 func TestStoredFormatNotifyCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 4, MinJournals: 0}, NotifyStoredCases())
+		MinCollections: 4, MinJournals: 0}, notifyStoredCases())
 }
 
 // notifyStoredCases returns a case per collection and journal, each written as the domain writes it.
-func NotifyStoredCases() []storedtest.Case {
+func notifyStoredCases() []storedtest.Case {
 	return storedcases.WithRecords(notifyStoredRecord, []storedtest.Case{
 		// The attachments' content is stored apart (notification_attachments), so the
 		// message's own record never holds it.

@@ -16,16 +16,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/payments/ -update
 
 func TestStoredFormatPayments(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, PaymentsStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, paymentsStoredCases())
 }
 
 func TestStoredFormatPaymentsCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 6, MinJournals: 0}, PaymentsStoredCases())
+		MinCollections: 6, MinJournals: 0}, paymentsStoredCases())
 }
 
 // paymentsStoredCases returns a case per collection and journal, each written as the domain writes it.
-func PaymentsStoredCases() []storedtest.Case {
+func paymentsStoredCases() []storedtest.Case {
 	day := 24 * time.Hour
 	stripeEvent := StripeEvent{ID: "evt_1", Type: "charge.refunded", Created: storedtest.Time, Livemode: true,
 		Account: "acct_1", Object: "charge", ObjectID: "ch_1", CooperativeID: storedtest.Coop, PaymentID: storedtest.Payment,

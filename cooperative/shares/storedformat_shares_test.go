@@ -16,16 +16,16 @@ import (
 //	go test -run TestStoredFormat ./cooperative/shares/ -update
 
 func TestStoredFormatShares(t *testing.T) {
-	storedtest.Run(t, storedcases.GoldenDir, SharesStoredCases())
+	storedtest.Run(t, storedcases.GoldenDir, sharesStoredCases())
 }
 
 func TestStoredFormatSharesCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 11, MinJournals: 1}, SharesStoredCases())
+		MinCollections: 11, MinJournals: 1}, sharesStoredCases())
 }
 
 // sharesStoredCases returns a case per collection and journal, each written as the domain writes it.
-func SharesStoredCases() []storedtest.Case {
+func sharesStoredCases() []storedtest.Case {
 	day := 24 * time.Hour
 	ranges := []ShareRange{{First: 1, Last: 10}, {First: 21, Last: 25}}
 	sub := Subscription{ID: storedtest.Sub, CooperativeID: storedtest.Coop, OfferingID: storedtest.Offer,
