@@ -211,19 +211,28 @@ func (t *tx) Find(q cooperative.Query) (cooperative.Page, error) {
 	if err != nil {
 		return cooperative.Page{}, t.fail(err)
 	}
+	page, more, err := t.readPage(cur, q.Collection, limit)
+	if more {
+		page.Next = page.Records[limit-1].ID
+	}
+	return page, err
+}
+
+// readPage reads the records of cur, asked for one more than limit: more says whether
+// that one came, and so whether there is a next page.
+func (t *tx) readPage(cur *mongo.Cursor, collection string, limit int) (page cooperative.Page, more bool, err error) {
 	var docs []document
 	if err := cur.All(t.ctx, &docs); err != nil {
-		return cooperative.Page{}, t.fail(err)
+		return cooperative.Page{}, false, t.fail(err)
 	}
-	var page cooperative.Page
 	for _, d := range docs {
-		page.Records = append(page.Records, d.record(q.Collection))
+		page.Records = append(page.Records, d.record(collection))
 	}
 	if len(page.Records) > limit {
 		page.Records = page.Records[:limit]
-		page.Next = page.Records[limit-1].ID
+		return page, true, nil
 	}
-	return page, nil
+	return page, false, nil
 }
 
 // findRange is Find with a Range. The multikey index (c, x, i) bounds the scan to the
@@ -286,20 +295,12 @@ func (t *tx) findRange(q cooperative.Query) (cooperative.Page, error) {
 	if err != nil {
 		return cooperative.Page{}, t.fail(err)
 	}
-	var docs []document
-	if err := cur.All(t.ctx, &docs); err != nil {
-		return cooperative.Page{}, t.fail(err)
-	}
-	var page cooperative.Page
-	for _, d := range docs {
-		page.Records = append(page.Records, d.record(q.Collection))
-	}
-	if len(page.Records) > limit {
-		page.Records = page.Records[:limit]
+	page, more, err := t.readPage(cur, q.Collection, limit)
+	if more {
 		last := page.Records[limit-1]
 		page.Next = cooperative.RangeCursor(last.Index[q.Index], last.ID)
 	}
-	return page, nil
+	return page, err
 }
 
 func (t *tx) JournalEntryByKey(journal, key string) (cooperative.JournalEntry, error) {
