@@ -181,35 +181,37 @@ func isJSON(mt string) bool { return mt == fiber.MIMEApplicationJSON || jsonSuff
 // logout, approve, ...), by method, from the published API description: a body sent to
 // one of them is a client's mistake (or a request smuggled in it), never silently
 // ignored.
-type bodilessRoutes map[string][]*regexp.Regexp
+type bodilessRoutes map[string]*regexp.Regexp
 
 var pathParam = regexp.MustCompile(`\{[^/}]+\}`)
 
+// newBodilessRoutes makes one pattern per method, the routes' paths as alternatives, so
+// a request with a body costs one match, however many routes there are.
 func newBodilessRoutes(doc *huma.OpenAPI) bodilessRoutes {
-	b := bodilessRoutes{}
+	paths := map[string][]string{}
 	for path, item := range doc.Paths {
 		parts := pathParam.Split(path, -1)
 		for i := range parts {
 			parts[i] = regexp.QuoteMeta(parts[i])
 		}
-		re := regexp.MustCompile("^" + strings.Join(parts, "[^/]+") + "$")
+		pattern := strings.Join(parts, "[^/]+")
 		for method, op := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodHead: item.Head,
 			http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
 			if op != nil && op.RequestBody == nil {
-				b[method] = append(b[method], re)
+				paths[method] = append(paths[method], pattern)
 			}
 		}
+	}
+	b := bodilessRoutes{}
+	for method, ps := range paths {
+		b[method] = regexp.MustCompile("^(?:" + strings.Join(ps, "|") + ")$")
 	}
 	return b
 }
 
 func (b bodilessRoutes) match(method, path string) bool {
-	for _, re := range b[method] {
-		if re.MatchString(path) {
-			return true
-		}
-	}
-	return false
+	re, ok := b[method]
+	return ok && re.MatchString(path)
 }
 
 // refuseBodiless answers 400 to a body sent to a route that takes none, without reading
