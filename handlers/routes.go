@@ -18,6 +18,13 @@ import (
 // routes_<capability>.go. Each route is a huma operation, so it is in the OpenAPI
 // document; openapi_test.go fails when one is not. Each says who may call it (see
 // access.go); authz_test.go fails when one has no row in the authorization matrix.
+// Who the routes of the routes_*.go files are for, and where a cooperative's routes are.
+const (
+	roleBoard      = identity.RoleBoard
+	roleAccountant = identity.RoleAccountant
+	coopPath       = "/v1/cooperatives/{cooperativeID}"
+)
+
 func (s *Server) routes() {
 	s.operationRoutes()
 	s.cooperativeRoutes()

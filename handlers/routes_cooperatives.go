@@ -3,8 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/kracht-coop/kracht/cooperative/identity"
-
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -12,10 +10,6 @@ import (
 // public profiles, created by a platform admin) and the audit logs, the platform's and each
 // cooperative's.
 func (s *Server) cooperativeRoutes() {
-	const (
-		board      = identity.RoleBoard
-		accountant = identity.RoleAccountant
-	)
 	route(s, public(), huma.Operation{OperationID: "list-cooperatives", Method: http.MethodGet, Path: "/v1/cooperatives",
 		Summary: "List the cooperatives hosted here (public profiles)", Tags: []string{"cooperatives"}}, s.listCooperatives)
 	route(s, public(), huma.Operation{OperationID: "get-cooperative", Method: http.MethodGet, Path: "/v1/cooperatives/{cooperativeID}",
@@ -27,10 +21,10 @@ func (s *Server) cooperativeRoutes() {
 	route(s, platformAdmin(), huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/v1/admin/audit",
 		Summary: "The platform's audit log", Tags: []string{"admin"}}, s.platformAudit)
 
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "audit", Method: http.MethodGet,
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "audit", Method: http.MethodGet,
 		Path: "/v1/cooperatives/{cooperativeID}/audit", Summary: "The cooperative's audit log", Tags: []string{"audit"}},
 		s.cooperativeAudit)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "audit-csv", Method: http.MethodGet,
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "audit-csv", Method: http.MethodGet,
 		Path: "/v1/cooperatives/{cooperativeID}/audit.csv", Summary: "The cooperative's audit log as CSV",
 		Tags: []string{"audit"}, Responses: map[string]*huma.Response{"200": {Description: "The whole log, oldest first.",
 			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}}, s.cooperativeAuditCSV)

@@ -3,8 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/kracht-coop/kracht/cooperative/identity"
-
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -12,10 +10,6 @@ import (
 // passwords, TOTP and recovery codes, invitations (a platform admin's of a board member,
 // the board's of anyone) and roles in a cooperative.
 func (s *Server) identityRoutes() {
-	const (
-		board      = identity.RoleBoard
-		accountant = identity.RoleAccountant
-	)
 	// Sign-up and sign-in. Answers that could tell whether an address is registered are
 	// the same for both.
 	route(s, public(), huma.Operation{OperationID: "signup", Method: http.MethodPost, Path: "/v1/auth/signup",
@@ -73,17 +67,17 @@ func (s *Server) identityRoutes() {
 	route(s, public(), huma.Operation{OperationID: "accept-invitation", Method: http.MethodPost, Path: "/v1/invitations/accept",
 		Summary: "Accept an invitation: creates the account, or links yours with its password", Tags: []string{"roles"},
 		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.acceptInvitation)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "invite", Method: http.MethodPost,
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "invite", Method: http.MethodPost,
 		Path: "/v1/cooperatives/{cooperativeID}/invitations", DefaultStatus: http.StatusCreated,
 		Summary: "Invite someone into the cooperative with a role", Tags: []string{"roles"},
 		Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.invite)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-roles", Method: http.MethodGet,
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "list-roles", Method: http.MethodGet,
 		Path: "/v1/cooperatives/{cooperativeID}/roles", Summary: "Who holds which roles in the cooperative",
 		Tags: []string{"roles"}}, s.listRoles)
-	route(s, inCooperative(board, accountant).orSelf(), huma.Operation{OperationID: "get-roles", Method: http.MethodGet,
+	route(s, inCooperative(roleBoard, roleAccountant).orSelf(), huma.Operation{OperationID: "get-roles", Method: http.MethodGet,
 		Path: "/v1/cooperatives/{cooperativeID}/roles/{userID}", Summary: "One person's roles in the cooperative",
 		Tags: []string{"roles"}, Errors: []int{http.StatusNotFound}}, s.getRoles)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "set-roles", Method: http.MethodPut,
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "set-roles", Method: http.MethodPut,
 		Path: "/v1/cooperatives/{cooperativeID}/roles/{userID}", Summary: "Change one person's roles in the cooperative",
 		Tags: []string{"roles"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.setRoles)
 }

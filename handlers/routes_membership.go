@@ -3,8 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/kracht-coop/kracht/cooperative/identity"
-
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -18,47 +16,42 @@ const ownOrStaffDoc = "For the account the member record belongs to, and the coo
 // own account or the board/accountant, answering 404 to anyone else. Actions of the board
 // or accountant that change the register or move money need the second factor.
 func (s *Server) membershipRoutes() {
-	const (
-		board      = identity.RoleBoard
-		accountant = identity.RoleAccountant
-		coop       = "/v1/cooperatives/{cooperativeID}"
-	)
 	staffOrOwn := []int{http.StatusNotFound}
 
 	// Statutes are public: an applicant reads them before consenting to them.
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "adopt-statutes", Method: http.MethodPost,
-		Path: coop + "/statutes", DefaultStatus: http.StatusCreated, Summary: "Adopt a new version of the statutes",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "adopt-statutes", Method: http.MethodPost,
+		Path: coopPath + "/statutes", DefaultStatus: http.StatusCreated, Summary: "Adopt a new version of the statutes",
 		Tags: []string{"statutes"}, Errors: []int{http.StatusUnprocessableEntity}}, s.adoptStatutes)
-	route(s, public(), huma.Operation{OperationID: "list-statutes", Method: http.MethodGet, Path: coop + "/statutes",
+	route(s, public(), huma.Operation{OperationID: "list-statutes", Method: http.MethodGet, Path: coopPath + "/statutes",
 		Summary: "Every version of the statutes, oldest first", Tags: []string{"statutes"}}, s.listStatutes)
-	route(s, public(), huma.Operation{OperationID: "get-statutes", Method: http.MethodGet, Path: coop + "/statutes/current",
+	route(s, public(), huma.Operation{OperationID: "get-statutes", Method: http.MethodGet, Path: coopPath + "/statutes/current",
 		Summary: "The statutes in force on a date (today by default)", Tags: []string{"statutes"},
 		Errors: []int{http.StatusUnprocessableEntity}}, s.getStatutes)
 
 	// Membership.
-	route(s, signedIn(), huma.Operation{OperationID: "apply-for-membership", Method: http.MethodPost, Path: coop + "/members",
+	route(s, signedIn(), huma.Operation{OperationID: "apply-for-membership", Method: http.MethodPost, Path: coopPath + "/members",
 		DefaultStatus: http.StatusCreated, Summary: "Apply for membership, for yourself or a legal entity you represent",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, s.apply)
-	route(s, signedIn(), huma.Operation{OperationID: "my-members", Method: http.MethodGet, Path: coop + "/me/members",
+	route(s, signedIn(), huma.Operation{OperationID: "my-members", Method: http.MethodGet, Path: coopPath + "/me/members",
 		Summary: "Your member records (and applications) in the cooperative", Tags: []string{"members"}}, s.myMembers)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-members", Method: http.MethodGet,
-		Path: coop + "/members", Summary: "Members and applicants, in application order", Tags: []string{"members"}}, s.listMembers)
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "list-members", Method: http.MethodGet,
+		Path: coopPath + "/members", Summary: "Members and applicants, in application order", Tags: []string{"members"}}, s.listMembers)
 	route(s, signedIn(), huma.Operation{OperationID: "get-member", Description: ownOrStaffDoc, Method: http.MethodGet,
-		Path: coop + "/members/{memberID}", Summary: "One member record (your own, or any for the board and accountant)",
+		Path: coopPath + "/members/{memberID}", Summary: "One member record (your own, or any for the board and accountant)",
 		Tags: []string{"members"}, Errors: staffOrOwn}, s.getMember)
 	route(s, signedIn(), huma.Operation{OperationID: "member-history", Description: ownOrStaffDoc, Method: http.MethodGet,
-		Path: coop + "/members/{memberID}/history", Summary: "Every version of a member record: application, approval, corrections, end",
+		Path: coopPath + "/members/{memberID}/history", Summary: "Every version of a member record: application, approval, corrections, end",
 		Tags: []string{"members"}, Errors: staffOrOwn}, s.memberHistory)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "approve-member", Method: http.MethodPost,
-		Path: coop + "/members/{memberID}/approve", Summary: "Admit an applicant: the next member number",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "approve-member", Method: http.MethodPost,
+		Path: coopPath + "/members/{memberID}/approve", Summary: "Admit an applicant: the next member number",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.approveMember)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "reject-member", Method: http.MethodPost,
-		Path: coop + "/members/{memberID}/reject", Summary: "Turn an application down with a reason",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "reject-member", Method: http.MethodPost,
+		Path: coopPath + "/members/{memberID}/reject", Summary: "Turn an application down with a reason",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.rejectMember)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "end-membership", Method: http.MethodPost,
-		Path: coop + "/members/{memberID}/end", Summary: "Record a resignation, exclusion or death",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "end-membership", Method: http.MethodPost,
+		Path: coopPath + "/members/{memberID}/end", Summary: "Record a resignation, exclusion or death",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.endMembership)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "correct-member", Method: http.MethodPost,
-		Path: coop + "/members/{memberID}/corrections", Summary: "Correct personal data (the previous version stays in the history)",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "correct-member", Method: http.MethodPost,
+		Path: coopPath + "/members/{memberID}/corrections", Summary: "Correct personal data (the previous version stays in the history)",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound}}, s.correctMember)
 }

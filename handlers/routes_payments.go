@@ -3,8 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/kracht-coop/kracht/cooperative/identity"
-
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -13,53 +11,48 @@ import (
 // statement imports, the review queue, refunds, and the payments as staff see them (to
 // assign an unmatched bank credit they need the payment's id).
 func (s *Server) paymentRoutes() {
-	const (
-		board      = identity.RoleBoard
-		accountant = identity.RoleAccountant
-		coop       = "/v1/cooperatives/{cooperativeID}"
-	)
 	route(s, signedIn(), huma.Operation{OperationID: "create-checkout-session", Method: http.MethodPost,
-		Path: coop + "/subscriptions/{subscriptionID}/checkout", DefaultStatus: http.StatusCreated,
+		Path: coopPath + "/subscriptions/{subscriptionID}/checkout", DefaultStatus: http.StatusCreated,
 		Summary: "Pay your own subscription online: a Stripe Checkout Session (iDEAL, SEPA Direct Debit, card, Bancontact)",
 		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}},
 		s.createCheckoutSession)
 	route(s, signedIn(), huma.Operation{OperationID: "transfer-instructions", Method: http.MethodPost,
-		Path:    coop + "/subscriptions/{subscriptionID}/transfer-instructions",
+		Path:    coopPath + "/subscriptions/{subscriptionID}/transfer-instructions",
 		Summary: "Pay your own subscription by bank transfer: the account, the amount and the RF reference to quote",
 		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.transferInstructions)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "refund-subscription", Method: http.MethodPost,
-		Path: coop + "/subscriptions/{subscriptionID}/refund", Summary: "Refund what a subscription got no shares for, through Stripe (posted when Stripe confirms)",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "refund-subscription", Method: http.MethodPost,
+		Path: coopPath + "/subscriptions/{subscriptionID}/refund", Summary: "Refund what a subscription got no shares for, through Stripe (posted when Stripe confirms)",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}},
 		s.refundSubscription)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "get-stripe-account", Method: http.MethodGet,
-		Path: coop + "/stripe", Summary: "Whether the cooperative's Stripe account is connected (never its secrets)",
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "get-stripe-account", Method: http.MethodGet,
+		Path: coopPath + "/stripe", Summary: "Whether the cooperative's Stripe account is connected (never its secrets)",
 		Tags: []string{"payments"}}, s.getStripeAccount)
-	route(s, inCooperative(board).withMFA(), huma.Operation{OperationID: "connect-stripe-account", Method: http.MethodPut,
-		Path: coop + "/stripe", Summary: "Connect the cooperative's Stripe account: secret key and webhook signing secret, stored encrypted",
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "connect-stripe-account", Method: http.MethodPut,
+		Path: coopPath + "/stripe", Summary: "Connect the cooperative's Stripe account: secret key and webhook signing secret, stored encrypted",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable}}, s.connectStripeAccount)
-	route(s, public(), huma.Operation{OperationID: "stripe-webhook", Method: http.MethodPost, Path: coop + "/stripe/webhook",
+	route(s, public(), huma.Operation{OperationID: "stripe-webhook", Method: http.MethodPost, Path: coopPath + "/stripe/webhook",
 		Summary: "Stripe's webhook: the signature on the raw body is the authentication", Tags: []string{"payments"},
 		Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}}, s.stripeWebhook)
-	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "import-bank-statement", Method: http.MethodPost,
-		Path: coop + "/bank-statements", Summary: "Import a camt.053 bank statement (the XML file as the body); credits are matched by RF reference",
+	route(s, inCooperative(roleAccountant).withMFA(), huma.Operation{OperationID: "import-bank-statement", Method: http.MethodPost,
+		Path: coopPath + "/bank-statements", Summary: "Import a camt.053 bank statement (the XML file as the body); credits are matched by RF reference",
 		RequestBody: statementBody(), Tags: []string{"payments"}, Errors: []int{http.StatusLengthRequired, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}}, s.importBankStatement)
-	route(s, inCooperative(accountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
-		Path: coop + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
+	route(s, inCooperative(roleAccountant), huma.Operation{OperationID: "list-payment-reviews", Method: http.MethodGet,
+		Path: coopPath + "/payment-reviews", Summary: "Money waiting for the accountant: unmatched credits, odd Stripe events, disputes",
 		Tags: []string{"payments"}}, s.listPaymentReviews)
-	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
-		Path: coop + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it), or record it refunded or ignored",
+	route(s, inCooperative(roleAccountant).withMFA(), huma.Operation{OperationID: "resolve-payment-review", Method: http.MethodPost,
+		Path: coopPath + "/payment-reviews/{reviewID}/resolve", Summary: "Resolve an item: assign a credit to a payment (posts it), or record it refunded or ignored",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, s.resolvePaymentReview)
-	route(s, inCooperative(accountant).withMFA(), huma.Operation{OperationID: "record-transfer-refund", Method: http.MethodPost,
-		Path: coop + "/subscriptions/{subscriptionID}/transfer-refunds", DefaultStatus: http.StatusCreated,
+	route(s, inCooperative(roleAccountant).withMFA(), huma.Operation{OperationID: "record-transfer-refund", Method: http.MethodPost,
+		Path: coopPath + "/subscriptions/{subscriptionID}/transfer-refunds", DefaultStatus: http.StatusCreated,
 		Summary: "Record that money a subscription owed back was paid back by bank transfer (Dr refunds payable, Cr bank)",
 		Tags:    []string{"payments"}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}},
 		s.recordTransferRefund)
 
 	// What the board and the accountant see of payments.
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-payments", Method: http.MethodGet,
-		Path: coop + "/payments", Summary: "The cooperative's payments, oldest first (filter by status, method, reference, subscription)",
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "list-payments", Method: http.MethodGet,
+		Path: coopPath + "/payments", Summary: "The cooperative's payments, oldest first (filter by status, method, reference, subscription)",
 		Tags: []string{"payments"}}, s.listPayments)
-	route(s, inCooperative(board, accountant), huma.Operation{OperationID: "list-subscription-payments", Method: http.MethodGet,
-		Path: coop + "/subscriptions/{subscriptionID}/payments", Summary: "A subscription's payments",
+	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "list-subscription-payments", Method: http.MethodGet,
+		Path: coopPath + "/subscriptions/{subscriptionID}/payments", Summary: "A subscription's payments",
 		Tags: []string{"payments"}, Errors: []int{http.StatusNotFound}}, s.listSubscriptionPayments)
 }
