@@ -18,6 +18,7 @@ func chartParts() []ChartPart {
 		paymentsChart,
 		sharesChart,
 		membershipChart,
+		payoutsChart,
 	}
 }
 

@@ -48,6 +48,7 @@ func TestTheChartIsTheOneLedgerGoListed(t *testing.T) {
 		{Code: "membership_fees_income", Name: "Membership fees", Type: AccountIncome},
 		{Code: "payment_fees_expense", Name: "Payment fees", Type: AccountExpense},
 		{Code: "dispute_losses_expense", Name: "Disputed payments lost", Type: AccountExpense},
+		{Code: "payouts_in_transit", Name: "Payouts in transit", Type: AccountLiability},
 	}
 	byCode := func(a, b Account) int { return strings.Compare(string(a.Code), string(b.Code)) }
 	got := ChartOfAccounts()

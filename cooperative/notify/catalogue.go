@@ -22,6 +22,7 @@ func catalogueParts() []CataloguePart {
 		membershipCatalogue,
 		sharesCatalogue,
 		paymentsCatalogue,
+		payoutsCatalogue,
 	}
 }
 

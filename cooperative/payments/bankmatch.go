@@ -29,11 +29,16 @@ type BankLine struct {
 	Amount      int64     `json:"amount"` // minor units, positive
 	Currency    string    `json:"currency"`
 	Reference   string    `json:"reference,omitempty"` // a valid RF reference, if the payer gave one
+	// EndToEndID is the payer's end-to-end id: for a debit of the cooperative's own
+	// payment, or a payment of it that came back, the one its file gave.
+	EndToEndID   string `json:"endToEndId,omitempty"`
+	ReturnReason string `json:"returnReason,omitempty"` // the bank's code for why a payment came back (AC04, …)
 	Payer       string    `json:"payer,omitempty"`
 	PayerIBAN   string    `json:"payerIban,omitempty"`
 	Text        string    `json:"text,omitempty"`
 	BookedOn    time.Time `json:"bookedOn,omitzero"`
-	// Outcome is what the import did: matched, review, skipped (not a booked credit).
+	// Outcome is what the import did: matched, review, skipped (not a booked credit),
+	// or for the cooperative's own payouts paid or returned.
 	Outcome   string    `json:"outcome"`
 	PaymentID string    `json:"paymentId,omitempty"`
 	At        time.Time `json:"at"`
@@ -44,6 +49,10 @@ type BankImportTally struct {
 	Lines      int `json:"lines"`      // lines read
 	Duplicates int `json:"duplicates"` // already imported before: nothing changed
 	Matched    int `json:"matched"`    // posted to a payment
+	// PayoutsPaid and PayoutsReturned count debits and returns of the cooperative's own
+	// payouts, posted to them.
+	PayoutsPaid     int `json:"payoutsPaid"`
+	PayoutsReturned int `json:"payoutsReturned"`
 	Review     int `json:"review"`     // sent to the review queue
 	Skipped    int `json:"skipped"`    // debits, pending or information-only entries
 	// MatchedAmount and ReviewAmount are in minor units.
@@ -56,6 +65,8 @@ func (t *BankImportTally) Add(o BankImportTally) {
 	t.Lines += o.Lines
 	t.Duplicates += o.Duplicates
 	t.Matched += o.Matched
+	t.PayoutsPaid += o.PayoutsPaid
+	t.PayoutsReturned += o.PayoutsReturned
 	t.Review += o.Review
 	t.Skipped += o.Skipped
 	t.MatchedAmount += o.MatchedAmount
@@ -97,6 +108,12 @@ func importBankLines(tx cooperative.Tx, ps Payables, by cooperative.Actor, coope
 }
 
 func matchBankLine(tx cooperative.Tx, ps Payables, actor cooperative.Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
+	if l.Booked && l.Amount > 0 && l.EndToEndID != "" && (!l.Credit || l.ReturnReason != "" || l.Reversal) && ps.outgoing != nil {
+		done, err := matchOutgoing(tx, ps.outgoing, actor, cooperativeID, id, l, t, now)
+		if err != nil || done {
+			return err
+		}
+	}
 	if !l.Credit || !l.Booked || l.Reversal || l.Amount == 0 {
 		// Debits (payouts, refunds sent) and returns are the accountant's to reconcile;
 		// pending entries come back booked in a later statement.
@@ -157,6 +174,52 @@ func matchBankLine(tx cooperative.Tx, ps Payables, actor cooperative.Actor, coop
 	t.Matched++
 	t.MatchedAmount += l.Amount
 	return nil
+}
+
+// Outgoing places statement lines about money the cooperative sent: the debit of a
+// payout it made, or that payout coming back. Payouts implements it; whoever wires the
+// services hands it in with the Payables (WithOutgoing).
+type Outgoing interface {
+	// MatchOutgoing is offered each booked line that carries an end-to-end id and is a
+	// debit, or a credit with return information, inside the transaction that stores
+	// it (lineID names the line for ever). It posts what it recognises once, and says
+	// what it did; a line it does not know is not Handled, and is treated as any other.
+	// An error refuses the whole batch of lines.
+	MatchOutgoing(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, lineID string, l BankLine, now time.Time) (OutgoingMatch, error)
+}
+
+// OutgoingMatch is what Outgoing did with a line.
+type OutgoingMatch struct {
+	Handled bool
+	// Outcome is "paid" or "returned" when posted, "review" when Review is set.
+	Outcome  string
+	PayoutID string         // the payout (its end-to-end id) the line is about
+	Review   *PaymentReview // what the accountant must look at; queued by the caller
+}
+
+func matchOutgoing(tx cooperative.Tx, o Outgoing, actor cooperative.Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) (bool, error) {
+	m, err := o.MatchOutgoing(tx, actor, cooperativeID, id, *l, now)
+	if err != nil || !m.Handled {
+		return false, err
+	}
+	l.Outcome, l.PaymentID = m.Outcome, m.PayoutID
+	switch m.Outcome {
+	case "paid":
+		t.PayoutsPaid++
+	case "returned":
+		t.PayoutsReturned++
+	}
+	if m.Review != nil {
+		r := *m.Review
+		r.CooperativeID, r.Source, r.SourceID, r.Amount, r.Currency, r.Payer, r.BookedOn = cooperativeID, "bank", id, l.Amount, l.Currency, l.Payer, l.BookedOn
+		l.Outcome = "review"
+		t.Review++
+		t.ReviewAmount += l.Amount
+		if err := queueReview(tx, r, now); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // BankStatementImport is what the audit log keeps of one statement import.

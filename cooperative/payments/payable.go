@@ -61,6 +61,14 @@ type Unwound struct {
 // wires the services (NewPayables), and handed to the payment code that receives money.
 type Payables struct {
 	byPurpose map[string]Payable
+	outgoing  Outgoing
+}
+
+// WithOutgoing returns ps that also hands statement lines about the cooperative's own
+// payouts to o.
+func (ps Payables) WithOutgoing(o Outgoing) Payables {
+	ps.outgoing = o
+	return ps
 }
 
 // NewPayables registers a Payable per purpose.

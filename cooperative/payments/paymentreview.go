@@ -29,6 +29,10 @@ const (
 	ReviewAlreadyPaid      ReviewReason = "already_paid"    // a second payment for a paid subscription
 	ReviewUnknownPayment   ReviewReason = "unknown_payment" // a Stripe event that leads to no payment of Kracht
 	ReviewUnreconciled     ReviewReason = "payout_unreconciled"
+	// A statement line with one of Kracht's end-to-end ids that is not what the payout
+	// it names was: no such payout, another amount, a second debit or return of it.
+	ReviewPayoutUnknown  ReviewReason = "payout_unknown"
+	ReviewPayoutMismatch ReviewReason = "payout_mismatch"
 	// Posted, but the accountant must look: the payment's subscription is gone or
 	// unknown, a dispute's outcome, a late failure that could not be unwound, a refund
 	// made outside Kracht.

@@ -8,6 +8,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/payouts"
 )
 
 // Transfer is a board-approved transfer of shares between members. Recording it is the
@@ -250,8 +251,9 @@ func getWithdrawal(tx cooperative.Tx, cooperativeID, id string) (Withdrawal, err
 }
 
 // DecideWithdrawal approves (after the notice period) or rejects a withdrawal. Approval
-// cancels the shares (lowest numbers first) and posts Dr member capital / Cr refunds
-// payable at nominal value. Deciding the same way twice is harmless.
+// cancels the shares (lowest numbers first), posts Dr member capital / Cr refunds
+// payable at nominal value, and makes the payable that pays it out (payouts.Owe).
+// Deciding the same way twice is harmless.
 func (r *Registry) DecideWithdrawal(ctx context.Context, actor cooperative.Actor, cooperativeID, withdrawalID string, approve bool, reason string) (Withdrawal, error) {
 	var w Withdrawal
 	err := r.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
@@ -286,6 +288,13 @@ func (r *Registry) DecideWithdrawal(ctx context.Context, actor cooperative.Actor
 				Source:      ledger.Source{Type: "withdrawal", ID: w.ID},
 				Lines: []ledger.Line{{Account: ledger.MemberAccount(ledger.AccountMemberCapital, w.MemberID), Amount: w.AmountCents},
 					{Account: string(ledger.AccountRefundsPayable), Amount: -w.AmountCents}}}); err != nil {
+				return err
+			}
+			// What the member is owed now goes out with the next payout batch.
+			if _, err := payouts.Owe(tx, actor, payouts.Owed{CooperativeID: cooperativeID, MemberID: w.MemberID,
+				Reason: payouts.ReasonShareRedemption, Account: string(ledger.AccountRefundsPayable), AmountCents: w.AmountCents,
+				DueOn: ev.Date, Text: "Redemption of " + strconv.FormatInt(w.Shares, 10) + " shares " + w.Class,
+				SourceType: "withdrawal", SourceID: w.ID}, now); err != nil {
 				return err
 			}
 			if w.EndsMembership {

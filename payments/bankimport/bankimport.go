@@ -197,12 +197,25 @@ func Lines(st camt053.Statement, e camt053.Entry, n int) []payments.BankLine {
 			l.Reference = string(ref)
 		}
 		l.Payer, l.PayerIBAN = t.Debtor.Name, t.Debtor.Account.IBAN
+		if !l.Credit {
+			// Money out: the other party is the creditor.
+			l.Payer, l.PayerIBAN = t.Creditor.Name, t.Creditor.Account.IBAN
+		}
+		l.EndToEndID, l.ReturnReason = clipID(t.References.EndToEndID), clipID(t.ReturnReason)
 		if len(t.Unstructured) > 0 {
 			l.Text = clip(strings.Join(t.Unstructured, " "))
 		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// clipID keeps an identifier to its schema length (35): a longer one is not Kracht's.
+func clipID(s string) string {
+	if len(s) > 35 {
+		return s[:35]
+	}
+	return s
 }
 
 func clip(s string) string {

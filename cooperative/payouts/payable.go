@@ -1,0 +1,251 @@
+package payouts
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/membership"
+)
+
+// Reason is why the cooperative owes a payable.
+type Reason string
+
+const (
+	ReasonShareRedemption Reason = "share_redemption"
+	ReasonRefund          Reason = "refund"
+	ReasonBondInterest    Reason = "bond_interest"
+	ReasonBondPrincipal   Reason = "bond_principal"
+	ReasonDividend        Reason = "dividend"
+	ReasonGrant           Reason = "grant"
+)
+
+func (r Reason) valid() bool {
+	switch r {
+	case ReasonShareRedemption, ReasonRefund, ReasonBondInterest, ReasonBondPrincipal, ReasonDividend, ReasonGrant:
+		return true
+	}
+	return false
+}
+
+// PayableStatus is where a payable is on its way out:
+//
+//	open → batched → sent → paid
+//	batched → open    (its batch was cancelled)
+//	sent|paid → open  (the bank returned the payment; a new batch pays it again)
+type PayableStatus string
+
+const (
+	PayableOpen    PayableStatus = "open"
+	PayableBatched PayableStatus = "batched"
+	PayableSent    PayableStatus = "sent"
+	PayablePaid    PayableStatus = "paid"
+)
+
+// Payable is an amount the cooperative owes a member.
+type Payable struct {
+	ID            string `json:"id"`
+	CooperativeID string `json:"cooperativeId"`
+	MemberID      string `json:"memberId"`
+	Reason        Reason `json:"reason"`
+	// Account is the ledger account the amount sits on until it is paid: what the
+	// batch debits when it is sent (refunds_payable, or a member's sub-account).
+	Account     string           `json:"account"`
+	AmountCents int64            `json:"amountCents"`
+	DueOn       cooperative.Date `json:"dueOn"`
+	// Text is what the payee reads on their bank statement (remittance information).
+	Text string `json:"text"`
+	// Source is what owes it: a withdrawal, a subscription, a bond, …; one payable per
+	// source and key.
+	SourceType string `json:"sourceType"`
+	SourceID   string `json:"sourceId"`
+	Status     PayableStatus `json:"status"`
+	// BatchID and TransferID are the batch and payment paying it now ("" when open).
+	BatchID    string           `json:"batchId,omitempty"`
+	TransferID string           `json:"transferId,omitempty"`
+	PaidOn     cooperative.Date `json:"paidOn,omitempty"`
+	// Returns counts the payments of it the bank sent back; LastReturn says why the last
+	// one came back.
+	Returns    int       `json:"returns,omitempty"`
+	LastReturn string    `json:"lastReturn,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	version    int64
+}
+
+const collectionPayables = "payables"
+
+func (p Payable) record() cooperative.Record {
+	key := sourceKey(p.CooperativeID, p.SourceType, p.SourceID)
+	return cooperative.Record{Collection: collectionPayables, ID: p.ID, Version: p.version, Data: cooperative.Encode(p),
+		Unique: map[string]string{"source": key},
+		Index: map[string]string{"source": key, "cooperative": p.CooperativeID, "member": p.CooperativeID + ":" + p.MemberID,
+			"status": p.CooperativeID + ":" + string(p.Status)}}
+}
+
+func savePayable(tx cooperative.Tx, p *Payable, now time.Time) error {
+	p.UpdatedAt = now.UTC()
+	rec, err := cooperative.Put(tx, p.record())
+	if err == nil {
+		p.version = rec.Version
+	}
+	return err
+}
+
+func getPayable(tx cooperative.Tx, cooperativeID, id string) (Payable, error) {
+	if !cooperative.ValidID(id) {
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a payable id", id)
+	}
+	p, rec, err := cooperative.GetAs[Payable](tx, collectionPayables, id)
+	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND || (err == nil && p.CooperativeID != cooperativeID) {
+		return Payable{}, cooperative.Errorf(cooperative.ENOTFOUND, "payable %s not found", id)
+	}
+	p.version = rec.Version
+	return p, err
+}
+
+// Owed is what a capability owes a member, as it tells Owe.
+type Owed struct {
+	CooperativeID string
+	MemberID      string
+	Reason        Reason
+	// Account is the liability the capability credited with the amount, in the same
+	// transaction.
+	Account     string
+	AmountCents int64
+	DueOn       cooperative.Date
+	Text        string
+	// SourceType and SourceID name what owes it; owing the same source twice returns
+	// the payable made the first time.
+	SourceType, SourceID string
+}
+
+// Owe records, inside the caller's transaction, that the cooperative owes o: the caller
+// has posted the liability (Cr o.Account) in the same transaction. It returns the
+// payable, or the one made before for the same source (a retry); the same source with
+// other facts is ECONFLICT. The actor is who the audit names.
+func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Payable, error) {
+	switch {
+	case !o.Reason.valid():
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a reason for a payout", o.Reason)
+	case o.AmountCents <= 0:
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable is a positive amount, not %d", o.AmountCents)
+	case o.Account == "" || o.SourceType == "" || o.SourceID == "":
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account and source")
+	}
+	if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
+		return Payable{}, err
+	}
+	if _, err := membership.GetMember(tx, o.CooperativeID, o.MemberID); err != nil {
+		return Payable{}, err
+	}
+	found, ok, err := payableOf(tx, o.CooperativeID, o.SourceType, o.SourceID)
+	if err != nil || ok {
+		if ok && (found.AmountCents != o.AmountCents || found.MemberID != o.MemberID || found.Account != o.Account) {
+			return Payable{}, cooperative.Errorf(cooperative.ECONFLICT, "%s %s owes a payable already, of other facts", o.SourceType, o.SourceID)
+		}
+		return found, err
+	}
+	p := Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
+		Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
+		SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, CreatedAt: now.UTC()}
+	if err := savePayable(tx, &p, now); err != nil {
+		return Payable{}, err
+	}
+	return p, cooperative.AppendAudit(tx, actor, p.CooperativeID, "payable.create", "payable", p.ID, nil, p, now)
+}
+
+// payableOf finds the payable a source owes.
+func payableOf(tx cooperative.Tx, cooperativeID, sourceType, sourceID string) (Payable, bool, error) {
+	list, _, err := cooperative.FindAs[Payable](tx, cooperative.Query{Collection: collectionPayables, Index: "source",
+		Value: sourceKey(cooperativeID, sourceType, sourceID), Limit: 1})
+	if err != nil || len(list) == 0 {
+		return Payable{}, false, err
+	}
+	list[0].version = 0 // FindAs does not carry versions; callers only read it
+	return list[0], true, nil
+}
+
+func sourceKey(cooperativeID, sourceType, sourceID string) string {
+	return cooperativeID + ":" + sourceType + ":" + sourceID
+}
+
+// PayableView is a payable as staff and its payee see it: with, while it is open, why
+// it cannot be paid yet (Waiting: the payee has no account payouts may go to).
+type PayableView struct {
+	Payable
+	Waiting string `json:"waiting,omitempty"`
+}
+
+// waiting says why an open payable cannot go into a batch, or "".
+func waiting(tx cooperative.Tx, p Payable) (string, membership.PayoutAccount, error) {
+	_, acct, err := membership.PayoutAccountOf(tx, p.CooperativeID, p.MemberID)
+	if err != nil {
+		return "", acct, err
+	}
+	switch {
+	case acct.IBAN == "":
+		return "the member has no payout account", acct, nil
+	case acct.Suspect != "":
+		return "payouts to " + acct.IBAN + " are held: " + acct.Suspect, acct, nil
+	}
+	if _, err := cooperative.ParseIBAN(acct.IBAN); err != nil {
+		return "the member's IBAN is not valid: " + cooperative.ErrorMessage(err), acct, nil
+	}
+	return "", acct, nil
+}
+
+// PayableFilter selects payables to list.
+type PayableFilter struct {
+	Status   PayableStatus // "" for all
+	MemberID string        // "" for every member
+	After    string
+	Limit    int
+}
+
+// ListPayables returns a page of a cooperative's payables in the order they were owed,
+// an open one with why it waits, if it does.
+func (s *Payouts) ListPayables(ctx context.Context, cooperativeID string, f PayableFilter) ([]PayableView, string, error) {
+	if err := cooperative.CheckCursor(f.After); err != nil {
+		return nil, "", err
+	}
+	q := cooperative.Query{Collection: collectionPayables, Index: "cooperative", Value: cooperativeID, After: f.After}
+	switch f.Status {
+	case "":
+	case PayableOpen, PayableBatched, PayableSent, PayablePaid:
+		q.Index, q.Value = "status", cooperativeID+":"+string(f.Status)
+	default:
+		return nil, "", cooperative.Errorf(cooperative.EINVALID, "status must be open, batched, sent or paid")
+	}
+	if f.MemberID != "" {
+		if !cooperative.ValidID(f.MemberID) {
+			return nil, "", cooperative.Errorf(cooperative.EINVALID, "%q is not a member id", f.MemberID)
+		}
+		q.Index, q.Value = "member", cooperativeID+":"+f.MemberID
+	}
+	var (
+		out  []PayableView
+		next string
+	)
+	err := s.run.View(ctx, func(tx cooperative.Tx) error {
+		list, n, err := cooperative.FindWhere(tx, q, f.Limit, func(p Payable) bool {
+			return p.CooperativeID == cooperativeID && (f.Status == "" || p.Status == f.Status)
+		})
+		if err != nil {
+			return err
+		}
+		next, out = n, make([]PayableView, 0, len(list))
+		for _, p := range list {
+			v := PayableView{Payable: p}
+			if p.Status == PayableOpen {
+				if v.Waiting, _, err = waiting(tx, p); err != nil {
+					return err
+				}
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, next, err
+}
