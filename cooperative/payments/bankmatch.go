@@ -20,23 +20,23 @@ type BankLine struct {
 	// Key identifies the line for ever: the account with the bank's reference for the
 	// entry (AcctSvcrRef), or, when the bank gives none, the statement id with the
 	// entry's position. The importer makes it.
-	Key         string    `json:"key"`
-	Account     string    `json:"account"`
-	StatementID string    `json:"statementId"`
-	Credit      bool      `json:"credit"`
-	Booked      bool      `json:"booked"`
-	Reversal    bool      `json:"reversal,omitempty"`
-	Amount      int64     `json:"amount"` // minor units, positive
-	Currency    string    `json:"currency"`
-	Reference   string    `json:"reference,omitempty"` // a valid RF reference, if the payer gave one
+	Key         string `json:"key"`
+	Account     string `json:"account"`
+	StatementID string `json:"statementId"`
+	Credit      bool   `json:"credit"`
+	Booked      bool   `json:"booked"`
+	Reversal    bool   `json:"reversal,omitempty"`
+	Amount      int64  `json:"amount"` // minor units, positive
+	Currency    string `json:"currency"`
+	Reference   string `json:"reference,omitempty"` // a valid RF reference, if the payer gave one
 	// EndToEndID is the payer's end-to-end id: for a debit of the cooperative's own
 	// payment, or a payment of it that came back, the one its file gave.
-	EndToEndID   string `json:"endToEndId,omitempty"`
-	ReturnReason string `json:"returnReason,omitempty"` // the bank's code for why a payment came back (AC04, …)
-	Payer       string    `json:"payer,omitempty"`
-	PayerIBAN   string    `json:"payerIban,omitempty"`
-	Text        string    `json:"text,omitempty"`
-	BookedOn    time.Time `json:"bookedOn,omitzero"`
+	EndToEndID   string    `json:"endToEndId,omitempty"`
+	ReturnReason string    `json:"returnReason,omitempty"` // the bank's code for why a payment came back (AC04, …)
+	Payer        string    `json:"payer,omitempty"`
+	PayerIBAN    string    `json:"payerIban,omitempty"`
+	Text         string    `json:"text,omitempty"`
+	BookedOn     time.Time `json:"bookedOn,omitzero"`
 	// Outcome is what the import did: matched, review, skipped (not a booked credit),
 	// or for the cooperative's own payouts paid or returned.
 	Outcome   string    `json:"outcome"`
@@ -53,8 +53,8 @@ type BankImportTally struct {
 	// payouts, posted to them.
 	PayoutsPaid     int `json:"payoutsPaid"`
 	PayoutsReturned int `json:"payoutsReturned"`
-	Review     int `json:"review"`     // sent to the review queue
-	Skipped    int `json:"skipped"`    // debits, pending or information-only entries
+	Review          int `json:"review"`  // sent to the review queue
+	Skipped         int `json:"skipped"` // debits, pending or information-only entries
 	// MatchedAmount and ReviewAmount are in minor units.
 	MatchedAmount int64 `json:"matchedAmount"`
 	ReviewAmount  int64 `json:"reviewAmount"`

@@ -58,8 +58,8 @@ type Payable struct {
 	Text string `json:"text"`
 	// Source is what owes it: a withdrawal, a subscription, a bond, …; one payable per
 	// source and key.
-	SourceType string `json:"sourceType"`
-	SourceID   string `json:"sourceId"`
+	SourceType string        `json:"sourceType"`
+	SourceID   string        `json:"sourceId"`
 	Status     PayableStatus `json:"status"`
 	// BatchID and TransferID are the batch and payment paying it now ("" when open).
 	BatchID    string           `json:"batchId,omitempty"`
