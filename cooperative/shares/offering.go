@@ -101,6 +101,10 @@ type Subscription struct {
 	// TransferRefundedCents is what of the money owed back the accountant recorded as
 	// paid back by bank transfer (RecordTransferRefund); what is still owed is the rest.
 	TransferRefundedCents int64 `json:"transferRefundedCents,omitempty"`
+	// PayoutRefundCents is what of the money owed back was handed to payouts, to go out
+	// with a payout batch (OweRefundPayout): payouts pays it, and takes it back if the
+	// bank returns it.
+	PayoutRefundCents int64 `json:"payoutRefundCents,omitempty"`
 	// IdempotencyKey is the subscriber's key for retries (unique per member).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	// WithdrawnAt and WithdrawReason say when and why a withdrawn subscription was

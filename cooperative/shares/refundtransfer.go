@@ -242,14 +242,14 @@ func recordTransferRefund(tx cooperative.Tx, actor cooperative.Actor, sub Subscr
 // transfer, and its day against the day that money arrived.
 func mayRefundByTransfer(tx cooperative.Tx, sub Subscription, p payments.Payment, found bool, r TransferRefund) error {
 	bank, stripe := owedBack(sub, p, found)
-	owed := bank - sub.TransferRefundedCents
+	owed := bank - sub.settledByTransfer()
 	switch {
 	case bank == 0 && stripe > 0:
 		return cooperative.RuleError("refund_by_transfer", "this subscription's money came through Stripe: refund it through Stripe, "+
 			"which posts the refund when Stripe confirms it")
-	case owed <= 0 && sub.TransferRefundedCents > 0:
-		return cooperative.RuleError("refundable", "the %s owed back by bank transfer was all recorded as refunded",
-			cooperative.FormatEuro(sub.TransferRefundedCents, "en"))
+	case owed <= 0 && sub.settledByTransfer() > 0:
+		return cooperative.RuleError("refundable", "the %s owed back by bank transfer was all recorded as refunded or handed to payouts",
+			cooperative.FormatEuro(sub.settledByTransfer(), "en"))
 	case owed <= 0 && sub.Status == SubscriptionPaid:
 		return errWaitsForAllocation()
 	case owed <= 0:
@@ -343,5 +343,5 @@ func transferRefundResult(tx cooperative.Tx, sub Subscription, rec RecordedTrans
 	}
 	bank, _ := owedBack(sub, p, found)
 	return TransferRefundResult{Refund: rec, RefundedCents: sub.TransferRefundedCents,
-		OwedCents: max(0, bank-sub.TransferRefundedCents)}, nil
+		OwedCents: max(0, bank-sub.settledByTransfer())}, nil
 }

@@ -271,7 +271,7 @@ func notThroughStripe(sub Subscription, p payments.Payment, found bool) error {
 		}
 		return cooperative.RuleError("paid_through_stripe", "only money received through Stripe is refunded through Stripe; this payment is %s", p.Status)
 	}
-	owed := bank - sub.TransferRefundedCents
+	owed := bank - sub.settledByTransfer()
 	if owed <= 0 {
 		return cooperative.RuleError("paid_through_stripe", "this subscription was paid by bank transfer, which Stripe cannot refund; "+
 			"it owes nothing back now")
