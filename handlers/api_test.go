@@ -19,6 +19,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -69,6 +70,9 @@ func withServices(o Options, acc identity.AccountsOptions) Options {
 	}
 	if o.PaymentService == nil {
 		o.PaymentService = payments.NewPayments(cooperative.NewRunner(o.Store, o.Now), shares.StandardPayables())
+	}
+	if o.Payouts == nil {
+		o.Payouts = payouts.NewPayouts(cooperative.NewRunner(o.Store, o.Now))
 	}
 	return o
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -45,6 +46,8 @@ type Options struct {
 	Members        *membership.Members
 	Registry       *shares.Registry
 	PaymentService *payments.Payments
+	// Payouts (payables, batches, bank files) is the payout service.
+	Payouts *payouts.Payouts
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -77,6 +80,7 @@ type Server struct {
 	members           *membership.Members
 	registry          *shares.Registry
 	payments          *payments.Payments
+	payouts           *payouts.Payouts
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -91,8 +95,8 @@ type Server struct {
 // New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
-	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil {
-		panic("handlers: New needs the Accounts, Members, Registry and Payments services")
+	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil || opts.Payouts == nil {
+		panic("handlers: New needs the Accounts, Members, Registry, Payments and Payouts services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -103,6 +107,7 @@ func New(opts Options) *Server {
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
 	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
+	s.payouts = opts.Payouts
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

@@ -12,6 +12,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
+	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -69,7 +70,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Accounts:       newAccounts(cfg, store, box),
 		Members:        membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares}),
 		Registry:       registry,
-		PaymentService: pay})
+		PaymentService: pay,
+		Payouts:        payouts.NewPayouts(run)})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
