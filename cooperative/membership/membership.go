@@ -67,9 +67,18 @@ type Member struct {
 	DateOfBirth        cooperative.Date `json:"dateOfBirth,omitempty"`
 	RegistrationNumber string           `json:"registrationNumber,omitempty"`
 	Email              string           `json:"email"`
-	// IBAN is the member's payout account (payoutaccount.go): where redemptions, refunds,
-	// interest and dividends go. AccountHolder is the name on it, "" for the member's own.
-	IBAN          string `json:"iban"`
+	IBAN               string           `json:"iban"`
+	Language           string           `json:"language"`
+	Consent            Consent          `json:"consent"`
+	UserID             string           `json:"userId,omitempty"` // the account that applied, if any
+	Status             MemberStatus     `json:"status"`
+	AppliedAt          time.Time        `json:"appliedAt"`
+	AdmittedOn         cooperative.Date `json:"admittedOn,omitempty"`
+	CeasedOn           cooperative.Date `json:"ceasedOn,omitempty"`
+	Reason             string           `json:"reason,omitempty"` // of a rejection or exclusion
+	UpdatedAt          time.Time        `json:"updatedAt"`
+	// The payout account is IBAN (payoutaccount.go): where redemptions, refunds, interest
+	// and dividends go. AccountHolder is the name on it, "" for the member's own.
 	AccountHolder string `json:"accountHolder,omitempty"`
 	// IBANSuspect says why payouts to IBAN are held (a payout came back); a change of
 	// IBAN clears it.
@@ -77,15 +86,6 @@ type Member struct {
 	// PayoutAccountChange is the member's change of payout account waiting for the
 	// mailed link; a new request replaces it.
 	PayoutAccountChange *PayoutAccountChange `json:"payoutAccountChange,omitempty"`
-	Language            string               `json:"language"`
-	Consent             Consent              `json:"consent"`
-	UserID              string               `json:"userId,omitempty"` // the account that applied, if any
-	Status              MemberStatus         `json:"status"`
-	AppliedAt           time.Time            `json:"appliedAt"`
-	AdmittedOn          cooperative.Date     `json:"admittedOn,omitempty"`
-	CeasedOn            cooperative.Date     `json:"ceasedOn,omitempty"`
-	Reason              string               `json:"reason,omitempty"` // of a rejection or exclusion
-	UpdatedAt           time.Time            `json:"updatedAt"`
 	version             int64
 }
 
@@ -372,9 +372,9 @@ type Correction struct {
 	RegistrationNumber *string
 	Email              *string
 	IBAN               *string
+	Language           *string
 	// AccountHolder is the name on the payout account (1 to 70 characters).
 	AccountHolder *string
-	Language      *string
 }
 
 // Correct changes personal data. The previous version stays in the member's history. A
