@@ -63,7 +63,7 @@ func withServices(o Options, acc identity.AccountsOptions) Options {
 	}
 	if o.Members == nil {
 		o.Members = membership.NewMembers(o.Store, membership.MembersOptions{Now: o.Now, Sends: acc.Sends,
-			HeldShares: shares.HeldShares})
+			HeldShares: shares.HeldShares, Accounts: o.Accounts})
 	}
 	if o.Registry == nil {
 		o.Registry = shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now})

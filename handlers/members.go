@@ -328,7 +328,8 @@ type correctMemberInput struct {
 		DateOfBirth        *string             `json:"dateOfBirth,omitempty" format:"date"`
 		RegistrationNumber *string             `json:"registrationNumber,omitempty" maxLength:"40"`
 		Email              *string             `json:"email,omitempty" maxLength:"254"`
-		IBAN               *string             `json:"iban,omitempty" maxLength:"42"`
+		IBAN               *string             `json:"iban,omitempty" maxLength:"42" doc:"The payout account; its change is mailed to the member at the address on file."`
+		AccountHolder      *string             `json:"accountHolder,omitempty" maxLength:"70" doc:"The name on the payout account; its change is mailed to the member too."`
 		Language           *string             `json:"language,omitempty" enum:"nl,en"`
 	}
 }
@@ -336,7 +337,7 @@ type correctMemberInput struct {
 func (s *Server) correctMember(ctx context.Context, in *correctMemberInput) (*memberOutput, error) {
 	b := in.Body
 	c := membership.Correction{Name: b.Name, Address: b.Address, RegistrationNumber: b.RegistrationNumber,
-		Email: b.Email, IBAN: b.IBAN, Language: b.Language}
+		Email: b.Email, IBAN: b.IBAN, AccountHolder: b.AccountHolder, Language: b.Language}
 	if b.DateOfBirth != nil {
 		d := cooperative.Date(*b.DateOfBirth)
 		c.DateOfBirth = &d

@@ -26,6 +26,7 @@ var writesWithoutMFA = map[string]string{
 	"request-password-reset": "public: answers the same for every address",
 	"confirm-password-reset": "public: the mailed token authenticates; ends every session",
 	"accept-invitation":      "public: the mailed token authenticates",
+	"confirm-payout-account": "public: the token mailed to the member's address on file authenticates",
 	"stripe-webhook":         "public: Stripe's signature on the body authenticates",
 	"unsubscribe":            "public: the mail's token authenticates",
 	// One's own account: these are how the second factor is turned on and given, or they
@@ -43,6 +44,7 @@ var writesWithoutMFA = map[string]string{
 	"subscribe":               "a member's own subscription (staff: 403)",
 	"withdraw-subscription":   "a member's own; the board's path needs the second factor in allowMember",
 	"request-withdrawal":      "a member's own request (staff: 403)",
+	"change-payout-account":   "a member's own (staff: 403); applies with a TOTP code in the body, else by the mailed link",
 	"create-checkout-session": "a member paying their own subscription (staff: 403)",
 	"transfer-instructions":   "a member paying their own subscription (staff: 403)",
 }

@@ -156,6 +156,10 @@ func registryMatrixRows() []matrixRow {
 		}), only(200, board)},
 		{"correct-member", "POST", coop + "/members/{memberID}/corrections", fixed(map[string]string{"name": "Own Member-Corrected"}),
 			only(200, board)},
+		// The own member has no second factor: a confirmation link is mailed (200).
+		{"change-payout-account", "POST", coop + "/members/{memberID}/payout-account",
+			fixed(map[string]string{"iban": "BE68539007547034", "accountHolder": "Own Member"}), ownOnly(200)},
+		{"confirm-payout-account", "POST", "/v1/payout-account/confirm", fixed(map[string]string{"token": "krl_forged"}), all(400)},
 
 		{"open-offering", "POST", coop + "/offerings", withFixture(func(f *matrixFixture) any {
 			now := f.as.clock.Now()

@@ -54,4 +54,17 @@ func (s *Server) membershipRoutes() {
 	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "correct-member", Method: http.MethodPost,
 		Path: coopPath + "/members/{memberID}/corrections", Summary: "Correct personal data (the previous version stays in the history)",
 		Tags: []string{"members"}, Errors: []int{http.StatusNotFound}}, s.correctMember)
+
+	// The payout account. Changing it is the member's own (staff: 403), with the second
+	// factor in the body or else by a link mailed to the address on file, which the public
+	// route below takes, as a password reset's.
+	route(s, signedIn(), huma.Operation{OperationID: "change-payout-account", Method: http.MethodPost,
+		Path: coopPath + "/members/{memberID}/payout-account", Summary: "Change your payout account (IBAN and the name on it)",
+		Description: "For the account the member record belongs to; the board and accountant get 403 (the board corrects it with a correction), anyone else 404. " +
+			"With two-factor authentication on and a current totpCode (or a recoveryCode) the change applies at once; otherwise a link to confirm it is mailed to the member's address on file. " +
+			"Either way the member is mailed there when it changes. A wrong code counts towards the sign-in lock-out.",
+		Tags: []string{"members"}, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests}}, s.changePayoutAccount)
+	route(s, public(), huma.Operation{OperationID: "confirm-payout-account", Method: http.MethodPost, Path: "/v1/payout-account/confirm",
+		Summary: "Apply a change of payout account with the token of the mailed link (once, within 24 hours, the latest request only)",
+		Tags:    []string{"members"}}, s.confirmPayoutAccount)
 }

@@ -64,11 +64,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer stopStripe()
+	// Members check a member's second factor and mail links through the accounts.
+	accounts := newAccounts(cfg, store, box)
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
 			Checkout: newCheckout(cfg, run, registry, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
-		Accounts:       newAccounts(cfg, store, box),
-		Members:        membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares}),
+		Accounts: accounts,
+		Members: membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares,
+			Accounts: accounts}),
 		Registry:       registry,
 		PaymentService: pay,
 		Payouts:        payouts.NewPayouts(run)})

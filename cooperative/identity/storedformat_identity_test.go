@@ -39,8 +39,11 @@ func identityStoredCases() []storedtest.Case {
 		{Name: collectionRoleGrants, Value: RoleGrant{CooperativeID: storedtest.Coop, UserID: storedtest.User,
 			Email: "board@example.org", Roles: []Role{RoleBoard, RoleAccountant}, CreatedAt: storedtest.Time,
 			UpdatedAt: storedtest.At(day)}, Decode: storedcases.ViaDecode[RoleGrant]},
-		{Name: collectionLinkTokens, Value: linkToken{Purpose: linkResetPassword, UserID: storedtest.User,
-			CreatedAt: storedtest.Time, ExpiresAt: storedtest.At(resetPasswordTTL)}, Decode: storedcases.ViaDecode[linkToken]},
+		// A link of another package's purpose, the one kind with a subject; identity's own
+		// links leave it out (omitempty), as they were stored before it existed.
+		{Name: collectionLinkTokens, Value: linkToken{Purpose: LinkPayoutAccount, UserID: storedtest.User,
+			Subject: storedtest.Coop + ":" + storedtest.Member + ":" + storedtest.Object, CreatedAt: storedtest.Time,
+			ExpiresAt: storedtest.At(day)}, Decode: storedcases.ViaDecode[linkToken]},
 		{Name: collectionSessions, Value: session{ID: storedtest.Object, UserID: storedtest.User, MFA: true, CreatedAt: storedtest.Time,
 			ExpiresAt: storedtest.At(30 * day), RefreshedAt: storedtest.At(time.Hour), RevokedAt: storedtest.At(2 * day),
 			RevokedReason: "signed out"}, Decode: storedcases.ViaDecode[session]},

@@ -18,6 +18,9 @@ type MembersOptions struct {
 	// the share register): a membership that ends by resignation or exclusion must hold
 	// none. Given, not called directly, so that membership does not depend on shares.
 	HeldShares func(tx cooperative.Tx, cooperativeID, memberID string) (int64, error)
+	// Accounts checks a member's second factor and makes the mailed links of a change of
+	// payout account (payoutaccount.go); without it such a change is refused.
+	Accounts *identity.Accounts
 }
 
 // Members keeps a cooperative's statutes and its members: applications, approval,

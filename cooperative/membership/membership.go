@@ -77,7 +77,16 @@ type Member struct {
 	CeasedOn           cooperative.Date `json:"ceasedOn,omitempty"`
 	Reason             string           `json:"reason,omitempty"` // of a rejection or exclusion
 	UpdatedAt          time.Time        `json:"updatedAt"`
-	version            int64
+	// The payout account is IBAN (payoutaccount.go): where redemptions, refunds, interest
+	// and dividends go. AccountHolder is the name on it, "" for the member's own.
+	AccountHolder string `json:"accountHolder,omitempty"`
+	// IBANSuspect says why payouts to IBAN are held (a payout came back); a change of
+	// IBAN clears it.
+	IBANSuspect string `json:"ibanSuspect,omitempty"`
+	// PayoutAccountChange is the member's change of payout account waiting for the
+	// mailed link; a new request replaces it.
+	PayoutAccountChange *PayoutAccountChange `json:"payoutAccountChange,omitempty"`
+	version             int64
 }
 
 // Application is what someone submits to become a member.
@@ -364,10 +373,21 @@ type Correction struct {
 	Email              *string
 	IBAN               *string
 	Language           *string
+	// AccountHolder is the name on the payout account (1 to 70 characters).
+	AccountHolder *string
 }
 
-// Correct changes personal data. The previous version stays in the member's history.
+// Correct changes personal data. The previous version stays in the member's history. A
+// change of payout account (IBAN or the name on it) is mailed to the member at the
+// address on file before the correction, like the member's own change.
 func (ms *Members) Correct(ctx context.Context, actor cooperative.Actor, cooperativeID, memberID string, c Correction) (Member, error) {
+	var holder string
+	if c.AccountHolder != nil {
+		var err error
+		if holder, err = CheckText("accountHolder", *c.AccountHolder, maxAccountHolder); err != nil {
+			return Member{}, err
+		}
+	}
 	var m Member
 	err := ms.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		var err error
@@ -391,13 +411,27 @@ func (ms *Members) Correct(ctx context.Context, actor cooperative.Actor, coopera
 		if c.DateOfBirth != nil {
 			m.DateOfBirth = *c.DateOfBirth
 		}
+		if c.AccountHolder != nil {
+			m.AccountHolder = holder
+		}
 		if m, err = m.validatePersonal(cooperative.DateOf(now)); err != nil {
 			return err
+		}
+		if m.IBAN != before.IBAN {
+			// A new account: the hold on the old one, and a change the member has not
+			// confirmed yet, no longer apply.
+			m.IBANSuspect, m.PayoutAccountChange = "", nil
 		}
 		if m, err = SaveMember(tx, m, "corrected", actor, now); err != nil {
 			return err
 		}
-		return cooperative.AppendAudit(tx, actor, cooperativeID, "member.correct", "member", m.ID, before, m, now)
+		if err := cooperative.AppendAudit(tx, actor, cooperativeID, "member.correct", "member", m.ID, before, m, now); err != nil {
+			return err
+		}
+		if m.IBAN == before.IBAN && m.AccountHolder == before.AccountHolder {
+			return nil
+		}
+		return mailPayoutAccountChanged(tx, before, m, true, now)
 	})
 	return m, err
 }

@@ -31,18 +31,27 @@ func membershipStoredCases() []storedtest.Case {
 		IBAN: "NL91ABNA0417164300", Language: "nl", Consent: Consent{StatutesVersion: 2, At: storedtest.Time},
 		UserID: storedtest.User, Status: MemberActive, AppliedAt: storedtest.Time, AdmittedOn: "2025-03-15",
 		CeasedOn: "2026-01-01", Reason: "moved away", UpdatedAt: storedtest.At(day)}
+	// The same member with a payout account of their own: another holder's name, a hold
+	// on it, and a change waiting for its link.
+	withPayout := member
+	withPayout.AccountHolder, withPayout.IBANSuspect = "A. de Vries-Jansen", "a payout was returned: AC04 account closed"
+	withPayout.PayoutAccountChange = &PayoutAccountChange{ID: storedtest.Object, IBAN: "BE68539007547034",
+		AccountHolder: "A. de Vries", RequestedAt: storedtest.At(day), ExpiresAt: storedtest.At(2 * day)}
 	statutes := Statutes{CooperativeID: storedtest.Coop, Version: 2, EffectiveFrom: "2025-01-01",
 		ShareClasses: []ShareClass{{Code: "A", Name: "Gewone aandelen", NominalCents: 10000, MinPerMember: 1,
 			MaxPerMember: 100, ConfersMembership: true}},
 		MembershipFeeCents: 2500, DividendCapBP: 600, NoticePeriodDays: 30, Allocation: AllocationFirstCome,
 		AdoptedAt: storedtest.Time}
 	return storedcases.WithRecords(membershipStoredRecord, []storedtest.Case{
-		{Name: collectionMembers, Value: member, Decode: storedcases.ViaDecode[Member]},
+		// A member whose payout account never changed is stored as before payout accounts
+		// existed (the fields are omitted when empty); the history case has them set.
+		{Name: collectionMembers, Value: member, Decode: storedcases.ViaDecode[Member],
+			Unset: []string{"AccountHolder", "IBANSuspect", "PayoutAccountChange"}},
 		{Name: collectionMemberCounter, Value: memberCounter{Next: 43}, Decode: storedcases.ViaDecode[memberCounter]},
 		{Name: collectionStatutes, Value: statutesHistory{CooperativeID: storedtest.Coop, Versions: []Statutes{statutes}},
 			Decode: storedcases.ViaDecode[statutesHistory]},
 		{Name: "journal_member_history", JournalFunc: "memberHistoryJournal", Value: MemberChange{Change: "approve",
-			At: storedtest.Time, ActorID: storedtest.User, ActorRole: "board", Member: member}, Decode: storedcases.ViaDecode[MemberChange]},
+			At: storedtest.Time, ActorID: storedtest.User, ActorRole: "board", Member: withPayout}, Decode: storedcases.ViaDecode[MemberChange]},
 	})
 }
 

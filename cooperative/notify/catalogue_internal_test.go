@@ -53,6 +53,8 @@ func TestTheCatalogueIsTheOneOutboxGoListed(t *testing.T) {
 			Optional: []string{"reason", "refund_online", "refund_transfer"}},
 		{Event: "withdrawal_requested", Mandatory: true, Fields: []string{"cooperative", "member", "member_number", "class", "shares", "amount", "earliest"},
 			Optional: []string{"ends_membership"}},
+		{Event: "payout_account_confirmation", Mandatory: true, Fields: []string{"cooperative", "link", "iban", "account_holder"}},
+		{Event: "payout_account_changed", Mandatory: true, Fields: []string{"cooperative", "iban", "at"}, Optional: []string{"changed_by"}},
 	} {
 		want[s.Event] = s
 	}

@@ -6,6 +6,12 @@ const (
 	EventApplicationReceived NotificationEvent = "application_received"
 	EventApplicationApproved NotificationEvent = "application_approved"
 	EventApplicationRejected NotificationEvent = "application_rejected"
+	// EventPayoutAccountConfirmation carries the link that confirms a member's change of
+	// payout account, to the address on file.
+	EventPayoutAccountConfirmation NotificationEvent = "payout_account_confirmation"
+	// EventPayoutAccountChanged tells a member, at the address on file before the change,
+	// that the account their payouts go to changed.
+	EventPayoutAccountChanged NotificationEvent = "payout_account_changed"
 )
 
 var membershipCatalogue = CataloguePart{Owner: "membership", Kinds: []NotificationSpec{
@@ -16,4 +22,12 @@ var membershipCatalogue = CataloguePart{Owner: "membership", Kinds: []Notificati
 		Optional: []string{"link"}},
 	{Event: EventApplicationRejected, Mandatory: true, Fields: []string{"cooperative"},
 		Optional: []string{"reason"}},
+	// An answer to the member's own request. iban is the new account masked but for its
+	// last four characters, account_holder the name on it.
+	{Event: EventPayoutAccountConfirmation, Mandatory: true, Fields: []string{"cooperative", "link", "iban", "account_holder"}},
+	// A security notice: a changed IBAN is how payouts are stolen, so the member hears of
+	// it whoever changed it. at is when (UTC); changed_by is "board" when the board
+	// corrected it, absent when the member did.
+	{Event: EventPayoutAccountChanged, Mandatory: true, Fields: []string{"cooperative", "iban", "at"},
+		Optional: []string{"changed_by"}},
 }}
