@@ -164,7 +164,8 @@ func TestPayoutsClosedLoop(t *testing.T) {
 	r = as.call(t, "GET", sc.coop+"/members/"+bob.member.ID+"/payouts", bob.token(), nil)
 	wantStatus(t, r, 200)
 	bobs := decodeBody[page[payouts.PayableView]](t, r).Items
-	if len(bobs) != 1 || bobs[0].Status != payouts.PayableOpen || bobs[0].Returns != 1 || !strings.Contains(bobs[0].LastReturn, "AC04") {
+	if len(bobs) != 1 || bobs[0].Status != payouts.PayableOpen || bobs[0].Returns != 1 || !strings.Contains(bobs[0].LastReturn, "AC04") ||
+		!strings.Contains(bobs[0].Waiting, "held") {
 		t.Fatalf("bob's payouts: %+v", bobs)
 	}
 	r = as.call(t, "GET", sc.coop+"/members/"+ann.member.ID+"/payouts", ann.token(), nil)

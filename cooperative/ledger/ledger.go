@@ -157,7 +157,7 @@ func PostEntry(tx cooperative.Tx, e Entry) (entry Entry, posted bool, err error)
 		return Entry{}, false, err
 	}
 	e.Seq, e.PostedAt = je.Seq, je.RecordedAt
-	if appended {
+	if _, deferred := tx.(deferredTx); appended && !deferred {
 		if err := keepBalances(tx, e); err != nil {
 			return Entry{}, false, err
 		}

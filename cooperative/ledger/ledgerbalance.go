@@ -113,6 +113,52 @@ func keepBalances(tx cooperative.Tx, e Entry) error {
 	return err
 }
 
+// deferredTx is a transaction whose postings leave the kept balances to one catch-up at
+// its end (DeferBalances).
+type deferredTx struct{ cooperative.Tx }
+
+// DeferBalances returns tx for a transaction that posts many entries (a batch of a bank
+// statement): its postings append to the journal only, and CatchUpBalances, called once
+// before it commits, adds them all to the kept balances, each account's records written
+// once instead of once per entry. A transaction that forgets the catch-up is still read
+// right: reads add the entries the kept balances lack, and the next posting catches up.
+func DeferBalances(tx cooperative.Tx) cooperative.Tx {
+	if _, ok := tx.(deferredTx); ok {
+		return tx
+	}
+	return deferredTx{tx}
+}
+
+// CatchUpBalances adds every entry of cooperativeID's ledger that the kept balances do
+// not include yet.
+func CatchUpBalances(tx cooperative.Tx, cooperativeID string) error {
+	if d, ok := tx.(deferredTx); ok {
+		tx = d.Tx
+	}
+	kept, rec, err := getLedgerKept(tx, cooperativeID)
+	if err != nil {
+		return err
+	}
+	m, last := movements{}, kept.Seq
+	if err := foldLedgerAfter(tx, cooperativeID, kept.Seq, func(e Entry) error {
+		last = e.Seq
+		return m.add(e)
+	}); err != nil {
+		return err
+	}
+	if last == kept.Seq {
+		return nil
+	}
+	for _, account := range slices.Sorted(maps.Keys(m)) {
+		if err := applyMovements(tx, cooperativeID, account, m[account]); err != nil {
+			return err
+		}
+	}
+	kept.Seq = last
+	_, err = cooperative.Put(tx, cooperative.Record{Collection: collectionLedgerKept, ID: cooperativeID, Version: rec.Version, Data: cooperative.Encode(kept)})
+	return err
+}
+
 func getLedgerKept(tx cooperative.Tx, cooperativeID string) (ledgerKept, cooperative.Record, error) {
 	kept, rec, err := cooperative.GetAs[ledgerKept](tx, collectionLedgerKept, cooperativeID)
 	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/notify"
 )
 
@@ -84,6 +85,13 @@ func importBankLines(tx cooperative.Tx, ps Payables, by cooperative.Actor, coope
 	}
 	actor := by
 	actor.Role = "bank_import"
+	// A batch posts up to one entry per line: the balances they move are kept once, at
+	// the end, not rewritten per entry.
+	tx = ledger.DeferBalances(tx)
+	var out OutgoingLines
+	if ps.outgoing != nil {
+		out = ps.outgoing.OpenLines(tx, actor, cooperativeID, now)
+	}
 	for _, l := range lines {
 		t.Lines++
 		if l.Key == "" || l.Amount < 0 {
@@ -97,19 +105,24 @@ func importBankLines(tx cooperative.Tx, ps Payables, by cooperative.Actor, coope
 			return t, err
 		}
 		l.At = now.UTC()
-		if err := matchBankLine(tx, ps, actor, cooperativeID, id, &l, &t, now); err != nil {
+		if err := matchBankLine(tx, ps, out, actor, cooperativeID, id, &l, &t, now); err != nil {
 			return t, err
 		}
 		if _, err := tx.Insert(cooperative.Record{Collection: collectionBankLines, ID: id, Data: cooperative.Encode(l)}); err != nil {
 			return t, err
 		}
 	}
-	return t, nil
+	if out != nil {
+		if err := out.Close(); err != nil {
+			return t, err
+		}
+	}
+	return t, ledger.CatchUpBalances(tx, cooperativeID)
 }
 
-func matchBankLine(tx cooperative.Tx, ps Payables, actor cooperative.Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
-	if l.Booked && l.Amount > 0 && l.EndToEndID != "" && (!l.Credit || l.ReturnReason != "" || l.Reversal) && ps.outgoing != nil {
-		done, err := matchOutgoing(tx, ps.outgoing, actor, cooperativeID, id, l, t, now)
+func matchBankLine(tx cooperative.Tx, ps Payables, out OutgoingLines, actor cooperative.Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) error {
+	if l.Booked && l.Amount > 0 && l.EndToEndID != "" && (!l.Credit || l.ReturnReason != "" || l.Reversal) && out != nil {
+		done, err := matchOutgoing(tx, out, cooperativeID, id, l, t, now)
 		if err != nil || done {
 			return err
 		}
@@ -180,25 +193,33 @@ func matchBankLine(tx cooperative.Tx, ps Payables, actor cooperative.Actor, coop
 // payout it made, or that payout coming back. Payouts implements it; whoever wires the
 // services hands it in with the Payables (WithOutgoing).
 type Outgoing interface {
-	// MatchOutgoing is offered each booked line that carries an end-to-end id and is a
-	// debit, or a credit with return information, inside the transaction that stores
-	// it (lineID names the line for ever). It posts what it recognises once, and says
-	// what it did; a line it does not know is not Handled, and is treated as any other.
-	// An error refuses the whole batch of lines.
-	MatchOutgoing(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, lineID string, l BankLine, now time.Time) (OutgoingMatch, error)
+	// OpenLines begins placing the lines of one batch of a statement, inside the
+	// transaction that stores them; the batch's Close is called before it commits.
+	OpenLines(tx cooperative.Tx, actor cooperative.Actor, cooperativeID string, now time.Time) OutgoingLines
+}
+
+// OutgoingLines places the lines of one batch (see Outgoing).
+type OutgoingLines interface {
+	// Match is offered each booked line that carries an end-to-end id and is a debit,
+	// or a credit with return information (lineID names the line for ever). It places
+	// what it recognises once, and says what it did; a line it does not know is not
+	// Handled, and is treated as any other. An error refuses the whole batch.
+	Match(lineID string, l BankLine) (OutgoingMatch, error)
+	// Close posts what the batch's lines gathered.
+	Close() error
 }
 
 // OutgoingMatch is what Outgoing did with a line.
 type OutgoingMatch struct {
 	Handled bool
-	// Outcome is "paid" or "returned" when posted, "review" when Review is set.
+	// Outcome is "paid" or "returned" when placed, "review" when Review is set.
 	Outcome  string
 	PayoutID string         // the payout (its end-to-end id) the line is about
 	Review   *PaymentReview // what the accountant must look at; queued by the caller
 }
 
-func matchOutgoing(tx cooperative.Tx, o Outgoing, actor cooperative.Actor, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) (bool, error) {
-	m, err := o.MatchOutgoing(tx, actor, cooperativeID, id, *l, now)
+func matchOutgoing(tx cooperative.Tx, o OutgoingLines, cooperativeID, id string, l *BankLine, t *BankImportTally, now time.Time) (bool, error) {
+	m, err := o.Match(id, *l)
 	if err != nil || !m.Handled {
 		return false, err
 	}

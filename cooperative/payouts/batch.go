@@ -263,18 +263,22 @@ func (s *Payouts) CreateBatch(ctx context.Context, actor cooperative.Actor, coop
 				if err != nil {
 					return err
 				}
-				switch p.Status {
+				shown := p
+				if err := settle(tx, &shown); err != nil {
+					return err
+				}
+				switch shown.Status {
 				case PayableBatched, PayableSent:
 					return cooperative.RuleError("payable_in_batch", "payable %s is in batch %s already: a payable is in one batch at a time", p.ID, p.BatchID)
 				case PayablePaid:
-					return cooperative.RuleError("payable_paid", "payable %s was paid on %s", p.ID, p.PaidOn)
+					return cooperative.RuleError("payable_paid", "payable %s was paid on %s", p.ID, shown.PaidOn)
 				}
 				if err := take(p); err != nil {
 					return err
 				}
 			}
 		} else {
-			q := cooperative.Query{Collection: collectionPayables, Index: "status", Value: cooperativeID + ":" + string(PayableOpen),
+			q := cooperative.Query{Collection: collectionPayables, Index: "open", Value: cooperativeID,
 				Limit: cooperative.MaxPageSize}
 			for {
 				page, err := tx.Find(q)

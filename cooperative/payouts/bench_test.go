@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,7 +23,13 @@ import (
 //
 //	go test -run '^$' -bench 'BatchFile100k|MatchDebits100k' -benchtime 1x ./cooperative/payouts/
 
-const benchPayments = 100_000
+// benchPayments is 100,000; KRACHT_BENCH_PAYOUTS sets another (to profile a smaller run).
+var benchPayments = func() int {
+	if n, err := strconv.Atoi(os.Getenv("KRACHT_BENCH_PAYOUTS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}()
 
 // sentBatchOf makes n payables (in transactions of 5,000, for 50 members), one batch of
 // them, approved and sent.

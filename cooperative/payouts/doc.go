@@ -12,11 +12,12 @@
 // moment it is owed):
 //
 //	batch marked sent     Dr L             / Cr payouts in transit   (one entry per batch, per account)
-//	debit on a statement  Dr in transit    / Cr bank                 (one entry per payment)
+//	debits on a statement Dr in transit    / Cr bank                 (one entry per booking date and batch of lines)
 //	payment returned      Dr bank          / Cr L                    (the payable is open again)
 //
-// Each entry is keyed, so each is made once whatever the order in which statements
-// are imported: a return booked before its debit leaves transit and bank where they
+// Debits are posted together, as a bank books a batch, and each payout keeps the
+// statement line that paid it. Each entry is keyed, so each is made once whatever the
+// order in which statements are imported: a return booked before its debit leaves transit and bank where they
 // should be once both are in. No amount is ever split or rounded: a payout is its
 // payable's amount to the cent, and a batch's control sum is the sum of its payments.
 package payouts

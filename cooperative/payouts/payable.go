@@ -34,6 +34,9 @@ func (r Reason) valid() bool {
 //	open → batched → sent → paid
 //	batched → open    (its batch was cancelled)
 //	sent|paid → open  (the bank returned the payment; a new batch pays it again)
+//
+// Paid is read from the payment: the statement marks the payment paid, and a sent
+// payable whose payment is paid is paid (settle), so a debit rewrites one record.
 type PayableStatus string
 
 const (
@@ -78,10 +81,15 @@ const collectionPayables = "payables"
 
 func (p Payable) record() cooperative.Record {
 	key := sourceKey(p.CooperativeID, p.SourceType, p.SourceID)
+	index := map[string]string{"source": key, "cooperative": p.CooperativeID, "member": p.CooperativeID + ":" + p.MemberID}
+	// Only open payables are found by state (a batch gathers them): the keys of a
+	// payable then stay as they are from batched to paid, and a statement's debit
+	// rewrites its data alone.
+	if p.Status == PayableOpen {
+		index["open"] = p.CooperativeID
+	}
 	return cooperative.Record{Collection: collectionPayables, ID: p.ID, Version: p.version, Data: cooperative.Encode(p),
-		Unique: map[string]string{"source": key},
-		Index: map[string]string{"source": key, "cooperative": p.CooperativeID, "member": p.CooperativeID + ":" + p.MemberID,
-			"status": p.CooperativeID + ":" + string(p.Status)}}
+		Unique: map[string]string{"source": key}, Index: index}
 }
 
 func savePayable(tx cooperative.Tx, p *Payable, now time.Time) error {
@@ -91,6 +99,21 @@ func savePayable(tx cooperative.Tx, p *Payable, now time.Time) error {
 		p.version = rec.Version
 	}
 	return err
+}
+
+// settle shows a sent payable whose payment the bank has debited as paid, on that day.
+func settle(tx cooperative.Tx, p *Payable) error {
+	if p.Status != PayableSent || p.TransferID == "" {
+		return nil
+	}
+	t, _, err := cooperative.GetAs[Transfer](tx, collectionTransfers, p.TransferID)
+	if err != nil {
+		return err
+	}
+	if t.Status == TransferPaid {
+		p.Status, p.PaidOn = PayablePaid, t.PaidOn
+	}
+	return nil
 }
 
 func getPayable(tx cooperative.Tx, cooperativeID, id string) (Payable, error) {
@@ -213,8 +236,10 @@ func (s *Payouts) ListPayables(ctx context.Context, cooperativeID string, f Paya
 	q := cooperative.Query{Collection: collectionPayables, Index: "cooperative", Value: cooperativeID, After: f.After}
 	switch f.Status {
 	case "":
-	case PayableOpen, PayableBatched, PayableSent, PayablePaid:
-		q.Index, q.Value = "status", cooperativeID+":"+string(f.Status)
+	case PayableOpen:
+		q.Index, q.Value = "open", cooperativeID
+	case PayableBatched, PayableSent, PayablePaid:
+		// Read through the cooperative's and filtered (see record).
 	default:
 		return nil, "", cooperative.Errorf(cooperative.EINVALID, "status must be open, batched, sent or paid")
 	}
@@ -229,14 +254,27 @@ func (s *Payouts) ListPayables(ctx context.Context, cooperativeID string, f Paya
 		next string
 	)
 	err := s.run.View(ctx, func(tx cooperative.Tx) error {
+		var settleErr error
 		list, n, err := cooperative.FindWhere(tx, q, f.Limit, func(p Payable) bool {
-			return p.CooperativeID == cooperativeID && (f.Status == "" || p.Status == f.Status)
+			if p.CooperativeID != cooperativeID {
+				return false
+			}
+			if err := settle(tx, &p); err != nil {
+				settleErr = err
+			}
+			return f.Status == "" || p.Status == f.Status
 		})
+		if err == nil {
+			err = settleErr
+		}
 		if err != nil {
 			return err
 		}
 		next, out = n, make([]PayableView, 0, len(list))
 		for _, p := range list {
+			if err := settle(tx, &p); err != nil {
+				return err
+			}
 			v := PayableView{Payable: p}
 			if p.Status == PayableOpen {
 				if v.Waiting, _, err = waiting(tx, p); err != nil {

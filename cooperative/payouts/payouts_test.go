@@ -286,8 +286,14 @@ func TestTheClosedLoopOnTheLedger(t *testing.T) {
 		t.Fatalf("ann: %+v", got)
 	}
 	got := f.payable(f.coop.ID, pb.ID)
-	if got.Status != payouts.PayableOpen || got.Returns != 1 || !strings.Contains(got.LastReturn, "AC04") {
+	if got.Status != payouts.PayableOpen || got.Returns != 1 || !strings.Contains(got.LastReturn, "AC04") ||
+		!strings.Contains(got.Waiting, "held") {
 		t.Fatalf("bob's returned payable: %+v", got)
+	}
+	// Held until Bob gives another account: a batch of what is due skips him, and says why.
+	if _, err := f.payouts.CreateBatch(f.ctx, maker, f.coop.ID, payouts.NewBatch{}); cooperative.ErrorCode(err) != cooperative.ERULE ||
+		!strings.Contains(err.Error(), "wait for their payee's account") {
+		t.Fatalf("batch of a held payable: %v", err)
 	}
 	// A debit for a payout of another cooperative refuses the lines, and writes nothing.
 	other := f.cooperative("Zorg Zuid", "87654321")
@@ -331,7 +337,7 @@ func TestNoPayableIsPaidTwiceWhateverTheOrder(t *testing.T) {
 			var lines []payments.BankLine
 			returnedTwice := map[string]bool{}
 			// Up to three rounds: a batch of what is open, its debits, some of them returned.
-			for round := 0; round < 3; round++ {
+			for r := 0; r < 3; r++ {
 				res, err := f.payouts.CreateBatch(f.ctx, maker, f.coop.ID, payouts.NewBatch{})
 				if cooperative.ErrorCode(err) == cooperative.ERULE {
 					break
@@ -367,13 +373,25 @@ func TestNoPayableIsPaidTwiceWhateverTheOrder(t *testing.T) {
 				}
 				// Returns are imported in this round (so their payables can be batched
 				// again); the debits at a random later moment, in random order.
+				anyReturned := false
 				for _, l := range round {
 					if l.Credit {
 						if _, err := f.pay.ImportBankLines(f.ctx, maker, f.coop.ID, []payments.BankLine{l}); err != nil {
 							t.Fatal(err)
 						}
+						anyReturned = true
 					} else {
 						lines = append(lines, l)
+					}
+				}
+				if anyReturned {
+					// A return holds payouts to the account until the member gives another.
+					if got := f.payable(f.coop.ID, owed[0].ID); got.Status == payouts.PayableOpen && got.Waiting == "" {
+						t.Fatalf("a returned payable does not wait for a new account: %+v", got)
+					}
+					iban := ibans[r%len(ibans)]
+					if _, err := f.members.Correct(f.ctx, approver, f.coop.ID, ann.ID, membership.Correction{IBAN: &iban}); err != nil {
+						t.Fatal(err)
 					}
 				}
 			}
@@ -418,6 +436,8 @@ func TestNoPayableIsPaidTwiceWhateverTheOrder(t *testing.T) {
 		})
 	}
 }
+
+var ibans = []string{"DE89370400440532013000", "BE68539007547034", "NL91ABNA0417164300"}
 
 func ledgerEntry(f *fixture, seq int64) (ledger.Entry, error) {
 	var e ledger.Entry

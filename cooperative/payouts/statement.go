@@ -1,6 +1,9 @@
 package payouts
 
 import (
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -48,12 +51,37 @@ func ReturnReasonText(code string) string {
 	return code
 }
 
-// MatchOutgoing places one statement line (see payments.Outgoing). A line whose
-// end-to-end id is not Kracht's form is not handled. One of Kracht's ids that is
-// another cooperative's payout refuses the import (ERULE payout_other_cooperative): a
-// statement of one cooperative's account cannot hold another's payouts, so it is the
-// wrong file, and nothing of its batch is written.
-func (Statement) MatchOutgoing(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, lineID string, l payments.BankLine, now time.Time) (payments.OutgoingMatch, error) {
+// OpenLines begins placing one batch of a statement's lines (payments.Outgoing).
+func (Statement) OpenLines(tx cooperative.Tx, actor cooperative.Actor, cooperativeID string, now time.Time) payments.OutgoingLines {
+	return &statementLines{tx: tx, actor: actor, cooperativeID: cooperativeID, now: now, debits: map[cooperative.Date]*debits{}}
+}
+
+// statementLines places the lines of one batch. The debits it finds are posted together
+// when it closes, one entry per booking date, as a bank books a batch: a statement of
+// 100,000 payouts is then a few entries, not 100,000, and each payout keeps the line
+// that paid it. A return is posted on its own, at once.
+type statementLines struct {
+	tx            cooperative.Tx
+	actor         cooperative.Actor
+	cooperativeID string
+	now           time.Time
+	debits        map[cooperative.Date]*debits
+}
+
+// debits are the payouts debited on one booking date within a batch of lines.
+type debits struct {
+	First, FirstLine, LastLine string // the first payout and the first and last lines, which name the entry
+	Payments                   int
+	TotalCents                 int64
+	BookedOn                   cooperative.Date
+}
+
+// Match places one statement line (see payments.OutgoingLines). A line whose end-to-end
+// id is not Kracht's form is not handled. One of Kracht's ids that is another
+// cooperative's payout refuses the batch (ERULE payout_other_cooperative): a statement of
+// one cooperative's account cannot hold another's payouts, so it is the wrong file.
+func (s *statementLines) Match(lineID string, l payments.BankLine) (payments.OutgoingMatch, error) {
+	tx, cooperativeID := s.tx, s.cooperativeID
 	if !IsEndToEndID(l.EndToEndID) {
 		return payments.OutgoingMatch{}, nil
 	}
@@ -74,27 +102,28 @@ func (Statement) MatchOutgoing(tx cooperative.Tx, actor cooperative.Actor, coope
 	case l.Currency != "EUR" || l.Amount != t.AmountCents:
 		return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" was "+cooperative.FormatEuro(t.AmountCents, "en")+
 			"; the statement line is another amount or currency")
+	case t.Status == TransferCancelled:
+		return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" is in a cancelled batch: it was never to be paid")
 	}
 	t.version = rec.Version
-	b, err := getBatch(tx, cooperativeID, t.BatchID)
-	if err != nil {
-		return payments.OutgoingMatch{}, err
-	}
-	switch b.Status {
-	case BatchApproved:
+	if t.Status == TransferInBatch {
+		b, err := getBatch(tx, cooperativeID, t.BatchID)
+		if err != nil {
+			return payments.OutgoingMatch{}, err
+		}
+		if b.Status != BatchApproved {
+			return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" is in a batch that is "+string(b.Status)+": it was never to be paid")
+		}
 		// The bank paid a file the accountant did not mark sent: it was sent.
-		if err := markSent(tx, actor, &b, now); err != nil {
+		if err := markSent(tx, s.actor, &b, s.now); err != nil {
 			return payments.OutgoingMatch{}, err
 		}
 		if t, rec, err = cooperative.GetAs[Transfer](tx, collectionTransfers, t.ID); err != nil {
 			return payments.OutgoingMatch{}, err
 		}
 		t.version = rec.Version
-	case BatchSent:
-	default:
-		return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" is in a batch that is "+string(b.Status)+": it was never to be paid")
 	}
-	date := cooperative.DateOf(now)
+	date := cooperative.DateOf(s.now)
 	if !l.BookedOn.IsZero() {
 		date = cooperative.DateOf(l.BookedOn)
 	}
@@ -102,46 +131,57 @@ func (Statement) MatchOutgoing(tx cooperative.Tx, actor cooperative.Actor, coope
 		if t.DebitLine != "" {
 			return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" was debited before, on "+string(t.PaidOn)+": a second debit of it")
 		}
-		return paid(tx, actor, t, lineID, date, now)
+		return s.paid(t, lineID, date)
 	}
 	if t.ReturnLine != "" {
 		return review(payments.ReviewPayoutMismatch, "payout "+t.ID+" came back before, on "+string(t.ReturnedOn)+": a second return of it")
 	}
-	return returned(tx, actor, t, lineID, l.ReturnReason, date, now)
+	return returned(tx, s.actor, t, lineID, l.ReturnReason, date, s.now)
 }
 
-// paid posts the debit of transfer t (Dr payouts in transit / Cr bank) and marks it and
-// its payable paid. A payout that came back before its debit was seen stays returned:
-// its payable is open again.
-func paid(tx cooperative.Tx, actor cooperative.Actor, t Transfer, lineID string, date cooperative.Date, now time.Time) (payments.OutgoingMatch, error) {
-	if _, _, err := ledger.PostEntry(tx, ledger.Entry{CooperativeID: t.CooperativeID, Key: "payout-debit:" + t.ID, BookingDate: date,
-		Description: "Payout " + t.ID + " to " + t.Name + " debited by the bank", Source: ledger.Source{Type: "payout", ID: t.ID},
-		Lines: []ledger.Line{{Account: string(ledger.AccountPayoutsInTransit), Amount: t.AmountCents},
-			{Account: string(ledger.AccountBank), Amount: -t.AmountCents}}}); err != nil {
-		return payments.OutgoingMatch{}, err
-	}
-	before := t
+// paid marks transfer t paid by line lineID, booked on date, and adds it to the debits
+// Close posts. Its payable is paid with it (see settle). A payout that came back before
+// its debit was seen stays returned: its payable is open again.
+func (s *statementLines) paid(t Transfer, lineID string, date cooperative.Date) (payments.OutgoingMatch, error) {
 	t.DebitLine, t.PaidOn = lineID, date
 	if t.Status != TransferReturned {
 		t.Status = TransferPaid
-		p, err := getPayable(tx, t.CooperativeID, t.PayableID)
-		if err != nil {
-			return payments.OutgoingMatch{}, err
-		}
-		if p.TransferID == t.ID {
-			p.Status, p.PaidOn = PayablePaid, date
-			if err := savePayable(tx, &p, now); err != nil {
-				return payments.OutgoingMatch{}, err
-			}
-		}
 	}
-	if _, err := tx.Replace(t.record()); err != nil {
+	if _, err := s.tx.Replace(t.record()); err != nil {
 		return payments.OutgoingMatch{}, err
 	}
-	if err := cooperative.AppendAudit(tx, actor, t.CooperativeID, "payout.paid", "payout", t.ID, before, t, now); err != nil {
+	d := s.debits[date]
+	if d == nil {
+		d = &debits{First: t.ID, FirstLine: lineID, BookedOn: date}
+		s.debits[date] = d
+	}
+	total, err := cooperative.AddMoney(d.TotalCents, t.AmountCents)
+	if err != nil {
 		return payments.OutgoingMatch{}, err
 	}
+	d.TotalCents, d.LastLine = total, lineID
+	d.Payments++
 	return payments.OutgoingMatch{Handled: true, Outcome: "paid", PayoutID: t.ID}, nil
+}
+
+// Close posts the batch's debits, per booking date: Dr payouts in transit / Cr bank,
+// keyed by the first payout, which no other entry can name (a payout is debited once),
+// and audited with what it paid.
+func (s *statementLines) Close() error {
+	for _, date := range slices.Sorted(maps.Keys(s.debits)) {
+		d := s.debits[date]
+		if _, _, err := ledger.PostEntry(s.tx, ledger.Entry{CooperativeID: s.cooperativeID, Key: "payout-debits:" + d.First,
+			BookingDate: date, Description: strconv.Itoa(d.Payments) + " payouts debited by the bank (statement lines " + d.FirstLine +
+				" to " + d.LastLine + ")", Source: ledger.Source{Type: "payout_debits", ID: d.First},
+			Lines: []ledger.Line{{Account: string(ledger.AccountPayoutsInTransit), Amount: d.TotalCents},
+				{Account: string(ledger.AccountBank), Amount: -d.TotalCents}}}); err != nil {
+			return err
+		}
+		if err := cooperative.AppendAudit(s.tx, s.actor, s.cooperativeID, "payout.paid", "payout_debits", d.First, nil, d, s.now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // returned posts a payout coming back (Dr bank / Cr the liability it was paid from),
