@@ -191,6 +191,10 @@ func resolvePaymentReview(ctx context.Context, run *cooperative.Runner, ps Payab
 		}
 		before := r
 		if res.Action == ResolveAssign {
+			if r.Reason == ReviewPayoutUnknown || r.Reason == ReviewPayoutMismatch {
+				return cooperative.RuleError("assign_credit", "this line is about a payout the cooperative made, not money in: "+
+					"resolve it as ignore or refunded, with a note of what the bank did")
+			}
 			if r.Source != "bank" || r.Amount <= 0 {
 				return cooperative.Errorf(cooperative.ERULE, "only a bank credit can be assigned to a payment")
 			}

@@ -318,6 +318,15 @@ func TestTheClosedLoopOnTheLedger(t *testing.T) {
 	if err != nil || tally.Review != 2 {
 		t.Fatalf("review: %+v %v", tally, err)
 	}
+	items, _, err := f.pay.ListPaymentReviews(f.ctx, f.coop.ID, payments.ReviewOpen, "", 10)
+	if err != nil || len(items) != 2 || items[0].Reason != payments.ReviewPayoutUnknown || items[1].Reason != payments.ReviewPayoutMismatch {
+		t.Fatalf("review items: %+v %v", items, err)
+	}
+	// A payout's line is not money in: it cannot be assigned to a payment.
+	if _, err := f.pay.ResolvePaymentReview(f.ctx, f.coop.ID, items[0].ID, payments.ReviewResolution{Action: payments.ResolveAssign,
+		PaymentID: cooperative.NewID(), By: maker}); cooperative.ErrorCode(err) != cooperative.ERULE || !strings.Contains(err.Error(), "assign_credit") {
+		t.Fatalf("assigning a payout line: %v", err)
+	}
 }
 
 // Whatever the order in which the bank's lines arrive (debits, returns, twice), the
