@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -216,7 +217,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}, append(registryMatrixRows(), paymentMatrixRows()...)...)
+	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows())...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -235,7 +236,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Parallel()
 			f := newMatrixFixture(t)
 			path := strings.NewReplacer("{cooperativeID}", f.coopA, "{userID}", f.people[ownMember].userID,
-				"{id}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
+				"{id}", cooperative.NewID(), "{batchID}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
 			path = f.registryPath(path)
 			var got [callers]int
 			for who := range callers {

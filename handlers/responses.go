@@ -105,6 +105,7 @@ type subscriptionBody struct {
 	ShareNumbers          []shareRange              `json:"shareNumbers,omitempty"`
 	IssuedOn              cooperative.Date          `json:"issuedOn,omitempty"`
 	TransferRefundedCents int64                     `json:"transferRefundedCents,omitempty" doc:"What of the money owed back was recorded as paid back by bank transfer."`
+	PayoutRefundCents     int64                     `json:"payoutRefundCents,omitempty" doc:"What of the money owed back was handed to payouts, to go out with a payout batch."`
 	IdempotencyKey        string                    `json:"idempotencyKey,omitempty"`
 	WithdrawnAt           time.Time                 `json:"withdrawnAt,omitzero"`
 	WithdrawReason        string                    `json:"withdrawReason,omitempty"`
@@ -125,7 +126,7 @@ func subscriptionOf(s shares.Subscription) subscriptionBody {
 		Class: s.Class, Order: s.Order, Shares: s.Shares, AmountCents: s.AmountCents, Status: s.Status,
 		SubscribedAt: s.SubscribedAt, PaidOn: s.PaidOn, BankReference: s.BankReference, Allocated: s.Allocated,
 		RefundCents: s.RefundCents, ShareNumbers: shareRangesOf(s.ShareNumbers), IssuedOn: s.IssuedOn,
-		TransferRefundedCents: s.TransferRefundedCents, IdempotencyKey: s.IdempotencyKey, WithdrawnAt: s.WithdrawnAt,
+		TransferRefundedCents: s.TransferRefundedCents, PayoutRefundCents: s.PayoutRefundCents, IdempotencyKey: s.IdempotencyKey, WithdrawnAt: s.WithdrawnAt,
 		WithdrawReason: s.WithdrawReason}
 	if w := s.WaitingList; w != nil {
 		b.WaitingList = &waitingListPlace{SharesAhead: w.SharesAhead, CapShares: w.CapShares}

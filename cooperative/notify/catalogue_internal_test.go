@@ -55,6 +55,7 @@ func TestTheCatalogueIsTheOneOutboxGoListed(t *testing.T) {
 			Optional: []string{"ends_membership"}},
 		{Event: "payout_account_confirmation", Mandatory: true, Fields: []string{"cooperative", "link", "iban", "account_holder"}},
 		{Event: "payout_account_changed", Mandatory: true, Fields: []string{"cooperative", "iban", "at"}, Optional: []string{"changed_by"}},
+		{Event: "payout_returned", Mandatory: true, Fields: []string{"cooperative", "amount", "iban", "reason"}},
 	} {
 		want[s.Event] = s
 	}

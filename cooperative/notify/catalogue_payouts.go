@@ -9,7 +9,7 @@ const EventPayoutReturned NotificationEvent = "payout_returned"
 
 var payoutsCatalogue = CataloguePart{Owner: "payouts", Kinds: []NotificationSpec{
 	// Money owed to the member that did not reach them: mandatory. amount in the mail's
-	// language, iban masked to its country and last four characters, reason the bank's
+	// language, iban masked to its last four characters, reason the bank's
 	// code with its meaning ("AC04: the account is closed").
 	{Event: EventPayoutReturned, Mandatory: true, Fields: []string{"cooperative", "amount", "iban", "reason"}},
 }}

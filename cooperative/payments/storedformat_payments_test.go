@@ -35,7 +35,8 @@ func paymentsStoredCases() []storedtest.Case {
 	return storedcases.WithRecords(paymentsStoredRecord, []storedtest.Case{
 		{Name: collectionBankLines, Value: BankLine{Key: "NL91ABNA0417164300/REF1", Account: "NL91ABNA0417164300",
 			StatementID: "STMT-1", Credit: true, Booked: true, Reversal: true, Amount: 150000, Currency: "EUR",
-			Reference: "RF18539007547034", Payer: "A. de Vries", PayerIBAN: "NL02RABO0123456789", Text: "shares <A> & more",
+			Reference: "RF18539007547034", EndToEndID: "KP0190d6a27d1f7c3e9a3b5f2e8c1d4b60", ReturnReason: "AC04",
+			Payer: "A. de Vries", PayerIBAN: "NL02RABO0123456789", Text: "shares <A> & more",
 			BookedOn: storedtest.Time, Outcome: "matched", PaymentID: storedtest.Payment, At: storedtest.At(time.Hour)},
 			Decode: storedcases.ViaDecode[BankLine]},
 		{Name: collectionPayments, Value: Payment{ID: storedtest.Payment, CooperativeID: storedtest.Coop,

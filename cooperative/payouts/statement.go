@@ -243,18 +243,5 @@ func mailReturned(tx cooperative.Tx, t Transfer, why string, now time.Time) erro
 	return notify.Enqueue(tx, notify.Notification{DedupeKey: "payout_returned:" + t.ID, Event: notify.EventPayoutReturned,
 		CooperativeID: t.CooperativeID, To: m.Email, ToName: m.Name, Language: lang, CreatedAt: now,
 		Data: map[string]string{"cooperative": c.Name, "amount": cooperative.FormatEuro(t.AmountCents, lang),
-			"iban": MaskIBAN(t.IBAN), "reason": why}})
-}
-
-// MaskIBAN shows only the country and the last four characters of an IBAN, as a mail
-// may: enough for the member to know the account, too little to be of use to others.
-func MaskIBAN(iban string) string {
-	if len(iban) <= 8 {
-		return iban
-	}
-	masked := []byte(iban)
-	for i := 2; i < len(masked)-4; i++ {
-		masked[i] = '*'
-	}
-	return string(masked)
+			"iban": membership.MaskIBAN(t.IBAN), "reason": why}})
 }

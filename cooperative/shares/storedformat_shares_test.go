@@ -32,7 +32,7 @@ func sharesStoredCases() []storedtest.Case {
 		MemberID: storedtest.Member,
 		Class:    "A", Order: 7, Shares: 15, AmountCents: 150000, Status: SubscriptionAllocated, SubscribedAt: storedtest.Time,
 		PaidOn: "2025-03-16", BankReference: "RF18539007547034", Allocated: 15, RefundCents: 2500,
-		ShareNumbers: ranges, IssuedOn: "2025-04-01", TransferRefundedCents: 1000, IdempotencyKey: "client-key-1",
+		ShareNumbers: ranges, IssuedOn: "2025-04-01", TransferRefundedCents: 1000, PayoutRefundCents: 500, IdempotencyKey: "client-key-1",
 		WithdrawnAt: storedtest.At(2 * day), WithdrawReason: "changed my mind",
 		WaitingList: &WaitingListPlace{SharesAhead: 990, CapShares: 1000}}
 	return storedcases.WithRecords(sharesStoredRecord, []storedtest.Case{
