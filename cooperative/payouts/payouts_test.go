@@ -456,3 +456,83 @@ func ledgerEntry(f *fixture, seq int64) (ledger.Entry, error) {
 	})
 	return e, err
 }
+
+// Accountants gathering at the same time: every payable goes into exactly one batch,
+// and each batch's total is what it holds.
+func TestConcurrentBatchesTakeEachPayableOnce(t *testing.T) {
+	f := newFixture(t)
+	ann := f.member(f.coop.ID, "Ann Smit", "NL91ABNA0417164300")
+	var want int64
+	for i := 0; i < 30; i++ {
+		p := f.owe(f.coop.ID, ann, int64(100+i), payouts.ReasonDividend)
+		want += p.AmountCents
+	}
+	var (
+		mu      sync.Mutex
+		batches []payouts.Batch
+		wg      sync.WaitGroup
+	)
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 3; j++ {
+				res, err := f.payouts.CreateBatch(f.ctx, maker, f.coop.ID, payouts.NewBatch{})
+				if cooperative.ErrorCode(err) == cooperative.ERULE {
+					return // all taken
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				batches = append(batches, res.Batch)
+				n := len(batches)
+				mu.Unlock()
+				if n%2 == 0 { // some are cancelled and gathered again by another
+					if _, err := f.payouts.CancelBatch(f.ctx, maker, f.coop.ID, res.Batch.ID); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	taken := map[string]string{}
+	var total int64
+	for _, b := range batches {
+		v, err := f.payouts.GetBatch(f.ctx, f.coop.ID, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status == payouts.BatchCancelled {
+			continue
+		}
+		ts, _, err := f.payouts.ListTransfers(f.ctx, f.coop.ID, b.ID, "", cooperative.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, tr := range ts {
+			if other, dup := taken[tr.PayableID]; dup {
+				t.Fatalf("payable %s is in batches %s and %s", tr.PayableID, other, b.ID)
+			}
+			taken[tr.PayableID] = b.ID
+			sum += tr.AmountCents
+		}
+		if sum != v.TotalCents || len(ts) != v.Payments {
+			t.Fatalf("batch %s: total %d of %d payments, its payments %d of %d", b.ID, v.TotalCents, v.Payments, sum, len(ts))
+		}
+		total += sum
+	}
+	open, _, err := f.payouts.ListPayables(f.ctx, f.coop.ID, payouts.PayableFilter{Status: payouts.PayableOpen, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range open {
+		total += p.AmountCents
+	}
+	if total != want {
+		t.Fatalf("batched and open payables sum to %d, owed %d", total, want)
+	}
+}
