@@ -19,6 +19,7 @@ func chartParts() []ChartPart {
 		sharesChart,
 		membershipChart,
 		payoutsChart,
+		bondsChart,
 	}
 }
 
