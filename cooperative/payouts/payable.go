@@ -179,6 +179,49 @@ func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Pay
 	return p, cooperative.AppendAudit(tx, actor, p.CooperativeID, "payable.create", "payable", p.ID, nil, p, now)
 }
 
+// OweAll records many payables at once, inside the caller's transaction, for a capability
+// that owes thousands together (a bond payment run, a distribution): the caller has posted
+// their liability and vouches that each payee is a member of the cooperative (it read
+// them from its own register), so no member is read again, and one audit entry names them
+// all (audit says how many, the total, and sourceType/batchID) instead of one each. A
+// source owed before is ECONFLICT: a caller making its batch once (keyed itself) never
+// meets one.
+func OweAll(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, sourceType, batchID string, all []Owed, now time.Time) ([]Payable, error) {
+	out := make([]Payable, len(all))
+	var total int64
+	for i, o := range all {
+		switch {
+		case o.CooperativeID != cooperativeID || o.SourceType != sourceType:
+			return nil, cooperative.Errorf(cooperative.EINVALID, "OweAll: every payable is of cooperative %s and source %s", cooperativeID, sourceType)
+		case !o.Reason.valid():
+			return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a reason for a payout", o.Reason)
+		case o.AmountCents <= 0:
+			return nil, cooperative.Errorf(cooperative.EINVALID, "a payable is a positive amount, not %d", o.AmountCents)
+		case o.Account == "" || o.SourceID == "" || !cooperative.ValidID(o.MemberID):
+			return nil, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account, source and member")
+		}
+		if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
+			return nil, err
+		}
+		p := Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
+			Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
+			SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, CreatedAt: now.UTC()}
+		if err := savePayable(tx, &p, now); err != nil {
+			return nil, err
+		}
+		var err error
+		if total, err = cooperative.AddMoney(total, p.AmountCents); err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, cooperative.AppendAudit(tx, actor, cooperativeID, "payable.create_all", sourceType, batchID, nil,
+		struct {
+			Payables   int   `json:"payables"`
+			TotalCents int64 `json:"totalCents"`
+		}{len(out), total}, now)
+}
+
 // payableOf finds the payable a source owes.
 func payableOf(tx cooperative.Tx, cooperativeID, sourceType, sourceID string) (Payable, bool, error) {
 	list, _, err := cooperative.FindAs[Payable](tx, cooperative.Query{Collection: collectionPayables, Index: "source",

@@ -536,3 +536,33 @@ func TestConcurrentBatchesTakeEachPayableOnce(t *testing.T) {
 		t.Fatalf("batched and open payables sum to %d, owed %d", total, want)
 	}
 }
+
+// Owing many at once: each is a payable as Owe makes it; owing a source again refuses
+// the whole transaction.
+func TestOweAll(t *testing.T) {
+	f := newFixture(t)
+	ann := f.member(f.coop.ID, "Ann Smit", "NL91ABNA0417164300")
+	bob := f.member(f.coop.ID, "Bob de Vries", "DE89370400440532013000")
+	owe := func(src string, members ...membership.Member) error {
+		return f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) error {
+			var all []payouts.Owed
+			for i, m := range members {
+				all = append(all, payouts.Owed{CooperativeID: f.coop.ID, MemberID: m.ID, Reason: payouts.ReasonBondInterest,
+					Account: string(ledger.AccountRefundsPayable), AmountCents: int64(100 * (i + 1)), DueOn: "2026-06-01",
+					Text: "Interest", SourceType: "run", SourceID: src + ":" + m.ID})
+			}
+			_, err := payouts.OweAll(tx, maker, f.coop.ID, "run", src, all, now)
+			return err
+		})
+	}
+	if err := owe("r1", ann, bob); err != nil {
+		t.Fatal(err)
+	}
+	if err := owe("r1", bob); cooperative.ErrorCode(err) != cooperative.ECONFLICT {
+		t.Fatalf("owing a source again: %v", err)
+	}
+	list, _, err := f.payouts.ListPayables(f.ctx, f.coop.ID, payouts.PayableFilter{Status: payouts.PayableOpen})
+	if err != nil || len(list) != 2 || list[0].AmountCents+list[1].AmountCents != 300 {
+		t.Fatalf("payables: %+v %v", list, err)
+	}
+}
