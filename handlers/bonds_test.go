@@ -141,7 +141,7 @@ func TestBondIssueOverHTTP(t *testing.T) {
 	// A transfer, approved by the board.
 	as.clock.advance(60 * 24 * time.Hour) // 2025-06-02
 	sc.chair, sc.treasurer = as.signInMFA(t, sc.chair), as.signInMFA(t, sc.treasurer)
-	annS, bobS = as.signIn(t, "ann@example.org"), as.signIn(t, "bob@example.org")
+	annS = as.signIn(t, "ann@example.org")
 	wantRule(t, as.call(t, "POST", ipath+"/transfers", sc.board(), map[string]any{"from": ann.ID, "to": bob.ID, "units": 11}), "units_held")
 	r = as.call(t, "POST", ipath+"/transfers", sc.board(), map[string]any{"from": ann.ID, "to": bob.ID, "units": 3, "reason": "sale"})
 	wantStatus(t, r, 201)
@@ -181,8 +181,7 @@ func TestBondIssueOverHTTP(t *testing.T) {
 	}
 	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-holdings", annS.tokens.AccessToken, nil)
 	wantStatus(t, r, 200)
-	var held struct{ Items []bonds.Holding }
-	held = decodeBody[struct{ Items []bonds.Holding }](t, r)
+	held := decodeBody[struct{ Items []bonds.Holding }](t, r)
 	if len(held.Items) != 1 || held.Items[0].Units != 5 || numbered.Format(held.Items[0].Ranges) != "6-10" {
 		t.Fatalf("Ann's holdings %+v", held)
 	}
