@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"io"
 	"log/slog"
 	"net"
@@ -73,6 +74,9 @@ func withServices(o Options, acc identity.AccountsOptions) Options {
 	}
 	if o.Payouts == nil {
 		o.Payouts = payouts.NewPayouts(cooperative.NewRunner(o.Store, o.Now))
+	}
+	if o.Bonds == nil {
+		o.Bonds = bonds.New(o.Store, bonds.Options{Now: o.Now})
 	}
 	return o
 }

@@ -49,8 +49,9 @@ type matrixFixture struct {
 	unsubToken string
 
 	// Register objects (registry_authz_test.go), built on first use.
-	t   *testing.T
-	reg *registryFixture
+	t    *testing.T
+	reg  *registryFixture
+	bond *bondFixture // bonds_authz_test.go
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -217,7 +218,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows())...)
+	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows(), bondMatrixRows())...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -237,7 +238,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			f := newMatrixFixture(t)
 			path := strings.NewReplacer("{cooperativeID}", f.coopA, "{userID}", f.people[ownMember].userID,
 				"{id}", cooperative.NewID(), "{batchID}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
-			path = f.registryPath(path)
+			path = f.registryPath(f.bondPath(path))
 			var got [callers]int
 			for who := range callers {
 				token := f.accessToken(t, who)

@@ -40,13 +40,17 @@ var writesWithoutMFA = map[string]string{
 	// through allowMember, which demands the second factor of a staff write (the
 	// withdraw-subscription row of TestAuthorizationMatrix: board without it, 403); the
 	// others answer staff 403.
-	"apply-for-membership":    "a person's own application",
-	"subscribe":               "a member's own subscription (staff: 403)",
-	"withdraw-subscription":   "a member's own; the board's path needs the second factor in allowMember",
-	"request-withdrawal":      "a member's own request (staff: 403)",
-	"change-payout-account":   "a member's own (staff: 403); applies with a TOTP code in the body, else by the mailed link",
-	"create-checkout-session": "a member paying their own subscription (staff: 403)",
-	"transfer-instructions":   "a member paying their own subscription (staff: 403)",
+	"apply-for-membership":       "a person's own application",
+	"subscribe":                  "a member's own subscription (staff: 403)",
+	"withdraw-subscription":      "a member's own; the board's path needs the second factor in allowMember",
+	"request-withdrawal":         "a member's own request (staff: 403)",
+	"change-payout-account":      "a member's own (staff: 403); applies with a TOTP code in the body, else by the mailed link",
+	"create-checkout-session":    "a member paying their own subscription (staff: 403)",
+	"transfer-instructions":      "a member paying their own subscription (staff: 403)",
+	"subscribe-bonds":            "a member's own bond subscription (staff: 403)",
+	"bond-transfer-instructions": "a member paying their own bond subscription (staff: 403)",
+	"bond-checkout":              "a member paying their own bond subscription (staff: 403)",
+	"request-bond-redemption":    "a holder's own request (staff: 403); the board decides it with the second factor",
 }
 
 // staffWriteGaps lists srv's write operations that staff may call without the second

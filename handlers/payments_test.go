@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"net"
 	"os"
 	"path/filepath"
@@ -71,8 +72,9 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 // on (its clock, Stripe's base URL and the secret box).
 func testCheckout(o Options) *payments.Checkout {
 	return payments.NewCheckout(payments.CheckoutDeps{Run: cooperative.NewRunner(o.Store, o.Now), Secrets: o.Payments.Box,
-		PaymentOf: shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now}).SubscriptionPayment,
-		Sessions:  stripeclient.CheckoutSessionsFor(o.Payments.Stripe),
+		PaymentOf: payments.PaymentMakers(shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now}).SubscriptionPayment,
+			bonds.New(o.Store, bonds.Options{Now: o.Now}).SubscriptionPayment),
+		Sessions: stripeclient.CheckoutSessionsFor(o.Payments.Stripe),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)
 			return string(ref), err

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.notifyRoutes()
 	s.membershipRoutes()
 	s.shareRoutes()
+	s.bondRoutes()
 	s.paymentRoutes()
 	s.payoutRoutes()
 	s.ledgerRoutes()

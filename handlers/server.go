@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -48,6 +49,8 @@ type Options struct {
 	PaymentService *payments.Payments
 	// Payouts (payables, batches, bank files) is the payout service.
 	Payouts *payouts.Payouts
+	// Bonds (bond issues, subscriptions, the bond register) is the bonds service.
+	Bonds *bonds.Bonds
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -81,6 +84,7 @@ type Server struct {
 	registry          *shares.Registry
 	payments          *payments.Payments
 	payouts           *payouts.Payouts
+	bonds             *bonds.Bonds
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -95,8 +99,9 @@ type Server struct {
 // New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
-	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil || opts.Payouts == nil {
-		panic("handlers: New needs the Accounts, Members, Registry, Payments and Payouts services")
+	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil || opts.Payouts == nil ||
+		opts.Bonds == nil {
+		panic("handlers: New needs the Accounts, Members, Registry, Payments, Payouts and Bonds services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -107,7 +112,7 @@ func New(opts Options) *Server {
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
 	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
-	s.payouts = opts.Payouts
+	s.payouts, s.bonds = opts.Payouts, opts.Bonds
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

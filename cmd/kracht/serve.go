@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -59,6 +60,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	run := cooperative.NewRunner(store, time.Now)
 	pay := payments.NewPayments(run, shares.StandardPayables())
 	registry := shares.NewRegistry(store, shares.RegistryOptions{Now: time.Now})
+	bondService := bonds.New(store, bonds.Options{Now: time.Now})
 	syncer, stopStripe, err := startStripe(ctx, cfg, pay, box, log)
 	if err != nil {
 		return err
@@ -68,13 +70,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	accounts := newAccounts(cfg, store, box)
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
-			Checkout: newCheckout(cfg, run, registry, box), ImportBodyLimit: handlers.DefaultImportBodyLimit},
+			Checkout: newCheckout(cfg, run, box, registry.SubscriptionPayment, bondService.SubscriptionPayment), ImportBodyLimit: handlers.DefaultImportBodyLimit},
 		Accounts: accounts,
 		Members: membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares,
 			Accounts: accounts}),
 		Registry:       registry,
 		PaymentService: pay,
-		Payouts:        payouts.NewPayouts(run)})
+		Payouts:        payouts.NewPayouts(run),
+		Bonds:          bondService})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

@@ -84,11 +84,11 @@ func (cfg config) stripeOptions() stripeclient.Options {
 
 // newCheckout wires the domain's service that starts payments: Checkout Sessions
 // through stripeclient with each cooperative's own key, RF references from
-// bankimport with the system's randomness; share subscriptions' payments from the
-// register.
-func newCheckout(cfg config, run *cooperative.Runner, registry *shares.Registry, box *cooperative.SecretBox) *payments.Checkout {
+// bankimport with the system's randomness; the payments of share and bond
+// subscriptions from their registers (makers, asked in turn).
+func newCheckout(cfg config, run *cooperative.Runner, box *cooperative.SecretBox, makers ...payments.PaymentMaker) *payments.Checkout {
 	return payments.NewCheckout(payments.CheckoutDeps{Run: run, Secrets: box,
-		PaymentOf: registry.SubscriptionPayment,
+		PaymentOf: payments.PaymentMakers(makers...),
 		Sessions:  stripeclient.CheckoutSessionsFor(cfg.stripeOptions()),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)

@@ -50,6 +50,22 @@ type CheckoutSessions interface {
 // through it, so they do not depend on what is paid for.
 type PaymentMaker func(ctx context.Context, cooperativeID, subscriptionID, reference string) (Payment, error)
 
+// PaymentMakers asks makers in turn, passing to the next while one does not know the
+// subscription (ENOTFOUND), so one checkout pays share and bond subscriptions alike
+// (their ids are unique across both).
+func PaymentMakers(makers ...PaymentMaker) PaymentMaker {
+	return func(ctx context.Context, cooperativeID, subscriptionID, reference string) (Payment, error) {
+		var err error = cooperative.Errorf(cooperative.ENOTFOUND, "subscription %s not found", subscriptionID)
+		for _, m := range makers {
+			var p Payment
+			if p, err = m(ctx, cooperativeID, subscriptionID, reference); cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
+				return p, err
+			}
+		}
+		return Payment{}, err
+	}
+}
+
 // CheckoutDeps are a Checkout's dependencies. Run, PaymentOf and NewReference are
 // required.
 type CheckoutDeps struct {

@@ -20,7 +20,7 @@ func (claimsInput) Generate(r *rand.Rand, size int) reflect.Value {
 	in := claimsInput{Cap: r.Int63n(int64(5*size + 1))}
 	for range r.Intn(size + 1) {
 		want := r.Int63n(int64(size + 1))
-		in.Claims = append(in.Claims, allocationClaim{want: want, floor: r.Int63n(min(want, 3) + 1)})
+		in.Claims = append(in.Claims, allocationClaim{Want: want, Floor: r.Int63n(min(want, 3) + 1)})
 	}
 	return reflect.ValueOf(in)
 }
@@ -42,13 +42,13 @@ func TestAllocateProperties(t *testing.T) {
 		}
 		var sum, demand, floors int64
 		for i, c := range in.Claims {
-			if alloc[i] < 0 || alloc[i] > c.want {
-				t.Logf("claim %d wants %d, got %d", i, c.want, alloc[i])
+			if alloc[i] < 0 || alloc[i] > c.Want {
+				t.Logf("claim %d wants %d, got %d", i, c.Want, alloc[i])
 				return false
 			}
 			sum += alloc[i]
-			demand += c.want
-			floors += c.floor
+			demand += c.Want
+			floors += c.Floor
 		}
 		if sum != min(in.Cap, demand) {
 			t.Logf("gave %d, cap %d, demand %d", sum, in.Cap, demand)
@@ -60,7 +60,7 @@ func TestAllocateProperties(t *testing.T) {
 		if method == membership.AllocationFirstCome {
 			left := in.Cap
 			for i, c := range in.Claims {
-				if alloc[i] != min(c.want, left) {
+				if alloc[i] != min(c.Want, left) {
 					return false
 				}
 				left -= alloc[i]
@@ -73,10 +73,10 @@ func TestAllocateProperties(t *testing.T) {
 		// Within one share of floor + (cap − Σ floor) × (want − floor) / Σ (want − floor).
 		rest := demand - floors
 		for i, c := range in.Claims {
-			exact := new(big.Rat).SetFrac64((in.Cap-floors)*(c.want-c.floor), rest)
-			exact.Add(exact, new(big.Rat).SetInt64(c.floor))
+			exact := new(big.Rat).SetFrac64((in.Cap-floors)*(c.Want-c.Floor), rest)
+			exact.Add(exact, new(big.Rat).SetInt64(c.Floor))
 			diff := new(big.Rat).Sub(new(big.Rat).SetInt64(alloc[i]), exact)
-			if alloc[i] < c.floor || diff.Abs(diff).Cmp(big.NewRat(1, 1)) >= 0 {
+			if alloc[i] < c.Floor || diff.Abs(diff).Cmp(big.NewRat(1, 1)) >= 0 {
 				t.Logf("claim %+v got %d, exact %s", c, alloc[i], exact.FloatString(3))
 				return false
 			}

@@ -571,10 +571,10 @@ func allocationClaims(tx cooperative.Tx, o Offering, class membership.ShareClass
 			}
 			room[m.ID], lacking[m.ID] = max(0, class.MaxPerMember-h.Shares), max(0, class.MinPerMember-h.Shares)
 		}
-		c := allocationClaim{want: min(s.Shares, room[m.ID])}
-		c.floor = min(c.want, lacking[m.ID])
-		room[m.ID] -= c.want
-		lacking[m.ID] -= c.floor
+		c := allocationClaim{Want: min(s.Shares, room[m.ID])}
+		c.Floor = min(c.Want, lacking[m.ID])
+		room[m.ID] -= c.Want
+		lacking[m.ID] -= c.Floor
 		claimants = append(claimants, i)
 		claims = append(claims, c)
 	}

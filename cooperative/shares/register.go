@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/numbered"
 )
 
 // The share register is the legal record of who held which shares from when to when.
@@ -28,92 +28,27 @@ import (
 // and never reused. A transfer or a withdrawal takes the holder's lowest numbers first
 // (the oldest shares), so the result is deterministic and ranges stay few.
 
-// ShareRange is the shares numbered First to Last, both included.
-type ShareRange struct {
-	First int64 `json:"f"`
-	Last  int64 `json:"l"`
-}
-
-func (r ShareRange) count() int64 { return r.Last - r.First + 1 }
-
-func (r ShareRange) String() string {
-	if r.First == r.Last {
-		return strconv.FormatInt(r.First, 10)
-	}
-	return strconv.FormatInt(r.First, 10) + "-" + strconv.FormatInt(r.Last, 10)
-}
+// ShareRange is the shares numbered First to Last, both included (the arithmetic is
+// package numbered's, which the bond register shares).
+type ShareRange = numbered.Range
 
 // FormatRanges writes ranges as "1-10, 15, 20-22".
-func FormatRanges(rs []ShareRange) string {
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = r.String()
-	}
-	return strings.Join(parts, ", ")
-}
+func FormatRanges(rs []ShareRange) string { return numbered.Format(rs) }
 
-func countRanges(rs []ShareRange) int64 {
-	var n int64
-	for _, r := range rs {
-		n += r.count()
-	}
-	return n
-}
+func countRanges(rs []ShareRange) int64 { return numbered.Count(rs) }
 
 // addRanges merges add into rs (sorted, disjoint), joining neighbours.
-func addRanges(rs []ShareRange, add []ShareRange) []ShareRange {
-	out := append(slices.Clone(rs), add...)
-	slices.SortFunc(out, func(a, b ShareRange) int { return cmp.Compare(a.First, b.First) })
-	merged := out[:0]
-	for _, r := range out {
-		if n := len(merged); n > 0 && merged[n-1].Last+1 >= r.First {
-			merged[n-1].Last = max(merged[n-1].Last, r.Last)
-			continue
-		}
-		merged = append(merged, r)
-	}
-	return merged
-}
+func addRanges(rs []ShareRange, add []ShareRange) []ShareRange { return numbered.Add(rs, add) }
 
 // takeLowest splits n shares with the lowest numbers off rs.
 func takeLowest(rs []ShareRange, n int64) (taken, rest []ShareRange) {
-	for i, r := range rs {
-		if n == 0 {
-			return taken, append(rest, rs[i:]...)
-		}
-		if r.count() <= n {
-			taken = append(taken, r)
-			n -= r.count()
-			continue
-		}
-		taken = append(taken, ShareRange{First: r.First, Last: r.First + n - 1})
-		rest = append(rest, ShareRange{First: r.First + n, Last: r.Last})
-		rest = append(rest, rs[i+1:]...)
-		return taken, rest
-	}
-	return taken, rest
+	return numbered.TakeLowest(rs, n)
 }
 
 // removeRanges takes exactly the shares of take out of rs; false when rs does not hold
 // them all.
 func removeRanges(rs []ShareRange, take []ShareRange) ([]ShareRange, bool) {
-	out := slices.Clone(rs)
-	for _, t := range take {
-		i := slices.IndexFunc(out, func(r ShareRange) bool { return r.First <= t.First && t.Last <= r.Last })
-		if i < 0 {
-			return nil, false
-		}
-		r := out[i]
-		var repl []ShareRange
-		if r.First < t.First {
-			repl = append(repl, ShareRange{First: r.First, Last: t.First - 1})
-		}
-		if t.Last < r.Last {
-			repl = append(repl, ShareRange{First: t.Last + 1, Last: r.Last})
-		}
-		out = slices.Replace(out, i, i+1, repl...)
-	}
-	return out, true
+	return numbered.Remove(rs, take)
 }
 
 // RegisterEventType is what happened to shares.
