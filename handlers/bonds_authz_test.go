@@ -66,7 +66,7 @@ func (f *matrixFixture) bondPath(path string) string {
 	}
 	b := f.bondObjects()
 	return strings.NewReplacer("{issueID}", b.issue, "/bond-subscriptions/{subscriptionID}", "/bond-subscriptions/"+b.subscription,
-		"{redemptionID}", cooperative.NewID()).Replace(path)
+		"{redemptionID}", cooperative.NewID(), "{date}", "2030-01-01", "{year}", "2026").Replace(path)
 }
 
 func bondMatrixRows() []matrixRow {
@@ -124,5 +124,13 @@ func bondMatrixRows() []matrixRow {
 		{"list-bond-redemptions", "GET", coop + "/bond-redemptions", none, staffReads},
 		{"decide-bond-redemption", "POST", coop + "/bond-redemptions/{redemptionID}/decision",
 			withBonds(func(*matrixFixture) any { return map[string]any{"approve": true} }), only(404, board)},
+		// No unit of the issue is issued yet: nothing is due (422) for those allowed.
+		{"list-bond-runs", "GET", issue + "/runs", none, staffReads},
+		{"preview-bond-run", "GET", issue + "/runs/{date}", none, only(422, board, boardNoMFA, accountant)},
+		{"create-bond-run", "POST", issue + "/runs", withBonds(func(*matrixFixture) any { return map[string]string{"date": "2030-01-01"} }),
+			only(422, accountant)},
+		{"member-bond-schedules", "GET", coop + "/members/{memberID}/bond-schedules", none, ownOrStaff},
+		{"member-bond-statement", "GET", coop + "/members/{memberID}/bond-statements/{year}", none, ownOrStaff},
+		{"member-bond-statement-pdf", "GET", coop + "/members/{memberID}/bond-statements/{year}/statement.pdf", none, ownOrStaff},
 	}
 }

@@ -176,7 +176,7 @@ func TestBondIssueOverHTTP(t *testing.T) {
 	r = as.call(t, "POST", sc.coop+"/bond-redemptions/"+red.ID+"/decision", sc.board(), map[string]any{"approve": true})
 	wantStatus(t, r, 200)
 	if red = decodeBody[bonds.Redemption](t, r); red.Status != bonds.RedemptionApproved || numbered.Format(red.UnitNumbers) != "4-5" ||
-		red.PrincipalCents != 50000 {
+		red.PrincipalCents != 40000 || red.PenaltyCents != 450 { // a fifth repaid on 2026-05-01; 3 months of 4.5% on the rest
 		t.Fatalf("redemption %+v", red)
 	}
 	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-holdings", annS.tokens.AccessToken, nil)

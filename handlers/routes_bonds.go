@@ -87,4 +87,28 @@ func (s *Server) bondRoutes() {
 	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "decide-bond-redemption", Method: http.MethodPost,
 		Path: coopPath + "/bond-redemptions/{redemptionID}/decision", Summary: "Approve (within the terms) or reject an early redemption",
 		Tags: []string{tag}, Errors: notFoundOrRule}, s.decideBondRedemption)
+
+	// Payment runs, schedules and yearly statements.
+	route(s, staffReads, huma.Operation{OperationID: "list-bond-runs", Method: http.MethodGet,
+		Path: coopPath + "/bond-issues/{issueID}/runs", Summary: "The issue's payment runs, by date", Tags: []string{tag},
+		Errors: []int{http.StatusNotFound}}, s.listBondRuns)
+	route(s, staffReads, huma.Operation{OperationID: "preview-bond-run", Method: http.MethodGet,
+		Path: coopPath + "/bond-issues/{issueID}/runs/{date}", Summary: "The run of a payment date: the dry run, or the run as posted",
+		Tags: []string{tag}, Errors: notFoundOrRule}, s.previewBondRun)
+	route(s, inCooperative(roleAccountant).withMFA(), huma.Operation{OperationID: "create-bond-run", Method: http.MethodPost,
+		Path: coopPath + "/bond-issues/{issueID}/runs", DefaultStatus: http.StatusCreated,
+		Summary: "Post the run of a payment date: one journal entry and a payable per holder (a run made before is returned as it is)",
+		Tags:    []string{tag}, Errors: notFoundOrRule}, s.createBondRun)
+	route(s, signedIn(), huma.Operation{OperationID: "member-bond-schedules", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/bond-schedules", Summary: "What a member's bond units pay, date by date",
+		Tags: []string{tag}, Errors: []int{http.StatusNotFound}}, s.memberBondSchedules)
+	route(s, signedIn(), huma.Operation{OperationID: "member-bond-statement", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/bond-statements/{year}", Summary: "A member's yearly bond statement, for the tax return",
+		Tags: []string{tag}, Errors: []int{http.StatusNotFound}}, s.bondStatement)
+	route(s, signedIn(), huma.Operation{OperationID: "member-bond-statement-pdf", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/bond-statements/{year}/statement.pdf", Summary: "The yearly bond statement as a PDF, in the member's language",
+		Tags: []string{tag}, Errors: []int{http.StatusNotFound},
+		Responses: map[string]*huma.Response{"200": {Description: "The statement, A4.",
+			Content: map[string]*huma.MediaType{"application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
+		s.bondStatementPDF)
 }

@@ -288,21 +288,23 @@ func TestTransferRedemptionAndHoldingsOn(t *testing.T) {
 	wantRule(t, err, "units_held")
 	f.clock.Set(time.Date(2027, 4, 3, 10, 0, 0, 0, time.UTC))
 	red = must[bonds.Redemption](t)(f.bonds.DecideRedemption(f.ctx, boardActor, f.coop, red.ID, bonds.RedemptionDecision{Approve: true}))
-	if red.Status != bonds.RedemptionApproved || numbered.Format(red.UnitNumbers) != "1-2" || red.PrincipalCents != 50000 ||
-		red.PenaltyMonths != 3 || red.PayableID == "" {
+	// Linear: a fifth of each unit was due on 2027-04-01 (to the holders of that day, by the
+	// run of that date), so 2 × 200.00 is outstanding; the penalty is 3 months of 4.5% on it.
+	if red.Status != bonds.RedemptionApproved || numbered.Format(red.UnitNumbers) != "1-2" || red.PrincipalCents != 40000 ||
+		red.PenaltyMonths != 3 || red.PenaltyCents != 450 || red.PayableID == "" {
 		t.Fatalf("redemption %+v", red)
 	}
 	if _, err := f.bonds.DecideRedemption(f.ctx, boardActor, f.coop, red.ID, bonds.RedemptionDecision{Approve: true}); err == nil {
 		t.Fatal("decided twice")
 	}
-	if b := f.balance(string(ledger.AccountBondsOutstanding), "2027-04-03"); b != -300000 {
+	if b := f.balance(string(ledger.AccountBondsOutstanding), "2027-04-03"); b != -310000 {
 		t.Fatalf("bonds outstanding after the redemption %d", b)
 	}
 	pays := must[[]payouts.PayableView](t)(func() ([]payouts.PayableView, error) {
 		l, _, err := f.payouts.ListPayables(f.ctx, f.coop, payouts.PayableFilter{MemberID: bob})
 		return l, err
 	}())
-	if len(pays) != 1 || pays[0].AmountCents != 50000 || pays[0].Reason != payouts.ReasonBondPrincipal ||
+	if len(pays) != 1 || pays[0].AmountCents != 39550 || pays[0].Reason != payouts.ReasonBondPrincipal ||
 		pays[0].Account != string(ledger.AccountBondPaymentsPayable) {
 		t.Fatalf("payables %+v", pays)
 	}

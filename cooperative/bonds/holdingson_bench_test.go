@@ -32,7 +32,7 @@ func BenchmarkHoldingsOn50k(b *testing.B) {
 		if err := run.Update(ctx, func(tx cooperative.Tx, _ time.Time) error {
 			for k := start; k < start+5000; k++ {
 				member, first := cooperative.NewID(), int64(2*k+1)
-				for _, p := range []Period{
+				for _, p := range []HoldingPeriod{
 					{From: "2025-04-01", To: "2025-10-01", Units: 2, Ranges: []numbered.Range{{First: first, Last: first + 1}}},
 					{From: "2025-10-01", Units: 1, Ranges: []numbered.Range{{First: first + 1, Last: first + 1}}},
 				} {

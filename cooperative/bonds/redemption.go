@@ -40,10 +40,13 @@ type Redemption struct {
 	PrincipalCents int64 `json:"principalCents"`
 	// PenaltyMonths is the issue's penalty (months of interest), kept with the request so
 	// the payment of the redemption applies the rule in force when it was approved.
-	PenaltyMonths int       `json:"penaltyMonths"`
-	PayableID     string    `json:"payableId,omitempty"`
-	CreatedAt     time.Time `json:"createdAt"`
-	version       int64
+	PenaltyMonths int `json:"penaltyMonths"`
+	// PenaltyCents is that many months of interest on the principal: kept by the
+	// cooperative; the payable is the principal less it.
+	PenaltyCents int64     `json:"penaltyCents,omitempty"`
+	PayableID    string    `json:"payableId,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	version      int64
 }
 
 const collectionRedemptions = "bond_redemptions"
@@ -76,12 +79,24 @@ func requestedUnits(tx cooperative.Tx, issueID, memberID string) (int64, error) 
 	return n, err
 }
 
-// outstandingPerUnit is the principal outstanding of one unit on date: what an early
-// redemption pays back and what a transfer moves. For now the denomination; once the
-// schedule engine lands it becomes the unit schedule's outstanding principal after the
-// payments due by date.
-func outstandingPerUnit(terms Terms, _ cooperative.Date) int64 {
-	return terms.DenominationCents
+// outstandingPerUnit is the principal outstanding of one unit on date, before that day's
+// payment: what an early redemption pays back. Interest of the days held until date is
+// the next payment run's (the register's interval ends on date), so redemption pays none.
+func outstandingPerUnit(terms Terms, date cooperative.Date) (int64, error) {
+	unit, err := terms.UnitSchedule()
+	if err != nil {
+		return 0, err
+	}
+	return unitOutstandingBefore(unit, terms.DenominationCents, date), nil
+}
+
+// redemptionPenalty is months of interest on principal at the coupon:
+// round_half_up(principal × couponBP/10000 × months/12), never more than the principal.
+func redemptionPenalty(terms Terms, principal int64, months int) int64 {
+	if months <= 0 || principal <= 0 || terms.CouponBP <= 0 {
+		return 0
+	}
+	return min(principal, mulDivHalfUp(principal, uint64(terms.CouponBP)*uint64(months), 10000*12))
 }
 
 // checkEarlyRedemption says whether the terms allow early redemption on date (rule
@@ -228,21 +243,32 @@ func redeem(tx cooperative.Tx, actor cooperative.Actor, i *Issue, r *Redemption,
 	if err := saveIssue(tx, i); err != nil {
 		return err
 	}
-	principal, err := cooperative.MulMoney(r.Units, outstandingPerUnit(i.Terms, date))
+	perUnit, err := outstandingPerUnit(i.Terms, date)
 	if err != nil {
 		return err
 	}
-	r.Status, r.UnitNumbers, r.PrincipalCents = RedemptionApproved, taken, principal
+	principal, err := cooperative.MulMoney(r.Units, perUnit)
+	if err != nil {
+		return err
+	}
+	penalty := redemptionPenalty(i.Terms, principal, r.PenaltyMonths)
+	r.Status, r.UnitNumbers, r.PrincipalCents, r.PenaltyCents = RedemptionApproved, taken, principal, penalty
+	lines := []ledger.Line{{Account: string(ledger.AccountBondsOutstanding), Amount: principal},
+		{Account: string(ledger.AccountBondPaymentsPayable), Amount: -(principal - penalty)}}
+	if penalty > 0 {
+		lines = append(lines, ledger.Line{Account: string(ledger.AccountBondRedemptionPenalties), Amount: -penalty})
+	}
 	if _, _, err := ledger.PostEntry(tx, ledger.Entry{CooperativeID: i.CooperativeID, Key: "bond-redemption:" + r.ID, BookingDate: date,
 		Description: "Early redemption of " + strconv.FormatInt(r.Units, 10) + " units of bond issue " + issueName(*i) +
 			" (" + numbered.Format(taken) + ")",
-		Source: ledger.Source{Type: "bond_redemption", ID: r.ID},
-		Lines: []ledger.Line{{Account: string(ledger.AccountBondsOutstanding), Amount: principal},
-			{Account: string(ledger.AccountBondPaymentsPayable), Amount: -principal}}}); err != nil {
+		Source: ledger.Source{Type: "bond_redemption", ID: r.ID}, Lines: lines}); err != nil {
 		return err
 	}
+	if principal == penalty {
+		return nil // the penalty took it all: nothing to pay
+	}
 	p, err := payouts.Owe(tx, actor, payouts.Owed{CooperativeID: i.CooperativeID, MemberID: r.MemberID, Reason: payouts.ReasonBondPrincipal,
-		Account: string(ledger.AccountBondPaymentsPayable), AmountCents: principal, DueOn: date,
+		Account: string(ledger.AccountBondPaymentsPayable), AmountCents: principal - penalty, DueOn: date,
 		Text: "Early redemption " + issueName(*i), SourceType: "bond_redemption", SourceID: r.ID}, now)
 	if err != nil {
 		return err

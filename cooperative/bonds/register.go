@@ -22,9 +22,9 @@ import (
 // Units are numbered 1..N per issue at allocation, in subscription order, and never
 // reused; a transfer or a redemption takes the holder's lowest numbers first.
 
-// Period is one member's units of an issue held from From (included) to To (excluded;
+// HoldingPeriod is one member's units of an issue held from From (included) to To (excluded;
 // empty while still held).
-type Period struct {
+type HoldingPeriod struct {
 	ID            string           `json:"id"`
 	CooperativeID string           `json:"cooperativeId"`
 	IssueID       string           `json:"issueId"`
@@ -56,7 +56,7 @@ const (
 	collectionHoldings = "bond_holdings"
 )
 
-func (p Period) record() cooperative.Record {
+func (p HoldingPeriod) record() cooperative.Record {
 	return cooperative.Record{Collection: collectionPeriods, ID: p.ID, Version: p.version, Data: cooperative.Encode(p),
 		Index: map[string]string{"issue": p.IssueID}}
 }
@@ -88,7 +88,7 @@ func registerDate(i Issue, today cooperative.Date) cooperative.Date {
 // (on date) and opens one with ranges (none when nothing is left), and saves h.
 func setUnits(tx cooperative.Tx, h *Holding, ranges []numbered.Range, date cooperative.Date, cause string) error {
 	if h.PeriodID != "" {
-		p, rec, err := cooperative.GetAs[Period](tx, collectionPeriods, h.PeriodID)
+		p, rec, err := cooperative.GetAs[HoldingPeriod](tx, collectionPeriods, h.PeriodID)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func setUnits(tx cooperative.Tx, h *Holding, ranges []numbered.Range, date coope
 	}
 	h.Ranges, h.Units, h.Since, h.PeriodID = ranges, numbered.Count(ranges), date, ""
 	if h.Units > 0 {
-		p := Period{ID: cooperative.NewID(), CooperativeID: h.CooperativeID, IssueID: h.IssueID, MemberID: h.MemberID,
+		p := HoldingPeriod{ID: cooperative.NewID(), CooperativeID: h.CooperativeID, IssueID: h.IssueID, MemberID: h.MemberID,
 			Units: h.Units, Ranges: ranges, From: date, Cause: cause}
 		if _, err := tx.Insert(p.record()); err != nil {
 			return err
@@ -146,7 +146,7 @@ func HoldingsOn(tx cooperative.Tx, cooperativeID, issueID string, from, to coope
 	}
 	var out []HoldingInterval
 	err := bondsReadAll(tx, cooperative.Query{Collection: collectionPeriods, Index: "issue", Value: issueID},
-		func(p Period, _ cooperative.Record) error {
+		func(p HoldingPeriod, _ cooperative.Record) error {
 			if p.CooperativeID == cooperativeID && p.held() && !to.Before(p.From) && (p.To == "" || from.Before(p.To)) {
 				out = append(out, HoldingInterval{MemberID: p.MemberID, Units: p.Units, Ranges: p.Ranges, From: p.From, To: p.To})
 			}
@@ -159,7 +159,7 @@ func HoldingsOn(tx cooperative.Tx, cooperativeID, issueID string, from, to coope
 }
 
 // held: a period closed on the day it opened held nothing for a day.
-func (p Period) held() bool { return p.To == "" || p.From.Before(p.To) }
+func (p HoldingPeriod) held() bool { return p.To == "" || p.From.Before(p.To) }
 
 // RegisterEntry is one holder's units of an issue on a date.
 type RegisterEntry struct {

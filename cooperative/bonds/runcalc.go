@@ -33,15 +33,6 @@ type RunTotals struct {
 	NetCents         int64 `json:"netCents"`
 }
 
-// HeldUnits is a number of units one member held from From to the first day no longer
-// held (To, "" while held): one interval of the register.
-type HeldUnits struct {
-	MemberID string           `json:"memberId"`
-	Units    int64            `json:"units"`
-	From     cooperative.Date `json:"from"`
-	To       cooperative.Date `json:"to,omitempty"`
-}
-
 // periodOf returns the period that ends on date: its start (the issue date or the
 // previous payment date), or false when date is not a payment date of t.
 func (t Terms) periodOf(date cooperative.Date) (cooperative.Date, bool) {
@@ -75,7 +66,7 @@ func errNothingDue(t Terms, date cooperative.Date) error {
 // computed once: a register of 50,000 holdings bought in the subscription window is a
 // handful of distinct computations. Lines are in member id order; holders owed nothing
 // have none.
-func (t Terms) runLines(unit []Period, withholdingBP int64, date cooperative.Date, held []HeldUnits) ([]RunLine, RunTotals, error) {
+func (t Terms) runLines(unit []Period, withholdingBP int64, date cooperative.Date, held []HoldingInterval) ([]RunLine, RunTotals, error) {
 	start, ok := t.periodOf(date)
 	if !ok {
 		return nil, RunTotals{}, errNothingDue(t, date)

@@ -17,7 +17,7 @@ func TestRunLinesByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := []HeldUnits{
+	held := []HoldingInterval{
 		{MemberID: "ann", Units: 10, From: "2025-01-01"},
 		{MemberID: "bob", Units: 5, From: "2025-01-01", To: "2025-07-01"},
 		{MemberID: "bob", Units: 3, From: "2025-07-01"},
@@ -71,10 +71,10 @@ func TestRunLinesSplitAndBalance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole := []HeldUnits{{MemberID: "a", Units: 40, From: terms.IssueDate}}
-	var split []HeldUnits
+	whole := []HoldingInterval{{MemberID: "a", Units: 40, From: terms.IssueDate}}
+	var split []HoldingInterval
 	for i, d := range []cooperative.Date{"2025-02-10", "2025-03-03", "2025-05-17", "2025-06-30", "2025-08-01", "2025-11-12"} {
-		h := HeldUnits{MemberID: string(rune('b' + i)), Units: 40, From: d}
+		h := HoldingInterval{MemberID: string(rune('b' + i)), Units: 40, From: d}
 		if i < 5 {
 			h.To = []cooperative.Date{"2025-03-03", "2025-05-17", "2025-06-30", "2025-08-01", "2025-11-12"}[i]
 		}

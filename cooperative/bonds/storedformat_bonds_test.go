@@ -21,7 +21,7 @@ func TestStoredFormatBonds(t *testing.T) {
 
 func TestStoredFormatBondsCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 7, MinJournals: 0}, bondsStoredCases())
+		MinCollections: 9, MinJournals: 0}, bondsStoredCases())
 }
 
 const (
@@ -46,9 +46,9 @@ func bondsStoredCases() []storedtest.Case {
 			SubscribedAt: storedtest.Time, PaidOn: "2025-03-02", Reference: "RF18539007547034", Allocated: 11, UnitNumbers: units,
 			IssuedOn: "2025-04-01", RefundCents: 25000, RefundPayableID: storedtest.Object, IdempotencyKey: "key-1"},
 			Decode: storedcases.ViaDecode[Subscription]},
-		{Name: collectionPeriods, Value: Period{ID: storedPeriod, CooperativeID: storedtest.Coop, IssueID: storedIssue,
+		{Name: collectionPeriods, Value: HoldingPeriod{ID: storedPeriod, CooperativeID: storedtest.Coop, IssueID: storedIssue,
 			MemberID: storedtest.Member, Units: 11, Ranges: units, From: "2025-04-01", To: "2025-09-15", Cause: "allocation:" + storedtest.Sub},
-			Decode: storedcases.ViaDecode[Period]},
+			Decode: storedcases.ViaDecode[HoldingPeriod]},
 		{Name: collectionHoldings, Value: Holding{CooperativeID: storedtest.Coop, IssueID: storedIssue, MemberID: storedtest.Member,
 			Units: 11, Ranges: units, Since: "2025-04-01", PeriodID: storedPeriod}, Decode: storedcases.ViaDecode[Holding]},
 		{Name: collectionTransfers, Value: Transfer{ID: storedtest.Object, CooperativeID: storedtest.Coop, IssueID: storedIssue,
@@ -58,8 +58,15 @@ func bondsStoredCases() []storedtest.Case {
 		{Name: collectionRedemptions, Value: Redemption{ID: storedtest.Object, CooperativeID: storedtest.Coop, IssueID: storedIssue,
 			MemberID: storedtest.Member, Units: 2, RequestedOn: "2027-04-01", Status: RedemptionRejected, DecidedOn: "2027-04-03",
 			DecidedBy: storedtest.User, Reason: "the project needs the money this year", UnitNumbers: []numbered.Range{{First: 4, Last: 5}},
-			PrincipalCents: 50000, PenaltyMonths: 3, PayableID: storedtest.Object, CreatedAt: storedtest.Time},
+			PrincipalCents: 50000, PenaltyMonths: 3, PenaltyCents: 563, PayableID: storedtest.Object, CreatedAt: storedtest.Time},
 			Decode: storedcases.ViaDecode[Redemption]},
+		{Name: collectionRuns, Value: Run{ID: storedtest.Object2, CooperativeID: storedtest.Coop, IssueID: storedIssue,
+			Date: "2027-04-01", PeriodStart: "2026-04-01", RunTotals: RunTotals{Holders: 2, InterestCents: 1125, PrincipalCents: 10000,
+				WithholdingCents: 169, NetCents: 10956}, EntrySeq: 9, CreatedBy: storedtest.User, CreatedAt: storedtest.Time},
+			Decode: storedcases.ViaDecode[Run]},
+		{Name: collectionRunLines, Value: runLineRecord{RunID: storedtest.Object2, CooperativeID: storedtest.Coop, IssueID: storedIssue,
+			Date: "2027-04-01", RunLine: RunLine{MemberID: storedtest.Member, Units: 2, InterestCents: 450, PrincipalCents: 10000,
+				WithholdingCents: 68, NetCents: 10382, PayableID: storedtest.Object}}, Decode: storedcases.ViaDecode[runLineRecord]},
 	})
 }
 
@@ -70,13 +77,17 @@ func bondsStoredRecord(c storedtest.Case) (storedtest.Record, bool) {
 		return storedcases.FromRecord(v.record()), true
 	case Subscription:
 		return storedcases.FromRecord(v.record()), true
-	case Period:
+	case HoldingPeriod:
 		return storedcases.FromRecord(v.record()), true
 	case Holding:
 		return storedcases.FromRecord(v.record()), true
 	case Transfer:
 		return storedcases.FromRecord(v.record()), true
 	case Redemption:
+		return storedcases.FromRecord(v.record()), true
+	case Run:
+		return storedcases.FromRecord(v.record()), true
+	case runLineRecord:
 		return storedcases.FromRecord(v.record()), true
 	}
 	return storedtest.Record{}, false

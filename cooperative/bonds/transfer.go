@@ -109,7 +109,11 @@ func (b *Bonds) Transfer(ctx context.Context, actor cooperative.Actor, in Transf
 		taken, rest := numbered.TakeLowest(src.Ranges, in.Units)
 		t = Transfer{ID: cooperative.NewID(), CooperativeID: i.CooperativeID, IssueID: i.ID, From: from.ID, To: to.ID,
 			Units: in.Units, UnitNumbers: taken, Date: date, Reason: reason, ApprovedBy: actor.UserID, CreatedAt: now}
-		if t.PrincipalCents, err = cooperative.MulMoney(in.Units, outstandingPerUnit(i.Terms, date)); err != nil {
+		perUnit, err := outstandingPerUnit(i.Terms, date)
+		if err != nil {
+			return err
+		}
+		if t.PrincipalCents, err = cooperative.MulMoney(in.Units, perUnit); err != nil {
 			return err
 		}
 		if err := setUnits(tx, &src, rest, date, "transfer:"+t.ID); err != nil {

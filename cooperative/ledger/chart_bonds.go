@@ -13,6 +13,9 @@ const (
 	AccountBondPaymentsPayable        AccountCode = "bond_payments_payable"
 	AccountBondInterestExpense        AccountCode = "bond_interest_expense"
 	AccountWithholdingTaxPayable      AccountCode = "withholding_tax_payable"
+	// AccountBondRedemptionPenalties is what holders pay to redeem early (months of
+	// interest, as the terms of the issue say).
+	AccountBondRedemptionPenalties AccountCode = "bond_redemption_penalties_income"
 )
 
 var bondsChart = ChartPart{Owner: "bonds", Accounts: []Account{
@@ -21,4 +24,5 @@ var bondsChart = ChartPart{Owner: "bonds", Accounts: []Account{
 	{Code: AccountBondPaymentsPayable, Name: "Bond interest and principal payable to holders", Type: AccountLiability},
 	{Code: AccountBondInterestExpense, Name: "Interest on member bonds", Type: AccountExpense},
 	{Code: AccountWithholdingTaxPayable, Name: "Withholding tax payable", Type: AccountLiability},
+	{Code: AccountBondRedemptionPenalties, Name: "Early redemption penalties", Type: AccountIncome},
 }}

@@ -54,6 +54,7 @@ func TestTheChartIsTheOneLedgerGoListed(t *testing.T) {
 		{Code: "bond_payments_payable", Name: "Bond interest and principal payable to holders", Type: AccountLiability},
 		{Code: "bond_interest_expense", Name: "Interest on member bonds", Type: AccountExpense},
 		{Code: "withholding_tax_payable", Name: "Withholding tax payable", Type: AccountLiability},
+		{Code: "bond_redemption_penalties_income", Name: "Early redemption penalties", Type: AccountIncome},
 	}
 	byCode := func(a, b Account) int { return strings.Compare(string(a.Code), string(b.Code)) }
 	got := ChartOfAccounts()
