@@ -188,4 +188,57 @@ func TestBondIssueOverHTTP(t *testing.T) {
 	if reg := register("2026-05-02"); reg[ann.ID] != "6-10" {
 		t.Fatalf("register after the redemption: %v", reg)
 	}
+
+	// The run of the first payment date (2026-05-01, before the redemption): the dry run,
+	// the run, the run again; a date that is no payment date is refused.
+	runs := sc.coop + "/bond-issues/" + iss.ID + "/runs"
+	wantRule(t, as.call(t, "POST", runs, sc.accountant(), map[string]string{"date": "2026-05-02"}), "nothing_due")
+	wantProblem(t, as.call(t, "POST", runs, sc.board(), map[string]string{"date": "2026-05-01"}), 403, cooperative.EFORBIDDEN)
+	r = as.call(t, "GET", runs+"/2026-05-01", sc.board(), nil)
+	wantStatus(t, r, 200)
+	dry := decodeBody[bonds.RunTable](t, r)
+	r = as.call(t, "POST", runs, sc.accountant(), map[string]string{"date": "2026-05-01"})
+	wantStatus(t, r, 201)
+	posted := decodeBody[bonds.RunTable](t, r)
+	annLine := func(rt bonds.RunTable) bonds.RunLine {
+		for _, l := range rt.Lines {
+			if l.MemberID == ann.ID {
+				return l
+			}
+		}
+		return bonds.RunLine{}
+	}
+	// Ann held 10 units for 31 days (30E/360, to the transfer on 2025-06-02): 9.6875 → 9.69,
+	// then 7 for 329 days: 71.96875 → 71.97; 7 units on the date: 7 × 50.00 back.
+	if dry.Posted || !posted.Posted || annLine(posted).InterestCents != 969+7197 || annLine(posted).PrincipalCents != 35000 ||
+		annLine(dry).NetCents != annLine(posted).NetCents || posted.Run.InterestCents+posted.Run.PrincipalCents !=
+		posted.Run.WithholdingCents+posted.Run.NetCents {
+		t.Fatalf("dry %+v\nposted %+v", dry, posted)
+	}
+	r = as.call(t, "POST", runs, sc.accountant(), map[string]string{"date": "2026-05-01"})
+	wantStatus(t, r, 201)
+	if again := decodeBody[bonds.RunTable](t, r); !again.Replayed || again.Run.EntrySeq != posted.Run.EntrySeq {
+		t.Fatalf("the run again %+v", again.Run)
+	}
+
+	// Ann's schedule and her statement of 2026, for herself; not for Bob.
+	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-schedules", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	if sch := decodeBody[struct{ Items []bonds.MemberSchedule }](t, r).Items; len(sch) != 1 || sch[0].Units != 5 || len(sch[0].Payments) != 5 {
+		t.Fatalf("Ann's schedule %+v", sch)
+	}
+	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-statements/2026", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	st := decodeBody[bonds.YearStatement](t, r)
+	if st.Totals.InterestCents != 969+7197 || st.Totals.PrincipalCents != 35000 || st.Totals.UnitsEnd != 5 || st.Totals.OutstandingEnd != 5*20000 {
+		t.Fatalf("Ann's statement %+v", st.Totals)
+	}
+	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-statements/2026/statement.pdf", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	if r.header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(r.body, []byte("%PDF")) {
+		t.Fatalf("statement PDF: %s %q", r.header.Get("Content-Type"), r.body[:min(20, len(r.body))])
+	}
+	bobS = as.signIn(t, "bob@example.org")
+	wantProblem(t, as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-statements/2026", bobS.tokens.AccessToken, nil), 404, cooperative.ENOTFOUND)
+	wantProblem(t, as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/bond-statements/1999", annS.tokens.AccessToken, nil), 422, cooperative.EINVALID)
 }

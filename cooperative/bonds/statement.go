@@ -264,8 +264,10 @@ type MemberSchedule struct {
 	Payments []Period `json:"payments"`
 }
 
-// MemberSchedules returns the schedule of every issue memberID holds units of today,
-// from the day each was acquired to maturity (past dates included, as paid or due).
+// MemberSchedules returns the schedule of every issue memberID holds units of today:
+// what every interval they held pays on each date, from the first day they held units to
+// maturity (past dates included, as they were due; an interval ended by a transfer or a
+// redemption still pays the interest of its days on the next date).
 func (b *Bonds) MemberSchedules(ctx context.Context, cooperativeID, memberID string) ([]MemberSchedule, error) {
 	today := cooperative.DateOf(b.run.Now())
 	out := []MemberSchedule{}
@@ -278,7 +280,7 @@ func (b *Bonds) MemberSchedules(ctx context.Context, cooperativeID, memberID str
 				if i.IssuedUnits == 0 {
 					return nil
 				}
-				held, err := HoldingsOn(tx, cooperativeID, i.ID, today, today)
+				held, err := HoldingsOn(tx, cooperativeID, i.ID, i.Terms.IssueDate, i.Terms.Maturity())
 				if err != nil {
 					return err
 				}
@@ -289,11 +291,13 @@ func (b *Bonds) MemberSchedules(ctx context.Context, cooperativeID, memberID str
 				ms := MemberSchedule{IssueID: i.ID, Name: i.Name}
 				byDate := map[cooperative.Date]*Period{}
 				for _, h := range held {
-					if h.MemberID != memberID || (h.To != "" && !today.Before(h.To)) {
+					if h.MemberID != memberID {
 						continue
 					}
-					ms.Units += h.Units
-					for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.From, "") {
+					if h.To == "" || today.Before(h.To) {
+						ms.Units += h.Units
+					}
+					for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.From, h.To) {
 						q := byDate[p.Date]
 						if q == nil {
 							q = &Period{Start: p.Start, Date: p.Date}
@@ -306,7 +310,7 @@ func (b *Bonds) MemberSchedules(ctx context.Context, cooperativeID, memberID str
 					}
 				}
 				if ms.Units == 0 {
-					return nil
+					return nil // nothing held today
 				}
 				for _, d := range slices.Sorted(maps.Keys(byDate)) {
 					ms.Payments = append(ms.Payments, *byDate[d])
