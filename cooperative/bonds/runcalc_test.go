@@ -1,6 +1,8 @@
 package bonds
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -96,6 +98,69 @@ func TestRunLinesSplitAndBalance(t *testing.T) {
 			if tot.InterestCents+tot.PrincipalCents != tot.WithholdingCents+tot.NetCents {
 				t.Errorf("%s: does not balance: %+v", date, tot)
 			}
+		}
+	}
+}
+
+// Property: for random terms and registers, on every payment date a run's lines are
+// never negative, each line and the totals balance (interest + principal = withholding
+// + net, the run's journal entry), and over the whole life the principal paid is exactly
+// units × denomination, however the units changed hands.
+func TestRunProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 12))
+	for n := 0; n < 150; n++ {
+		terms := randomTerms(rng)
+		if terms.Payments() > 60 {
+			terms.TermMonths = terms.Frequency.Months() * (1 + rng.IntN(60))
+		}
+		unit, err := terms.UnitSchedule()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dates := terms.PaymentDates()
+		// Units 1..k held by a chain of members, each handing the lot on at a random date.
+		var held []HoldingInterval
+		units := 1 + rng.Int64N(40)
+		from := terms.IssueDate
+		for m := 0; ; m++ {
+			h := HoldingInterval{MemberID: fmt.Sprint("m", m%3), Units: units, From: from}
+			if rng.IntN(3) > 0 {
+				to := from.AddDays(1 + rng.IntN(500))
+				if to.Before(terms.Maturity()) {
+					h.To, from = to, to
+					held = append(held, h)
+					continue
+				}
+			}
+			held = append(held, h)
+			break
+		}
+		bp := rng.Int64N(10001)
+		var principal int64
+		for _, d := range dates {
+			lines, tot, err := terms.runLines(unit, bp, d, held)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum RunTotals
+			for _, l := range lines {
+				if l.InterestCents < 0 || l.PrincipalCents < 0 || l.WithholdingCents < 0 || l.NetCents < 0 ||
+					l.InterestCents+l.PrincipalCents != l.WithholdingCents+l.NetCents {
+					t.Fatalf("%+v on %s: line %+v", terms, d, l)
+				}
+				sum.Holders++
+				sum.InterestCents += l.InterestCents
+				sum.PrincipalCents += l.PrincipalCents
+				sum.WithholdingCents += l.WithholdingCents
+				sum.NetCents += l.NetCents
+			}
+			if sum != tot || tot.InterestCents+tot.PrincipalCents != tot.WithholdingCents+tot.NetCents {
+				t.Fatalf("%+v on %s: totals %+v, lines sum to %+v", terms, d, tot, sum)
+			}
+			principal += tot.PrincipalCents
+		}
+		if principal != units*terms.DenominationCents {
+			t.Fatalf("%+v: principal paid %d, face %d", terms, principal, units*terms.DenominationCents)
 		}
 	}
 }
