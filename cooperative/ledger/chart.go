@@ -20,6 +20,7 @@ func chartParts() []ChartPart {
 		membershipChart,
 		payoutsChart,
 		bondsChart,
+		distributionChart,
 	}
 }
 

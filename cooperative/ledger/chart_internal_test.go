@@ -55,6 +55,10 @@ func TestTheChartIsTheOneLedgerGoListed(t *testing.T) {
 		{Code: "bond_interest_expense", Name: "Interest on member bonds", Type: AccountExpense},
 		{Code: "withholding_tax_payable", Name: "Withholding tax payable", Type: AccountLiability},
 		{Code: "bond_redemption_penalties_income", Name: "Early redemption penalties", Type: AccountIncome},
+		{Code: "result_for_appropriation", Name: "Result for appropriation", Type: AccountEquity},
+		{Code: "reserves", Name: "Reserves", Type: AccountEquity},
+		{Code: "community_fund", Name: "Community fund", Type: AccountLiability},
+		{Code: "dividends_payable", Name: "Dividends and patronage refunds payable", Type: AccountLiability},
 	}
 	byCode := func(a, b Account) int { return strings.Compare(string(a.Code), string(b.Code)) }
 	got := ChartOfAccounts()
