@@ -47,8 +47,8 @@ type Appropriation struct {
 	RecordDate cooperative.Date    `json:"recordDate"`
 	Status     AppropriationStatus `json:"status"`
 	// Basis is the patronage basis imported (its figures; the quantities are stored apart).
-	Basis      *BasisSummary `json:"basis,omitempty"`
-	Decision   *Decision     `json:"decision,omitempty"`
+	Basis      *BasisSummary    `json:"basis,omitempty"`
+	Decision   *Decision        `json:"decision,omitempty"`
 	ExecutedOn cooperative.Date `json:"executedOn,omitempty"`
 	Totals     *Totals          `json:"totals,omitempty"` // as executed
 	ProposedBy string           `json:"proposedBy,omitempty"`

@@ -222,7 +222,10 @@ func TestAppropriationLifecycle(t *testing.T) {
 		t.Fatalf("read back %+v (%v), want %+v", got, err, d)
 	}
 	var read distribution.Appropriation
-	if err := f.run.View(f.ctx, func(tx cooperative.Tx) (err error) { read, err = distribution.AppropriationFor(tx, f.coop, 2025); return err }); err != nil ||
+	if err := f.run.View(f.ctx, func(tx cooperative.Tx) (err error) {
+		read, err = distribution.AppropriationFor(tx, f.coop, 2025)
+		return err
+	}); err != nil ||
 		!reflect.DeepEqual(read, d) {
 		t.Fatalf("AppropriationFor: %+v %v", read, err)
 	}
@@ -253,12 +256,14 @@ func TestAppropriationRefusals(t *testing.T) {
 		"patronage over the result": {func(a *distribution.NewAppropriation) {
 			a.Method, a.RateBP, a.MembersCents = distribution.Patronage, 0, 5_000_01
 		}, cooperative.ERULE, "split_over_result"},
-		"record date in the year":  {func(a *distribution.NewAppropriation) { a.RecordDate = "2025-12-31" }, cooperative.ERULE, "record_date"},
-		"record date not a date":   {func(a *distribution.NewAppropriation) { a.RecordDate = "1 May" }, cooperative.EINVALID, "recordDate"},
-		"no method":                {func(a *distribution.NewAppropriation) { a.Method = "bonus" }, cooperative.EINVALID, "method"},
-		"no rate":                  {func(a *distribution.NewAppropriation) { a.RateBP = 0 }, cooperative.EINVALID, "rate"},
-		"a rate with a pool":       {func(a *distribution.NewAppropriation) { a.Method = distribution.DividendPool }, cooperative.EINVALID, "rateBp"},
-		"a pool of nothing":        {func(a *distribution.NewAppropriation) { a.Method, a.RateBP, a.MembersCents = distribution.DividendPool, 0, 0 }, cooperative.EINVALID, "membersCents"},
+		"record date in the year": {func(a *distribution.NewAppropriation) { a.RecordDate = "2025-12-31" }, cooperative.ERULE, "record_date"},
+		"record date not a date":  {func(a *distribution.NewAppropriation) { a.RecordDate = "1 May" }, cooperative.EINVALID, "recordDate"},
+		"no method":               {func(a *distribution.NewAppropriation) { a.Method = "bonus" }, cooperative.EINVALID, "method"},
+		"no rate":                 {func(a *distribution.NewAppropriation) { a.RateBP = 0 }, cooperative.EINVALID, "rate"},
+		"a rate with a pool":      {func(a *distribution.NewAppropriation) { a.Method = distribution.DividendPool }, cooperative.EINVALID, "rateBp"},
+		"a pool of nothing": {func(a *distribution.NewAppropriation) {
+			a.Method, a.RateBP, a.MembersCents = distribution.DividendPool, 0, 0
+		}, cooperative.EINVALID, "membersCents"},
 		"no result":                {func(a *distribution.NewAppropriation) { a.ResultCents = 0 }, cooperative.EINVALID, "result"},
 		"negative reserves":        {func(a *distribution.NewAppropriation) { a.ReservesCents = -1 }, cooperative.EINVALID, "reservesCents"},
 		"year out of range":        {func(a *distribution.NewAppropriation) { a.Year = 1999 }, cooperative.EINVALID, "year"},
