@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/kracht-coop/kracht/cooperative/bonds"
+	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"io"
 	"log/slog"
 	"net"
@@ -77,6 +78,9 @@ func withServices(o Options, acc identity.AccountsOptions) Options {
 	}
 	if o.Bonds == nil {
 		o.Bonds = bonds.New(o.Store, bonds.Options{Now: o.Now})
+	}
+	if o.Distributions == nil {
+		o.Distributions = distribution.New(o.Store, distribution.Options{Now: o.Now})
 	}
 	return o
 }

@@ -52,6 +52,7 @@ type matrixFixture struct {
 	t    *testing.T
 	reg  *registryFixture
 	bond *bondFixture // bonds_authz_test.go
+	dist bool         // distribution_authz_test.go
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -218,7 +219,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows(), bondMatrixRows())...)
+	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows(), bondMatrixRows(), distributionMatrixRows())...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -238,7 +239,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			f := newMatrixFixture(t)
 			path := strings.NewReplacer("{cooperativeID}", f.coopA, "{userID}", f.people[ownMember].userID,
 				"{id}", cooperative.NewID(), "{batchID}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
-			path = f.registryPath(f.bondPath(path))
+			path = f.registryPath(f.bondPath(f.distributionPath(path)))
 			var got [callers]int
 			for who := range callers {
 				token := f.accessToken(t, who)

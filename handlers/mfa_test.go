@@ -51,6 +51,7 @@ var writesWithoutMFA = map[string]string{
 	"bond-transfer-instructions": "a member paying their own bond subscription (staff: 403)",
 	"bond-checkout":              "a member paying their own bond subscription (staff: 403)",
 	"request-bond-redemption":    "a holder's own request (staff: 403); the board decides it with the second factor",
+	"set-distribution-election":  "a member's own election (staff: 403)",
 }
 
 // staffWriteGaps lists srv's write operations that staff may call without the second

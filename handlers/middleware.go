@@ -17,6 +17,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/kracht-coop/kracht/cooperative/distribution"
 )
 
 type contextKey int
@@ -107,15 +109,19 @@ type bodyException struct {
 }
 
 // bodyExceptions are the only routes whose body is not JSON: Stripe's webhook (JSON, but
-// read raw because the signature covers its exact bytes), a bank statement (an XML file)
-// and RFC 8058's one-click unsubscribe (a form whose content the route ignores; the token
-// is in the URL).
+// read raw because the signature covers its exact bytes), a bank statement (an XML file),
+// a patronage basis (CSV), a general meeting's minutes (a PDF) and RFC 8058's one-click
+// unsubscribe (a form whose content the route ignores; the token is in the URL).
 func (s *Server) bodyExceptions() []bodyException {
 	return []bodyException{
 		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/stripe/webhook$`), types: []string{fiber.MIMEApplicationJSON},
 			limit: s.bodyLimit, refusal: "Stripe sends webhooks as application/json."},
 		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/bank-statements$`), types: []string{fiber.MIMEApplicationXML, fiber.MIMETextXML},
 			limit: s.pay.ImportBodyLimit, refusal: "Send the statement as application/xml (a camt.053 file).", lengthRequired: true},
+		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/appropriations/[^/]+/basis$`), types: []string{"text/csv"},
+			limit: distribution.BasisMaxBytes, refusal: "Send the basis as text/csv (member_number,quantity).", lengthRequired: true},
+		{path: regexp.MustCompile(`^/v1/cooperatives/[^/]+/appropriations/[^/]+/decision$`), types: []string{"application/pdf"},
+			limit: distribution.MaxMinutesBytes, refusal: "Send the minutes as application/pdf.", lengthRequired: true},
 		{path: regexp.MustCompile(`^/v1/unsubscribe$`), types: []string{fiber.MIMEApplicationForm, fiber.MIMEMultipartForm},
 			limit: s.bodyLimit},
 	}

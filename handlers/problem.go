@@ -5,10 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/distribution"
 )
 
 // statusOf is the one map from domain error codes to HTTP statuses.
@@ -49,12 +51,17 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 	if status >= 500 {
 		logFrom(ctx, s.log).Error("request failed", slog.String("code", code), slog.Any("error", err))
 	}
-	return &Problem{
+	p := &Problem{
 		ErrorModel: huma.ErrorModel{Type: problemType(code), Title: http.StatusText(status), Status: status,
 			Detail: cooperative.ErrorMessage(err)},
 		Code:      code,
 		RequestID: requestIDFrom(ctx),
 	}
+	// A refused patronage basis names every line refused, so the board fixes them at once.
+	for _, l := range distribution.RefusedLinesOf(err) {
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: "body.line." + strconv.Itoa(l.Line), Message: l.Reason, Value: l.Line})
+	}
+	return p
 }
 
 // fiberError answers errors that never reached a huma operation (unknown route, wrong

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	s.membershipRoutes()
 	s.shareRoutes()
 	s.bondRoutes()
+	s.distributionRoutes()
 	s.paymentRoutes()
 	s.payoutRoutes()
 	s.ledgerRoutes()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
+	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -51,6 +52,8 @@ type Options struct {
 	Payouts *payouts.Payouts
 	// Bonds (bond issues, subscriptions, the bond register) is the bonds service.
 	Bonds *bonds.Bonds
+	// Distributions (settings, appropriations, elections) is the distribution service.
+	Distributions *distribution.Distributions
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -85,6 +88,7 @@ type Server struct {
 	payments          *payments.Payments
 	payouts           *payouts.Payouts
 	bonds             *bonds.Bonds
+	distributions     *distribution.Distributions
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -100,8 +104,8 @@ type Server struct {
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
 	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil || opts.Payouts == nil ||
-		opts.Bonds == nil {
-		panic("handlers: New needs the Accounts, Members, Registry, Payments, Payouts and Bonds services")
+		opts.Bonds == nil || opts.Distributions == nil {
+		panic("handlers: New needs the Accounts, Members, Registry, Payments, Payouts, Bonds and Distributions services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -112,7 +116,7 @@ func New(opts Options) *Server {
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
 	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
-	s.payouts, s.bonds = opts.Payouts, opts.Bonds
+	s.payouts, s.bonds, s.distributions = opts.Payouts, opts.Bonds, opts.Distributions
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

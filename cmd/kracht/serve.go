@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
+	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -77,7 +78,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Registry:       registry,
 		PaymentService: pay,
 		Payouts:        payouts.NewPayouts(run),
-		Bonds:          bondService})
+		Bonds:          bondService,
+		Distributions:  distribution.New(store, distribution.Options{Now: time.Now})})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
