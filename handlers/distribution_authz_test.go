@@ -56,6 +56,10 @@ func distributionMatrixRows() []matrixRow {
 	for _, c := range []caller{accountant, board, boardNoMFA} {
 		ownOnly[c] = 403
 	}
+	statement := signedInAll(404)
+	for _, c := range []caller{ownMember, accountant, board, boardNoMFA} {
+		statement[c] = 422
+	}
 	const coop = "/v1/cooperatives/{cooperativeID}"
 	year := coop + "/appropriations/{year}"
 	return []matrixRow{
@@ -75,5 +79,14 @@ func distributionMatrixRows() []matrixRow {
 		{"set-distribution-election", "PUT", coop + "/members/{memberID}/distribution-election",
 			withDist(func(*matrixFixture) any { return map[string]string{"election": "donate"} }), ownOnly},
 		{"list-distribution-elections", "GET", coop + "/distribution-elections", none, staffReads},
+		// A patronage proposal without its basis (the statements too): those allowed reach the table, which asks for
+		// the basis (422).
+		{"distribution-dry-run", "GET", year + "/dry-run", none, only(422, board, boardNoMFA, accountant)},
+		{"distribution-dry-run-csv", "GET", year + "/dry-run.csv", none, only(422, board, boardNoMFA, accountant)},
+		{"distribution-dry-run-xlsx", "GET", year + "/dry-run.xlsx", none, only(422, board, boardNoMFA, accountant)},
+		{"execute-distribution", "POST", year + "/execution", none, only(422, board, accountant)},
+		{"get-distribution-execution", "GET", year + "/execution", none, only(404, board, boardNoMFA, accountant)},
+		{"member-distribution-statement", "GET", coop + "/members/{memberID}/distributions/{year}", none, statement},
+		{"member-distribution-statement-pdf", "GET", coop + "/members/{memberID}/distributions/{year}/statement.pdf", none, statement},
 	}
 }

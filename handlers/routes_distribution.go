@@ -62,4 +62,33 @@ func (s *Server) distributionRoutes() {
 	route(s, staffReads, huma.Operation{OperationID: "list-distribution-elections", Method: http.MethodGet,
 		Path: coopPath + "/distribution-elections", Summary: "The elections members made, with their history (the others have the default)",
 		Tags: []string{tag}}, s.listDistributionElections)
+
+	// The dry run, the execution and members' statements.
+	file := func(mediaType, description string) map[string]*huma.Response {
+		return map[string]*huma.Response{"200": {Description: description,
+			Content: map[string]*huma.MediaType{mediaType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}
+	}
+	route(s, staffReads, huma.Operation{OperationID: "distribution-dry-run", Method: http.MethodGet, Path: year + "/dry-run",
+		Summary: "The per-member table and totals the execution would post (writes nothing)", Tags: []string{tag},
+		Errors: notFoundOrRule}, s.distributionDryRun)
+	route(s, staffReads, huma.Operation{OperationID: "distribution-dry-run-csv", Method: http.MethodGet, Path: year + "/dry-run.csv",
+		Summary: "The dry run as CSV", Tags: []string{tag}, Errors: notFoundOrRule,
+		Responses: file("text/csv", "One row per member in member-number order, then the totals.")}, s.distributionDryRunCSV)
+	route(s, staffReads, huma.Operation{OperationID: "distribution-dry-run-xlsx", Method: http.MethodGet, Path: year + "/dry-run.xlsx",
+		Summary: "The dry run as an Excel workbook", Tags: []string{tag}, Errors: notFoundOrRule,
+		Responses: file(xlsxContentType, "One sheet, Distribution: one row per member, then the totals.")}, s.distributionDryRunXLSX)
+	route(s, inCooperative(roleBoard, roleAccountant).withMFA(), huma.Operation{OperationID: "execute-distribution", Method: http.MethodPost,
+		Path: year + "/execution", DefaultStatus: http.StatusAccepted,
+		Summary:     "Execute a decided appropriation: post it, issue reinvested shares, owe the payouts (a job; read its progress back)",
+		Description: "The first step answers (every refusal comes from it); the rest runs on. Asking again resumes a stopped execution, and once it is done changes nothing.",
+		Tags:        []string{tag}, Errors: notFoundOrRule}, s.executeDistribution)
+	route(s, staffReads, huma.Operation{OperationID: "get-distribution-execution", Method: http.MethodGet, Path: year + "/execution",
+		Summary: "The execution's progress (members done of all) and outcome", Tags: []string{tag},
+		Errors: []int{http.StatusNotFound}}, s.getDistributionExecution)
+	route(s, signedIn(), huma.Operation{OperationID: "member-distribution-statement", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/distributions/{year}", Summary: "A member's statement of a year's distribution",
+		Tags: []string{tag}, Errors: notFoundOrRule}, s.distributionStatement)
+	route(s, signedIn(), huma.Operation{OperationID: "member-distribution-statement-pdf", Description: ownOrStaffDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/distributions/{year}/statement.pdf", Summary: "The statement as a PDF, in the member's language",
+		Tags: []string{tag}, Errors: notFoundOrRule, Responses: file("application/pdf", "The statement, A4.")}, s.distributionStatementPDF)
 }

@@ -31,6 +31,8 @@ Commands:
   admin create   create a platform admin: --email ADDRESS, password from a prompt or stdin
   stripe resync  fetch Stripe events missed since the last one seen and apply them:
                  [--cooperative ID], default every cooperative that connected Stripe
+  distribution run  execute a year's decided distribution with a progress bar (or --dry-run
+                 for its totals): --cooperative ID --year YEAR
   version        print the version
 
 Configuration comes from the environment only; see .env.example.
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAdmin(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "stripe":
 		return runStripe(ctx, args[1:], getenv, stdout, stderr)
+	case "distribution":
+		return runDistribution(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kracht", version())
 		return nil
