@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
@@ -139,4 +140,52 @@ func TestDistributionOverHTTP(t *testing.T) {
 		t.Fatalf("elections %+v", items)
 	}
 	wantProblem(t, as.call(t, "GET", sc.coop+"/distribution-elections", bobS.tokens.AccessToken, nil), 403, cooperative.EFORBIDDEN)
+
+	// The dry run (patronage over 1,200 and 800: 1,800.00 and 1,200.00; 30% withheld above
+	// 190.00 each: 483.00 and 303.00), then the execution, a job whose progress is read back.
+	// Ann's 1,317.00 would buy 26 member shares, more than the 20 a member may hold: the dry
+	// run shows them, the execution pays the amount out instead.
+	r = as.call(t, "GET", year+"/dry-run", sc.accountant(), nil)
+	wantStatus(t, r, 200)
+	dry := decodeBody[dryRunBody](t, r)
+	if dry.Totals.Members != 2 || dry.Totals.GrossCents != 300_000 || dry.Totals.WithholdingCents != 48_300+30_300 ||
+		dry.Lines[0].MemberID != ann.ID || dry.Lines[0].ReinvestShares != 26 || dry.Lines[0].PayoutCents != 1_700 {
+		t.Fatalf("dry run %+v", dry)
+	}
+	r = as.call(t, "GET", year+"/dry-run.csv", sc.accountant(), nil)
+	wantStatus(t, r, 200)
+	if csv := string(r.body); !strings.HasPrefix(csv, "member_number,share_days,basis,gross") || !strings.Contains(csv, "\ntotal,0,0,3000.00,786.00,2214.00,") {
+		t.Fatalf("dry run CSV:\n%s", csv)
+	}
+	wantProblem(t, as.call(t, "GET", year+"/execution", sc.accountant(), nil), 404, cooperative.ENOTFOUND)
+	r = as.call(t, "POST", year+"/execution", sc.accountant(), nil)
+	wantStatus(t, r, 202)
+	var e distribution.Execution
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r = as.call(t, "GET", year+"/execution", sc.accountant(), nil)
+		wantStatus(t, r, 200)
+		if e = decodeBody[distribution.Execution](t, r); e.Status == distribution.ExecutionDone || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e.Status != distribution.ExecutionDone || e.DoneLines != 2 || e.Totals.ReinvestShares != 0 || e.Totals.PayoutCents != 131_700+89_700 {
+		t.Fatalf("execution %+v", e)
+	}
+	r = as.call(t, "POST", year+"/execution", sc.accountant(), nil)
+	wantStatus(t, r, 202)
+	if again := decodeBody[distribution.Execution](t, r); !again.Replayed {
+		t.Fatalf("executed again: %+v", again)
+	}
+	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/distributions/2024", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	if st := decodeBody[distribution.MemberStatement](t, r); !st.Executed || st.Line.PayoutCents != 131_700 || st.Line.ReinvestShares != 0 {
+		t.Fatalf("Ann's statement %+v", st)
+	}
+	r = as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/distributions/2024/statement.pdf", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	if !bytes.HasPrefix(r.body, []byte("%PDF")) {
+		t.Fatal("the statement is not a PDF")
+	}
+	wantProblem(t, as.call(t, "GET", sc.coop+"/members/"+ann.ID+"/distributions/2024", bobS.tokens.AccessToken, nil), 404, cooperative.ENOTFOUND)
 }

@@ -222,7 +222,11 @@ func (d *Distributions) StartExecution(ctx context.Context, actor cooperative.Ac
 			return err
 		}
 		if ok {
-			if t.Totals != found.Totals {
+			// What each member is owed, not how it was paid: a reinvestment the register
+			// refused at execution was paid out instead (executeChunk).
+			same := t.Totals.Members == found.Totals.Members && t.Totals.GrossCents == found.Totals.GrossCents &&
+				t.Totals.WithholdingCents == found.Totals.WithholdingCents && t.Totals.NetCents == found.Totals.NetCents
+			if !same {
 				return cooperative.RuleError("already_executed", "the distribution of %d was executed on %s with %s gross to %d members; "+
 					"the register now gives %s to %d: it is not executed again", year, found.ExecutedOn,
 					cooperative.FormatEuro(found.Totals.GrossCents, "en"), found.Totals.Members, cooperative.FormatEuro(t.Totals.GrossCents, "en"),

@@ -97,13 +97,14 @@ func (d *Distributions) ImportBasis(ctx context.Context, actor cooperative.Actor
 		}); err != nil {
 			return err
 		}
+		// Refused lines come with an error naming the first; the rule lists them all.
 		q, refused, err := ParseBasis(bytes.NewReader(data), numbers)
-		if err != nil {
-			return err
-		}
 		if len(refused) > 0 {
 			return cooperative.WrapError(cooperative.ERULE, &BasisRefusedError{Lines: refused},
 				"rule basis_refused: "+strconv.Itoa(len(refused))+" lines of the basis were refused; nothing was imported")
+		}
+		if err != nil {
+			return err
 		}
 		sum := BasisSummary{Members: len(q), ImportedBy: actor.UserID, ImportedAt: now}
 		for _, v := range q {
