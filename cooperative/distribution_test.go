@@ -137,6 +137,19 @@ func TestDistributionExecutedByHand(t *testing.T) {
 		t.Fatalf("executed again: %+v %v", again, err)
 	}
 
+	// The withholding rate changed after the execution: the figures differ, so executing
+	// again is refused, and nothing is written.
+	if _, err := d.SetSettings(f.ctx, board, distribution.Settings{CooperativeID: f.coop.ID, WithholdingBP: 2500, ThresholdCents: 100,
+		DefaultElection: distribution.ElectPayout, ReinvestClass: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	entries = f.journalLen(ledger.LedgerJournal(f.coop.ID))
+	_, err = d.Execute(f.ctx, treasurer, f.coop.ID, 2025, nil)
+	wantRule(t, err, cooperative.ERULE, "already_executed")
+	if f.journalLen(ledger.LedgerJournal(f.coop.ID)) != entries {
+		t.Fatal("a refused execution posted")
+	}
+
 	// Anna's statement, as executed, in Dutch.
 	st, err := d.Statement(f.ctx, f.coop.ID, anna.ID, 2025)
 	if err != nil {
