@@ -19,7 +19,7 @@ func TestStoredFormatDistribution(t *testing.T) {
 
 func TestStoredFormatDistributionCoversEverything(t *testing.T) {
 	storedtest.Covers(t, storedtest.Package{Dir: ".", GoldenDir: storedcases.GoldenDir, OwnGolden: true,
-		MinCollections: 5, MinJournals: 0}, distributionStoredCases())
+		MinCollections: 7, MinJournals: 0}, distributionStoredCases())
 }
 
 func distributionStoredCases() []storedtest.Case {
@@ -46,6 +46,16 @@ func distributionStoredCases() []storedtest.Case {
 			History: []ElectionChange{{Election: ElectReinvest, SetOn: "2026-03-01", SetAt: storedtest.Time, SetBy: storedtest.User},
 				{Election: ElectDonate, SetOn: "2026-04-10", SetAt: storedtest.At(time.Hour), SetBy: storedtest.User}}},
 			Decode: storedcases.ViaDecode[MemberElection]},
+		{Name: collectionExecutions, Value: Execution{ID: storedtest.Coop + ":2025", CooperativeID: storedtest.Coop, Year: 2025,
+			Status: ExecutionDone, ExecutedOn: "2026-05-02", Lines: 2, DoneLines: 2, Chunks: 1, DoneChunks: 1,
+			Totals: Totals{Members: 2, GrossCents: 26652, WithholdingCents: 3998, NetCents: 22654, PayoutCents: 12654, ReinvestShares: 2,
+				ReinvestCents: 10000, DonationCents: 0}, EntrySeq: 12, StartedBy: storedtest.User, StartedAt: storedtest.Time,
+			UpdatedAt: storedtest.At(time.Second), FinishedAt: storedtest.At(2 * time.Second), Replayed: true},
+			Decode: storedcases.ViaDecode[Execution]},
+		{Name: collectionChunks, Value: executionChunk{CooperativeID: storedtest.Coop, Year: 2025, Index: 3, Lines: []Line{{
+			MemberID: storedtest.Member, Number: 1, ShareDays: 1336, WeightCents: 133600000, Basis: 1200, GrossCents: 14641,
+			WithholdingCents: 2196, NetCents: 12445, Election: ElectReinvest, BelowThreshold: true, PayoutCents: 2445, ReinvestShares: 2,
+			ReinvestCents: 10000, DonationCents: 1}}}, Decode: storedcases.ViaDecode[executionChunk]},
 	})
 }
 
@@ -56,6 +66,10 @@ func distributionStoredRecord(c storedtest.Case) (storedtest.Record, bool) {
 	case Settings:
 		return storedcases.FromRecord(v.record()), true
 	case Appropriation:
+		return storedcases.FromRecord(v.record()), true
+	case Execution:
+		return storedcases.FromRecord(v.record()), true
+	case executionChunk:
 		return storedcases.FromRecord(v.record()), true
 	case MemberElection:
 		return storedcases.FromRecord(v.record()), true
