@@ -49,7 +49,7 @@ func distributionStoredCases() []storedtest.Case {
 		{Name: collectionExecutions, Value: Execution{ID: storedtest.Coop + ":2025", CooperativeID: storedtest.Coop, Year: 2025,
 			Status: ExecutionDone, ExecutedOn: "2026-05-02", Lines: 2, DoneLines: 2, Chunks: 1, DoneChunks: 1,
 			Totals: Totals{Members: 2, GrossCents: 26652, WithholdingCents: 3998, NetCents: 22654, PayoutCents: 12654, ReinvestShares: 2,
-				ReinvestCents: 10000, DonationCents: 0}, EntrySeq: 12, StartedBy: storedtest.User, StartedAt: storedtest.Time,
+				ReinvestCents: 10000, DonationCents: 5}, EntrySeq: 12, StartedBy: storedtest.User, StartedAt: storedtest.Time,
 			UpdatedAt: storedtest.At(time.Second), FinishedAt: storedtest.At(2 * time.Second), Replayed: true},
 			Decode: storedcases.ViaDecode[Execution]},
 		{Name: collectionChunks, Value: executionChunk{CooperativeID: storedtest.Coop, Year: 2025, Index: 3, Lines: []Line{{
