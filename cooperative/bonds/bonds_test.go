@@ -242,10 +242,15 @@ func TestIssueSubscribePayCloseRegister(t *testing.T) {
 }
 
 // allocated is an allocated issue: Ann holds 1-10, Bob 11-14, from 2026-04-01.
-func (f *fixture) allocated() (issue bonds.Issue, ann, bob string) {
+func (f *fixture) allocated() (issue bonds.Issue, ann, bob string) { return f.allocatedWith(0) }
+
+// allocatedWith is allocated with withholdingBP withheld of interest.
+func (f *fixture) allocatedWith(withholdingBP int64) (issue bonds.Issue, ann, bob string) {
 	t := f.t
 	ann, bob = f.member("Ann Smit"), f.member("Bob Bakker")
-	issue = must[bonds.Issue](t)(f.bonds.CreateIssue(f.ctx, boardActor, f.goodIssue()))
+	n := f.goodIssue()
+	n.WithholdingBP = withholdingBP
+	issue = must[bonds.Issue](t)(f.bonds.CreateIssue(f.ctx, boardActor, n))
 	f.clock.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	for i, m := range []string{ann, bob} {
 		s := must[bonds.Subscription](t)(f.bonds.Subscribe(f.ctx, bonds.SubscriptionRequest{CooperativeID: f.coop, IssueID: issue.ID,

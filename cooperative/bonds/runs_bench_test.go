@@ -3,13 +3,11 @@ package bonds
 import (
 	"context"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/internal/heapsample"
 	"github.com/kracht-coop/kracht/cooperative/numbered"
 	"github.com/kracht-coop/kracht/storage/embedded"
 )
@@ -67,7 +65,7 @@ func BenchmarkRun50k(b *testing.B) {
 	dates := terms.PaymentDates()
 
 	b.Run("dry", func(b *testing.B) {
-		peak := sampleHeap(b)
+		peak := heapsample.Start(b)
 		for range b.N {
 			t, err := svc.PreviewRun(ctx, coop, issue.ID, dates[0])
 			if err != nil {
@@ -84,7 +82,7 @@ func BenchmarkRun50k(b *testing.B) {
 		if next+b.N > len(dates) {
 			b.Skip("more runs than payment dates")
 		}
-		peak := sampleHeap(b)
+		peak := heapsample.Start(b)
 		for range b.N {
 			t, err := svc.CreateRun(ctx, cooperative.Actor{UserID: "accountant", Role: "accountant"}, coop, issue.ID, dates[next])
 			next++
@@ -97,41 +95,4 @@ func BenchmarkRun50k(b *testing.B) {
 		}
 		peak()
 	})
-}
-
-// sampleHeap samples the live heap every millisecond until the returned function is
-// called, which reports the peak.
-func sampleHeap(b *testing.B) func() {
-	runtime.GC()
-	b.ResetTimer()
-	var (
-		mu   sync.Mutex
-		peak uint64
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			mu.Lock()
-			peak = max(peak, sample[0].Value.Uint64())
-			mu.Unlock()
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() {
-		b.StopTimer()
-		close(done)
-		wg.Wait()
-		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	}
 }

@@ -2,7 +2,6 @@ package bonds_test
 
 import (
 	"bytes"
-	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,30 +13,12 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/payouts"
 )
 
-// withheld is the fixture's allocated issue with 15% withheld of interest: Ann 10 units,
-// Bob 4, of €250 at 4.5%, linear over five yearly dates from 2027-04-01, 30E/360.
-func (f *fixture) withheld() (issue bonds.Issue, ann, bob string) {
-	t := f.t
-	ann, bob = f.member("Ann Smit"), f.member("Bob Bakker")
-	n := f.goodIssue()
-	n.WithholdingBP = 1500
-	issue = must[bonds.Issue](t)(f.bonds.CreateIssue(f.ctx, boardActor, n))
-	f.clock.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	for i, m := range []string{ann, bob} {
-		s := must[bonds.Subscription](t)(f.bonds.Subscribe(f.ctx, bonds.SubscriptionRequest{CooperativeID: f.coop, IssueID: issue.ID,
-			MemberID: m, Units: []int64{10, 4}[i]}))
-		must[bonds.Subscription](t)(f.bonds.MarkPaid(f.ctx, acctActor, f.coop, s.ID, fmt.Sprintf("BANK-%d", i), "2026-03-02"))
-	}
-	issue = must[bonds.AllocationResult](t)(f.bonds.CloseIssue(f.ctx, boardActor, f.coop, issue.ID)).Issue
-	return issue, ann, bob
-}
-
 // The runs of an issue from the first date to maturity, every figure worked out by hand:
 // the first year pays 4.5% on €250 a unit and a fifth of it back; each later year 4.5% on
 // what is left. 15% of interest is withheld, rounded half up per holder.
 func TestPaymentRunsToMaturity(t *testing.T) {
 	f := newFixture(t)
-	issue, ann, bob := f.withheld()
+	issue, ann, bob := f.allocatedWith(1500) // 15% withheld of interest
 	f.clock.Set(time.Date(2027, 4, 1, 8, 0, 0, 0, time.UTC))
 
 	// Not a payment date: refused, naming the rule and the next date; nothing written.

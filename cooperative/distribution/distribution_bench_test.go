@@ -5,17 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/heapsample"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -128,7 +125,7 @@ func BenchmarkDistribution100k(b *testing.B) {
 	now = time.Date(2026, 5, 2, 9, 0, 0, 0, time.UTC)
 
 	b.Run("dry", func(b *testing.B) {
-		peak := sampleHeap(b)
+		peak := heapsample.Start(b)
 		for range b.N {
 			t, err := d.DryRun(ctx, coop.ID, 2025)
 			if err != nil {
@@ -141,7 +138,7 @@ func BenchmarkDistribution100k(b *testing.B) {
 		peak()
 	})
 	b.Run("execute", func(b *testing.B) {
-		peak := sampleHeap(b)
+		peak := heapsample.Start(b)
 		for range b.N {
 			e, err := d.Execute(ctx, board, coop.ID, 2025, nil)
 			if err != nil {
@@ -153,58 +150,4 @@ func BenchmarkDistribution100k(b *testing.B) {
 		}
 		peak()
 	})
-}
-
-// sampleHeap samples the live heap every millisecond until the returned function is
-// called, which reports the peak.
-func sampleHeap(b *testing.B) func() {
-	runtime.GC()
-	b.ResetTimer()
-	var (
-		mu   sync.Mutex
-		peak uint64
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			mu.Lock()
-			peak = max(peak, sample[0].Value.Uint64())
-			mu.Unlock()
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() {
-		b.StopTimer()
-		close(done)
-		wg.Wait()
-		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-		b.ReportMetric(float64(peakRSS())/(1<<20), "process-peak-RSS-MiB")
-	}
-}
-
-// peakRSS is the process's resident high-water mark (VmHWM), setup included: an upper
-// bound of what the measured part needed. 0 where /proc is not there.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
