@@ -21,6 +21,7 @@ func chartParts() []ChartPart {
 		payoutsChart,
 		bondsChart,
 		distributionChart,
+		fundChart,
 	}
 }
 

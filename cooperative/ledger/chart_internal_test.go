@@ -59,6 +59,7 @@ func TestTheChartIsTheOneLedgerGoListed(t *testing.T) {
 		{Code: "reserves", Name: "Reserves", Type: AccountEquity},
 		{Code: "community_fund", Name: "Community fund", Type: AccountLiability},
 		{Code: "dividends_payable", Name: "Dividends and patronage refunds payable", Type: AccountLiability},
+		{Code: "grants_payable", Name: "Grants payable to projects", Type: AccountLiability},
 	}
 	byCode := func(a, b Account) int { return strings.Compare(string(a.Code), string(b.Code)) }
 	got := ChartOfAccounts()

@@ -88,24 +88,26 @@ const (
 // batch was made, frozen with the batch. Its id is its end-to-end id, which the bank
 // hands back on the statement.
 type Transfer struct {
-	ID            string           `json:"endToEndId"`
-	CooperativeID string           `json:"cooperativeId"`
-	BatchID       string           `json:"batchId"`
-	PayableID     string           `json:"payableId"`
-	MemberID      string           `json:"memberId"`
-	Reason        Reason           `json:"reason"`
-	Account       string           `json:"account"`
-	AmountCents   int64            `json:"amountCents"`
-	Name          string           `json:"name"`
-	IBAN          string           `json:"iban"`
-	Text          string           `json:"text"`
-	Status        TransferStatus   `json:"status"`
-	DebitLine     string           `json:"debitLine,omitempty"` // the statement line that paid it
-	PaidOn        cooperative.Date `json:"paidOn,omitempty"`
-	ReturnLine    string           `json:"returnLine,omitempty"`
-	ReturnedOn    cooperative.Date `json:"returnedOn,omitempty"`
-	ReturnReason  string           `json:"returnReason,omitempty"`
-	version       int64
+	ID            string `json:"endToEndId"`
+	CooperativeID string `json:"cooperativeId"`
+	BatchID       string `json:"batchId"`
+	PayableID     string `json:"payableId"`
+	MemberID      string `json:"memberId"`
+	Reason        Reason `json:"reason"`
+	Account       string `json:"account"`
+	AmountCents   int64  `json:"amountCents"`
+	Name          string `json:"name"`
+	IBAN          string `json:"iban"`
+	// Payee: the payable's own payee was paid, not the member's payout account.
+	Payee        bool             `json:"payee,omitempty"`
+	Text         string           `json:"text"`
+	Status       TransferStatus   `json:"status"`
+	DebitLine    string           `json:"debitLine,omitempty"` // the statement line that paid it
+	PaidOn       cooperative.Date `json:"paidOn,omitempty"`
+	ReturnLine   string           `json:"returnLine,omitempty"`
+	ReturnedOn   cooperative.Date `json:"returnedOn,omitempty"`
+	ReturnReason string           `json:"returnReason,omitempty"`
+	version      int64
 }
 
 func (t Transfer) record() cooperative.Record {
@@ -241,7 +243,7 @@ func (s *Payouts) CreateBatch(ctx context.Context, actor cooperative.Actor, coop
 			}
 			t := Transfer{ID: newEndToEndID(), CooperativeID: cooperativeID, BatchID: b.ID, PayableID: p.ID, MemberID: p.MemberID,
 				Reason: p.Reason, Account: p.Account, AmountCents: p.AmountCents, Name: acct.Holder, IBAN: acct.IBAN, Text: p.Text,
-				Status: TransferInBatch}
+				Payee: p.Payee != nil, Status: TransferInBatch}
 			if _, err := tx.Insert(t.record()); err != nil {
 				return err
 			}

@@ -68,6 +68,9 @@ type Payable struct {
 	BatchID    string           `json:"batchId,omitempty"`
 	TransferID string           `json:"transferId,omitempty"`
 	PaidOn     cooperative.Date `json:"paidOn,omitempty"`
+	// Payee, when set, is who is paid instead of the member's payout account: a grant's
+	// beneficiary, who need not be a member (MemberID is then who answers for it).
+	Payee *Payee `json:"payee,omitempty"`
 	// Returns counts the payments of it the bank sent back; LastReturn says why the last
 	// one came back.
 	Returns    int       `json:"returns,omitempty"`
@@ -128,6 +131,12 @@ func getPayable(tx cooperative.Tx, cooperativeID, id string) (Payable, error) {
 	return p, err
 }
 
+// Payee is an account a payable is paid to other than its member's payout account.
+type Payee struct {
+	Name string `json:"name"`
+	IBAN string `json:"iban"`
+}
+
 // Owed is what a capability owes a member, as it tells Owe.
 type Owed struct {
 	CooperativeID string
@@ -142,6 +151,8 @@ type Owed struct {
 	// SourceType and SourceID name what owes it; owing the same source twice returns
 	// the payable made the first time.
 	SourceType, SourceID string
+	// Payee, when set, is paid instead of the member's payout account (Owe only).
+	Payee *Payee
 }
 
 // Owe records, inside the caller's transaction, that the cooperative owes o: the caller
@@ -160,6 +171,13 @@ func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Pay
 	if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
 		return Payable{}, err
 	}
+	if o.Payee != nil {
+		iban, err := cooperative.ParseIBAN(o.Payee.IBAN)
+		if err != nil || strings.TrimSpace(o.Payee.Name) == "" {
+			return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payee needs a name and a valid IBAN")
+		}
+		o.Payee = &Payee{Name: strings.TrimSpace(o.Payee.Name), IBAN: iban}
+	}
 	if _, err := membership.GetMember(tx, o.CooperativeID, o.MemberID); err != nil {
 		return Payable{}, err
 	}
@@ -172,7 +190,7 @@ func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Pay
 	}
 	p := Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
 		Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
-		SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, CreatedAt: now.UTC()}
+		SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, Payee: o.Payee, CreatedAt: now.UTC()}
 	if err := savePayable(tx, &p, now); err != nil {
 		return Payable{}, err
 	}
@@ -244,8 +262,12 @@ type PayableView struct {
 	Waiting string `json:"waiting,omitempty"`
 }
 
-// waiting says why an open payable cannot go into a batch, or "".
+// waiting says why an open payable cannot go into a batch, or "", and the account it
+// goes to: its own payee's, or else its member's payout account.
 func waiting(tx cooperative.Tx, p Payable) (string, membership.PayoutAccount, error) {
+	if p.Payee != nil {
+		return "", membership.PayoutAccount{Holder: p.Payee.Name, IBAN: p.Payee.IBAN}, nil // checked by Owe
+	}
 	_, acct, err := membership.PayoutAccountOf(tx, p.CooperativeID, p.MemberID)
 	if err != nil {
 		return "", acct, err

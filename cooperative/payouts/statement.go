@@ -212,12 +212,16 @@ func returned(tx cooperative.Tx, actor cooperative.Actor, t Transfer, lineID, co
 			return payments.OutgoingMatch{}, err
 		}
 	}
-	if err := membership.MarkPayoutAccountSuspect(tx, actor, t.CooperativeID, t.MemberID, t.IBAN,
-		"a payout of "+cooperative.FormatEuro(t.AmountCents, "en")+" was returned on "+string(date)+" ("+why+")", now); err != nil {
-		return payments.OutgoingMatch{}, err
-	}
-	if err := mailReturned(tx, t, why, now); err != nil {
-		return payments.OutgoingMatch{}, err
+	// A payout to a payable's own payee (a grant's beneficiary) says nothing about the
+	// member's payout account: the payable waits, open, for staff to settle with the payee.
+	if !t.Payee {
+		if err := membership.MarkPayoutAccountSuspect(tx, actor, t.CooperativeID, t.MemberID, t.IBAN,
+			"a payout of "+cooperative.FormatEuro(t.AmountCents, "en")+" was returned on "+string(date)+" ("+why+")", now); err != nil {
+			return payments.OutgoingMatch{}, err
+		}
+		if err := mailReturned(tx, t, why, now); err != nil {
+			return payments.OutgoingMatch{}, err
+		}
 	}
 	if err := cooperative.AppendAudit(tx, actor, t.CooperativeID, "payout.returned", "payout", t.ID, before, t, now); err != nil {
 		return payments.OutgoingMatch{}, err

@@ -31,7 +31,7 @@ func payoutsStoredCases() []storedtest.Case {
 	open := Payable{ID: storedtest.Object, CooperativeID: storedtest.Coop, MemberID: storedtest.Member, Reason: ReasonShareRedemption,
 		Account: "refunds_payable", AmountCents: 10050, DueOn: "2025-04-01", Text: "Redemption of 2 shares A",
 		SourceType: "withdrawal", SourceID: storedtest.Sub, Status: PayableOpen, BatchID: storedBatch, TransferID: storedTransfer,
-		PaidOn: "2025-04-03", Returns: 1, LastReturn: "AC04: the account is closed", CreatedAt: storedtest.Time,
+		PaidOn: "2025-04-03", Payee: &Payee{Name: "Stichting Buurttuin", IBAN: "NL39RABO0300065264"}, Returns: 1, LastReturn: "AC04: the account is closed", CreatedAt: storedtest.Time,
 		UpdatedAt: storedtest.At(48 * time.Hour)}
 	return storedcases.WithRecords(payoutsStoredRecord, []storedtest.Case{
 		{Name: collectionPayables, Value: open, Decode: storedcases.ViaDecode[Payable]},
@@ -43,7 +43,7 @@ func payoutsStoredCases() []storedtest.Case {
 			Decode: storedcases.ViaDecode[Batch]},
 		{Name: collectionTransfers, Value: Transfer{ID: storedTransfer, CooperativeID: storedtest.Coop, BatchID: storedBatch,
 			PayableID: storedtest.Object, MemberID: storedtest.Member, Reason: ReasonShareRedemption, Account: "refunds_payable",
-			AmountCents: 10050, Name: "A. de Vries", IBAN: "NL91ABNA0417164300", Text: "Redemption of 2 shares A",
+			AmountCents: 10050, Name: "A. de Vries", IBAN: "NL91ABNA0417164300", Payee: true, Text: "Redemption of 2 shares A",
 			Status: TransferReturned, DebitLine: storedtest.Coop + "/NL91ABNA0417164300/REF1", PaidOn: "2025-04-03",
 			ReturnLine: storedtest.Coop + "/NL91ABNA0417164300/REF2", ReturnedOn: "2025-04-05", ReturnReason: "AC04"},
 			Decode: storedcases.ViaDecode[Transfer]},
