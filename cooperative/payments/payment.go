@@ -53,6 +53,8 @@ const (
 	PurposeShares        = "shares"
 	PurposeBonds         = "bonds"
 	PurposeMembershipFee = "membership_fee"
+	// PurposeDonation is a gift to the community fund (cooperative/fund).
+	PurposeDonation = "donation"
 )
 
 // Payment is one amount Kracht expects for one subscription or fee.

@@ -15,12 +15,15 @@ import (
 // StandardPayables is what Kracht takes payments for today: share subscriptions
 // (through the register), membership fees (to membership fees income), and bond
 // subscriptions (through the bonds' register: their money waits on bond subscriptions in
-// advance until allocation). Statement lines about the cooperative's own payouts go to
-// payouts.
+// advance until allocation), and donations to the community fund (straight to
+// community_fund: the fund's donation record only says who gave and whether to name
+// them, so the payment code needs nothing of the fund). Statement lines about the
+// cooperative's own payouts go to payouts.
 func StandardPayables() payments.Payables {
 	return payments.NewPayables(map[string]payments.Payable{
 		payments.PurposeShares:        NewSubscriptionPayable(),
 		payments.PurposeMembershipFee: payments.LedgerPayable{Credit: ledger.AccountMembershipFees},
 		payments.PurposeBonds:         bonds.NewSubscriptionPayable(),
+		payments.PurposeDonation:      payments.LedgerPayable{Credit: ledger.AccountCommunityFund},
 	}).WithOutgoing(payouts.Statement{})
 }
