@@ -67,7 +67,7 @@ func (f *Fund) Donate(ctx context.Context, actor cooperative.Actor, cooperativeI
 		return Donation{}, cooperative.Errorf(cooperative.EINVALID, "name or email is too long")
 	}
 	var d Donation
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		if _, err := cooperative.GetCooperativeTx(tx, cooperativeID); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (f *Fund) GetDonation(ctx context.Context, cooperativeID, id string) (Donat
 // is not a donation is ENOTFOUND, so the checkout asks the next maker.
 func (f *Fund) DonationPayment(ctx context.Context, cooperativeID, donationID, reference string) (payments.Payment, error) {
 	var p payments.Payment
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		d, version, err := donationGet(tx, cooperativeID, donationID)
 		if err != nil {
 			return err

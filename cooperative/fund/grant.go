@@ -113,7 +113,7 @@ func (f *Fund) AwardGrant(ctx context.Context, actor cooperative.Actor, cooperat
 		return Grant{}, cooperative.Errorf(cooperative.EINVALID, "reason: at most 2000 characters")
 	}
 	var g Grant
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		r, rv, err := grantGetRound(tx, cooperativeID, in.RoundID)
 		if err != nil {
 			return err
@@ -196,7 +196,7 @@ func (f *Fund) PayTranche(ctx context.Context, actor cooperative.Actor, cooperat
 		g   Grant
 		pay payouts.Payable
 	)
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		var version int64
 		var err error
 		if g, version, err = grantGet(tx, cooperativeID, grantID); err != nil {
@@ -259,7 +259,7 @@ func (f *Fund) ReportProgress(ctx context.Context, actor cooperative.Actor, coop
 		}
 	}
 	var p Progress
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		g, _, err := grantGet(tx, cooperativeID, grantID)
 		if err != nil {
 			return err
@@ -302,7 +302,7 @@ func (f *Fund) GetGrant(ctx context.Context, cooperativeID, id string) (Grant, e
 // reserved balance counts only rounds not closed). Closing a closed round is harmless.
 func (f *Fund) CloseRound(ctx context.Context, actor cooperative.Actor, cooperativeID, roundID string) (Round, error) {
 	var r Round
-	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
 		var version int64
 		var err error
 		if r, version, err = grantGetRound(tx, cooperativeID, roundID); err != nil || r.Status == RoundClosed {

@@ -15,6 +15,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -107,13 +108,64 @@ type PublicPage struct {
 }
 
 // Public returns the cooperative's public fund page.
+//
+// The page is cached per cooperative: it reads the whole journal, and a public page is
+// asked for far more often than the fund changes. A cached page is served while nothing
+// was posted to the ledger since (its head), this service wrote nothing since, and it is
+// younger than publicCacheTTL, which bounds how long a change made by another replica
+// without a posting (a proposal admitted, a progress report) takes to show.
 func (f *Fund) Public(ctx context.Context, cooperativeID string) (PublicPage, error) {
 	var pg PublicPage
 	err := f.view(ctx, func(tx cooperative.Tx) (err error) {
-		pg, err = publicPage(tx, cooperativeID)
+		head, err := ledger.HeadSeq(tx, cooperativeID)
+		if err != nil {
+			return err
+		}
+		gen := f.writes.Load()
+		if c, ok := f.pages.get(cooperativeID, head, gen, f.run.Now()); ok {
+			pg = c
+			return nil
+		}
+		if pg, err = publicPage(tx, cooperativeID); err == nil {
+			f.pages.put(cooperativeID, pg, head, gen, f.run.Now())
+		}
 		return err
 	})
 	return pg, err
+}
+
+// publicCacheTTL is how long a cached public page may be served at most.
+const publicCacheTTL = 5 * time.Second
+
+// publicCache holds the last page of each cooperative with what it was computed from.
+type publicCache struct {
+	mu    sync.Mutex
+	pages map[string]publicCached
+}
+
+type publicCached struct {
+	page      PublicPage
+	head, gen int64
+	at        time.Time
+}
+
+func (c *publicCache) get(cooperativeID string, head, gen int64, now time.Time) (PublicPage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pages[cooperativeID]
+	if !ok || p.head != head || p.gen != gen || now.Sub(p.at) >= publicCacheTTL || now.Before(p.at) {
+		return PublicPage{}, false
+	}
+	return p.page, true
+}
+
+func (c *publicCache) put(cooperativeID string, page PublicPage, head, gen int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pages == nil {
+		c.pages = map[string]publicCached{}
+	}
+	c.pages[cooperativeID] = publicCached{page: page, head: head, gen: gen, at: now}
 }
 
 func publicPage(tx cooperative.Tx, cooperativeID string) (PublicPage, error) {

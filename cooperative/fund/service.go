@@ -2,6 +2,7 @@ package fund
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -17,6 +18,9 @@ type Options struct {
 // grants and donations, and what the public page shows. Every method is one transaction.
 type Fund struct {
 	run *cooperative.Runner
+	// writes counts this service's committed writes; pages caches the public page (public.go).
+	writes atomic.Int64
+	pages  publicCache
 }
 
 // New returns the fund service on store.
@@ -26,4 +30,14 @@ func New(store cooperative.Store, opts Options) *Fund {
 
 func (f *Fund) view(ctx context.Context, fn func(tx cooperative.Tx) error) error {
 	return f.run.View(ctx, fn)
+}
+
+// update is the runner's Update, counting the writes that committed so the cached public
+// page is computed again after them.
+func (f *Fund) update(ctx context.Context, fn func(tx cooperative.Tx, now time.Time) error) error {
+	err := f.run.Update(ctx, fn)
+	if err == nil {
+		f.writes.Add(1)
+	}
+	return err
 }

@@ -361,3 +361,12 @@ func AccountBalanceOn(ctx context.Context, s cooperative.Store, cooperativeID, a
 	})
 	return balance, err
 }
+
+// HeadSeq is the number of the last entry of cooperativeID's ledger that the kept
+// balances include: after every transaction that posts, the last entry. A reader that
+// cached something computed from the ledger compares it to know whether anything was
+// posted since.
+func HeadSeq(tx cooperative.Tx, cooperativeID string) (int64, error) {
+	kept, _, err := getLedgerKept(tx, cooperativeID)
+	return kept.Seq, err
+}
