@@ -52,6 +52,9 @@ var writesWithoutMFA = map[string]string{
 	"bond-checkout":              "a member paying their own bond subscription (staff: 403)",
 	"request-bond-redemption":    "a holder's own request (staff: 403); the board decides it with the second factor",
 	"set-distribution-election":  "a member's own election (staff: 403)",
+	"propose-fund-project":       "a member's own proposal (staff: 403); the board admits it with the second factor",
+	"cast-fund-ballot":           "a member's own secret ballot (staff: 403)",
+	"count-fund-round":           "public: once voting closed the result follows from the ballots alone; a counted round is returned as it is",
 }
 
 // staffWriteGaps lists srv's write operations that staff may call without the second

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
+	"github.com/kracht-coop/kracht/cooperative/fund"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -79,7 +80,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		PaymentService: pay,
 		Payouts:        payouts.NewPayouts(run),
 		Bonds:          bondService,
-		Distributions:  distribution.New(store, distribution.Options{Now: time.Now})})
+		Distributions:  distribution.New(store, distribution.Options{Now: time.Now}),
+		// Ballots are keyed by a key derived from KRACHT_SECRETS_KEY: changing that key
+		// during a vote stops the vote's ballots (fund/ballots.go).
+		Fund: fund.New(store, fund.Options{Now: time.Now, BallotKey: box.DeriveKey("kracht fund ballots v1")})})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
