@@ -3,6 +3,7 @@ package cooperative
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -49,6 +50,9 @@ const SecretsKeyBytes = 32
 // SecretBox encrypts small secrets for storage. It is safe for concurrent use.
 type SecretBox struct {
 	aead cipher.AEAD
+	// derive is the root of DeriveKey's keys: an HMAC of the key, so the key itself is
+	// kept only inside aead.
+	derive []byte
 }
 
 // NewSecretBox returns a box for a 32-byte key.
@@ -64,7 +68,9 @@ func NewSecretBox(key []byte) (*SecretBox, error) {
 	if err != nil {
 		return nil, WrapError(EINTERNAL, err, "cannot use the secrets key")
 	}
-	return &SecretBox{aead: aead}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("kracht secret box: derived keys"))
+	return &SecretBox{aead: aead, derive: m.Sum(nil)}, nil
 }
 
 // ParseSecretsKey reads KRACHT_SECRETS_KEY: 32 bytes in standard base64.
@@ -118,6 +124,15 @@ func (b *SecretBox) Seal(plaintext []byte, aad string) []byte {
 	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
 	_, _ = rand.Read(nonce)
 	return b.aead.Seal(nonce, nonce, plaintext, []byte(aad))
+}
+
+// DeriveKey returns a 32-byte key for one purpose (label), derived from the secrets key:
+// the same on every replica and across restarts, and different for every label. The
+// community fund keys its secret ballots with one (fund.Options.BallotKey).
+func (b *SecretBox) DeriveKey(label string) []byte {
+	m := hmac.New(sha256.New, b.derive)
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }
 
 // Open decrypts what Seal made for the same aad.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
+	"github.com/kracht-coop/kracht/cooperative/fund"
 	"io"
 	"log/slog"
 	"net"
@@ -52,6 +53,9 @@ func newTestServer(t testing.TB) *testServer {
 // the tests' cheap password hashing and link base unless acc sets them; services o
 // already has are kept, so a test's own settings win over newAuthServer's defaults.
 // acc.Sends bounds the membership applications' mails too.
+// testBallotKey keys the tests' ballots (cooperative/fund).
+const testBallotKey = "the tests' ballot key, 32 bytes+"
+
 func withServices(o Options, acc identity.AccountsOptions) Options {
 	if acc.Hasher == nil {
 		acc.Hasher = identity.NewPasswordHasher(identity.PasswordParams{MemoryKiB: testMemoryKiB, Time: testPasswordTime, Threads: 1})
@@ -81,6 +85,9 @@ func withServices(o Options, acc identity.AccountsOptions) Options {
 	}
 	if o.Distributions == nil {
 		o.Distributions = distribution.New(o.Store, distribution.Options{Now: o.Now})
+	}
+	if o.Fund == nil {
+		o.Fund = fund.New(o.Store, fund.Options{Now: o.Now, BallotKey: []byte(testBallotKey)})
 	}
 	return o
 }

@@ -53,6 +53,7 @@ type matrixFixture struct {
 	reg  *registryFixture
 	bond *bondFixture // bonds_authz_test.go
 	dist bool         // distribution_authz_test.go
+	fund *fundFixture // fund_authz_test.go
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -219,7 +220,7 @@ func matrixRows() []matrixRow {
 
 		{"show-unsubscribe", "GET", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
 		{"unsubscribe", "POST", "/v1/unsubscribe?token={unsubscribe}", noBody, all(200)},
-	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows(), bondMatrixRows(), distributionMatrixRows())...)
+	}, slices.Concat(registryMatrixRows(), paymentMatrixRows(), payoutMatrixRows(), bondMatrixRows(), distributionMatrixRows(), fundMatrixRows())...)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -239,7 +240,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			f := newMatrixFixture(t)
 			path := strings.NewReplacer("{cooperativeID}", f.coopA, "{userID}", f.people[ownMember].userID,
 				"{id}", cooperative.NewID(), "{batchID}", cooperative.NewID(), "{unsubscribe}", url.QueryEscape(f.unsubToken)).Replace(row.path)
-			path = f.registryPath(f.bondPath(f.distributionPath(path)))
+			path = f.registryPath(f.bondPath(f.distributionPath(f.fundPath(path))))
 			var got [callers]int
 			for who := range callers {
 				token := f.accessToken(t, who)

@@ -40,18 +40,25 @@ var writesWithoutMFA = map[string]string{
 	// through allowMember, which demands the second factor of a staff write (the
 	// withdraw-subscription row of TestAuthorizationMatrix: board without it, 403); the
 	// others answer staff 403.
-	"apply-for-membership":       "a person's own application",
-	"subscribe":                  "a member's own subscription (staff: 403)",
-	"withdraw-subscription":      "a member's own; the board's path needs the second factor in allowMember",
-	"request-withdrawal":         "a member's own request (staff: 403)",
-	"change-payout-account":      "a member's own (staff: 403); applies with a TOTP code in the body, else by the mailed link",
-	"create-checkout-session":    "a member paying their own subscription (staff: 403)",
-	"transfer-instructions":      "a member paying their own subscription (staff: 403)",
-	"subscribe-bonds":            "a member's own bond subscription (staff: 403)",
-	"bond-transfer-instructions": "a member paying their own bond subscription (staff: 403)",
-	"bond-checkout":              "a member paying their own bond subscription (staff: 403)",
-	"request-bond-redemption":    "a holder's own request (staff: 403); the board decides it with the second factor",
-	"set-distribution-election":  "a member's own election (staff: 403)",
+	"apply-for-membership":           "a person's own application",
+	"subscribe":                      "a member's own subscription (staff: 403)",
+	"withdraw-subscription":          "a member's own; the board's path needs the second factor in allowMember",
+	"request-withdrawal":             "a member's own request (staff: 403)",
+	"change-payout-account":          "a member's own (staff: 403); applies with a TOTP code in the body, else by the mailed link",
+	"create-checkout-session":        "a member paying their own subscription (staff: 403)",
+	"transfer-instructions":          "a member paying their own subscription (staff: 403)",
+	"subscribe-bonds":                "a member's own bond subscription (staff: 403)",
+	"bond-transfer-instructions":     "a member paying their own bond subscription (staff: 403)",
+	"bond-checkout":                  "a member paying their own bond subscription (staff: 403)",
+	"request-bond-redemption":        "a holder's own request (staff: 403); the board decides it with the second factor",
+	"set-distribution-election":      "a member's own election (staff: 403)",
+	"propose-fund-project":           "a member's own proposal (staff: 403); the board admits it with the second factor",
+	"cast-fund-ballot":               "a member's own secret ballot (staff: 403)",
+	"donate-to-fund":                 "anyone's own gift; it moves no money until paid",
+	"donation-transfer-instructions": "the donor's way to pay; it moves no money",
+	"donation-checkout":              "the donor's online payment; Stripe moves the money",
+	"report-own-grant-progress":      "the proposing member's own public report; it moves no money",
+	"count-fund-round":               "public: once voting closed the result follows from the ballots alone; a counted round is returned as it is",
 }
 
 // staffWriteGaps lists srv's write operations that staff may call without the second

@@ -6,13 +6,15 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kracht-coop/kracht/cooperative/bonds"
+	"github.com/kracht-coop/kracht/cooperative/fund"
 
 	"github.com/kracht-coop/kracht/cooperative/payments"
 	"github.com/kracht-coop/kracht/cooperative/shares"
@@ -73,7 +75,7 @@ func newPaymentServer(t *testing.T, change ...func(*Options)) *paymentServer {
 func testCheckout(o Options) *payments.Checkout {
 	return payments.NewCheckout(payments.CheckoutDeps{Run: cooperative.NewRunner(o.Store, o.Now), Secrets: o.Payments.Box,
 		PaymentOf: payments.PaymentMakers(shares.NewRegistry(o.Store, shares.RegistryOptions{Now: o.Now}).SubscriptionPayment,
-			bonds.New(o.Store, bonds.Options{Now: o.Now}).SubscriptionPayment),
+			bonds.New(o.Store, bonds.Options{Now: o.Now}).SubscriptionPayment, fund.New(o.Store, fund.Options{Now: o.Now}).DonationPayment),
 		Sessions: stripeclient.CheckoutSessionsFor(o.Payments.Stripe),
 		NewReference: func() (string, error) {
 			ref, err := bankimport.NewReference(rand.Read)

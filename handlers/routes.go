@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.shareRoutes()
 	s.bondRoutes()
 	s.distributionRoutes()
+	s.fundRoutes()
 	s.paymentRoutes()
 	s.payoutRoutes()
 	s.ledgerRoutes()

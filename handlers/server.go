@@ -13,6 +13,7 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
+	"github.com/kracht-coop/kracht/cooperative/fund"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -54,6 +55,8 @@ type Options struct {
 	Bonds *bonds.Bonds
 	// Distributions (settings, appropriations, elections) is the distribution service.
 	Distributions *distribution.Distributions
+	// Fund (the community fund's rounds, proposals, ballots) is the fund service.
+	Fund *fund.Fund
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -89,6 +92,7 @@ type Server struct {
 	payouts           *payouts.Payouts
 	bonds             *bonds.Bonds
 	distributions     *distribution.Distributions
+	fund              *fund.Fund
 	tokens            *accessTokens
 	trustedProxies    []netip.Prefix
 	unsubscribeSecret []byte
@@ -104,8 +108,8 @@ type Server struct {
 // not valid keys or a service is missing: cmd checks the configuration before.
 func New(opts Options) *Server {
 	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.PaymentService == nil || opts.Payouts == nil ||
-		opts.Bonds == nil || opts.Distributions == nil {
-		panic("handlers: New needs the Accounts, Members, Registry, Payments, Payouts, Bonds and Distributions services")
+		opts.Bonds == nil || opts.Distributions == nil || opts.Fund == nil {
+		panic("handlers: New needs the Accounts, Members, Registry, Payments, Payouts, Bonds, Distributions and Fund services")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -116,7 +120,7 @@ func New(opts Options) *Server {
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
 		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
 	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
-	s.payouts, s.bonds, s.distributions = opts.Payouts, opts.Bonds, opts.Distributions
+	s.payouts, s.bonds, s.distributions, s.fund = opts.Payouts, opts.Bonds, opts.Distributions, opts.Fund
 	keys := opts.Auth.Keys
 	if len(keys) == 0 {
 		key, err := NewSigningKey()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
+	"github.com/kracht-coop/kracht/cooperative/fund"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -69,9 +70,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	defer stopStripe()
 	// Members check a member's second factor and mail links through the accounts.
 	accounts := newAccounts(cfg, store, box)
+	fundService := fund.New(store, fund.Options{Now: time.Now, BallotKey: box.DeriveKey("kracht fund ballots v1")})
 	srv := handlers.New(handlers.Options{Store: store, Logger: log, Version: version(), BodyLimit: cfg.BodyLimit, Auth: auth,
 		Payments: handlers.PaymentOptions{Box: box, Syncer: syncer, Stripe: cfg.stripeOptions(),
-			Checkout: newCheckout(cfg, run, box, registry.SubscriptionPayment, bondService.SubscriptionPayment), ImportBodyLimit: handlers.DefaultImportBodyLimit},
+			Checkout:        newCheckout(cfg, run, box, registry.SubscriptionPayment, bondService.SubscriptionPayment, fundService.DonationPayment),
+			ImportBodyLimit: handlers.DefaultImportBodyLimit},
 		Accounts: accounts,
 		Members: membership.NewMembers(store, membership.MembersOptions{Now: time.Now, HeldShares: shares.HeldShares,
 			Accounts: accounts}),
@@ -79,7 +82,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		PaymentService: pay,
 		Payouts:        payouts.NewPayouts(run),
 		Bonds:          bondService,
-		Distributions:  distribution.New(store, distribution.Options{Now: time.Now})})
+		Distributions:  distribution.New(store, distribution.Options{Now: time.Now}),
+		// Ballots are keyed by a key derived from KRACHT_SECRETS_KEY: changing that key
+		// during a vote stops the vote's ballots (fund/ballots.go).
+		Fund: fundService})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)

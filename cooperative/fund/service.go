@@ -2,6 +2,7 @@ package fund
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -12,12 +13,16 @@ import (
 type Options struct {
 	// Now is the clock (tests pin it); time.Now when nil.
 	Now func() time.Time
+	// BallotKey (at least 32 bytes, secret, the same on every replica and for the life
+	// of a vote) keys the ballots' record ids (ballots.go); without it ballots are refused.
+	BallotKey []byte
 }
 
 // Fund keeps a cooperative's community fund: its rounds, proposals and ballots, its
 // grants and donations, and what the public page shows. Every method is one transaction.
 type Fund struct {
-	run *cooperative.Runner
+	run       *cooperative.Runner
+	ballotKey []byte
 	// writes counts this service's committed writes; pages caches the public page (public.go).
 	writes atomic.Int64
 	pages  publicCache
@@ -25,7 +30,11 @@ type Fund struct {
 
 // New returns the fund service on store.
 func New(store cooperative.Store, opts Options) *Fund {
-	return &Fund{run: cooperative.NewRunner(store, opts.Now)}
+	f := &Fund{run: cooperative.NewRunner(store, opts.Now)}
+	if len(opts.BallotKey) >= voteMinKeyBytes {
+		f.ballotKey = slices.Clone(opts.BallotKey)
+	}
+	return f
 }
 
 func (f *Fund) view(ctx context.Context, fn func(tx cooperative.Tx) error) error {

@@ -41,6 +41,10 @@ type Round struct {
 	CreatedAt    time.Time        `json:"createdAt"`
 	CountedAt    time.Time        `json:"countedAt,omitzero"`
 	ClosedAt     time.Time        `json:"closedAt,omitzero"`
+	// BallotKeyCheck tells whether the ballot key is still the one the round opened with
+	// (ballots.go): another key would let a member cast a second ballot.
+	BallotKeyCheck string `json:"ballotKeyCheck,omitempty"`
+	version        int64
 }
 
 // ProposalStatus is where a proposal is: proposed → admitted (on the ballot) | rejected
@@ -75,4 +79,6 @@ type Proposal struct {
 	Reason        string         `json:"reason,omitempty"` // why it was rejected: public
 	ProposedAt    time.Time      `json:"proposedAt"`
 	DecidedAt     time.Time      `json:"decidedAt,omitzero"`
+	DecidedBy     string         `json:"decidedBy,omitempty"` // the board member's account
+	version       int64
 }
