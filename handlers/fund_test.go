@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,6 +12,9 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/fund"
+	"github.com/kracht-coop/kracht/cooperative/ledger"
+	"github.com/kracht-coop/kracht/cooperative/payouts"
+	"github.com/kracht-coop/kracht/payments/camt053/camt053test"
 )
 
 // TestFundRoundOverHTTP: a whole round. The board opens it (refused above the fund's
@@ -181,5 +186,89 @@ func TestFundRoundOverHTTP(t *testing.T) {
 	again := decodeBody[fund.Round](t, as.call(t, "POST", rpath+"/count", annS.tokens.AccessToken, nil))
 	if !again.CountedAt.Equal(counted.CountedAt) || !slices.Equal(again.Result, counted.Result) {
 		t.Fatal("a second count changed the round")
+	}
+
+	// Awards: the result's first project gets its budget; one outside the result needs a
+	// reason, and none gets more than its budget. Refused awards write nothing.
+	grants := sc.coop + "/fund/grants"
+	award := func(id string, cents int64, reason string) response {
+		return as.call(t, "POST", grants, sc.board(), map[string]any{"roundId": counted.ID, "proposalId": id, "amountCents": cents, "reason": reason})
+	}
+	wantRule(t, award(ids[0], 10_000, ""), "award_reason")
+	wantRule(t, award(ids[1], 50_001, ""), "grant_budget")
+	r = award(ids[2], 30_000, "")
+	wantStatus(t, r, 201)
+	g := decodeBody[fund.Grant](t, r)
+	gpath := grants + "/" + g.ID
+	wantRule(t, as.call(t, "POST", gpath+"/tranches", sc.board(), map[string]any{"amountCents": 30_001}), "tranche_remaining")
+	r = as.call(t, "POST", gpath+"/tranches", sc.board(), map[string]any{"amountCents": 20_000})
+	wantStatus(t, r, 201)
+	tranche := decodeBody[struct {
+		PayableID string `json:"payableId"`
+	}](t, r)
+	sc.treasurer = as.signInMFA(t, sc.treasurer)
+	r = as.call(t, "GET", sc.coop+"/payables?status=open", sc.accountant(), nil)
+	wantStatus(t, r, 200)
+	var trancheOwed bool
+	for _, p := range decodeBody[page[payouts.PayableView]](t, r).Items {
+		trancheOwed = trancheOwed || (p.ID == tranche.PayableID && p.AmountCents == 20_000 && p.Reason == payouts.ReasonGrant)
+	}
+	if !trancheOwed {
+		t.Fatal("the tranche is not a payable")
+	}
+	wantStatus(t, as.call(t, "POST", gpath+"/progress", sc.board(), map[string]any{"text": "The playground is half built."}), 201)
+
+	// A donation by bank transfer, named in public at the donor's wish.
+	annS = as.signIn(t, annS.email)
+	r = as.call(t, "POST", sc.coop+"/fund/donations", annS.tokens.AccessToken, map[string]any{"amountCents": 2_500, "name": "Ann Smit", "public": true})
+	wantStatus(t, r, 201)
+	donation := decodeBody[fund.Donation](t, r)
+	r = as.call(t, "POST", sc.coop+"/fund/donations/"+donation.ID+"/transfer-instructions", annS.tokens.AccessToken, nil)
+	wantStatus(t, r, 200)
+	ti := decodeBody[transferInstructionsBody](t, r)
+	var stmt bytes.Buffer
+	if err := camt053test.Write(&stmt, camt053test.Statement{MessageID: "FUND-1", StatementID: "FUND-1-1", IBAN: ti.IBAN, Currency: "EUR",
+		Created: as.clock.Now(), Lines: []camt053test.Line{{Credit: true, AmountCents: ti.AmountCents, RFReference: ti.Reference,
+			Name: "A. Smit", IBAN: "NL91ABNA0417164300", BookedOn: as.clock.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	r = as.do(t, "POST", sc.coop+"/bank-statements", "application/xml", &stmt, "Authorization", "Bearer "+sc.accountant())
+	wantStatus(t, r, 200)
+
+	// The public page, with no sign-in: its balance is the ledger's, every euro in and out.
+	r = as.call(t, "GET", sc.coop+"/fund", "", nil)
+	wantStatus(t, r, 200)
+	pg := decodeBody[fund.PublicPage](t, r)
+	bal := sc.balances(t)
+	if pg.BalanceCents != -bal[string(ledger.AccountCommunityFund)] || pg.BalanceCents != 150_000+2_500-30_000 ||
+		pg.InCents-pg.OutCents != pg.BalanceCents {
+		t.Fatalf("public page %+v, ledger %d", pg, bal[string(ledger.AccountCommunityFund)])
+	}
+	named := false
+	for _, fl := range pg.Flows {
+		named = named || (fl.Name == "Ann Smit" && fl.InCents == 2_500)
+	}
+	if !named {
+		t.Fatalf("the named donation is not on the page: %+v", pg.Flows)
+	}
+	r = as.call(t, "GET", sc.coop+"/fund.atom", "", nil)
+	wantStatus(t, r, 200)
+	var feed struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		Entries []struct {
+			Title string `xml:"title"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(r.body, &feed); err != nil || len(feed.Entries) == 0 {
+		t.Fatalf("Atom feed: %v\n%s", err, r.body)
+	}
+	r = as.call(t, "GET", sc.coop+"/fund.csv", "", nil)
+	wantStatus(t, r, 200)
+
+	// Closing the round frees what it did not grant.
+	wantStatus(t, as.call(t, "POST", rpath+"/close", sc.board(), nil), 200)
+	free = decodeBody[fund.Balances](t, as.call(t, "GET", sc.coop+"/fund/free-balance", sc.board(), nil))
+	if free.ReservedCents != 0 || free.FreeCents != pg.BalanceCents {
+		t.Fatalf("after closing: %+v", free)
 	}
 }
