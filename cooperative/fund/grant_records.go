@@ -44,7 +44,9 @@ func grantReadAll[T any](tx cooperative.Tx, q cooperative.Query) ([]T, error) {
 	}
 }
 
-func grantRoundsOf(tx cooperative.Tx, cooperativeID string) ([]Round, error) { return roundsOf(tx, cooperativeID) }
+func grantRoundsOf(tx cooperative.Tx, cooperativeID string) ([]Round, error) {
+	return roundsOf(tx, cooperativeID)
+}
 
 // grantProposalsOf is every proposal of the cooperative's rounds.
 func grantProposalsOf(tx cooperative.Tx, cooperativeID string) ([]Proposal, error) {
