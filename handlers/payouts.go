@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/payouts"
@@ -168,7 +167,7 @@ func (s *Server) payoutBatchFile(ctx context.Context, in *batchFileInput) (*file
 		return nil, err
 	}
 	t := sepa.Transfer{MessageID: ins.Batch.MessageID, PaymentInfoID: ins.Batch.MessageID, Created: ins.Batch.ApprovedAt,
-		ExecutionDate: mustDay(ins.Batch.ExecutionDate), Debtor: sepa.Party{Name: ins.DebtorName, IBAN: ins.DebtorIBAN, BIC: ins.DebtorBIC},
+		ExecutionDate: ins.Batch.ExecutionDate.Time(), Debtor: sepa.Party{Name: ins.DebtorName, IBAN: ins.DebtorIBAN, BIC: ins.DebtorBIC},
 		Payments: make([]sepa.Payment, len(ins.Transfers))}
 	for i, tr := range ins.Transfers {
 		t.Payments[i] = sepa.Payment{EndToEndID: tr.ID, AmountCents: tr.AmountCents, Creditor: sepa.Party{Name: tr.Name, IBAN: tr.IBAN},
@@ -181,13 +180,4 @@ func (s *Server) payoutBatchFile(ctx context.Context, in *batchFileInput) (*file
 	}
 	return &fileOutput{ContentType: "application/xml", CacheControl: "no-store",
 		ContentDisposition: `attachment; filename="` + ins.Batch.MessageID + "." + string(v) + `.xml"`, Body: b.Bytes()}, nil
-}
-
-// mustDay is the midnight UTC of a date the domain has checked.
-func mustDay(d cooperative.Date) time.Time {
-	t, err := time.Parse(time.DateOnly, string(d))
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }

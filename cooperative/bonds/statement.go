@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"codeberg.org/go-pdf/fpdf"
 
@@ -124,12 +125,12 @@ func (b *Bonds) YearStatement(ctx context.Context, cooperativeID, memberID strin
 				if err != nil {
 					return err
 				}
-				if si.UnitsStart, err = memberUnitsOn(tx, cooperativeID, i.ID, memberID, lastDec31); err != nil {
+				// One read of the register for both ends of the year.
+				held, err := HoldingsOn(tx, cooperativeID, i.ID, lastDec31, dec31)
+				if err != nil {
 					return err
 				}
-				if si.UnitsEnd, err = memberUnitsOn(tx, cooperativeID, i.ID, memberID, dec31); err != nil {
-					return err
-				}
+				si.UnitsStart, si.UnitsEnd = memberUnitsOn(held, memberID, lastDec31), memberUnitsOn(held, memberID, dec31)
 				si.OutstandingStart = si.UnitsStart * unitOutstandingBefore(unit, i.Terms.DenominationCents, jan1)
 				si.OutstandingEnd = si.UnitsEnd * unitOutstandingBefore(unit, i.Terms.DenominationCents, nextJan1)
 				if *si != (StatementIssue{IssueID: i.ID, Name: i.Name}) {
@@ -138,7 +139,7 @@ func (b *Bonds) YearStatement(ctx context.Context, cooperativeID, memberID strin
 				return nil
 			})
 	})
-	slices.SortFunc(s.Issues, func(a, b StatementIssue) int { return compareStrings(a.Name+a.IssueID, b.Name+b.IssueID) })
+	slices.SortFunc(s.Issues, func(a, b StatementIssue) int { return strings.Compare(a.Name+a.IssueID, b.Name+b.IssueID) })
 	for _, si := range s.Issues {
 		s.Totals.UnitsStart += si.UnitsStart
 		s.Totals.OutstandingStart += si.OutstandingStart
@@ -152,29 +153,16 @@ func (b *Bonds) YearStatement(ctx context.Context, cooperativeID, memberID strin
 	return s, err
 }
 
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// memberUnitsOn is how many units of an issue memberID held at the end of day d.
-func memberUnitsOn(tx cooperative.Tx, cooperativeID, issueID, memberID string, d cooperative.Date) (int64, error) {
-	held, err := HoldingsOn(tx, cooperativeID, issueID, d, d)
-	if err != nil {
-		return 0, err
-	}
+// memberUnitsOn is how many units memberID held at the end of day d, of the intervals
+// held.
+func memberUnitsOn(held []HoldingInterval, memberID string, d cooperative.Date) int64 {
 	var n int64
 	for _, h := range held {
-		if h.MemberID == memberID {
+		if h.MemberID == memberID && !d.Before(h.From) && (h.To == "" || d.Before(h.To)) {
 			n += h.Units
 		}
 	}
-	return n, nil
+	return n
 }
 
 // statementWords are the labels of the PDF per language.

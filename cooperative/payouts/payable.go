@@ -247,7 +247,6 @@ func payableOf(tx cooperative.Tx, cooperativeID, sourceType, sourceID string) (P
 	if err != nil || len(list) == 0 {
 		return Payable{}, false, err
 	}
-	list[0].version = 0 // FindAs does not carry versions; callers only read it
 	return list[0], true, nil
 }
 
