@@ -6,6 +6,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
 // Statement returns a member's statement of a year's distribution: as executed once it
@@ -28,14 +29,45 @@ func (d *Distributions) Statement(ctx context.Context, cooperativeID, memberID s
 		}
 		s = MemberStatement{Year: year, Cooperative: c, MemberID: m.ID, Number: m.Number, Name: m.Name, Address: m.Address,
 			Language: lang, Holdings: []StatementHolding{}}
-		t, periods, err := compute(tx, cooperativeID, year)
+		// Executed: the line as it was posted, and the register's periods; the table is not
+		// computed again (it would read the whole register for one member).
+		e, executed, err := getExecution(tx, cooperativeID, year)
 		if err != nil {
 			return err
 		}
-		s.Method, s.RateBP = t.Terms.Method, t.Terms.RateBP
-		for _, l := range t.Lines {
-			if l.MemberID == memberID {
-				s.Line = l
+		executed = executed && e.Status == ExecutionDone
+		var periods []shares.SharePeriod
+		if executed {
+			a, err := AppropriationFor(tx, cooperativeID, year)
+			if err != nil {
+				return err
+			}
+			s.Method, s.RateBP, s.Executed = a.Method, a.RateBP, true
+			from, to := yearBounds(year)
+			if periods, err = shares.SharePeriods(tx, cooperativeID, from, to); err != nil {
+				return err
+			}
+			for k := 0; k < e.Chunks; k++ {
+				ch, _, err := cooperative.GetAs[executionChunk](tx, collectionChunks, chunkID(cooperativeID, year, k))
+				if err != nil {
+					return err
+				}
+				for _, l := range ch.Lines {
+					if l.MemberID == memberID {
+						s.Line = l
+					}
+				}
+			}
+		} else {
+			var t Table
+			if t, periods, err = compute(tx, cooperativeID, year); err != nil {
+				return err
+			}
+			s.Method, s.RateBP = t.Terms.Method, t.Terms.RateBP
+			for _, l := range t.Lines {
+				if l.MemberID == memberID {
+					s.Line = l
+				}
 			}
 		}
 		if s.Line.MemberID == "" {
@@ -48,23 +80,6 @@ func (d *Distributions) Statement(ctx context.Context, cooperativeID, memberID s
 					From: p.From, To: p.To}, Days: days})
 			}
 		}
-		e, ok, err := getExecution(tx, cooperativeID, year)
-		if err != nil || !ok || e.Status != ExecutionDone {
-			return err
-		}
-		// Executed: the line as it was posted.
-		for k := 0; k < e.Chunks; k++ {
-			ch, _, err := cooperative.GetAs[executionChunk](tx, collectionChunks, chunkID(cooperativeID, year, k))
-			if err != nil {
-				return err
-			}
-			for _, l := range ch.Lines {
-				if l.MemberID == memberID {
-					s.Line = l
-				}
-			}
-		}
-		s.Executed = true
 		return nil
 	})
 	return s, err
