@@ -42,10 +42,8 @@ func (reg *Registry) OweRefundPayout(ctx context.Context, actor cooperative.Acto
 				return err
 			}
 		}
-		bank, _ := owedBack(sub, p, found)
-		owed := bank - sub.settledByTransfer()
-		// The amount checked as RecordTransferRefund checks one: all that is owed, paid today.
-		if err := mayRefundByTransfer(tx, sub, p, found, TransferRefund{AmountCents: max(owed, 1), PaidOn: cooperative.DateOf(now)}); err != nil {
+		owed, _, err := owedByTransfer(sub, p, found)
+		if err != nil {
 			return err
 		}
 		if out, err = payouts.Owe(tx, actor, payouts.Owed{CooperativeID: cooperativeID, MemberID: sub.MemberID,

@@ -241,19 +241,10 @@ func recordTransferRefund(tx cooperative.Tx, actor cooperative.Actor, sub Subscr
 // mayRefundByTransfer checks a refund against what the subscription owes back by
 // transfer, and its day against the day that money arrived.
 func mayRefundByTransfer(tx cooperative.Tx, sub Subscription, p payments.Payment, found bool, r TransferRefund) error {
-	bank, stripe := owedBack(sub, p, found)
-	owed := bank - sub.settledByTransfer()
+	owed, stripe, err := owedByTransfer(sub, p, found)
 	switch {
-	case bank == 0 && stripe > 0:
-		return cooperative.RuleError("refund_by_transfer", "this subscription's money came through Stripe: refund it through Stripe, "+
-			"which posts the refund when Stripe confirms it")
-	case owed <= 0 && sub.settledByTransfer() > 0:
-		return cooperative.RuleError("refundable", "the %s owed back by bank transfer was all recorded as refunded or handed to payouts",
-			cooperative.FormatEuro(sub.settledByTransfer(), "en"))
-	case owed <= 0 && sub.Status == SubscriptionPaid:
-		return errWaitsForAllocation()
-	case owed <= 0:
-		return cooperative.RuleError("refundable", "a %s subscription owes nothing back", sub.Status)
+	case err != nil:
+		return err
 	case r.AmountCents > owed && stripe > 0:
 		return cooperative.RuleError("refund_owed", "only %s is still owed back by bank transfer; the rest came through Stripe: "+
 			"refund it through Stripe", cooperative.FormatEuro(owed, "en"))
@@ -269,6 +260,27 @@ func mayRefundByTransfer(tx cooperative.Tx, sub Subscription, p payments.Payment
 		return cooperative.Errorf(cooperative.EINVALID, "paidOn %s is before the money to refund arrived (%s)", r.PaidOn, arrived)
 	}
 	return nil
+}
+
+// owedByTransfer is what a subscription still owes back by bank transfer (not recorded
+// as refunded by hand nor handed to payouts), with what came through Stripe; an error
+// says why nothing can be refunded by transfer now.
+func owedByTransfer(sub Subscription, p payments.Payment, found bool) (owed, stripe int64, err error) {
+	bank, stripe := owedBack(sub, p, found)
+	owed = bank - sub.settledByTransfer()
+	switch {
+	case bank == 0 && stripe > 0:
+		return 0, stripe, cooperative.RuleError("refund_by_transfer", "this subscription's money came through Stripe: refund it through Stripe, "+
+			"which posts the refund when Stripe confirms it")
+	case owed <= 0 && sub.settledByTransfer() > 0:
+		return 0, stripe, cooperative.RuleError("refundable", "the %s owed back by bank transfer was all recorded as refunded or handed to payouts",
+			cooperative.FormatEuro(sub.settledByTransfer(), "en"))
+	case owed <= 0 && sub.Status == SubscriptionPaid:
+		return 0, stripe, errWaitsForAllocation()
+	case owed <= 0:
+		return 0, stripe, cooperative.RuleError("refundable", "a %s subscription owes nothing back", sub.Status)
+	}
+	return owed, stripe, nil
 }
 
 // owedBack splits what a subscription owes back on refunds payable (before any refund)
