@@ -3,7 +3,6 @@ package bonds_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,13 +11,13 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/numbered"
 	"github.com/kracht-coop/kracht/cooperative/payments"
 	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 var (
@@ -26,13 +25,7 @@ var (
 	acctActor  = cooperative.Actor{UserID: "accountant-1", Role: "accountant"}
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+type clock = testkit.Clock
 
 // fixture is one cooperative on the real embedded store, with the bonds, payments and
 // payouts services wired as cmd/kracht wires them.
@@ -51,26 +44,15 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &fixture{t: t, ctx: context.Background(), store: s, clock: &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	s := testkit.OpenStore(t)
+	f := &fixture{t: t, ctx: context.Background(), store: s, clock: testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	f.run = cooperative.NewRunner(s, f.clock.Now)
 	f.bonds = bonds.New(s, bonds.Options{Now: f.clock.Now})
 	f.pay = payments.NewPayments(f.run, shares.StandardPayables())
 	f.payouts = payouts.NewPayouts(f.run)
 	f.members = membership.NewMembers(s, membership.MembersOptions{Now: f.clock.Now, Sends: identity.SendLimits{Window: time.Hour},
 		HeldShares: shares.HeldShares})
-	var c cooperative.Cooperative
-	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) (err error) {
-		c, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Zon op Noord", Kind: cooperative.KindEnergy,
-			Country: "NL", RegistrationNumber: "12345678", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c := testkit.NewCooperative(t, f.run, "Zon op Noord", "12345678")
 	f.coop = c.ID
 	if _, err := f.members.AdoptStatutes(f.ctx, boardActor, membership.Statutes{CooperativeID: c.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,

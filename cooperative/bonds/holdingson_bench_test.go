@@ -2,13 +2,12 @@ package bonds
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/numbered"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 // BenchmarkHoldingsOn50k: the intervals of an issue with 50,000 holders, each of whom
@@ -17,11 +16,7 @@ import (
 //	go test -run '^$' -bench HoldingsOn50k -benchtime 5x ./cooperative/bonds/
 func BenchmarkHoldingsOn50k(b *testing.B) {
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testkit.OpenStore(b)
 	const coop, holders = "01960000-0000-7000-8000-00000000c001", 50_000
 	issue := Issue{ID: cooperative.NewID(), CooperativeID: coop, Status: IssueAllocated}
 	run := cooperative.NewRunner(s, time.Now)

@@ -2,14 +2,13 @@ package bonds
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/internal/heapsample"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/numbered"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 // BenchmarkRun50k: the issue's target, schedules and one payment run for 50,000 holdings
@@ -21,11 +20,7 @@ import (
 //	go test -run '^$' -bench Run50k -benchtime 3x ./cooperative/bonds/
 func BenchmarkRun50k(b *testing.B) {
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testkit.OpenStore(b)
 	const coop, holders = "01960000-0000-7000-8000-00000000c001", 50_000
 	terms := Terms{DenominationCents: 50000, CouponBP: 525, TermMonths: 120, Amortisation: Annuity, Frequency: Monthly,
 		DayCount: DayCountACTACTISDA, IssueDate: "2025-04-01", FirstPaymentDate: "2025-05-01"}

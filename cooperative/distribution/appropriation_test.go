@@ -3,30 +3,22 @@ package distribution_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/shares"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 var dregBoard = cooperative.Actor{UserID: "board-1", Role: "board"}
 
-type dregClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *dregClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *dregClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+type dregClock = testkit.Clock
 
 // dregFixture is one cooperative on the real embedded store (statutes: class A €50,
 // class B €250, dividend cap 6%), with the distribution and members services.
@@ -43,12 +35,8 @@ type dregFixture struct {
 
 func newDregFixture(t testing.TB) *dregFixture {
 	t.Helper()
-	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &dregFixture{t: t, ctx: context.Background(), store: s, clock: &dregClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	s := testkit.OpenStore(t)
+	f := &dregFixture{t: t, ctx: context.Background(), store: s, clock: testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	f.run = cooperative.NewRunner(s, f.clock.Now)
 	f.dist = distribution.New(s, distribution.Options{Now: f.clock.Now})
 	f.members = membership.NewMembers(s, membership.MembersOptions{Now: f.clock.Now, Sends: identity.SendLimits{Window: time.Hour},
@@ -59,14 +47,7 @@ func newDregFixture(t testing.TB) *dregFixture {
 
 func (f *dregFixture) cooperative(name, regno string) string {
 	f.t.Helper()
-	var c cooperative.Cooperative
-	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) (err error) {
-		c, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: name, Kind: cooperative.KindEnergy,
-			Country: "NL", RegistrationNumber: regno, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
-		return err
-	}); err != nil {
-		f.t.Fatal(err)
-	}
+	c := testkit.NewCooperative(f.t, f.run, name, regno)
 	if _, err := f.members.AdoptStatutes(f.ctx, dregBoard, membership.Statutes{CooperativeID: c.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []membership.ShareClass{
 			{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1, MaxPerMember: 20, ConfersMembership: true},

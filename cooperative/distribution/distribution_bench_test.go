@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -13,9 +12,9 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/internal/heapsample"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/shares"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 // BenchmarkDistribution100k: the target, the dry run and the execution for
@@ -32,11 +31,7 @@ func BenchmarkDistribution100k(b *testing.B) {
 	}
 	const events = 10
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testkit.OpenStore(b)
 	now := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	run := cooperative.NewRunner(s, clock)

@@ -6,14 +6,13 @@ import (
 	crand "crypto/rand"
 	"encoding/xml"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -21,17 +20,11 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/shares"
 	"github.com/kracht-coop/kracht/payments/bankimport"
 	"github.com/kracht-coop/kracht/payments/camt053/camt053test"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 var board = cooperative.Actor{UserID: "board-1", Role: "board"}
 
-type fundClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fundClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+type fundClock = testkit.Clock
 
 type fundFixture struct {
 	t        testing.TB
@@ -49,12 +42,8 @@ type fundFixture struct {
 
 func newFundFixture(t testing.TB) *fundFixture {
 	t.Helper()
-	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	clk := &fundClock{now: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+	s := testkit.OpenStore(t)
+	clk := testkit.NewClock(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	f := &fundFixture{t: t, ctx: context.Background(), store: s}
 	f.run = cooperative.NewRunner(s, clk.Now)
 	f.fund = New(s, Options{Now: clk.Now})
@@ -67,13 +56,7 @@ func newFundFixture(t testing.TB) *fundFixture {
 			ref, err := bankimport.NewReference(crand.Read)
 			return string(ref), err
 		}})
-	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) (err error) {
-		f.coop, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: "Energie Noord", Kind: cooperative.KindEnergy,
-			Country: "NL", RegistrationNumber: "12345678", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.coop = testkit.NewCooperative(t, f.run, "Energie Noord", "12345678")
 	if _, err := f.members.AdoptStatutes(f.ctx, board, membership.Statutes{CooperativeID: f.coop.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,
 			MaxPerMember: 20, ConfersMembership: true}}, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome}); err != nil {

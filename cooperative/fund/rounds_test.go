@@ -3,7 +3,6 @@ package fund_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,10 +11,10 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/fund"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/shares"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 // The vote's tests: one cooperative on the real embedded store, the clock pinned at
@@ -23,13 +22,7 @@ import (
 
 var voteBoard = cooperative.Actor{UserID: "board-1", Role: "board"}
 
-type voteClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *voteClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *voteClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+type voteClock = testkit.Clock
 
 type voteFixture struct {
 	t       testing.TB
@@ -46,12 +39,8 @@ var voteTestKey = []byte("0123456789abcdef0123456789abcdef")
 
 func newVoteFixture(t testing.TB) *voteFixture {
 	t.Helper()
-	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &voteFixture{t: t, ctx: context.Background(), store: s, clock: &voteClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	s := testkit.OpenStore(t)
+	f := &voteFixture{t: t, ctx: context.Background(), store: s, clock: testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	f.run = cooperative.NewRunner(s, f.clock.Now)
 	f.fund = fund.New(s, fund.Options{Now: f.clock.Now, BallotKey: voteTestKey})
 	f.members = membership.NewMembers(s, membership.MembersOptions{Now: f.clock.Now, Sends: identity.SendLimits{Window: time.Hour},
@@ -62,14 +51,7 @@ func newVoteFixture(t testing.TB) *voteFixture {
 
 func (f *voteFixture) cooperative(name, reg string) string {
 	f.t.Helper()
-	var c cooperative.Cooperative
-	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) (err error) {
-		c, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: name, Kind: cooperative.KindEnergy,
-			Country: "NL", RegistrationNumber: reg, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
-		return err
-	}); err != nil {
-		f.t.Fatal(err)
-	}
+	c := testkit.NewCooperative(f.t, f.run, name, reg)
 	if _, err := f.members.AdoptStatutes(f.ctx, voteBoard, membership.Statutes{CooperativeID: c.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,
 			MaxPerMember: 20, ConfersMembership: true}}, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome}); err != nil {

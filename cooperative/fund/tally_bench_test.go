@@ -3,12 +3,11 @@ package fund
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
-	"github.com/kracht-coop/kracht/storage/embedded"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 )
 
 // BenchmarkTally100k: the count of 100,000 ballots over 50 projects on the embedded
@@ -17,11 +16,7 @@ import (
 func BenchmarkTally100k(b *testing.B) {
 	const ballots, projects = 100_000, 50
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, filepath.Join(b.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testkit.OpenStore(b)
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	r := Round{ID: cooperative.NewID(), CooperativeID: cooperative.NewID(), Title: "Bench", BudgetCents: 1_000_000, Status: RoundOpen}
 	admitted := make([]Proposal, projects)

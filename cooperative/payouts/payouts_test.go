@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,11 +11,11 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/identity"
+	"github.com/kracht-coop/kracht/cooperative/internal/testkit"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
 	"github.com/kracht-coop/kracht/cooperative/payouts"
-	"github.com/kracht-coop/kracht/storage/embedded"
 )
 
 var (
@@ -24,17 +23,7 @@ var (
 	approver = cooperative.Actor{UserID: "board-1", Role: "board"}
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+type clock = testkit.Clock
 
 // fixture is one cooperative on the real embedded store, with its payout and payment
 // services wired as cmd/kracht wires them.
@@ -53,12 +42,8 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	s, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), embedded.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &fixture{t: t, ctx: context.Background(), store: s, clock: &clock{now: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}}
+	s := testkit.OpenStore(t)
+	f := &fixture{t: t, ctx: context.Background(), store: s, clock: testkit.NewClock(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))}
 	f.run = cooperative.NewRunner(s, f.clock.Now)
 	f.payouts = payouts.NewPayouts(f.run)
 	f.pay = payments.NewPayments(f.run, payments.NewPayables(nil).WithOutgoing(payouts.Statement{}))
@@ -69,14 +54,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func (f *fixture) cooperative(name, number string) cooperative.Cooperative {
-	var c cooperative.Cooperative
-	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) (err error) {
-		c, err = cooperative.CreateCooperative(tx, cooperative.NewCooperative{Name: name, Kind: cooperative.KindEnergy,
-			Country: "NL", RegistrationNumber: number, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}, now)
-		return err
-	}); err != nil {
-		f.t.Fatal(err)
-	}
+	c := testkit.NewCooperative(f.t, f.run, name, number)
 	if _, err := f.members.AdoptStatutes(f.ctx, approver, membership.Statutes{CooperativeID: c.ID, EffectiveFrom: "2020-01-01",
 		ShareClasses: []membership.ShareClass{{Code: "A", Name: "Member share", NominalCents: 5000, MinPerMember: 1,
 			MaxPerMember: 20, ConfersMembership: true}}, NoticePeriodDays: 30, Allocation: membership.AllocationFirstCome}); err != nil {
