@@ -24,8 +24,6 @@ import (
 
 var board = cooperative.Actor{UserID: "board-1", Role: "board"}
 
-type fundClock = testkit.Clock
-
 type fundFixture struct {
 	t        testing.TB
 	ctx      context.Context
