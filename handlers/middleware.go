@@ -140,6 +140,16 @@ func (s *Server) checkBody(c *fiber.Ctx) error {
 		return c.Next() // nothing to check: most requests, and never worth parsing a header for
 	}
 	mt, params, mtErr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if s.web.Owns(c.Path()) {
+		// The web pages' forms: URL-encoded (or multipart), at most the general limit.
+		switch {
+		case size > s.bodyLimit || size == -1:
+			return s.refuseBody(c)
+		case mtErr == nil && (mt == fiber.MIMEApplicationForm || mt == fiber.MIMEMultipartForm):
+			return c.Next()
+		}
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send a form.")
+	}
 	if e, ok := s.bodyException(c); ok {
 		switch {
 		case size > e.limit:

@@ -74,6 +74,9 @@ func (s *Server) fiberError(c *fiber.Ctx, err error) error {
 		c.SetUserContext(context.WithValue(c.UserContext(), keyRequestID, id))
 		s.log.Info("request refused", slog.String("request_id", id), slog.String("error", err.Error()))
 	}
+	if s.web != nil && s.web.Answers(c) {
+		return s.web.Fallback(c, err)
+	}
 	var p *Problem
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

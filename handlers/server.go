@@ -4,6 +4,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/payments"
 	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
+	"github.com/kracht-coop/kracht/handlers/web"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -57,6 +60,9 @@ type Options struct {
 	Distributions *distribution.Distributions
 	// Fund (the community fund's rounds, proposals, ballots) is the fund service.
 	Fund *fund.Fund
+	// PublicURL is where people reach the web pages (KRACHT_PUBLIC_URL): forms are
+	// accepted from its origin only, and https makes the cookies Secure.
+	PublicURL string
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -102,6 +108,8 @@ type Server struct {
 	bodyLimit int
 	bodyRules []bodyException
 	bodiless  bodilessRoutes
+	// web is the web front (handlers/web), mounted beside the API.
+	web *web.Web
 }
 
 // New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are
@@ -184,7 +192,21 @@ func New(opts Options) *Server {
 	s.api = humafiber.New(s.app, config)
 	s.routes()
 	s.bodiless = newBodilessRoutes(s.api.OpenAPI())
+	s.web = web.New(web.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Accounts: s.accounts,
+		Members: s.members, Registry: s.registry, Payments: s.payments, Payouts: s.payouts, Bonds: s.bonds,
+		Distributions: s.distributions, Fund: s.fund, Checkout: s.pay.Checkout, Key: webKey(keys[0]),
+		PublicURL: opts.PublicURL, ClientIP: s.clientIP})
+	s.web.Mount(s.app)
 	return s
+}
+
+// webKey is the web front's cookie key, derived from the key that signs access tokens so
+// every replica has the same one. Rotating that key signs everyone out of the web pages,
+// as it ends their access tokens.
+func webKey(k SigningKey) []byte {
+	m := hmac.New(sha256.New, k.Key.Seed())
+	m.Write([]byte("kracht web front"))
+	return m.Sum(nil)
 }
 
 // Serve answers requests on ln until Shutdown. Its connections close lingering when a

@@ -81,6 +81,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Registry:       registry,
 		PaymentService: pay,
 		Payouts:        payouts.NewPayouts(run),
+		PublicURL:      cfg.Auth.PublicURL,
 		Bonds:          bondService,
 		Distributions:  distribution.New(store, distribution.Options{Now: time.Now}),
 		// Ballots are keyed by a key derived from KRACHT_SECRETS_KEY: changing that key

@@ -1,0 +1,4 @@
+package web
+
+// memberRoutes are the member portal's pages.
+func (w *Web) memberRoutes(r *router) {}

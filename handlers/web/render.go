@@ -1,0 +1,276 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/kracht-coop/kracht/cooperative"
+)
+
+// catalogue is every text of the pages, by key, in Dutch and English. It is read from
+// messages/*.json (one file per group of pages); a key in two files, or without both
+// languages, stops New.
+type catalogue map[string]map[string]string
+
+func loadCatalogue(fsys fs.FS) (catalogue, error) {
+	files, err := fs.Glob(fsys, "messages/*.json")
+	if err != nil {
+		return nil, err
+	}
+	cat := catalogue{}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var part catalogue
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for k, v := range part {
+			if _, dup := cat[k]; dup {
+				return nil, fmt.Errorf("%s: message %q is defined twice", f, k)
+			}
+			if v["nl"] == "" || v["en"] == "" {
+				return nil, fmt.Errorf("%s: message %q needs both nl and en", f, k)
+			}
+			cat[k] = v
+		}
+	}
+	return cat, nil
+}
+
+// text is the message key in lang, with args filled in (fmt verbs). A missing key
+// shows as itself in brackets, which the tests look for.
+func (c catalogue) text(lang, key string, args ...any) string {
+	m, ok := c[key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	if len(args) == 0 {
+		return m[lang]
+	}
+	return fmt.Sprintf(m[lang], args...)
+}
+
+// pages are the templates: each file of templates/pages with the layout and the
+// partials, parsed once.
+type pages struct{ byName map[string]*template.Template }
+
+func loadPages(fsys fs.FS, funcs template.FuncMap) (*pages, error) {
+	names, err := fs.Glob(fsys, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range names {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html", name)
+		if err != nil {
+			return nil, err
+		}
+		p.byName[strings.TrimSuffix(path.Base(name), ".html")] = t
+	}
+	return p, nil
+}
+
+// view is what every template gets: the page's own data in Data, and the frame's.
+type view struct {
+	Lang  string
+	Path  string
+	CSRF  string
+	Once  string
+	Flash string
+	// User is the signed-in account, nil for a visitor.
+	User *viewUser
+	// Title is the page's title key (the <title> and the heading).
+	Title string
+	Data  any
+	Form  *form
+	cat   catalogue
+	zone  *time.Location
+}
+
+type viewUser struct {
+	Email string
+	MFA   bool
+	TOTP  bool
+}
+
+// T is a text in the reader's language.
+func (v view) T(key string, args ...any) string { return v.cat.text(v.Lang, key, args...) }
+
+// Other is the language the switch offers.
+func (v view) Other() string {
+	if v.Lang == "nl" {
+		return "en"
+	}
+	return "nl"
+}
+
+// Money writes cents as euros in the reader's language: "€ 1.250,00" or "€1,250.00".
+func (v view) Money(cents int64) string { return cooperative.FormatEuro(cents, v.Lang) }
+
+// Date writes a date the way the reader's language does: "27 november 2026" or
+// "27 November 2026". It takes a cooperative.Date, a "2006-01-02" string or a time
+// (shown in Europe/Amsterdam).
+func (v view) Date(d any) string {
+	t, ok := v.instant(d)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), v.month(t.Month()), t.Year())
+}
+
+// DateTime is a moment in Europe/Amsterdam: "27 november 2026, 14:05".
+func (v view) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(v.zone)
+	return fmt.Sprintf("%s, %02d:%02d", v.Date(t), t.Hour(), t.Minute())
+}
+
+func (v view) instant(d any) (time.Time, bool) {
+	switch d := d.(type) {
+	case cooperative.Date:
+		if d == "" {
+			return time.Time{}, false
+		}
+		return d.Time(), true
+	case string:
+		t, err := time.Parse("2006-01-02", d)
+		return t, err == nil
+	case time.Time:
+		return d.In(v.zone), !d.IsZero()
+	case *time.Time:
+		if d == nil {
+			return time.Time{}, false
+		}
+		return d.In(v.zone), !d.IsZero()
+	}
+	return time.Time{}, false
+}
+
+func (v view) month(m time.Month) string {
+	if v.Lang == "nl" {
+		return [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+			"september", "oktober", "november", "december"}[m-1]
+	}
+	return m.String()
+}
+
+// Number writes a whole number with the reader's thousands separator.
+func (v view) Number(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := ","
+	if v.Lang == "nl" {
+		sep = "."
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Value is a field's value as posted (re-shown after an error), "" otherwise.
+func (v view) Value(name string) string {
+	if v.Form == nil {
+		return ""
+	}
+	return v.Form.Values[name]
+}
+
+// ErrorFor is the message beside a field, "" when it is fine.
+func (v view) ErrorFor(name string) string {
+	if v.Form == nil {
+		return ""
+	}
+	return v.Form.Errors[name]
+}
+
+func (w *Web) funcs() template.FuncMap {
+	return template.FuncMap{
+		// dict builds a map for a partial: {{template "field" dict "v" . "name" "email"}}.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict needs pairs")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict keys are strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"add": func(a, b int) int { return a + b },
+	}
+}
+
+// form is a posted form: what was typed (shown again) and what is wrong with it, per
+// field, with Error for what belongs to no field.
+type form struct {
+	Values map[string]string
+	Errors map[string]string
+	Error  string
+}
+
+func newForm() *form { return &form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// Invalid says whether anything is wrong.
+func (f *form) Invalid() bool { return len(f.Errors) > 0 || f.Error != "" }
+
+// page is what a handler renders: the template, its title key, its data and form.
+type page struct {
+	Name   string
+	Title  string
+	Data   any
+	Form   *form
+	Status int
+}
+
+// render writes a page in the reader's language.
+func (req *request) render(p page) error {
+	t, ok := req.w.pages.byName[p.Name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", p.Name)
+	}
+	v := view{Lang: req.lang, Path: req.c.Path(), CSRF: req.csrf, Once: req.once(), Flash: req.flash,
+		Title: p.Title, Data: p.Data, Form: p.Form, cat: req.w.msgs, zone: req.w.zone}
+	if req.user != nil {
+		v.User = &viewUser{Email: req.user.Email, MFA: req.user.MFA, TOTP: req.user.TOTPEnabled}
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		return fmt.Errorf("web: page %s: %w", p.Name, err)
+	}
+	status := p.Status
+	if status == 0 {
+		status = fiber.StatusOK
+		if p.Form != nil && p.Form.Invalid() {
+			status = fiber.StatusUnprocessableEntity
+		}
+	}
+	req.c.Status(status)
+	req.c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return req.c.Send(buf.Bytes())
+}
