@@ -131,9 +131,11 @@ func (w *Web) Mount(app *fiber.App) {
 	r := &router{app: app, w: w}
 	app.Get("/static/*", w.static)
 	r.routes = append(r.routes, "/static/*")
+	r.post("/logout", w.logout)
 	w.publicRoutes(r)
 	w.accountRoutes(r)
 	w.memberRoutes(r)
+	w.actionRoutes(r)
 	w.routes = r.routes
 	w.paths = pathPattern(w.routes)
 }
