@@ -27,6 +27,10 @@ func coreStoredCases() []storedtest.Case {
 		{Name: CollectionCooperatives, Value: Cooperative{ID: storedtest.Coop, Name: "Zonnepark Zon", Kind: KindEnergy,
 			Country: "NL", Currency: "EUR", RegistrationNumber: "87654321", IBAN: "NL91ABNA0417164300",
 			BIC: "ABNANL2A", CreatedAt: storedtest.Time}, Decode: viaDecode[Cooperative]},
+		{Name: CollectionAbout, Value: About{CooperativeID: storedtest.Coop, TextNL: "Wij wekken zonnestroom op.",
+			TextEN: "We make solar power.", Street: "Dijkweg 1", Postcode: "1234 AB", City: "Zonnedorp",
+			Email: "bestuur@example.org", Website: "https://example.org", UpdatedAt: storedtest.Time},
+			Decode: viaDecode[About]},
 		// Seq is stored as 0: ReadAudit sets it from the journal.
 		{Name: "journal_audit", JournalFunc: "auditJournal", Value: AuditEntry{At: storedtest.Time, ActorID: storedtest.User,
 			ActorEmail: "board@example.org", ActorRole: "board", CooperativeID: storedtest.Coop, Action: "member.approve",

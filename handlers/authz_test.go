@@ -154,6 +154,9 @@ func matrixRows() []matrixRow {
 		{"readyz", "GET", "/readyz", noBody, all(200)},
 		{"list-cooperatives", "GET", "/v1/cooperatives", noBody, all(200)},
 		{"get-cooperative", "GET", "/v1/cooperatives/{cooperativeID}", noBody, all(200)},
+		{"get-cooperative-about", "GET", "/v1/cooperatives/{cooperativeID}/about", noBody, all(200)},
+		{"set-cooperative-about", "PUT", "/v1/cooperatives/{cooperativeID}/about",
+			body(map[string]string{"textNl": "Wij wekken zonnestroom op.", "city": "Zonnedorp"}), only(200, board)},
 
 		{"signup", "POST", "/v1/auth/signup", func(*matrixFixture, caller) any {
 			return map[string]string{"email": fresh("new"), "password": testPassword, "language": "en"}

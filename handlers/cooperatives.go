@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -52,4 +53,42 @@ func (s *Server) listCooperatives(ctx context.Context, in *pageInput) (*pageOutp
 		return nil, err
 	}
 	return pageOf(list, next, profileOf), nil
+}
+
+type aboutOutput struct{ Body cooperative.About }
+
+func (s *Server) getAbout(ctx context.Context, in *cooperativeIDInput) (*aboutOutput, error) {
+	a, err := cooperative.GetAbout(ctx, s.store, in.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return &aboutOutput{Body: a}, nil
+}
+
+type setAboutInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Body          struct {
+		TextNL   string `json:"textNl,omitempty" maxLength:"4000" doc:"What the cooperative does, in Dutch."`
+		TextEN   string `json:"textEn,omitempty" maxLength:"4000" doc:"The same in English."`
+		Street   string `json:"street,omitempty" maxLength:"100"`
+		Postcode string `json:"postcode,omitempty" maxLength:"100"`
+		City     string `json:"city,omitempty" maxLength:"100"`
+		Email    string `json:"email,omitempty" maxLength:"254"`
+		Website  string `json:"website,omitempty" maxLength:"300"`
+	}
+}
+
+func (s *Server) setAbout(ctx context.Context, in *setAboutInput) (*aboutOutput, error) {
+	b := in.Body
+	var out cooperative.About
+	err := cooperative.NewRunner(s.store, s.now).Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+		var err error
+		out, err = cooperative.SetAbout(tx, actorFrom(ctx), in.CooperativeID, cooperative.About{TextNL: b.TextNL,
+			TextEN: b.TextEN, Street: b.Street, Postcode: b.Postcode, City: b.City, Email: b.Email, Website: b.Website}, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &aboutOutput{Body: out}, nil
 }

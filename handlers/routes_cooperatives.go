@@ -14,6 +14,13 @@ func (s *Server) cooperativeRoutes() {
 		Summary: "List the cooperatives hosted here (public profiles)", Tags: []string{"cooperatives"}}, s.listCooperatives)
 	route(s, public(), huma.Operation{OperationID: "get-cooperative", Method: http.MethodGet, Path: "/v1/cooperatives/{cooperativeID}",
 		Summary: "A cooperative's public profile", Tags: []string{"cooperatives"}}, s.getCooperative)
+	route(s, public(), huma.Operation{OperationID: "get-cooperative-about", Method: http.MethodGet,
+		Path: "/v1/cooperatives/{cooperativeID}/about", Summary: "What the cooperative tells the public about itself",
+		Tags: []string{"cooperatives"}}, s.getAbout)
+	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "set-cooperative-about", Method: http.MethodPut,
+		Path: "/v1/cooperatives/{cooperativeID}/about", Summary: "Write what the public page says about the cooperative",
+		Description: "The text (Dutch and English), address and contact the cooperative's public page shows.",
+		Tags: []string{"cooperatives"}}, s.setAbout)
 
 	route(s, platformAdmin().withMFA(), huma.Operation{OperationID: "admin-create-cooperative", Method: http.MethodPost,
 		Path: "/v1/admin/cooperatives", DefaultStatus: http.StatusCreated, Summary: "Create a cooperative",
