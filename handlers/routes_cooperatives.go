@@ -20,7 +20,7 @@ func (s *Server) cooperativeRoutes() {
 	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "set-cooperative-about", Method: http.MethodPut,
 		Path: "/v1/cooperatives/{cooperativeID}/about", Summary: "Write what the public page says about the cooperative",
 		Description: "The text (Dutch and English), address and contact the cooperative's public page shows.",
-		Tags: []string{"cooperatives"}}, s.setAbout)
+		Tags:        []string{"cooperatives"}}, s.setAbout)
 
 	route(s, platformAdmin().withMFA(), huma.Operation{OperationID: "admin-create-cooperative", Method: http.MethodPost,
 		Path: "/v1/admin/cooperatives", DefaultStatus: http.StatusCreated, Summary: "Create a cooperative",
