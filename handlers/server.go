@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative/bonds"
@@ -110,6 +111,8 @@ type Server struct {
 	bodiless  bodilessRoutes
 	// web is the web front (handlers/web), mounted beside the API.
 	web *web.Web
+	// draining makes /readyz fail while the server still serves (health.go).
+	draining atomic.Bool
 }
 
 // New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are

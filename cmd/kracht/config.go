@@ -27,6 +27,7 @@ type config struct {
 	LogLevel          slog.Level
 	BodyLimit         int
 	ShutdownTimeout   time.Duration
+	DrainPeriod       time.Duration
 	Auth              authConfig
 	Mail              mailConfig
 	Stripe            stripeConfig // stripe.go
@@ -67,6 +68,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.ShutdownTimeout, err = time.ParseDuration(env("KRACHT_SHUTDOWN_TIMEOUT", "20s"))
 	if err != nil || cfg.ShutdownTimeout <= 0 {
 		return cfg, fmt.Errorf("KRACHT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 20s", getenv("KRACHT_SHUTDOWN_TIMEOUT"))
+	}
+	cfg.DrainPeriod, err = time.ParseDuration(env("KRACHT_DRAIN_PERIOD", "0s"))
+	if err != nil || cfg.DrainPeriod < 0 || cfg.DrainPeriod > 5*time.Minute {
+		return cfg, fmt.Errorf("KRACHT_DRAIN_PERIOD=%q: want a duration from 0s to 5m such as 10s", getenv("KRACHT_DRAIN_PERIOD"))
 	}
 	if cfg.Stripe, err = loadStripeConfig(env); err != nil {
 		return cfg, err

@@ -25,8 +25,9 @@ import (
 )
 
 // serve runs the API and the background jobs (mail, register checkpoints, the sweep of
-// expired sign-in data, Stripe events) until ctx ends (SIGTERM or SIGINT), then lets
-// requests in flight and work under way finish, and closes the store last.
+// expired sign-in data, Stripe events) until ctx ends (SIGTERM or SIGINT), then fails
+// /readyz for KRACHT_DRAIN_PERIOD while still serving, lets requests in flight and work
+// under way finish, and closes the store last.
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, where, err := openStore(ctx, cfg)
@@ -100,6 +101,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	if cfg.DrainPeriod > 0 {
+		// Readiness fails first while everything else still serves, so load balancers
+		// and the Service's endpoints stop sending new requests before the listener closes.
+		srv.Drain()
+		log.Info("draining: /readyz fails, still serving", slog.Duration("period", cfg.DrainPeriod))
+		select {
+		case err := <-served:
+			return err
+		case <-time.After(cfg.DrainPeriod):
+		}
 	}
 	log.Info("shutting down: finishing requests in flight", slog.Duration("timeout", cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
