@@ -2,6 +2,7 @@
 //
 //	kracht serve          run the HTTP API (and, later, the background workers)
 //	kracht admin create   create a platform admin (password from a prompt or stdin)
+//	kracht backup         copy the embedded store while it runs
 //	kracht version        print the version
 package main
 
@@ -33,6 +34,8 @@ Commands:
                  [--cooperative ID], default every cooperative that connected Stripe
   distribution run  execute a year's decided distribution with a progress bar (or --dry-run
                  for its totals): --cooperative ID --year YEAR
+  backup         an online, consistent copy of the embedded store while it runs:
+                 --to FILE, or --to DIR/ [--keep N] for dated files
   version        print the version
 
 Configuration comes from the environment only; see .env.example.
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runStripe(ctx, args[1:], getenv, stdout, stderr)
 	case "distribution":
 		return runDistribution(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kracht", version())
 		return nil
