@@ -337,16 +337,32 @@ func (s *stand) newCoop(adminEmail, name string) *coop {
 	admin := &apiUser{email: adminEmail}
 	s.signIn(admin)
 	s.turnOnTOTP(admin)
-	regNumber.Lock()
-	regNumber.n++
-	reg := fmt.Sprintf("%08d", 70000000+regNumber.n)
-	regNumber.Unlock()
 	var created struct {
 		ID string `json:"id"`
 	}
 	s.call("POST", "/v1/admin/cooperatives", admin.token, map[string]string{"name": name, "kind": "energy", "country": "NL",
-		"registrationNumber": reg, "iban": "NL91ABNA0417164300", "bic": "ABNANL2A"}, 201, &created)
-	c := &coop{s: s, id: created.ID, admin: admin}
+		"registrationNumber": nextRegNumber(), "iban": "NL91ABNA0417164300", "bic": "ABNANL2A"}, 201, &created)
+	c := s.staff(admin, created.ID)
+	s.call("POST", c.api("/statutes"), c.board.token, map[string]any{"effectiveFrom": "2020-01-01",
+		"shareClasses": []map[string]any{{"code": "A", "name": "Member share", "nominalCents": 5000, "minPerMember": 1,
+			"maxPerMember": 20, "confersMembership": true}},
+		"membershipFeeCents": 0, "dividendCapBp": 500, "noticePeriodDays": 30, "allocation": "pro_rata"}, 201, nil)
+	return c
+}
+
+func nextRegNumber() string {
+	regNumber.Lock()
+	defer regNumber.Unlock()
+	regNumber.n++
+	return fmt.Sprintf("%08d", 70000000+regNumber.n)
+}
+
+// staff gives an existing cooperative a board member (invited by the admin, whose token
+// carries the second factor) and an accountant (invited by the board), both with TOTP on.
+func (s *stand) staff(admin *apiUser, coopID string) *coop {
+	s.t.Helper()
+	c := &coop{s: s, id: coopID, admin: admin}
+	reg := nextRegNumber()
 	boardEmail, accEmail := "board-"+reg+"@example.org", "accountant-"+reg+"@example.org"
 	s.call("POST", "/v1/admin/cooperatives/"+c.id+"/invitations", admin.token, map[string]string{"email": boardEmail, "language": "nl"}, 201, nil)
 	c.board = s.accept(boardEmail)
@@ -354,10 +370,6 @@ func (s *stand) newCoop(adminEmail, name string) *coop {
 	s.call("POST", c.api("/invitations"), c.board.token, map[string]string{"email": accEmail, "language": "nl", "role": "accountant"}, 201, nil)
 	c.acc = s.accept(accEmail)
 	s.turnOnTOTP(c.acc)
-	s.call("POST", c.api("/statutes"), c.board.token, map[string]any{"effectiveFrom": "2020-01-01",
-		"shareClasses": []map[string]any{{"code": "A", "name": "Member share", "nominalCents": 5000, "minPerMember": 1,
-			"maxPerMember": 20, "confersMembership": true}},
-		"membershipFeeCents": 0, "dividendCapBp": 500, "noticePeriodDays": 30, "allocation": "pro_rata"}, 201, nil)
 	return c
 }
 
