@@ -74,4 +74,3 @@ func (w *Web) bondGoods() goods {
 		},
 	}
 }
-
