@@ -2,10 +2,16 @@ package web
 
 import "github.com/kracht-coop/kracht/cooperative"
 
-// publicRoutes are the pages anyone may read: the list of cooperatives and each
-// cooperative's own page.
+// publicRoutes are the pages anyone may read (the list of cooperatives, each
+// cooperative's own page and its fund), applying for membership, and buying shares and
+// bonds with their payment.
 func (w *Web) publicRoutes(r *router) {
 	r.get("/", w.home)
+	r.get("/c/:coop", w.coopPage)
+	r.get("/c/:coop/fund", w.fundPage)
+	r.get("/c/:coop/apply", w.applyForm)
+	r.post("/c/:coop/apply", w.apply)
+	w.buyRoutes(r)
 }
 
 // home lists the cooperatives on this platform (the first hundred: a platform hosts

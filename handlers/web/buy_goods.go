@@ -1,0 +1,76 @@
+package web
+
+import (
+	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/bonds"
+	"github.com/kracht-coop/kracht/cooperative/shares"
+)
+
+// shareGoods are shares in an offering (cooperative/shares).
+func (w *Web) shareGoods() goods {
+	return goods{Kind: "shares", OfferPath: "offerings", SubPath: "subscriptions",
+		offer: func(req *request, coopID, id string) (offer, error) {
+			o, err := w.opts.Registry.GetOffering(req.ctx(), coopID, id)
+			if err != nil {
+				return offer{}, err
+			}
+			now := w.now()
+			v := offer{ID: o.ID, Title: o.Class, Price: o.PriceCents, Min: o.MinPerSubscription,
+				Max: min(o.MaxPerSubscription, o.MaxPerMember), Left: max(o.CapShares-o.SubscribedShare, 0),
+				ClosesAt: o.ClosesAt, Open: o.Status == shares.OfferingOpen && !now.Before(o.OpensAt) && now.Before(o.ClosesAt)}
+			if st, err := w.opts.Members.StatutesOn(req.ctx(), coopID, cooperative.DateOf(now)); err == nil {
+				if c, ok := st.Class(o.Class); ok {
+					v.Title = c.Name
+				}
+			}
+			return v, nil
+		},
+		subscribe: func(req *request, coopID, offerID, memberID string, n int64, key string) (string, error) {
+			s, err := w.opts.Registry.Subscribe(req.ctx(), shares.SubscriptionRequest{CooperativeID: coopID,
+				OfferingID: offerID, MemberID: memberID, Shares: n, IdempotencyKey: key})
+			return s.ID, err
+		},
+		subscription: func(req *request, coopID, id string) (payable, error) {
+			s, err := w.opts.Registry.GetSubscription(req.ctx(), coopID, id)
+			paid := s.Status == shares.SubscriptionPaid || s.Status == shares.SubscriptionAllocated ||
+				s.Status == shares.SubscriptionRefunded
+			return payable{ID: s.ID, MemberID: s.MemberID, Units: s.Shares, Amount: s.AmountCents, Status: string(s.Status),
+				Pending: s.Status == shares.SubscriptionPending, Paid: paid}, err
+		},
+	}
+}
+
+// bondGoods are bond units of an issue (cooperative/bonds).
+func (w *Web) bondGoods() goods {
+	return goods{Kind: "bonds", OfferPath: "bond-issues", SubPath: "bond-subscriptions",
+		offer: func(req *request, coopID, id string) (offer, error) {
+			if w.opts.Bonds == nil {
+				return offer{}, cooperative.Errorf(cooperative.ENOTFOUND, "no bonds")
+			}
+			i, err := w.opts.Bonds.GetIssue(req.ctx(), coopID, id)
+			if err != nil {
+				return offer{}, err
+			}
+			now := w.now()
+			return offer{ID: i.ID, Title: i.Name, Price: i.Terms.DenominationCents, Min: max(i.MinPerMember, 1),
+				Max: i.MaxPerMember, Left: max(i.SizeUnits-i.SubscribedUnits, 0), ClosesAt: i.ClosesAt,
+				Open:   i.Status == bonds.IssueOpen && !now.Before(i.OpensAt) && now.Before(i.ClosesAt),
+				Coupon: couponPercent(i.Terms.CouponBP, req.lang), TermMonths: i.Terms.TermMonths}, nil
+		},
+		subscribe: func(req *request, coopID, issueID, memberID string, n int64, key string) (string, error) {
+			s, err := w.opts.Bonds.Subscribe(req.ctx(), bonds.SubscriptionRequest{CooperativeID: coopID,
+				IssueID: issueID, MemberID: memberID, Units: n, IdempotencyKey: key})
+			return s.ID, err
+		},
+		subscription: func(req *request, coopID, id string) (payable, error) {
+			if w.opts.Bonds == nil {
+				return payable{}, cooperative.Errorf(cooperative.ENOTFOUND, "no bonds")
+			}
+			s, err := w.opts.Bonds.GetSubscription(req.ctx(), coopID, id)
+			paid := s.Status == bonds.SubscriptionPaid || s.Status == bonds.SubscriptionAllocated ||
+				s.Status == bonds.SubscriptionRefunded
+			return payable{ID: s.ID, MemberID: s.MemberID, Units: s.Units, Amount: s.AmountCents, Status: string(s.Status),
+				Pending: s.Status == bonds.SubscriptionPending, Paid: paid}, err
+		},
+	}
+}
