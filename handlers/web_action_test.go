@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -180,6 +182,9 @@ func TestWebElection(t *testing.T) {
 	// The English page (the switch: the account says Dutch), the default selected.
 	form := c.get(path + "?lang=en")
 	wantPage(t, form, 200, "What do we do with your dividend?", "You have not chosen yet", "Pay it out", "community fund")
+	if f := form.form(path); f == nil || !slices.Contains(f.inputs, [2]string{"election", "payout"}) {
+		t.Fatalf("the default is not the choice selected: %+v", f)
+	}
 	if strings.Contains(form.text(), "Buy new shares") {
 		t.Fatal("reinvesting offered by a cooperative that does not offer it")
 	}
@@ -256,12 +261,25 @@ func TestWebFundRound(t *testing.T) {
 	as.clock.advance(11*24*time.Hour + time.Minute) // voting is open
 	page = ann.get(rpath)
 	wantPage(t, page, 200, "Stem uitbrengen")
-	if eveRound := eve.get(rpath); eveRound.form(rpath+"/ballot") != nil {
+	eveRound := eve.get(rpath)
+	if eveRound.form(rpath+"/ballot") != nil {
 		t.Fatal("a non-member is offered the ballot")
 	}
-	// A posted form for someone who is not a member: refused, no ballot.
-	if p := eve.post(page, rpath+"/ballot", map[string]string{"project": ps[0].ID}); p.status != 403 && p.status != 404 {
-		t.Fatalf("non-member ballot: %d", p.status)
+	// A ballot posted anyway, with her own valid token: the page says she is no member.
+	csrf := ""
+	for _, in := range eveRound.form("/logout").inputs {
+		if in[0] == "_csrf" {
+			csrf = in[1]
+		}
+	}
+	wantPage(t, eve.do("POST", rpath+"/ballot", url.Values{"_csrf": {csrf}, "project": {ps[0].ID}}), 404, "geen lid")
+	// A project that is not on the ballot: beside the choices, no ballot stored.
+	notOn := ann.submit(page, rpath+"/ballot", map[string]string{"project": cooperative.NewID()})
+	if notOn.status != 422 || !strings.Contains(notOn.fieldError("project"), "niet op het stembiljet") {
+		t.Fatalf("not on the ballot: %d %q", notOn.status, notOn.fieldError("project"))
+	}
+	if strings.Contains(notOn.text(), "Je hebt gestemd") {
+		t.Fatal("a refused ballot reads as cast")
 	}
 	// Ann votes, and the same form posted twice counts once.
 	first := ann.post(page, rpath+"/ballot", map[string]string{"project": ps[0].ID})

@@ -268,7 +268,7 @@ func (w *Web) propose(req *request) error {
 	if !f.Invalid() {
 		_, err := w.opts.Fund.Propose(req.ctx(), o.actor, fund.NewProposal{CooperativeID: o.Coop.ID, RoundID: r.ID,
 			MemberID: o.M.ID, Title: f.Values["title"], Description: f.Values["description"], BudgetCents: cents,
-			Beneficiary: fund.Beneficiary{Name: f.Values["beneficiary_name"], IBAN: f.Values["beneficiary_iban"]},
+			Beneficiary:   fund.Beneficiary{Name: f.Values["beneficiary_name"], IBAN: f.Values["beneficiary_iban"]},
 			Neighbourhood: f.Values["neighbourhood"]})
 		if err == nil {
 			return req.redirect("/c/"+o.Coop.ID+"/fund/rounds/"+r.ID, "action.fund.proposed")

@@ -88,11 +88,11 @@ func (w *Web) withdrawalData(req *request, o own) (withdrawalData, error) {
 
 // withdrawalErrors place the domain's refusals beside the field they are about.
 var withdrawalErrors = map[string]placed{
-	"shares_held":        {"shares", "action.withdrawal.shares_held"},
-	"min_per_member":     {"shares", "action.withdrawal.min_per_member"},
-	"membership_minimum": {"shares", "action.withdrawal.membership_minimum"},
-	"no_shares_left":     {"end_membership", "action.withdrawal.no_shares_left"},
-	"member_active":      {"", "action.member_active"},
+	"shares_held":                 {"shares", "action.withdrawal.shares_held"},
+	"min_per_member":              {"shares", "action.withdrawal.min_per_member"},
+	"membership_minimum":          {"shares", "action.withdrawal.membership_minimum"},
+	"no_shares_left":              {"end_membership", "action.withdrawal.no_shares_left"},
+	"member_active":               {"", "action.member_active"},
 	"invalid:withdraw a positive": {"shares", "action.withdrawal.positive"},
 }
 
