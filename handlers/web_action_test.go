@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
