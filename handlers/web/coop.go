@@ -25,3 +25,5 @@ func (req *request) cooperative() (cooperative.Cooperative, error) {
 	}
 	return c, err
 }
+
+func (c coopView) coopName() string { return c.Coop.Name }

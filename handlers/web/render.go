@@ -90,8 +90,10 @@ type view struct {
 	Flash string
 	// User is the signed-in account, nil for a visitor.
 	User *viewUser
-	// Title is the page's title key (the <title> and the heading).
-	Title string
+	// Title is the page's title key; PageTitle the <title>: that text, and the
+	// cooperative's name on a page about one.
+	Title     string
+	PageTitle string
 	Data  any
 	Form  *form
 	cat   catalogue
@@ -256,6 +258,10 @@ func (req *request) render(p page) error {
 	}
 	v := view{Lang: req.lang, Path: req.c.Path(), CSRF: req.csrf, Once: req.once(), Flash: req.flash,
 		Title: p.Title, Data: p.Data, Form: p.Form, cat: req.w.msgs, zone: req.w.zone}
+	v.PageTitle = v.T(p.Title)
+	if c, ok := p.Data.(interface{ coopName() string }); ok && c.coopName() != "" {
+		v.PageTitle += " · " + c.coopName()
+	}
 	if req.user != nil {
 		v.User = &viewUser{Email: req.user.Email, MFA: req.user.MFA, TOTP: req.user.TOTPEnabled}
 	}
