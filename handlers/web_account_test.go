@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/notify"
 	"github.com/kracht-coop/kracht/notifications"
 	"github.com/kracht-coop/kracht/storage/embedded"
@@ -619,5 +620,19 @@ func TestWebEveryMailLinkLands(t *testing.T) {
 		if !paths[p] {
 			t.Errorf("no mail linked to %s (links: %v)", p, paths)
 		}
+	}
+}
+
+func TestWebLoginThrottled(t *testing.T) {
+	as := newAuthServer(t)
+	as.signUp(t, "lot@example.org")
+	c := as.webClient(t)
+	for range identity.DefaultSignInLimits().PerAccount {
+		webLogin(c, "lot@example.org", "not the password at all", nil)
+	}
+	// Over the limit even the right password waits, and the page says so.
+	p := webLogin(c, "lot@example.org", testPassword, nil)
+	if p.status != 422 || !strings.Contains(p.text(), "Te veel pogingen") || webSignedIn(c) {
+		t.Fatalf("throttled: %d %s", p.status, p.text())
 	}
 }
