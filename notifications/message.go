@@ -17,14 +17,17 @@ import (
 // Message-ID is the notification id, which lets mail systems and people recognise a
 // duplicate if the unavoidable at-least-once window ever produces one.
 func (w *Worker) compose(n notify.Notification) (*mail.Msg, error) {
-	unsubscribe := ""
+	unsubscribe, page := "", ""
 	if !n.Event.Mandatory() {
 		var err error
-		if unsubscribe, err = w.unsubscribeURL(n); err != nil {
+		if unsubscribe, err = w.unsubscribeURL(n, w.unsubscribeBase); err != nil {
+			return nil, err
+		}
+		if page, err = w.unsubscribeURL(n, w.unsubscribePage); err != nil {
 			return nil, err
 		}
 	}
-	r, err := w.renderer.Render(n, unsubscribe)
+	r, err := w.renderer.Render(n, page)
 	if err != nil {
 		return nil, err
 	}
@@ -58,14 +61,14 @@ func (w *Worker) compose(n notify.Notification) (*mail.Msg, error) {
 	return m, nil
 }
 
-// unsubscribeURL is the link in a mail that is not mandatory: it unsubscribes the
-// recipient from this kind of mail, with no login.
-func (w *Worker) unsubscribeURL(n notify.Notification) (string, error) {
+// unsubscribeURL is a link of a mail that is not mandatory, at base: it unsubscribes
+// the recipient from this kind of mail, with no login.
+func (w *Worker) unsubscribeURL(n notify.Notification, base *url.URL) (string, error) {
 	token, err := notify.UnsubscribeToken(w.opts.UnsubscribeSecret, n.To, n.Event)
 	if err != nil {
 		return "", err
 	}
-	u := *w.unsubscribeBase
+	u := *base
 	q := u.Query()
 	q.Set("token", token)
 	u.RawQuery = q.Encode()

@@ -24,9 +24,14 @@ import (
 type WorkerOptions struct {
 	// From is the sender, "Name <address>"; its domain also names the Message-IDs.
 	From string
-	// UnsubscribeURL is the page that takes an unsubscribe token, for example
-	// https://kracht.example.org/unsubscribe; the worker adds ?token=….
+	// UnsubscribeURL takes an unsubscribe token, for example
+	// https://kracht.example.org/v1/unsubscribe; the worker adds ?token=…. It is the
+	// List-Unsubscribe header's, which mail programs POST to (RFC 8058 one-click).
 	UnsubscribeURL string
+	// UnsubscribePage is the page the link in the mail's text opens, for example
+	// https://kracht.example.org/unsubscribe: a person clicking it gets a page in their
+	// language, not JSON. UnsubscribeURL when empty.
+	UnsubscribePage string
 	// UnsubscribeSecret signs the tokens (cooperative.MinUnsubscribeSecret bytes at least).
 	UnsubscribeSecret []byte
 
@@ -63,6 +68,7 @@ type Worker struct {
 	from            *netmail.Address
 	domain          string
 	unsubscribeBase *url.URL
+	unsubscribePage *url.URL
 
 	mu     sync.Mutex // one RunOnce at a time; guards cursor
 	cursor string
@@ -80,6 +86,12 @@ func NewWorker(store cooperative.Store, sender Sender, renderer *Renderer, opts 
 	base, err := parseUnsubscribeBase(opts.UnsubscribeURL)
 	if err != nil {
 		return nil, err
+	}
+	page := base
+	if opts.UnsubscribePage != "" {
+		if page, err = parseUnsubscribeBase(opts.UnsubscribePage); err != nil {
+			return nil, err
+		}
 	}
 	if len(opts.UnsubscribeSecret) < notify.MinUnsubscribeSecret {
 		return nil, fmt.Errorf("unsubscribe secret: want at least %d bytes", notify.MinUnsubscribeSecret)
@@ -112,7 +124,7 @@ func NewWorker(store cooperative.Store, sender Sender, renderer *Renderer, opts 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Worker{store: store, sender: sender, renderer: renderer, opts: opts, from: from, domain: domain,
-		unsubscribeBase: base, log: log.With(slog.String("component", "notifications"))}, nil
+		unsubscribeBase: base, unsubscribePage: page, log: log.With(slog.String("component", "notifications"))}, nil
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {

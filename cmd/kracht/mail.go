@@ -177,7 +177,8 @@ func startMail(ctx context.Context, cfg config, store cooperative.Store, secret 
 		log.Info("no KRACHT_SMTP_HOST: e-mails are written as .eml files", slog.String("folder", dir))
 	}
 	worker, err := notifications.NewWorker(store, sender, renderer, notifications.WorkerOptions{
-		From: cfg.Mail.From, UnsubscribeURL: cfg.Auth.PublicURL + "/v1/unsubscribe", UnsubscribeSecret: secret, Logger: log,
+		From: cfg.Mail.From, UnsubscribeURL: cfg.Auth.PublicURL + "/v1/unsubscribe",
+		UnsubscribePage: cfg.Auth.PublicURL + "/unsubscribe", UnsubscribeSecret: secret, Logger: log,
 	})
 	if err != nil {
 		return nil, err

@@ -63,6 +63,8 @@ type Options struct {
 	// ClientIP tells the client's address from a request (the API's rule, trusted proxies
 	// included); the remote address when nil.
 	ClientIP func(*fiber.Ctx) string
+	// UnsubscribeSecret checks the tokens of mails' unsubscribe links (the /unsubscribe page).
+	UnsubscribeSecret []byte
 }
 
 // Web is the web front.
