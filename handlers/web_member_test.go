@@ -44,15 +44,15 @@ func portalSignIn(t testing.TB, as *authServer, c *webClient, s *session) {
 		base64.RawURLEncoding.EncodeToString(mac(key, "session", claims.SessionID, claims.Subject))
 }
 
-// portalMember is a cooperative where Ann holds shares 4–7 (Bob holds 1–3), paid by bank
+// portalFixture is a cooperative where Ann holds shares 4–7 (Bob holds 1–3), paid by bank
 // transfer, with a second subscription waiting for payment, and 10 bonds of an issue.
 type portalFixture struct {
-	sc              *scenario
-	ann, bob        *session
-	annM, bobM      membership.Member
-	paid, pending   shares.Subscription
-	issue           bonds.Issue
-	annCert, bobSub shares.Subscription
+	sc            *scenario
+	ann, bob      *session
+	annM, bobM    membership.Member
+	paid, pending shares.Subscription
+	issue         bonds.Issue
+	bobSub        shares.Subscription
 }
 
 func newPortalFixture(t testing.TB) *portalFixture {
