@@ -265,47 +265,78 @@ func (b *Bonds) MemberSchedules(ctx context.Context, cooperativeID, memberID str
 		}
 		return bondsReadAll(tx, cooperative.Query{Collection: collectionIssues, Index: "cooperative", Value: cooperativeID},
 			func(i Issue, _ cooperative.Record) error {
-				if i.IssuedUnits == 0 {
-					return nil
+				ms, err := memberSchedule(tx, i, memberID, today)
+				if err == nil && ms.Units > 0 {
+					out = append(out, ms)
 				}
-				held, err := HoldingsOn(tx, cooperativeID, i.ID, i.Terms.IssueDate, i.Terms.Maturity())
-				if err != nil {
-					return err
-				}
-				unit, err := i.Terms.UnitSchedule()
-				if err != nil {
-					return err
-				}
-				ms := MemberSchedule{IssueID: i.ID, Name: i.Name}
-				byDate := map[cooperative.Date]*Period{}
-				for _, h := range held {
-					if h.MemberID != memberID {
-						continue
-					}
-					if h.To == "" || today.Before(h.To) {
-						ms.Units += h.Units
-					}
-					for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.From, h.To) {
-						q := byDate[p.Date]
-						if q == nil {
-							q = &Period{Start: p.Start, Date: p.Date}
-							byDate[p.Date] = q
-						}
-						q.Start = min(q.Start, p.Start)
-						q.InterestCents += p.InterestCents
-						q.PrincipalCents += p.PrincipalCents
-						q.OutstandingCents += p.OutstandingCents
-					}
-				}
-				if ms.Units == 0 {
-					return nil // nothing held today
-				}
-				for _, d := range slices.Sorted(maps.Keys(byDate)) {
-					ms.Payments = append(ms.Payments, *byDate[d])
-				}
-				out = append(out, ms)
-				return nil
+				return err
 			})
 	})
 	return out, err
+}
+
+// MemberSchedule is MemberSchedules for one issue: it reads that issue's register only,
+// not every issue's. ENOTFOUND when the member holds no units of it today (or the issue
+// is not the cooperative's), as if it did not exist for them.
+func (b *Bonds) MemberSchedule(ctx context.Context, cooperativeID, memberID, issueID string) (MemberSchedule, error) {
+	today := cooperative.DateOf(b.run.Now())
+	var ms MemberSchedule
+	err := b.view(ctx, func(tx cooperative.Tx) error {
+		if _, err := membership.GetMember(tx, cooperativeID, memberID); err != nil {
+			return err
+		}
+		i, err := getIssue(tx, cooperativeID, issueID)
+		if err != nil {
+			return err
+		}
+		if ms, err = memberSchedule(tx, i, memberID, today); err == nil && ms.Units == 0 {
+			err = cooperative.Errorf(cooperative.ENOTFOUND, "member %s holds no units of bond issue %s", memberID, issueID)
+		}
+		return err
+	})
+	return ms, err
+}
+
+// memberSchedule sums what every interval memberID held of issue i pays, per date; Units
+// are what they hold today (0: nothing, and no payments worth showing).
+func memberSchedule(tx cooperative.Tx, i Issue, memberID string, today cooperative.Date) (MemberSchedule, error) {
+	ms := MemberSchedule{IssueID: i.ID, Name: i.Name}
+	if i.IssuedUnits == 0 {
+		return ms, nil
+	}
+	held, err := HoldingsOn(tx, i.CooperativeID, i.ID, i.Terms.IssueDate, i.Terms.Maturity())
+	if err != nil {
+		return ms, err
+	}
+	unit, err := i.Terms.UnitSchedule()
+	if err != nil {
+		return ms, err
+	}
+	byDate := map[cooperative.Date]*Period{}
+	for _, h := range held {
+		if h.MemberID != memberID {
+			continue
+		}
+		if h.To == "" || today.Before(h.To) {
+			ms.Units += h.Units
+		}
+		for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.From, h.To) {
+			q := byDate[p.Date]
+			if q == nil {
+				q = &Period{Start: p.Start, Date: p.Date}
+				byDate[p.Date] = q
+			}
+			q.Start = min(q.Start, p.Start)
+			q.InterestCents += p.InterestCents
+			q.PrincipalCents += p.PrincipalCents
+			q.OutstandingCents += p.OutstandingCents
+		}
+	}
+	if ms.Units == 0 {
+		return ms, nil // nothing held today
+	}
+	for _, d := range slices.Sorted(maps.Keys(byDate)) {
+		ms.Payments = append(ms.Payments, *byDate[d])
+	}
+	return ms, nil
 }

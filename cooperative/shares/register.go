@@ -440,6 +440,25 @@ func (r *Registry) CurrentHoldings(ctx context.Context, cooperativeID string) ([
 	return out, err
 }
 
+// MemberHoldings returns what one member holds now, per class, sorted by class: read
+// through the holdings' member index, so its cost is this member's few records however
+// large the register (the member portal's dashboard reads it on every view).
+func (r *Registry) MemberHoldings(ctx context.Context, cooperativeID, memberID string) ([]Holding, error) {
+	out := []Holding{}
+	err := r.view(ctx, func(tx cooperative.Tx) error {
+		list, _, err := cooperative.FindAs[Holding](tx, cooperative.Query{Collection: collectionHoldings, Index: "member",
+			Value: memberID, Limit: cooperative.MaxPageSize})
+		for _, h := range list {
+			if h.CooperativeID == cooperativeID && h.Shares > 0 {
+				out = append(out, h)
+			}
+		}
+		return err
+	})
+	slices.SortFunc(out, func(a, b Holding) int { return strings.Compare(a.Class, b.Class) })
+	return out, err
+}
+
 // ReplayRegister folds the whole journal from its first event, ignoring checkpoints:
 // what an auditor would do by hand. Tests compare it with CurrentHoldings and HoldingsOn.
 func (r *Registry) ReplayRegister(ctx context.Context, cooperativeID string) ([]Holding, error) {
