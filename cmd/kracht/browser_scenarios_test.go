@@ -45,6 +45,7 @@ func TestBrowser(t *testing.T) {
 		b.open("a page that does not exist", "/no-such-page", 404)
 	})
 	t.Run("newcomer", func(t *testing.T) { newcomer(t, browser, s, c) })
+	t.Run("every-page", func(t *testing.T) { tour(t, browser, s, c) })
 	t.Run("wrong-totp", func(t *testing.T) {
 		b := newTab(t, browser, s, "wrong-totp")
 		b.open("the sign-in page", "/login", 200)

@@ -25,6 +25,9 @@ type coopData struct {
 	Issues    []issueView
 	// Fund is the fund's balance; nil when the fund service is not wired.
 	Fund *int64
+	// About is what the board wrote about the cooperative, Text in the reader's language.
+	About cooperative.About
+	Text  string
 }
 
 // offeringView is an open offering as the page shows it.
@@ -48,6 +51,10 @@ func (w *Web) coopPage(req *request) error {
 	}
 	now := w.now()
 	d := coopData{coopView: w.publicHead(req, c, "about")}
+	if d.About, err = cooperative.GetAbout(req.ctx(), w.opts.Store, c.ID); err != nil {
+		return err
+	}
+	d.Text = d.About.Text(req.lang)
 	st, err := w.opts.Members.StatutesOn(req.ctx(), c.ID, cooperative.DateOf(now))
 	switch {
 	case err == nil:
