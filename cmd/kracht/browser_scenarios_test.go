@@ -158,6 +158,18 @@ func TestBrowser(t *testing.T) {
 		if status, _, _ := b.fetch(c.web("/subscriptions/"+sub.ID+"/girocode.png"), 0); status != 404 {
 			t.Fatalf("someone-elses: their girocode.png answered %d, want 404", status)
 		}
+		// Their certificate, once the offering is closed and the shares are theirs.
+		s.call("POST", c.api("/subscriptions/"+sub.ID+"/payment"), c.acc.token,
+			map[string]string{"bankReference": "OWNER-1", "paidOn": time.Now().UTC().Format("2006-01-02")}, 200, nil)
+		s.call("POST", c.api("/offerings/"+offering+"/close"), c.board.token, nil, 200, nil)
+		if status, ct, _ := b.fetch(c.web("/me/certificate.pdf?subscription="+sub.ID), 5); status != 404 || ct == "application/pdf" {
+			t.Fatalf("someone-elses: their certificate answered %d (%s), want 404", status, ct)
+		}
+		ob := newTab(t, browser, s, "someone-elses-owner")
+		ob.signIn(owner.email)
+		if status, ct, head := ob.fetch(c.web("/me/certificate.pdf?subscription="+sub.ID), 5); status != 200 || ct != "application/pdf" || head != "%PDF-" {
+			t.Fatalf("someone-elses: the owner's own certificate answered %d %s %q", status, ct, head)
+		}
 	})
 }
 
