@@ -94,10 +94,10 @@ type view struct {
 	// cooperative's name on a page about one.
 	Title     string
 	PageTitle string
-	Data  any
-	Form  *form
-	cat   catalogue
-	zone  *time.Location
+	Data      any
+	Form      *form
+	cat       catalogue
+	zone      *time.Location
 }
 
 type viewUser struct {
@@ -187,6 +187,26 @@ func (v view) Number(n int64) string {
 	}
 	if neg {
 		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// IBAN writes an account number the way it is printed on paper, in groups of four:
+// "NL91 ABNA 0417 1643 00". Spaces typed by anyone are dropped first.
+func (v view) IBAN(s string) string { return groupsOfFour(s) }
+
+// RF writes a creditor reference in groups of four, "RF33 K026 5565 2254 8705": easier
+// to read over and type; banking apps accept the spaces.
+func (v view) RF(s string) string { return groupsOfFour(s) }
+
+func groupsOfFour(s string) string {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	var b strings.Builder
+	for i, r := range []rune(s) {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }
