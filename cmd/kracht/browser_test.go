@@ -204,7 +204,8 @@ func (b *tab) text() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
 	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	return s
+	// Amounts keep "€" and the number together with a no-break space; read as a space.
+	return strings.ReplaceAll(s, "\u00a0", " ")
 }
 
 // wantText fails unless the page says each of the texts.

@@ -118,7 +118,10 @@ func (v view) Other() string {
 }
 
 // Money writes cents as euros in the reader's language: "€ 1.250,00" or "€1,250.00".
-func (v view) Money(cents int64) string { return cooperative.FormatEuro(cents, v.Lang) }
+// The euro sign and the amount are kept together (a no-break space).
+func (v view) Money(cents int64) string {
+	return strings.ReplaceAll(cooperative.FormatEuro(cents, v.Lang), " ", "\u00a0")
+}
 
 // Date writes a date the way the reader's language does: "27 november 2026" or
 // "27 November 2026". It takes a cooperative.Date, a "2006-01-02" string or a time
