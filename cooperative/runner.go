@@ -50,9 +50,32 @@ func (r *Runner) Update(ctx context.Context, fn func(tx Tx, now time.Time) error
 	return err
 }
 
-// View runs fn in a read-only transaction.
+// View runs fn in a read-only transaction: the shared one of ctx when ShareView made
+// ctx on the runner's store, else one of its own.
 func (r *Runner) View(ctx context.Context, fn func(tx Tx) error) error {
+	if v, ok := ctx.Value(sharedViewKey{}).(sharedView); ok && v.store == r.store {
+		return fn(v.tx)
+	}
 	return r.store.View(ctx, fn)
+}
+
+type sharedViewKey struct{}
+
+type sharedView struct {
+	store Store
+	tx    Tx
+}
+
+// ShareView runs fn with a context in which every read of the domain's services on
+// store (Runner.View) happens in one read-only transaction: a page that asks a dozen
+// services for a dozen small things then reads one snapshot, and opens one transaction
+// instead of a dozen (on the embedded store each costs a lock on the WAL index, most
+// of a small read's time). Writes (Runner.Update) are not affected: they run in their
+// own transactions, and reads of the shared view do not see them.
+func ShareView(ctx context.Context, store Store, fn func(ctx context.Context) error) error {
+	return store.View(ctx, func(tx Tx) error {
+		return fn(context.WithValue(ctx, sharedViewKey{}, sharedView{store: store, tx: tx}))
+	})
 }
 
 // Now is the clock's time in UTC.

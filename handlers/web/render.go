@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -62,21 +64,50 @@ func (c catalogue) text(lang, key string, args ...any) string {
 }
 
 // pages are the templates: each file of templates/pages with the layout and the
-// partials, parsed once.
+// partials, parsed once per language. A text that takes no argument ({{.T "key"}}) is
+// written into the template as it is parsed, escaped, so a page does not look it up
+// (and escape it) on every request: on a member's page they are most of the template's
+// actions, and text/template calls each through reflection.
 type pages struct{ byName map[string]*template.Template }
 
-func loadPages(fsys fs.FS, funcs template.FuncMap) (*pages, error) {
+// staticText is {{.T "key"}} or {{$.T "key"}}: a text with no argument.
+var staticText = regexp.MustCompile(`\{\{-?\s*\$?\.T\s+"([^"]+)"\s*-?\}\}`)
+
+func loadPages(fsys fs.FS, funcs template.FuncMap, cat catalogue) (*pages, error) {
 	names, err := fs.Glob(fsys, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
+	partials, err := fs.Glob(fsys, "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range names {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html", name)
-		if err != nil {
-			return nil, err
+	for _, lang := range []string{"nl", "en"} {
+		for _, name := range names {
+			t := template.New("layout.html").Funcs(funcs)
+			for _, file := range append([]string{"templates/layout.html"}, append(partials, name)...) {
+				src, err := fs.ReadFile(fsys, file)
+				if err != nil {
+					return nil, err
+				}
+				text := staticText.ReplaceAllStringFunc(string(src), func(action string) string {
+					key := staticText.FindStringSubmatch(action)[1]
+					if _, ok := cat[key]; !ok {
+						return action // shown as [key] at run time, which the tests catch
+					}
+					return html.EscapeString(cat.text(lang, key))
+				})
+				tt := t
+				if file != "templates/layout.html" {
+					tt = t.New(path.Base(file))
+				}
+				if _, err := tt.Parse(text); err != nil {
+					return nil, fmt.Errorf("%s: %w", file, err)
+				}
+			}
+			p.byName[lang+"/"+strings.TrimSuffix(path.Base(name), ".html")] = t
 		}
-		p.byName[strings.TrimSuffix(path.Base(name), ".html")] = t
 	}
 	return p, nil
 }
@@ -275,7 +306,7 @@ type page struct {
 
 // render writes a page in the reader's language.
 func (req *request) render(p page) error {
-	t, ok := req.w.pages.byName[p.Name]
+	t, ok := req.w.pages.byName[req.lang+"/"+p.Name]
 	if !ok {
 		return fmt.Errorf("web: no page %q", p.Name)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -60,25 +61,39 @@ func (w *Web) handle(fn pageFunc) fiber.Handler {
 			}
 			return c.Redirect(target, fiber.StatusSeeOther)
 		}
-		w.readSession(req)
-		req.lang = w.language(req)
-		req.csrf = w.csrfToken(req)
-		if f := c.Cookies(cookieFlash); f != "" {
-			if _, ok := w.msgs[f]; ok {
-				req.flash = f
-			}
-			c.Cookie(w.cookie(cookieFlash, "", time.Unix(1, 0)))
+		if c.Method() == fiber.MethodGet {
+			// A page reads many small things: one read transaction for all of them.
+			return cooperative.ShareView(c.UserContext(), w.opts.Store, func(ctx context.Context) error {
+				c.SetUserContext(ctx)
+				return w.serve(req, fn)
+			})
 		}
-		if c.Method() == fiber.MethodPost {
-			if err := w.checkPost(req); err != nil {
-				return w.errorPage(req, err)
-			}
+		return w.serve(req, fn)
+	}
+}
+
+// serve is the rest of the frame: the session, the language, the CSRF check of a POST,
+// the page, and its error turned into a page.
+func (w *Web) serve(req *request, fn pageFunc) error {
+	c := req.c
+	w.readSession(req)
+	req.lang = w.language(req)
+	req.csrf = w.csrfToken(req)
+	if f := c.Cookies(cookieFlash); f != "" {
+		if _, ok := w.msgs[f]; ok {
+			req.flash = f
 		}
-		if err := fn(req); err != nil {
+		c.Cookie(w.cookie(cookieFlash, "", time.Unix(1, 0)))
+	}
+	if c.Method() == fiber.MethodPost {
+		if err := w.checkPost(req); err != nil {
 			return w.errorPage(req, err)
 		}
-		return nil
 	}
+	if err := fn(req); err != nil {
+		return w.errorPage(req, err)
+	}
+	return nil
 }
 
 // secureHeaders: everything is served from here (no CDN, no inline code), pages are

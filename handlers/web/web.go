@@ -115,7 +115,7 @@ func New(opts Options) *Web {
 		w.origin = u.Scheme + "://" + u.Host
 		w.secure = u.Scheme == "https"
 	}
-	if w.pages, err = loadPages(assets, w.funcs()); err != nil {
+	if w.pages, err = loadPages(assets, w.funcs(), msgs); err != nil {
 		panic("web: " + err.Error())
 	}
 	return w
