@@ -24,11 +24,18 @@ func fundRoundView(r fund.Round) fundRound {
 	return fundRound(r)
 }
 
+// fundProposalOf is a proposal as the API gives it: without the proposer's idempotency
+// key, which the API does not document.
+func fundProposalOf(p fund.Proposal) fundProposal {
+	p.IdempotencyKey = ""
+	return fundProposal(p)
+}
+
 // fundPublicProposal is a proposal as anyone sees it: not who proposed it, nor the
 // beneficiary's account.
 func fundPublicProposal(p fund.Proposal) fundProposal {
 	p.MemberID, p.Beneficiary.IBAN = "", ""
-	return fundProposal(p)
+	return fundProposalOf(p)
 }
 
 type fundCoopInput struct {
@@ -93,9 +100,10 @@ func (s *Server) getFundRound(ctx context.Context, in *fundRoundInput) (*fundRou
 }
 
 type proposeFundProjectInput struct {
-	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	RoundID       string `path:"roundID" doc:"The funding round's id."`
-	Body          struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	RoundID        string `path:"roundID" doc:"The funding round's id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"100" doc:"Optional: a retry with the same key returns the first proposal instead of a second one."`
+	Body           struct {
 		MemberID    string `json:"memberId" doc:"Your member record in the cooperative."`
 		Title       string `json:"title" maxLength:"200"`
 		Description string `json:"description" maxLength:"5000"`
@@ -118,11 +126,12 @@ func (s *Server) proposeFundProject(ctx context.Context, in *proposeFundProjectI
 	}
 	p, err := s.fund.Propose(ctx, actor, fund.NewProposal{CooperativeID: in.CooperativeID, RoundID: in.RoundID, MemberID: b.MemberID,
 		Title: b.Title, Description: b.Description, BudgetCents: b.BudgetCents,
-		Beneficiary: fund.Beneficiary{Name: b.Beneficiary.Name, IBAN: b.Beneficiary.IBAN}, Neighbourhood: b.Neighbourhood})
+		Beneficiary: fund.Beneficiary{Name: b.Beneficiary.Name, IBAN: b.Beneficiary.IBAN}, Neighbourhood: b.Neighbourhood,
+		IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}
-	return &fundProposalOutput{Body: fundProposal(p)}, nil
+	return &fundProposalOutput{Body: fundProposalOf(p)}, nil
 }
 
 type fundProposalsOutput struct {
@@ -154,7 +163,7 @@ func (s *Server) getFundProposal(ctx context.Context, in *fundProposalInput) (*f
 	if err != nil {
 		return nil, err
 	}
-	return &fundProposalOutput{Body: fundProposal(p)}, nil
+	return &fundProposalOutput{Body: fundProposalOf(p)}, nil
 }
 
 type decideFundProposalInput struct {
@@ -171,7 +180,7 @@ func (s *Server) decideFundProposal(ctx context.Context, in *decideFundProposalI
 	if err != nil {
 		return nil, err
 	}
-	return &fundProposalOutput{Body: fundProposal(p)}, nil
+	return &fundProposalOutput{Body: fundProposalOf(p)}, nil
 }
 
 type fundBallotInput struct {

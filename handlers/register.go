@@ -39,9 +39,10 @@ func (s *Server) transferShares(ctx context.Context, in *transferInput) (*transf
 }
 
 type requestWithdrawalInput struct {
-	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	MemberID      string `path:"memberID" doc:"Your member id."`
-	Body          struct {
+	CooperativeID  string `path:"cooperativeID" doc:"The cooperative's id."`
+	MemberID       string `path:"memberID" doc:"Your member id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"100" doc:"Optional: a retry with the same key returns the first withdrawal request instead of a second one."`
+	Body           struct {
 		Class         string `json:"class" maxLength:"20"`
 		Shares        int64  `json:"shares" minimum:"1"`
 		EndMembership bool   `json:"endMembership,omitempty" doc:"Resign: the withdrawal takes every share you have left, and your membership ends on the day the board approves it. Required when the withdrawal (with your open ones) leaves less than the statutes' membership minimum; refused otherwise."`
@@ -60,7 +61,8 @@ func (s *Server) requestWithdrawal(ctx context.Context, in *requestWithdrawalInp
 		return nil, err
 	}
 	w, err := s.registry.RequestWithdrawal(ctx, actor, shares.WithdrawalRequest{CooperativeID: in.CooperativeID,
-		MemberID: in.MemberID, Class: in.Body.Class, Shares: in.Body.Shares, EndMembership: in.Body.EndMembership})
+		MemberID: in.MemberID, Class: in.Body.Class, Shares: in.Body.Shares, EndMembership: in.Body.EndMembership,
+		IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/distribution"
 	"github.com/kracht-coop/kracht/cooperative/fund"
+	"github.com/kracht-coop/kracht/cooperative/notify"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
@@ -301,4 +302,80 @@ func TestWebFundRound(t *testing.T) {
 		t.Fatalf("count: %+v", counted)
 	}
 	wantPage(t, ann.get(rpath), 200, "Geteld", "Stemmen voor")
+}
+
+// TestWebWithdrawalPostedTwice: the withdrawal form sent twice with the same hidden
+// fields (a double click, a resent POST) makes one request and mails the board once;
+// the same form sent again with other details makes none and gives a fresh form.
+func TestWebWithdrawalPostedTwice(t *testing.T) {
+	sc := newScenario(t)
+	as := sc.as
+	sc.adopt(t, 20)
+	ann := sc.holders(t, map[string]int64{"ann": 3})["ann"]
+	c := as.webClient(t)
+	actionSignIn(t, as, c, ann.session)
+	path := "/c/" + sc.id + "/me/withdrawal"
+	form := c.get(path)
+	for i := range 2 {
+		if p := c.post(form, path, map[string]string{"shares": "1"}); p.status != 303 || p.location != path {
+			t.Fatalf("post %d: %d %q %s", i+1, p.status, p.location, p.text())
+		}
+	}
+	list, _, err := as.registry.ListWithdrawals(context.Background(), sc.id, "", ann.member.ID, "", 10)
+	if err != nil || len(list) != 1 || list[0].Shares != 1 {
+		t.Fatalf("stored: %v %+v", err, list)
+	}
+	mails := as.mailsOf(t, notify.EventWithdrawalRequested)
+	to := map[string]int{}
+	for _, m := range mails {
+		to[m.To]++
+	}
+	if len(mails) == 0 || to[sc.chair.email] != 1 || len(to) != len(mails) {
+		t.Fatalf("board mails: %+v", to)
+	}
+	// The same form with another number: nothing asked, a fresh form that says why.
+	again := c.submit(form, path, map[string]string{"shares": "2"})
+	wantPage(t, again, 200, "Je had dit formulier al verstuurd")
+	if again.form(path) == nil {
+		t.Fatal("no form to fill in again")
+	}
+	if list, _, _ = as.registry.ListWithdrawals(context.Background(), sc.id, "", ann.member.ID, "", 10); len(list) != 1 {
+		t.Fatalf("stored after a changed resend: %+v", list)
+	}
+}
+
+// TestWebProposalPostedTwice: the proposal form sent twice with the same hidden fields
+// makes one proposal.
+func TestWebProposalPostedTwice(t *testing.T) {
+	sc := newScenario(t)
+	as := sc.as
+	sc.adopt(t, 20)
+	annS, _ := sc.member(t, "ann@example.org", "Ann Smit")
+	if err := fundCredit(as.store, as.clock.Now, sc.id, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	r := as.call(t, "POST", sc.coop+"/fund/rounds", sc.board(), fundRoundBody(as.clock.Now(), 100_000))
+	wantStatus(t, r, 201)
+	round := decodeBody[fund.Round](t, r)
+	rpath := "/c/" + sc.id + "/fund/rounds/" + round.ID
+	ann := as.webClient(t)
+	actionSignIn(t, as, ann, annS)
+	form := ann.get(rpath + "/propose")
+	fields := map[string]string{"title": "Speeltuin Noord", "description": "Een speeltuin voor de straat.",
+		"amount": "750,50", "neighbourhood": "Noord", "beneficiary_name": "Stichting Speeltuin",
+		"beneficiary_iban": "NL91 ABNA 0417 1643 00"}
+	for i := range 2 {
+		if p := ann.post(form, rpath+"/propose", fields); p.status != 303 || p.location != rpath {
+			t.Fatalf("post %d: %d %q %s", i+1, p.status, p.location, p.text())
+		}
+	}
+	if ps, err := as.fund.ListProposals(context.Background(), sc.id, round.ID); err != nil || len(ps) != 1 {
+		t.Fatalf("stored: %v %+v", err, ps)
+	}
+	fields["amount"] = "500"
+	again := ann.submit(form, rpath+"/propose", fields)
+	wantPage(t, again, 200, "Je had dit formulier al verstuurd")
+	if ps, _ := as.fund.ListProposals(context.Background(), sc.id, round.ID); len(ps) != 1 || ps[0].BudgetCents != 75_050 {
+		t.Fatalf("stored after a changed resend: %+v", ps)
+	}
 }

@@ -22,8 +22,13 @@ const (
 )
 
 func (p Proposal) record() cooperative.Record {
-	return cooperative.Record{Collection: collectionProposals, ID: p.ID, Version: p.version, Data: cooperative.Encode(p),
+	rec := cooperative.Record{Collection: collectionProposals, ID: p.ID, Version: p.version, Data: cooperative.Encode(p),
 		Index: map[string]string{"round": p.RoundID}}
+	if p.IdempotencyKey != "" {
+		rec.Unique = map[string]string{"key": p.MemberID + ":" + p.IdempotencyKey}
+		rec.Index["key"] = p.MemberID + ":" + p.IdempotencyKey
+	}
+	return rec
 }
 
 func proposalGet(tx cooperative.Tx, cooperativeID, id string) (Proposal, error) {
@@ -73,10 +78,15 @@ type NewProposal struct {
 	BudgetCents                      int64
 	Beneficiary                      Beneficiary
 	Neighbourhood                    string
+	// IdempotencyKey (optional) makes a retried proposal return the first one.
+	IdempotencyKey string
 }
 
 func (n NewProposal) check() (NewProposal, error) {
 	var err error
+	if len(n.IdempotencyKey) > 100 || strings.ContainsFunc(n.IdempotencyKey, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		return n, cooperative.Errorf(cooperative.EINVALID, "the idempotency key is at most 100 printable ASCII characters without spaces")
+	}
 	if n.Title, err = membership.CheckText("title", n.Title, proposalMaxTitleRunes); err != nil {
 		return n, err
 	}
@@ -111,7 +121,8 @@ func proposalText(field, s string, max int) (string, error) {
 // Propose records a member's project in a round's proposal window (rule
 // proposal_window): an active member (proposer_member), a budget within the round's
 // (proposal_budget), a beneficiary with a valid IBAN. The route checks the member record
-// is the caller's own.
+// is the caller's own. A proposal with an IdempotencyKey the member used before returns
+// that first proposal and writes nothing; the same key with other facts is ECONFLICT.
 func (f *Fund) Propose(ctx context.Context, actor cooperative.Actor, in NewProposal) (Proposal, error) {
 	in, err := in.check()
 	if err != nil {
@@ -119,6 +130,23 @@ func (f *Fund) Propose(ctx context.Context, actor cooperative.Actor, in NewPropo
 	}
 	var out Proposal
 	err = f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
+		if in.IdempotencyKey != "" {
+			list, _, err := cooperative.FindAs[Proposal](tx, cooperative.Query{Collection: collectionProposals, Index: "key",
+				Value: in.MemberID + ":" + in.IdempotencyKey, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(list) > 0 {
+				p := list[0]
+				if p.CooperativeID != in.CooperativeID || p.RoundID != in.RoundID || p.Title != in.Title ||
+					p.Description != in.Description || p.BudgetCents != in.BudgetCents || p.Beneficiary != in.Beneficiary ||
+					p.Neighbourhood != in.Neighbourhood {
+					return cooperative.Errorf(cooperative.ECONFLICT, "this key was used for another request")
+				}
+				out = p
+				return nil
+			}
+		}
 		r, err := roundGet(tx, in.CooperativeID, in.RoundID)
 		if err != nil {
 			return err
@@ -147,7 +175,7 @@ func (f *Fund) Propose(ctx context.Context, actor cooperative.Actor, in NewPropo
 		}
 		out = Proposal{ID: cooperative.NewID(), CooperativeID: r.CooperativeID, RoundID: r.ID, MemberID: m.ID, Title: in.Title,
 			Description: in.Description, BudgetCents: in.BudgetCents, Beneficiary: in.Beneficiary, Neighbourhood: in.Neighbourhood,
-			Status: ProposalProposed, ProposedAt: now}
+			Status: ProposalProposed, ProposedAt: now, IdempotencyKey: in.IdempotencyKey}
 		if _, err := tx.Insert(out.record()); err != nil {
 			return err
 		}

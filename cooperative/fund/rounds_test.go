@@ -381,3 +381,58 @@ func voteNoVoterInStore(t *testing.T, f *voteFixture, members []string) {
 		}
 	}
 }
+
+// TestProposalWithAKeyIsMadeOnce: a proposal sent again with the same key is the first
+// one (one record, one audit entry), even after the window closed; the same key with
+// other facts is a conflict; another member's same key is their own proposal.
+func TestProposalWithAKeyIsMadeOnce(t *testing.T) {
+	f := newVoteFixture(t)
+	f.credit(1_000_000)
+	ann, bob := f.member(f.coop, "Ann Smit"), f.member(f.coop, "Bob Bakker")
+	r := voteMust[fund.Round](t)(f.fund.OpenRound(f.ctx, voteBoard, f.voteRound(100_000)))
+	propose := func(member string, budget int64, key string) (fund.Proposal, error) {
+		in := voteProposal(f.coop, r.ID, member, budget)
+		in.IdempotencyKey = key
+		return f.fund.Propose(f.ctx, cooperative.Actor{UserID: "u-" + member, Role: "member"}, in)
+	}
+	audited := func() int {
+		entries, _, err := cooperative.ReadAudit(f.ctx, f.store, f.coop, 0, cooperative.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Action == "fund_proposal.create" {
+				n++
+			}
+		}
+		return n
+	}
+	first := voteMust[fund.Proposal](t)(propose(ann, 40_000, "form-1"))
+	again := voteMust[fund.Proposal](t)(propose(ann, 40_000, "form-1"))
+	if again.ID != first.ID || again.IdempotencyKey != "form-1" {
+		t.Fatalf("the same key twice: %s then %s", first.ID, again.ID)
+	}
+	if _, err := propose(ann, 30_000, "form-1"); cooperative.ErrorCode(err) != cooperative.ECONFLICT {
+		t.Fatalf("the key for another budget: %v, want a conflict", err)
+	}
+	for _, key := range []string{"with space", "ünicode", strings.Repeat("k", 101)} {
+		if _, err := propose(ann, 40_000, key); cooperative.ErrorCode(err) != cooperative.EINVALID {
+			t.Fatalf("key %q: %v, want invalid", key, err)
+		}
+	}
+	if n := len(voteMust[[]fund.Proposal](t)(f.fund.ListProposals(f.ctx, f.coop, r.ID))); n != 1 || audited() != 1 {
+		t.Fatalf("%d proposals and %d audit entries, want 1 and 1", n, audited())
+	}
+	f.clock.Set(r.ProposalsTo) // a late retry still answers with the first
+	if p := voteMust[fund.Proposal](t)(propose(ann, 40_000, "form-1")); p.ID != first.ID {
+		t.Fatalf("a late retry: %s, want %s", p.ID, first.ID)
+	}
+	f.clock.Set(r.ProposalsFrom)
+	if p := voteMust[fund.Proposal](t)(propose(bob, 40_000, "form-1")); p.ID == first.ID || p.MemberID != bob {
+		t.Fatalf("another member's same key: %+v", p)
+	}
+	if n := len(voteMust[[]fund.Proposal](t)(f.fund.ListProposals(f.ctx, f.coop, r.ID))); n != 2 || audited() != 2 {
+		t.Fatalf("%d proposals and %d audit entries, want 2 and 2", n, audited())
+	}
+}

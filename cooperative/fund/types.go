@@ -80,5 +80,8 @@ type Proposal struct {
 	ProposedAt    time.Time      `json:"proposedAt"`
 	DecidedAt     time.Time      `json:"decidedAt,omitzero"`
 	DecidedBy     string         `json:"decidedBy,omitempty"` // the board member's account
-	version       int64
+	// IdempotencyKey is the proposer's key for retries (unique per member); not part of
+	// the API (hidden).
+	IdempotencyKey string `json:"idempotencyKey,omitempty" hidden:"true"`
+	version        int64
 }

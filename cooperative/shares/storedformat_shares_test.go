@@ -63,7 +63,7 @@ func sharesStoredCases() []storedtest.Case {
 			MemberID: storedtest.Member,
 			Class:    "A", Shares: 15, EndsMembership: true, RequestedOn: "2025-05-01", EarliestOn: "2025-05-31",
 			Status: WithdrawalApproved, DecidedOn: "2025-06-01", Reason: "resigning", AmountCents: 150000,
-			ShareNumbers: ranges}, Decode: storedcases.ViaDecode[Withdrawal]},
+			ShareNumbers: ranges, IdempotencyKey: "client-key-1"}, Decode: storedcases.ViaDecode[Withdrawal]},
 		{Name: collectionWithdrawalClaims, Value: withdrawalClaim{Requests: 2}, Decode: storedcases.ViaDecode[withdrawalClaim]},
 		{Name: "journal_register", JournalFunc: "RegisterJournal", Value: RegisterEvent{Type: RegisterTransfer,
 			Date: "2025-05-01", Class: "A", From: storedtest.Member, To: storedtest.Member2, Ranges: ranges, Ref: storedtest.Object},

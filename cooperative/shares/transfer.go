@@ -154,12 +154,19 @@ type Withdrawal struct {
 	Reason         string           `json:"reason,omitempty"`
 	AmountCents    int64            `json:"amountCents"` // payable to the member
 	ShareNumbers   []ShareRange     `json:"shareNumbers,omitempty"`
+	// IdempotencyKey is the member's key for retries (unique per member).
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	version        int64
 }
 
 func (w Withdrawal) record() cooperative.Record {
-	return cooperative.Record{Collection: collectionWithdrawals, ID: w.ID, Version: w.version, Data: cooperative.Encode(w),
+	rec := cooperative.Record{Collection: collectionWithdrawals, ID: w.ID, Version: w.version, Data: cooperative.Encode(w),
 		Index: map[string]string{"cooperative": w.CooperativeID, "member": w.MemberID}}
+	if w.IdempotencyKey != "" {
+		rec.Unique = map[string]string{"key": w.MemberID + ":" + w.IdempotencyKey}
+		rec.Index["key"] = w.MemberID + ":" + w.IdempotencyKey
+	}
+	return rec
 }
 
 // WithdrawalRequest asks to have shares of one class redeemed. EndMembership says the
@@ -169,6 +176,8 @@ type WithdrawalRequest struct {
 	CooperativeID, MemberID, Class string
 	Shares                         int64
 	EndMembership                  bool
+	// IdempotencyKey (optional) makes a retried request return the first withdrawal.
+	IdempotencyKey string
 }
 
 // RequestWithdrawal records a member's request to withdraw shares. A withdrawal that
@@ -176,12 +185,35 @@ type WithdrawalRequest struct {
 // least max(1, minPerMember) shares of a class that confers membership) is a
 // resignation: without EndMembership it is refused, naming the rule; with it, it must
 // take every share the member has left, and approving it ends the membership.
+//
+// A request with an IdempotencyKey the member used before returns that first
+// withdrawal and writes nothing (no audit entry, no mail to the board); the same key
+// with other facts is ECONFLICT.
 func (r *Registry) RequestWithdrawal(ctx context.Context, actor cooperative.Actor, in WithdrawalRequest) (Withdrawal, error) {
 	if in.Shares <= 0 {
 		return Withdrawal{}, cooperative.Errorf(cooperative.EINVALID, "withdraw a positive number of shares")
 	}
+	if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+		return Withdrawal{}, err
+	}
 	var w Withdrawal
 	err := r.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
+		if in.IdempotencyKey != "" {
+			list, _, err := cooperative.FindAs[Withdrawal](tx, cooperative.Query{Collection: collectionWithdrawals, Index: "key",
+				Value: in.MemberID + ":" + in.IdempotencyKey, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(list) > 0 {
+				first := list[0]
+				if first.CooperativeID != in.CooperativeID || first.Class != in.Class || first.Shares != in.Shares ||
+					first.EndsMembership != in.EndMembership {
+					return cooperative.Errorf(cooperative.ECONFLICT, "this key was used for another request")
+				}
+				w = first
+				return nil
+			}
+		}
 		m, err := membership.GetMember(tx, in.CooperativeID, in.MemberID)
 		if err != nil {
 			return err
@@ -226,7 +258,7 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor cooperative.Acto
 		}
 		w = Withdrawal{ID: cooperative.NewID(), CooperativeID: in.CooperativeID, MemberID: in.MemberID, Class: in.Class, Shares: in.Shares,
 			EndsMembership: in.EndMembership, RequestedOn: today, EarliestOn: today.AddDays(st.NoticePeriodDays),
-			Status: WithdrawalRequested, AmountCents: amount}
+			Status: WithdrawalRequested, AmountCents: amount, IdempotencyKey: in.IdempotencyKey}
 		if _, err := tx.Insert(w.record()); err != nil {
 			return err
 		}

@@ -269,9 +269,13 @@ func (w *Web) propose(req *request) error {
 		_, err := w.opts.Fund.Propose(req.ctx(), o.actor, fund.NewProposal{CooperativeID: o.Coop.ID, RoundID: r.ID,
 			MemberID: o.M.ID, Title: f.Values["title"], Description: f.Values["description"], BudgetCents: cents,
 			Beneficiary:   fund.Beneficiary{Name: f.Values["beneficiary_name"], IBAN: f.Values["beneficiary_iban"]},
-			Neighbourhood: f.Values["neighbourhood"]})
+			Neighbourhood: f.Values["neighbourhood"], IdempotencyKey: req.once()})
 		if err == nil {
 			return req.redirect("/c/"+o.Coop.ID+"/fund/rounds/"+r.ID, "action.fund.proposed")
+		}
+		if cooperative.ErrorCode(err) == cooperative.ECONFLICT {
+			// This form's key made another proposal before: a fresh form gets a fresh key.
+			return req.redirect("/c/"+o.Coop.ID+"/fund/rounds/"+r.ID+"/propose", "action.sent_before")
 		}
 		if err := req.failAs(f, "", err, proposeErrors); err != nil {
 			return err

@@ -110,9 +110,14 @@ func (w *Web) requestWithdrawal(req *request) error {
 	end := f.Values["end_membership"] == "1"
 	if !f.Invalid() {
 		_, err = w.opts.Registry.RequestWithdrawal(req.ctx(), o.actor, shares.WithdrawalRequest{CooperativeID: o.Coop.ID,
-			MemberID: o.M.ID, Class: f.Values["class"], Shares: n, EndMembership: end})
+			MemberID: o.M.ID, Class: f.Values["class"], Shares: n, EndMembership: end,
+			IdempotencyKey: req.once()})
 		if err == nil {
 			return req.redirect("/c/"+o.Coop.ID+"/me/withdrawal", "action.withdrawal.done")
+		}
+		if cooperative.ErrorCode(err) == cooperative.ECONFLICT {
+			// This form's key made another request before: a fresh form gets a fresh key.
+			return req.redirect("/c/"+o.Coop.ID+"/me/withdrawal", "action.sent_before")
 		}
 		// A class that is not in the statutes is the class field's.
 		field := ""
