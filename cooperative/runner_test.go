@@ -140,3 +140,73 @@ func storeShaped(ft *ast.FuncType) bool {
 	fn, ok := ft.Params.List[len(ft.Params.List)-1].Type.(*ast.FuncType)
 	return ok && fn.Params.NumFields() == 1
 }
+
+// countingStore counts the read transactions of its store.
+type countingStore struct {
+	cooperative.Store
+	views int
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(cooperative.Tx) error) error {
+	s.views++
+	return s.Store.View(ctx, fn)
+}
+
+// TestShareView: under ShareView every read of a runner on that store is one read
+// transaction and one snapshot; a write still commits on its own, and a runner on
+// another store is not taken in.
+func TestShareView(t *testing.T) {
+	ctx := context.Background()
+	base := openOutboxStore(t)
+	s := &countingStore{Store: base}
+	run := cooperative.NewRunner(s, nil)
+	put := func(id, data string) {
+		t.Helper()
+		if err := run.Update(ctx, func(tx cooperative.Tx, _ time.Time) error {
+			rec := cooperative.Record{Collection: "things", ID: id, Data: []byte(`"` + data + `"`)}
+			if old, err := tx.Get("things", id); err == nil {
+				rec.Version = old.Version
+			}
+			_, err := cooperative.Put(tx, rec)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(ctx context.Context, id string) string {
+		t.Helper()
+		var got string
+		if err := run.View(ctx, func(tx cooperative.Tx) error {
+			rec, err := tx.Get("things", id)
+			got = string(rec.Data)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	put("a", "one")
+	s.views = 0
+	err := cooperative.ShareView(ctx, s, func(ctx context.Context) error {
+		for range 5 {
+			if got := read(ctx, "a"); got != `"one"` {
+				t.Fatalf("read %s", got)
+			}
+		}
+		put("a", "two") // its own transaction: committed, but not in this snapshot
+		if got := read(ctx, "a"); got != `"one"` {
+			t.Fatalf("the shared view saw a later write: %s", got)
+		}
+		other := cooperative.NewRunner(base, nil)
+		return other.View(ctx, func(cooperative.Tx) error { return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.views != 1 {
+		t.Fatalf("%d read transactions, want 1", s.views)
+	}
+	if got := read(ctx, "a"); got != `"two"` {
+		t.Fatalf("after the shared view: %s", got)
+	}
+}
