@@ -59,6 +59,15 @@ func (r *Runner) View(ctx context.Context, fn func(tx Tx) error) error {
 	return r.store.View(ctx, fn)
 }
 
+// SharedTx is the read transaction ShareView shares in ctx, if any: a store's own View
+// and single reads use it too (the embedded store does), so that a read made directly on
+// the store inside a shared view neither opens another transaction nor waits for a
+// second connection from a pool the shared views may have taken.
+func SharedTx(ctx context.Context) (Tx, bool) {
+	v, ok := ctx.Value(sharedViewKey{}).(sharedView)
+	return v.tx, ok
+}
+
 type sharedViewKey struct{}
 
 type sharedView struct {

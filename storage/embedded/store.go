@@ -326,6 +326,9 @@ func runGuarded(fn func(cooperative.Tx) error, t *tx) (err error) {
 
 // View implements cooperative.Store.
 func (s *Store) View(ctx context.Context, fn func(cooperative.Tx) error) error {
+	if t := s.sharedTx(ctx); t != nil {
+		return fn(t)
+	}
 	c, err := s.takeReader(ctx)
 	if err != nil {
 		return err
@@ -338,7 +341,20 @@ func (s *Store) View(ctx context.Context, fn func(cooperative.Tx) error) error {
 		return translate(err)
 	}
 	defer c.exec(bg, qRollback) // a read-only transaction has nothing to commit
-	return fn(&tx{ctx: ctx, c: c, readOnly: true})
+	return fn(&tx{ctx: ctx, c: c, readOnly: true, store: s})
+}
+
+// sharedTx is the read transaction of this store that cooperative.ShareView shares in
+// ctx, nil when there is none.
+func (s *Store) sharedTx(ctx context.Context) *tx {
+	shared, ok := cooperative.SharedTx(ctx)
+	if !ok {
+		return nil
+	}
+	if t, ok := shared.(*tx); ok && t.store == s && t.readOnly {
+		return t
+	}
+	return nil
 }
 
 // Get implements cooperative.Store: from the record cache when it holds the record, else
@@ -361,6 +377,10 @@ func (s *Store) Get(ctx context.Context, collection, id string) (cooperative.Rec
 	}
 	if rec, ok := s.cache.get(collection, id); ok {
 		return rec, nil
+	}
+	if s.sharedTx(ctx) != nil {
+		// The shared snapshot is older than any token taken now: keep nothing of it.
+		return read()
 	}
 	token, keep := s.cache.token() // before the read's snapshot
 	rec, err := read()

@@ -16,7 +16,8 @@ type tx struct {
 	ctx         context.Context
 	c           *conn
 	readOnly    bool
-	wroteRecord bool // Insert, Replace or Delete ran (journals are not cached)
+	store       *Store // of a read transaction, which cooperative.ShareView may share
+	wroteRecord bool   // Insert, Replace or Delete ran (journals are not cached)
 }
 
 func (t *tx) exec(query string, args ...any) (driver.Result, error) {
