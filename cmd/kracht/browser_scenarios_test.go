@@ -251,12 +251,3 @@ func (b *tab) signIn(email string) {
 	b.open("the sign-in page", "/login", 200)
 	b.submit("sign in as "+email, "/login", map[string]string{"email": email, "password": standPassword}, 200)
 }
-
-// formValue is the value of the named field of the form with the given action.
-func (b *tab) formValue(action, name string) string {
-	b.t.Helper()
-	return eval[string](b, "read "+name+" of the form "+action, `(() => {
-		const f = document.querySelector('form[action="`+action+`"]');
-		const e = f && [...f.elements].find(e => e.name === "`+name+`");
-		return e ? e.value : ""; })()`)
-}
