@@ -2,10 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,31 +15,10 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
-// actionSignIn gives c the web session of s, the session its API sign-in opened: the
-// cookie the sign-in page sets (signed with the web key derived from the token key), so
-// these tests need no sign-in page.
+// actionSignIn signs c in as s through the sign-in page.
 func actionSignIn(t *testing.T, as *authServer, c *webClient, s *session) {
 	t.Helper()
-	parts := strings.Split(s.tokens.AccessToken, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims struct {
-		Sub string `json:"sub"`
-		Sid string `json:"sid"`
-	}
-	if err := json.Unmarshal(raw, &claims); err != nil {
-		t.Fatal(err)
-	}
-	mac := func(key []byte, msg string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(msg))
-		return m.Sum(nil)
-	}
-	key := mac(webKey(as.keys[0]), "kracht web cookies")
-	c.jar["kracht_session"] = claims.Sid + "." + claims.Sub + "." +
-		base64.RawURLEncoding.EncodeToString(mac(key, "session|"+claims.Sid+"|"+claims.Sub))
+	c.signIn(as, s.email, s.totp)
 }
 
 func wantPage(t *testing.T, p webPage, status int, texts ...string) {

@@ -239,3 +239,16 @@ func hasAttr(n *html.Node, name string) bool {
 	}
 	return false
 }
+
+// signIn signs in through the sign-in page with the tests' password, and a fresh TOTP
+// code when totpSecret is set (the account has TOTP on).
+func (c *webClient) signIn(as *authServer, email, totpSecret string) {
+	c.t.Helper()
+	fields := map[string]string{"email": email, "password": testPassword}
+	if totpSecret != "" {
+		fields["code"] = as.code(c.t, totpSecret)
+	}
+	if p := c.post(c.get("/login"), "/login", fields); p.status != 303 || c.jar["kracht_session"] == "" {
+		c.t.Fatalf("sign in as %s: %d %s", email, p.status, p.body)
+	}
+}

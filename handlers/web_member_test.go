@@ -3,10 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -18,30 +14,10 @@ import (
 	"github.com/kracht-coop/kracht/payments/camt053/camt053test"
 )
 
-// portalSignIn gives the web client the session of s, as the sign-in page would: the
-// cookie names the API session s signed in with, signed with the web front's key.
+// portalSignIn signs c in as s through the sign-in page.
 func portalSignIn(t testing.TB, as *authServer, c *webClient, s *session) {
 	t.Helper()
-	parts := strings.Split(s.tokens.AccessToken, ".")
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims struct {
-		Subject   string `json:"sub"`
-		SessionID string `json:"sid"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		t.Fatal(err)
-	}
-	mac := func(key []byte, parts ...string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(strings.Join(parts, "|")))
-		return m.Sum(nil)
-	}
-	key := mac(webKey(as.keys[0]), "kracht web cookies")
-	c.jar["kracht_session"] = claims.SessionID + "." + claims.Subject + "." +
-		base64.RawURLEncoding.EncodeToString(mac(key, "session", claims.SessionID, claims.Subject))
+	c.signIn(as, s.email, s.totp)
 }
 
 // portalFixture is a cooperative where Ann holds shares 4–7 (Bob holds 1–3), paid by bank

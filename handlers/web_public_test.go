@@ -2,34 +2,18 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
-	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 )
 
-// webSignIn gives c a session of email's account, the cookie the sign-in page sets
-// (part A's page; this keeps part B's tests independent of it).
+// webSignIn signs c in as email through the sign-in page (an account without TOTP).
 func webSignIn(t testing.TB, as *authServer, c *webClient, email string) {
 	t.Helper()
-	g, err := as.accounts.Login(context.Background(), identity.Login{Email: email, Password: testPassword, ClientIP: "192.0.2.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	derive := func(key []byte, msg string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(msg))
-		return m.Sum(nil)
-	}
-	key := derive(webKey(as.keys[0]), "kracht web cookies")
-	mac := base64.RawURLEncoding.EncodeToString(derive(key, "session|"+g.SessionID+"|"+g.UserID))
-	c.jar["kracht_session"] = g.SessionID + "." + g.UserID + "." + mac
+	c.signIn(as, email, "")
 }
 
 // TestWebCoopPublic: the cooperative's page and its fund page are readable signed
