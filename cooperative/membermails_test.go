@@ -2,8 +2,8 @@ package cooperative_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log"
 	"mime"
@@ -245,7 +245,7 @@ func (f *fixture) boardUser(accounts *identity.Accounts, email, lang string) {
 	}
 	if err := f.store.Update(f.ctx, func(tx cooperative.Tx) error {
 		_, err := tx.Insert(cooperative.Record{Collection: "role_grants",
-			ID:   uuid.NewSHA1(uuid.NameSpaceOID, []byte("kracht role grant\n"+f.coop.ID+"\n"+id)).String(), Data: data,
+			ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte("kracht role grant\n"+f.coop.ID+"\n"+id)).String(), Data: data,
 			Index: map[string]string{"cooperative": f.coop.ID, "user": id, "board": f.coop.ID}})
 		return err
 	}); err != nil {
