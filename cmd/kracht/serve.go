@@ -61,8 +61,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	// The payment service is built once, with the payables it takes money for; the
 	// Stripe worker, the checkout and the routes share it and its clock.
 	run := cooperative.NewRunner(store, time.Now)
-	pay := payments.NewPayments(run, shares.StandardPayables())
-	registry := shares.NewRegistry(store, shares.RegistryOptions{Now: time.Now})
+	pay := payments.NewPayments(run, shares.StandardPayablesLinking(cfg.Auth.PublicURL))
+	registry := shares.NewRegistry(store, shares.RegistryOptions{Now: time.Now, LinkBaseURL: cfg.Auth.PublicURL})
 	bondService := bonds.New(store, bonds.Options{Now: time.Now})
 	syncer, stopStripe, err := startStripe(ctx, cfg, pay, box, log)
 	if err != nil {

@@ -142,7 +142,7 @@ func runStripe(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	pay := payments.NewPayments(cooperative.NewRunner(store, time.Now), shares.StandardPayables())
+	pay := payments.NewPayments(cooperative.NewRunner(store, time.Now), shares.StandardPayablesLinking(cfg.Auth.PublicURL))
 	return resync(ctx, pay, box, cfg.stripeOptions(), *only, log, stdout)
 }
 

@@ -252,11 +252,40 @@ func (ms *Members) Apply(ctx context.Context, in Application) (Member, error) {
 		if m, err = SaveMember(tx, m, "applied", cooperative.Actor{UserID: in.UserID, Role: "applicant"}, now); err != nil {
 			return err
 		}
-		return notify.Enqueue(tx, notify.Notification{DedupeKey: "application_received:" + m.ID, Event: notify.EventApplicationReceived,
+		if err := notify.Enqueue(tx, notify.Notification{DedupeKey: "application_received:" + m.ID, Event: notify.EventApplicationReceived,
 			CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: m.Language, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name}})
+			Data: map[string]string{"cooperative": c.Name}}); err != nil {
+			return err
+		}
+		return mailBoardOfApplication(tx, c, m, now)
 	})
 	return m, err
+}
+
+// mailBoardOfApplication tells every board member of a new application, in their own
+// language: the board decides it. Keyed by application and board member, so a retried
+// transaction tells each of them once.
+func mailBoardOfApplication(tx cooperative.Tx, c cooperative.Cooperative, m Member, now time.Time) error {
+	ids, err := identity.BoardMemberIDs(tx, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u, err := identity.GetUser(tx, id)
+		if err != nil {
+			return err
+		}
+		lang, err := notify.NotificationLanguage(u.Language)
+		if err != nil {
+			lang = notify.LanguageEnglish // an account without a language: the one most can read
+		}
+		if err := notify.Enqueue(tx, notify.Notification{DedupeKey: "application_submitted:" + m.ID + ":" + u.ID,
+			Event: notify.EventApplicationSubmitted, CooperativeID: c.ID, To: u.Email, Language: lang, CreatedAt: now,
+			Data: map[string]string{"cooperative": c.Name, "applicant": m.Name, "kind": string(m.Kind)}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // memberCounter hands out member numbers: updated in the approving transaction, so

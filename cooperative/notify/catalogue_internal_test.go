@@ -56,6 +56,16 @@ func TestTheCatalogueIsTheOneOutboxGoListed(t *testing.T) {
 		{Event: "payout_account_confirmation", Mandatory: true, Fields: []string{"cooperative", "link", "iban", "account_holder"}},
 		{Event: "payout_account_changed", Mandatory: true, Fields: []string{"cooperative", "iban", "at"}, Optional: []string{"changed_by"}},
 		{Event: "payout_returned", Mandatory: true, Fields: []string{"cooperative", "amount", "iban", "reason"}},
+		{Event: "application_submitted", Fields: []string{"cooperative", "applicant", "kind"}},
+		{Event: "payment_received", Mandatory: true, Fields: []string{"cooperative", "offering", "shares", "amount", "reference", "paid_on"},
+			Optional: []string{"link"}},
+		{Event: "allocation_result", Mandatory: true, Fields: []string{"cooperative", "offering", "asked", "allocated", "amount"},
+			Optional: []string{"share_numbers", "refund", "refund_online", "link"}},
+		{Event: "withdrawal_decided", Mandatory: true, Fields: []string{"cooperative", "decision", "class", "shares", "amount"},
+			Optional: []string{"share_numbers", "ends_membership", "reason", "link"}},
+		{Event: "shares_transferred", Mandatory: true,
+			Fields:   []string{"cooperative", "direction", "counterparty", "class", "shares", "share_numbers", "amount", "date"},
+			Optional: []string{"link"}},
 	} {
 		want[s.Event] = s
 	}

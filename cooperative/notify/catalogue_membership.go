@@ -12,6 +12,9 @@ const (
 	// EventPayoutAccountChanged tells a member, at the address on file before the change,
 	// that the account their payouts go to changed.
 	EventPayoutAccountChanged NotificationEvent = "payout_account_changed"
+	// EventApplicationSubmitted tells each board member that someone applied for
+	// membership (Apply): the board decides it.
+	EventApplicationSubmitted NotificationEvent = "application_submitted"
 )
 
 var membershipCatalogue = CataloguePart{Owner: "membership", Kinds: []NotificationSpec{
@@ -30,4 +33,9 @@ var membershipCatalogue = CataloguePart{Owner: "membership", Kinds: []Notificati
 	// corrected it, absent when the member did.
 	{Event: EventPayoutAccountChanged, Mandatory: true, Fields: []string{"cooperative", "iban", "at"},
 		Optional: []string{"changed_by"}},
+	// Work for the board, not a notice about the recipient's own money or rights: a
+	// cooperative launching gets hundreds of applications in a week, so a board member
+	// may turn these off and read the list instead. applicant is the applicant's name,
+	// kind "person" or "entity" (an organisation).
+	{Event: EventApplicationSubmitted, Fields: []string{"cooperative", "applicant", "kind"}},
 }}

@@ -10,6 +10,17 @@ const (
 	// EventWithdrawalRequested tells each board member that a member asked to have
 	// shares redeemed (RequestWithdrawal): the board decides it after the notice period.
 	EventWithdrawalRequested NotificationEvent = "withdrawal_requested"
+	// EventPaymentReceived is the member's receipt for a share subscription's payment,
+	// however it came (Stripe, a matched bank transfer, the accountant's record).
+	EventPaymentReceived NotificationEvent = "payment_received"
+	// EventAllocationResult tells a member who paid for a subscription what the closing
+	// of its offering gave them: how many of the shares asked for, and the refund.
+	EventAllocationResult NotificationEvent = "allocation_result"
+	// EventWithdrawalDecided tells a member the board's decision on their withdrawal
+	// request (DecideWithdrawal).
+	EventWithdrawalDecided NotificationEvent = "withdrawal_decided"
+	// EventSharesTransferred tells each side of a transfer (Transfer) which shares moved.
+	EventSharesTransferred NotificationEvent = "shares_transferred"
 )
 
 var sharesCatalogue = CataloguePart{Owner: "shares", Kinds: []NotificationSpec{
@@ -30,4 +41,30 @@ var sharesCatalogue = CataloguePart{Owner: "shares", Kinds: []NotificationSpec{
 	{Event: EventWithdrawalRequested, Mandatory: true,
 		Fields:   []string{"cooperative", "member", "member_number", "class", "shares", "amount", "earliest"},
 		Optional: []string{"ends_membership"}},
+	// Receipts of money are mandatory: the member must be able to keep one for every
+	// euro. offering is the share class's name, amount written out, paid_on
+	// YYYY-MM-DD; link is the member's page when the public URL is known.
+	{Event: EventPaymentReceived, Mandatory: true,
+		Fields:   []string{"cooperative", "offering", "shares", "amount", "reference", "paid_on"},
+		Optional: []string{"link"}},
+	// The outcome of the member's money: mandatory. asked and allocated are numbers
+	// ("0" when nothing could be allocated); share_numbers ("1-10, 15") when some were;
+	// refund written out when less than paid was used, refund_online "yes" when it goes
+	// back through the payment provider (else the board pays it back by transfer).
+	{Event: EventAllocationResult, Mandatory: true,
+		Fields:   []string{"cooperative", "offering", "asked", "allocated", "amount"},
+		Optional: []string{"share_numbers", "refund", "refund_online", "link"}},
+	// A decision on the member's money: mandatory. decision is "approved" or
+	// "rejected"; class the share class's name; amount (nominal value) written out;
+	// share_numbers the cancelled ones and ends_membership "yes" on an approval that
+	// ends the membership; reason the board's, if it gave one.
+	{Event: EventWithdrawalDecided, Mandatory: true,
+		Fields:   []string{"cooperative", "decision", "class", "shares", "amount"},
+		Optional: []string{"share_numbers", "ends_membership", "reason", "link"}},
+	// A change of what the member owns: mandatory, to both sides. direction is "given"
+	// (to the member who gave them) or "received"; counterparty the other member's
+	// name; date YYYY-MM-DD; amount the nominal value written out.
+	{Event: EventSharesTransferred, Mandatory: true,
+		Fields:   []string{"cooperative", "direction", "counterparty", "class", "shares", "share_numbers", "amount", "date"},
+		Optional: []string{"link"}},
 }}

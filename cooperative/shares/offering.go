@@ -402,7 +402,7 @@ func (r *Registry) MarkPaid(ctx context.Context, actor cooperative.Actor, cooper
 	}
 	var sub Subscription
 	err = r.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
-		sub, _, err = markSubscriptionPaid(tx, actor, cooperativeID, subscriptionID, bankReference, paidOn, ledger.AccountBank, now)
+		sub, _, err = markSubscriptionPaid(tx, actor, cooperativeID, subscriptionID, bankReference, paidOn, ledger.AccountBank, r.linkBase, now)
 		return err
 	})
 	return sub, err
@@ -416,8 +416,9 @@ func (r *Registry) MarkPaid(ctx context.Context, actor cooperative.Actor, cooper
 // never received twice. Marking it paid again with the same reference changes nothing
 // (seq is 0); otherwise seq is the ledger entry of the receipt. Being the one path, it
 // writes the audit entry, with the actor who reported the money: an accountant, the bank
-// import (role bank_import) or Stripe.
-func markSubscriptionPaid(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, subscriptionID, reference string, paidOn cooperative.Date, debit ledger.AccountCode, now time.Time) (Subscription, int64, error) {
+// import (role bank_import) or Stripe; and enqueues the member's receipt (tellPaid),
+// linking under linkBase.
+func markSubscriptionPaid(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, subscriptionID, reference string, paidOn cooperative.Date, debit ledger.AccountCode, linkBase string, now time.Time) (Subscription, int64, error) {
 	sub, err := getSubscription(tx, cooperativeID, subscriptionID)
 	if err != nil {
 		return sub, 0, err
@@ -455,6 +456,9 @@ func markSubscriptionPaid(tx cooperative.Tx, actor cooperative.Actor, cooperativ
 		Lines: []ledger.Line{{Account: string(debit), Amount: sub.AmountCents},
 			{Account: string(ledger.AccountSubscriptionsInAdvance), Amount: -sub.AmountCents}}})
 	if err != nil {
+		return sub, 0, err
+	}
+	if err := tellPaid(tx, linkBase, o, sub, now); err != nil {
 		return sub, 0, err
 	}
 	return sub, e.Seq, cooperative.AppendAudit(tx, actor, cooperativeID, "subscription.mark_paid", "subscription", sub.ID, before, sub, now)
@@ -512,6 +516,9 @@ func (r *Registry) CloseOffering(ctx context.Context, actor cooperative.Actor, c
 			if s := &subs[i]; s.Status == SubscriptionPaid {
 				// Not a claimant: given[i] is 0, and all its money goes to refunds payable.
 				if err := allocateSubscription(tx, o, class, s, given[i], today); err != nil {
+					return err
+				}
+				if err := tellAllocated(tx, r.linkBase, o, *s, now); err != nil {
 					return err
 				}
 				o.IssuedShares += given[i]

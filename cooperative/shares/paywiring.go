@@ -19,9 +19,13 @@ import (
 // community_fund: the fund's donation record only says who gave and whether to name
 // them, so the payment code needs nothing of the fund). Statement lines about the
 // cooperative's own payouts go to payouts.
-func StandardPayables() payments.Payables {
+func StandardPayables() payments.Payables { return StandardPayablesLinking("") }
+
+// StandardPayablesLinking is StandardPayables whose share receipts link to the member's
+// page under linkBaseURL, the web app's public URL ("": no link).
+func StandardPayablesLinking(linkBaseURL string) payments.Payables {
 	return payments.NewPayables(map[string]payments.Payable{
-		payments.PurposeShares:        NewSubscriptionPayable(),
+		payments.PurposeShares:        NewSubscriptionPayableLinking(linkBaseURL),
 		payments.PurposeMembershipFee: payments.LedgerPayable{Credit: ledger.AccountMembershipFees},
 		payments.PurposeBonds:         bonds.NewSubscriptionPayable(),
 		payments.PurposeDonation:      payments.LedgerPayable{Credit: ledger.AccountCommunityFund},

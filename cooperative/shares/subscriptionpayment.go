@@ -8,6 +8,7 @@ package shares
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -18,11 +19,19 @@ import (
 
 // subscriptionPayable is a share subscription as the payment code sees it
 // (PurposeShares): the payment's SubscriptionID names it.
-type subscriptionPayable struct{}
+type subscriptionPayable struct {
+	linkBase string // the public URL the receipt links under ("": no link)
+}
 
 // NewSubscriptionPayable returns the Payable of share subscriptions, to register for
-// PurposeShares.
+// PurposeShares; its receipts carry no link.
 func NewSubscriptionPayable() payments.Payable { return subscriptionPayable{} }
+
+// NewSubscriptionPayableLinking is NewSubscriptionPayable whose receipts link to the
+// member's page under linkBaseURL, the web app's public URL.
+func NewSubscriptionPayableLinking(linkBaseURL string) payments.Payable {
+	return subscriptionPayable{linkBase: strings.TrimRight(linkBaseURL, "/")}
+}
 
 // Receivable: the payment's subscription must exist in its cooperative.
 func (subscriptionPayable) Receivable(tx cooperative.Tx, p payments.Payment) (payments.ReviewReason, string, error) {
@@ -40,8 +49,8 @@ func (subscriptionPayable) Receivable(tx cooperative.Tx, p payments.Payment) (pa
 // entry): Dr debit / Cr subscriptions received in advance. A subscription no longer
 // waiting for payment refuses it (ERULE), or, paid already with this reference, posts
 // nothing (Seq 0).
-func (subscriptionPayable) Receive(tx cooperative.Tx, actor cooperative.Actor, p payments.Payment, debit ledger.AccountCode, date cooperative.Date, now time.Time) (payments.Receipt, error) {
-	_, seq, err := markSubscriptionPaid(tx, actor, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, now)
+func (sp subscriptionPayable) Receive(tx cooperative.Tx, actor cooperative.Actor, p payments.Payment, debit ledger.AccountCode, date cooperative.Date, now time.Time) (payments.Receipt, error) {
+	_, seq, err := markSubscriptionPaid(tx, actor, p.CooperativeID, p.SubscriptionID, p.Reference, date, debit, sp.linkBase, now)
 	return payments.Receipt{Seq: seq, To: ledger.AccountSubscriptionsInAdvance, Audited: true}, err
 }
 

@@ -122,6 +122,9 @@ func (r *Registry) Transfer(ctx context.Context, actor cooperative.Actor, in Tra
 			Index: map[string]string{"cooperative": t.CooperativeID}}); err != nil {
 			return err
 		}
+		if err := tellTransferred(tx, r.linkBase, t, from, to, class, value); err != nil {
+			return err
+		}
 		return cooperative.AppendAudit(tx, actor, in.CooperativeID, "shares.transfer", "transfer", t.ID, nil, t, now)
 	})
 	return t, err
@@ -336,6 +339,9 @@ func (r *Registry) DecideWithdrawal(ctx context.Context, actor cooperative.Actor
 			}
 		}
 		if _, err := tx.Replace(w.record()); err != nil {
+			return err
+		}
+		if err := tellWithdrawalDecided(tx, r.linkBase, w, now); err != nil {
 			return err
 		}
 		return cooperative.AppendAudit(tx, actor, cooperativeID, "withdrawal."+string(want), "withdrawal", w.ID, before, w, now)
