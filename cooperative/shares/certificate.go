@@ -279,9 +279,9 @@ var certificateTexts = map[string]map[string]string{
 	"nl": {
 		"title": "Aandelenbewijs", "number": "Nr.", "registration": "Ingeschreven in het handelsregister onder nummer %s",
 		"certifies": "Het bestuur van %s verklaart dat", "member": "lidnummer %d",
-		"holds": "op %s in het register van aandelen staat ingeschreven als houder van",
+		"holds":  "op %s in het register van aandelen staat ingeschreven als houder van",
 		"issued": "op %s in het register van aandelen is ingeschreven als houder van",
-		"class": "Soort aandeel", "shares": "Aantal", "numbers": "Nummers", "nominal": "Nominale waarde", "paid": "Betaald",
+		"class":  "Soort aandeel", "shares": "Aantal", "numbers": "Nummers", "nominal": "Nominale waarde", "paid": "Betaald",
 		"total": "Totaal", "paidnote": "Het betaalde bedrag is wat bij uitgifte voor de aandelen is betaald, agio inbegrepen.",
 		"superseded": "Vervallen: %s houdt niet meer al deze aandelen (overgedragen of ingetrokken). " +
 			"Het bewijs van de huidige aandelen is het geldende; u downloadt het in het ledenportaal.",
@@ -292,9 +292,9 @@ var certificateTexts = map[string]map[string]string{
 	"en": {
 		"title": "Share certificate", "number": "No.", "registration": "Registered in the trade register under number %s",
 		"certifies": "The board of %s certifies that", "member": "member number %d",
-		"holds": "is entered in the share register on %s as the holder of",
+		"holds":  "is entered in the share register on %s as the holder of",
 		"issued": "was entered in the share register on %s as the holder of",
-		"class": "Class", "shares": "Shares", "numbers": "Numbers", "nominal": "Nominal value", "paid": "Paid",
+		"class":  "Class", "shares": "Shares", "numbers": "Numbers", "nominal": "Nominal value", "paid": "Paid",
 		"total": "Total", "paidnote": "The amount paid is what was paid for the shares on issue, share premium included.",
 		"superseded": "Superseded: %s no longer holds all of these shares (transferred or withdrawn). " +
 			"The certificate of current holdings is the one that counts; download it from the member portal.",
@@ -381,7 +381,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	pdf.AddPage()
 
 	const pageW, pageH = 210.0, 297.0
-	ink := [3]int{33, 54, 74}    // a deep blue-grey: the border, the heading, the rules
+	ink := [3]int{33, 54, 74}     // a deep blue-grey: the border, the heading, the rules
 	muted := [3]int{96, 104, 112} // secondary text
 	pdf.SetDrawColor(ink[0], ink[1], ink[2])
 	pdf.SetLineWidth(0.9)
