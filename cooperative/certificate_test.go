@@ -93,11 +93,11 @@ func TestCertificates(t *testing.T) {
 		"SHARE CERTIFICATE", "No. "+cl.Number, "Łukasz Wąsowski", "member number 1",
 		"was entered in the share register on 4 March 2025", "Member share (A)", "1–8", "€400.00", "€500.00",
 		"Chair", "Secretary", "Groningen, 4 March 2025")
-	if cl.Superseded || strings.Contains(text, "Superseded") || strings.Contains(text, "Aandelenbewijs") {
+	if cl.Superseded || strings.Contains(text, "Superseded") || strings.Contains(text, "Aandeelbewijs") {
 		t.Errorf("a current issuance certificate: %s", text)
 	}
 	ca, text := certOf(sa.ID)
-	wantTexts(t, text, "AANDELENBEWIJS", "Nr. "+ca.Number, "Anna de Vries", "lidnummer 2",
+	wantTexts(t, text, "AANDEELBEWIJS", "Nr. "+ca.Number, "Anna de Vries", "lidnummer 2",
 		"op 4 maart 2025 in het register van aandelen is ingeschreven", "9–12", "€ 200,00", "€ 250,00", "Voorzitter", "Secretaris")
 	if strings.Contains(text, "Share certificate") || cl.Number == ca.Number || !regexp.MustCompile(`^\d{4,}$`).MatchString(ca.Number) {
 		t.Errorf("numbers %q %q; text %s", cl.Number, ca.Number, text)

@@ -277,7 +277,7 @@ func overlap(rs []ShareRange, r ShareRange) int64 {
 // certificateTexts are the certificate's words per language.
 var certificateTexts = map[string]map[string]string{
 	"nl": {
-		"title": "Aandelenbewijs", "number": "Nr.", "registration": "Ingeschreven in het handelsregister onder nummer %s",
+		"title": "Aandeelbewijs", "number": "Nr.", "registration": "Ingeschreven in het handelsregister onder nummer %s",
 		"certifies": "Het bestuur van %s verklaart dat", "member": "lidnummer %d",
 		"holds":  "op %s in het register van aandelen staat ingeschreven als houder van",
 		"issued": "op %s in het register van aandelen is ingeschreven als houder van",
