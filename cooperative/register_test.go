@@ -149,7 +149,7 @@ func TestRegisterScenario(t *testing.T) {
 		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
 	}
 	text := pdfText(t, pdf)
-	for _, want := range []string{"Bert Jansen", "6-8", "Energie Noord", "Share certificate"} {
+	for _, want := range []string{"Bert Jansen", "6–8", "Energie Noord", "AANDEELBEWIJS"} /* Bert reads Dutch */ {
 		if !strings.Contains(text, want) {
 			t.Errorf("certificate lacks %q:\n%s", want, text)
 		}

@@ -187,6 +187,7 @@ func registryMatrixRows() []matrixRow {
 		{"withdraw-subscription", "POST", coop + "/subscriptions/{subscriptionID}/withdraw",
 			fixed(map[string]string{"reason": "Subscribed twice by mistake."}), withdraw},
 		{"share-certificate", "GET", coop + "/subscriptions/{subscriptionID}/certificate.pdf", none, certificate},
+		{"member-share-certificate", "GET", coop + "/members/{memberID}/certificate.pdf", none, certificate},
 
 		{"transfer-shares", "POST", coop + "/transfers", withFixture(func(f *matrixFixture) any {
 			return map[string]any{"from": f.reg.ownMember, "to": f.reg.otherMember, "class": "A", "shares": 1}

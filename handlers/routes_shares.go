@@ -57,7 +57,11 @@ func (s *Server) shareRoutes() {
 	route(s, signedIn(), huma.Operation{OperationID: "share-certificate", Description: certificateDoc, Method: http.MethodGet,
 		Path: coopPath + "/subscriptions/{subscriptionID}/certificate.pdf", Summary: "The share certificate of an allocated subscription",
 		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-		Responses: file("application/pdf", "The certificate, A4.")}, s.certificate)
+		Responses: file("application/pdf", "The certificate, A4. Once some of its shares were transferred or withdrawn it says it is superseded.")}, s.certificate)
+	route(s, signedIn(), huma.Operation{OperationID: "member-share-certificate", Description: certificateDoc, Method: http.MethodGet,
+		Path: coopPath + "/members/{memberID}/certificate.pdf", Summary: "The share certificate of what a member holds (or held on a date)",
+		Tags: []string{"register"}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		Responses: file("application/pdf", "The certificate of the member's holdings at the end of the date, A4.")}, s.memberCertificate)
 
 	// The share register.
 	route(s, inCooperative(roleBoard).withMFA(), huma.Operation{OperationID: "transfer-shares", Method: http.MethodPost,

@@ -33,44 +33,37 @@ func sendPDF(req *request, name string, b []byte) error {
 	return req.c.Send(b)
 }
 
-// meCertificate serves the share certificate the API serves: of ?subscription= when
-// given, else of the member's latest issuance.
+// meCertificate serves the share certificates the API serves: of one issuance with
+// ?subscription= (it says so when its shares have moved on since), else of what the
+// member holds today, read from the register.
 func (w *Web) meCertificate(req *request) error {
 	c, m, err := req.portalMember()
 	if err != nil {
 		return err
 	}
-	var sub shares.Subscription
+	var cert shares.Certificate
 	if id := req.c.Query("subscription"); id != "" {
-		if sub, err = w.opts.Registry.GetSubscription(req.ctx(), c.ID, id); err != nil {
+		sub, err := w.opts.Registry.GetSubscription(req.ctx(), c.ID, id)
+		if err != nil {
 			return notYours(err)
 		}
 		if sub.MemberID != m.ID {
 			return fiber.ErrNotFound
 		}
-	} else {
-		subs, _, err := w.opts.Registry.ListSubscriptions(req.ctx(), c.ID, "member", m.ID, "", cooperative.MaxPageSize)
-		if err != nil {
-			return err
+		if cert, err = w.opts.Registry.GetCertificate(req.ctx(), c.ID, sub.ID); err != nil {
+			return notYours(err)
 		}
-		for _, s := range subs {
-			if s.Status == shares.SubscriptionAllocated && (sub.ID == "" || sub.IssuedOn <= s.IssuedOn) {
-				sub = s
-			}
+	} else if cert, err = w.opts.Registry.GetHoldingsCertificate(req.ctx(), c.ID, m.ID, cooperative.DateOf(w.now())); err != nil {
+		if cooperative.ErrorCode(err) == cooperative.ERULE {
+			return fiber.ErrNotFound // they hold nothing: there is no certificate
 		}
-		if sub.ID == "" {
-			return fiber.ErrNotFound
-		}
-	}
-	cert, err := w.opts.Registry.GetCertificate(req.ctx(), c.ID, sub.ID)
-	if err != nil {
 		return notYours(err)
 	}
 	b, err := cert.PDF()
 	if err != nil {
 		return err
 	}
-	return sendPDF(req, "certificate-"+sub.ID+".pdf", b)
+	return sendPDF(req, "certificate-"+cert.Number+".pdf", b)
 }
 
 type meScheduleData struct {
