@@ -36,9 +36,14 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			[]string{"method", "route"}),
 		scrape: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m)
 	return m
 }
+
+// Describe and Collect make Metrics a prometheus.Collector of its series.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { m.requests.Describe(ch); m.duration.Describe(ch) }
+
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) { m.requests.Collect(ch); m.duration.Collect(ch) }
 
 // Handler serves the metrics in Prometheus' text format (also on a listener of its own:
 // KRACHT_METRICS_ADDR).
@@ -63,6 +68,9 @@ func (m *Metrics) observe(c *fiber.Ctx, entry *fiber.Route, status int, took tim
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
 }
+
+// Metrics is the server's request metrics (nil without Options.Metrics).
+func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // metricsRoute serves GET /metrics on the API's own port. It is the operator's, not an
 // API operation: it is not in the OpenAPI document and asks for no token, so a
