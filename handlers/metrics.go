@@ -41,9 +41,15 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 }
 
 // Describe and Collect make Metrics a prometheus.Collector of its series.
-func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { m.requests.Describe(ch); m.duration.Describe(ch) }
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	m.requests.Describe(ch)
+	m.duration.Describe(ch)
+}
 
-func (m *Metrics) Collect(ch chan<- prometheus.Metric) { m.requests.Collect(ch); m.duration.Collect(ch) }
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	m.requests.Collect(ch)
+	m.duration.Collect(ch)
+}
 
 // Handler serves the metrics in Prometheus' text format (also on a listener of its own:
 // KRACHT_METRICS_ADDR).
