@@ -66,6 +66,7 @@ var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 // carries it, and one access log line when it is done.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	start := time.Now()
+	entry := c.Route() // the middleware's own route: still c.Route() after Next when no route took the request
 	id := c.Get(fiber.HeaderXRequestID)
 	if !clientRequestID.MatchString(id) {
 		id = s.ids.next()
@@ -82,6 +83,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	s.metrics.observe(c, entry, status, time.Since(start))
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError

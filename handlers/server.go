@@ -64,6 +64,10 @@ type Options struct {
 	// PublicURL is where people reach the web pages (KRACHT_PUBLIC_URL): forms are
 	// accepted from its origin only, and https makes the cookies Secure.
 	PublicURL string
+	// Metrics counts requests by route (metrics.go); nil counts nothing. ServeMetrics adds
+	// GET /metrics to this server (else cmd serves Metrics.Handler on a listener of its own).
+	Metrics      *Metrics
+	ServeMetrics bool
 }
 
 // AuthOptions configure sign-in, tokens and who is counted as which client.
@@ -113,6 +117,8 @@ type Server struct {
 	web *web.Web
 	// draining makes /readyz fail while the server still serves (health.go).
 	draining atomic.Bool
+	// metrics counts requests (metrics.go); nil counts nothing.
+	metrics *Metrics
 }
 
 // New builds the API with every route of the routes_*.go files. It panics when opts.Auth.Keys are
@@ -129,7 +135,7 @@ func New(opts Options) *Server {
 		opts.BodyLimit = 1 << 20
 	}
 	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, ids: newRequestIDs(),
-		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret}
+		trustedProxies: opts.Auth.TrustedProxies, unsubscribeSecret: opts.Auth.UnsubscribeSecret, metrics: opts.Metrics}
 	s.accounts, s.members, s.registry, s.payments = opts.Accounts, opts.Members, opts.Registry, opts.PaymentService
 	s.payouts, s.bonds, s.distributions, s.fund = opts.Payouts, opts.Bonds, opts.Distributions, opts.Fund
 	keys := opts.Auth.Keys
@@ -194,6 +200,9 @@ func New(opts Options) *Server {
 	}
 	s.api = humafiber.New(s.app, config)
 	s.routes()
+	if opts.Metrics != nil && opts.ServeMetrics {
+		s.metricsRoute(opts.Metrics)
+	}
 	s.bodiless = newBodilessRoutes(s.api.OpenAPI())
 	s.web = web.New(web.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Accounts: s.accounts,
 		Members: s.members, Registry: s.registry, Payments: s.payments, Payouts: s.payouts, Bonds: s.bonds,

@@ -22,8 +22,13 @@ const maxBackoff = time.Minute
 func Poll(ctx context.Context, interval time.Duration, wake <-chan struct{},
 	step func(context.Context) (more bool, err error), onError func(error)) {
 	failures := 0
+	obs, name := observerFrom(ctx)
 	for {
+		start := time.Now()
 		more, err := step(ctx)
+		if obs != nil && ctx.Err() == nil {
+			obs.StepDone(name, time.Since(start), err)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -51,4 +56,29 @@ func Poll(ctx context.Context, interval time.Duration, wake <-chan struct{},
 		case <-t.C:
 		}
 	}
+}
+
+// An Observer hears of every step of a Poll loop (metrics: runs, failures, duration).
+// It must be quick and safe for concurrent use.
+type Observer interface {
+	StepDone(job string, took time.Duration, err error)
+}
+
+type observerKey struct{}
+
+type namedObserver struct {
+	name string
+	obs  Observer
+}
+
+// WithObserver names the Poll loop that runs under ctx and has obs hear of its steps. It
+// travels in the context so the loops of other packages (the mail worker, the Stripe
+// worker) report without a change to their options; a loop without one reports nothing.
+func WithObserver(ctx context.Context, job string, obs Observer) context.Context {
+	return context.WithValue(ctx, observerKey{}, namedObserver{name: job, obs: obs})
+}
+
+func observerFrom(ctx context.Context) (Observer, string) {
+	o, _ := ctx.Value(observerKey{}).(namedObserver)
+	return o.obs, o.name
 }

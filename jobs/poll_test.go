@@ -67,3 +67,34 @@ func TestPollBacksOffAfterErrors(t *testing.T) {
 		t.Fatalf("%d calls, %d reported", n, reported.Load())
 	}
 }
+
+type recordingObserver struct {
+	steps, failures atomic.Int32
+	job             atomic.Value
+}
+
+func (r *recordingObserver) StepDone(job string, _ time.Duration, err error) {
+	r.job.Store(job)
+	r.steps.Add(1)
+	if err != nil {
+		r.failures.Add(1)
+	}
+}
+
+func TestPollReportsEachStepToTheObserverInItsContext(t *testing.T) {
+	obs := &recordingObserver{}
+	ctx, cancel := context.WithCancel(WithObserver(context.Background(), "mail", obs))
+	var calls atomic.Int32
+	Poll(ctx, time.Millisecond, nil, func(context.Context) (bool, error) {
+		switch calls.Add(1) {
+		case 2:
+			return false, errors.New("store down")
+		case 4:
+			cancel() // a step cut short by the end of the loop is not reported
+		}
+		return true, nil
+	}, func(error) {})
+	if obs.steps.Load() != 3 || obs.failures.Load() != 1 || obs.job.Load() != "mail" {
+		t.Fatalf("observer heard %d steps, %d failures, job %v; want 3, 1, mail", obs.steps.Load(), obs.failures.Load(), obs.job.Load())
+	}
+}

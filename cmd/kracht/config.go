@@ -28,9 +28,12 @@ type config struct {
 	BodyLimit         int
 	ShutdownTimeout   time.Duration
 	DrainPeriod       time.Duration
-	Auth              authConfig
-	Mail              mailConfig
-	Stripe            stripeConfig // stripe.go
+	// MetricsAddr, when set, serves /metrics on a listener of its own instead of the
+	// public port (KRACHT_METRICS_ADDR).
+	MetricsAddr string
+	Auth        authConfig
+	Mail        mailConfig
+	Stripe      stripeConfig // stripe.go
 }
 
 // loadConfig reads and validates the configuration; an error names the variable.
@@ -72,6 +75,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.DrainPeriod, err = time.ParseDuration(env("KRACHT_DRAIN_PERIOD", "0s"))
 	if err != nil || cfg.DrainPeriod < 0 || cfg.DrainPeriod > 5*time.Minute {
 		return cfg, fmt.Errorf("KRACHT_DRAIN_PERIOD=%q: want a duration from 0s to 5m such as 10s", getenv("KRACHT_DRAIN_PERIOD"))
+	}
+	cfg.MetricsAddr = env("KRACHT_METRICS_ADDR", "")
+	if cfg.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" || cfg.MetricsAddr == cfg.Addr {
+			return cfg, fmt.Errorf("KRACHT_METRICS_ADDR=%q: want host:port other than KRACHT_ADDR, for example :9090", cfg.MetricsAddr)
+		}
 	}
 	if cfg.Stripe, err = loadStripeConfig(env); err != nil {
 		return cfg, err

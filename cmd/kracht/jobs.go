@@ -15,6 +15,7 @@ import (
 // interval, its errors go to onError. Each capability offers its jobs from its own file
 // (jobs_<capability>.go); serve starts them all.
 type pollingJob struct {
+	name     string // the label job of its metrics
 	interval time.Duration
 	step     func(context.Context) (more bool, err error)
 	onError  func(error)
@@ -30,12 +31,12 @@ func backgroundJobs(store cooperative.Store, log *slog.Logger) []pollingJob {
 	)
 }
 
-// startJobs starts each job; stop (idempotent) stops them in order, each waiting for a
+// startJobs starts each job, obs hearing of its steps; stop (idempotent) stops them in order, each waiting for a
 // step under way.
-func startJobs(ctx context.Context, list []pollingJob) (stop func()) {
+func startJobs(ctx context.Context, list []pollingJob, obs jobs.Observer) (stop func()) {
 	stops := make([]func(), len(list))
 	for i, j := range list {
-		stops[i] = startPolling(ctx, j.interval, j.step, j.onError)
+		stops[i] = startPolling(jobs.WithObserver(ctx, j.name, obs), j.interval, j.step, j.onError)
 	}
 	return func() {
 		for _, stop := range stops {

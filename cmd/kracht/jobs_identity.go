@@ -25,7 +25,7 @@ func identityJobs(store cooperative.Store, log *slog.Logger) []pollingJob {
 // interval, with one log line of counts per sweep. Safe with many replicas: each removal
 // is at the version read, so two sweeps at once remove a record once.
 func sweepJob(store cooperative.Store, interval time.Duration, log *slog.Logger) pollingJob {
-	return pollingJob{interval: interval, step: func(ctx context.Context) (bool, error) {
+	return pollingJob{name: jobSweep, interval: interval, step: func(ctx context.Context) (bool, error) {
 		t, err := identity.SweepExpired(ctx, store, time.Now(), identity.SweepOptions{})
 		if err == nil {
 			log.Info("expired sign-in data swept", slog.Int("sessions", t.Sessions),

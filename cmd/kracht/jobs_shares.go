@@ -24,7 +24,7 @@ func sharesJobs(store cooperative.Store, log *slog.Logger) []pollingJob {
 // whoever gets there first.
 func checkpointJob(store cooperative.Store, interval time.Duration, log *slog.Logger) pollingJob {
 	registry := shares.NewRegistry(store, shares.RegistryOptions{})
-	return pollingJob{interval: interval, step: func(ctx context.Context) (bool, error) {
+	return pollingJob{name: jobCheckpoints, interval: interval, step: func(ctx context.Context) (bool, error) {
 		n, err := registry.CheckpointAllDue(ctx, shares.CheckpointEvery)
 		if n > 0 {
 			log.Info("register checkpoints written", slog.Int("count", n))

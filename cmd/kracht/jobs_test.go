@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -32,11 +33,15 @@ func TestSweeperSweepsAtStartAndEveryIntervalUntilStopped(t *testing.T) {
 	}
 	defer store.Close()
 	out := &syncBuffer{}
-	stop := startJobs(ctx, []pollingJob{sweepJob(store, 20*time.Millisecond, slog.New(slog.NewJSONHandler(out, nil)))})
+	m := newMetrics()
+	stop := startJobs(ctx, []pollingJob{sweepJob(store, 20*time.Millisecond, slog.New(slog.NewJSONHandler(out, nil)))}, m)
 	waitForLines(t, out, sweptLine, 3)
 	stop()
 	stop() // idempotent
 	swept := strings.Count(out.String(), sweptLine)
+	if runs := testutil.ToFloat64(m.jobRuns.WithLabelValues(jobSweep)); runs != float64(swept) {
+		t.Errorf("kracht_job_runs_total{job=sweep} = %v after %d sweeps", runs, swept)
+	}
 	time.Sleep(100 * time.Millisecond)
 	if now := strings.Count(out.String(), sweptLine); now != swept {
 		t.Fatalf("%d sweeps after stop returned", now-swept)

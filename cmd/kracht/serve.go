@@ -20,6 +20,7 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/handlers"
+	"github.com/kracht-coop/kracht/jobs"
 	"github.com/kracht-coop/kracht/storage/embedded"
 	"github.com/kracht-coop/kracht/storage/mongodb"
 )
@@ -30,11 +31,14 @@ import (
 // under way finish, and closes the store last.
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, where, err := openStore(ctx, cfg)
+	opened, where, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer opened.Close()
+	// Every part gets the metered store, so every commit is timed and counted (metrics.go).
+	m := newMetrics()
+	store := cooperative.Store(&meteredStore{Store: opened, m: m})
 
 	unsubscribeSecret, err := cfg.unsubscribeSecret(log)
 	if err != nil {
@@ -44,13 +48,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stopMail, err := startMail(ctx, cfg, store, unsubscribeSecret, log)
+	stopMail, err := startMail(jobs.WithObserver(ctx, jobMail, m), cfg, store, unsubscribeSecret, log)
 	if err != nil {
 		return err
 	}
 	// On early returns; runs before the store closes (defers run last-in, first-out).
 	defer stopMail()
-	stopJobs := startJobs(ctx, backgroundJobs(store, log))
+	stopJobs := startJobs(ctx, backgroundJobs(store, log), m)
 	defer stopJobs()
 	// Payments: the box for Stripe credentials and the worker applying webhook events
 	// (stripe.go); stopped before the store closes, like the mail worker.
@@ -64,7 +68,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	pay := payments.NewPayments(run, shares.StandardPayablesLinking(cfg.Auth.PublicURL))
 	registry := shares.NewRegistry(store, shares.RegistryOptions{Now: time.Now, LinkBaseURL: cfg.Auth.PublicURL})
 	bondService := bonds.New(store, bonds.Options{Now: time.Now})
-	syncer, stopStripe, err := startStripe(ctx, cfg, pay, box, log)
+	syncer, stopStripe, err := startStripe(jobs.WithObserver(ctx, jobStripe, m), cfg, pay, box, log)
 	if err != nil {
 		return err
 	}
@@ -87,7 +91,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Distributions:  distribution.New(store, distribution.Options{Now: time.Now}),
 		// Ballots are keyed by a key derived from KRACHT_SECRETS_KEY: changing that key
 		// during a vote stops the vote's ballots (fund/ballots.go).
-		Fund: fundService})
+		Fund:    fundService,
+		Metrics: handlers.NewMetrics(m.reg), ServeMetrics: cfg.MetricsAddr == ""})
+	m.reg.MustRegister(newQueueCollector(store, pay, time.Now, log))
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, srv.Metrics().Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics() // scraped while draining; closed when serve returns
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KRACHT_ADDR=%s: %w", cfg.Addr, err)
