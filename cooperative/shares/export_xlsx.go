@@ -110,8 +110,11 @@ func WriteRegisterXLSX(w io.Writer, reg Register, language string) error {
 		return err
 	}
 	// Widths and panes go before the first row: the stream writes them first.
-	for i, width := range registerWidths(text.columns, reg.Rows) {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+	// The stream writer puts each width before those set already, and spreadsheets want
+	// the columns in order: set them from the last.
+	widths := registerWidths(text.columns, reg.Rows)
+	for i := len(widths) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
 			return err
 		}
 	}
@@ -137,6 +140,12 @@ func WriteRegisterXLSX(w io.Writer, reg Register, language string) error {
 		}
 		return excelize.Cell{StyleID: date, Value: d.Time()}
 	}
+	text0 := func(s string) any { // an empty cell, not an empty string, so blanks filter as blanks
+		if s == "" {
+			return nil
+		}
+		return s
+	}
 	values := make([]any, len(text.columns))
 	for i, r := range reg.Rows {
 		nominal, err := euros(r.NominalCents)
@@ -148,11 +157,11 @@ func WriteRegisterXLSX(w io.Writer, reg Register, language string) error {
 			return err
 		}
 		values[0] = excelize.Cell{StyleID: count, Value: r.MemberNumber}
-		values[1], values[2] = r.Name, r.Address
+		values[1], values[2] = text0(r.Name), text0(r.Address)
 		values[3], values[4] = dateCell(r.AdmittedOn), dateCell(r.CeasedOn)
-		values[5] = r.Class
+		values[5] = text0(r.Class)
 		values[6] = excelize.Cell{StyleID: count, Value: r.Shares}
-		values[7] = r.ShareNumbers
+		values[7] = text0(r.ShareNumbers)
 		values[8] = excelize.Cell{StyleID: money, Value: nominal}
 		values[9] = excelize.Cell{StyleID: money, Value: paid}
 		if err := sw.SetRow("A"+strconv.Itoa(i+2), values); err != nil {
