@@ -205,10 +205,12 @@ type fileOutput struct {
 
 const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// registerXLSXInput is registerExportInput with the workbook's language.
+// registerXLSXInput is registerExportInput with the workbook's language (huma reads no
+// parameters from an embedded struct).
 type registerXLSXInput struct {
-	registerExportInput
-	Lang string `query:"lang" enum:"nl,en" doc:"The language of the headings, the title and the date format; the language of your account when left out."`
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Date          string `query:"date" format:"date" doc:"The register as it stood at the end of this day (YYYY-MM-DD); today when left out."`
+	Lang          string `query:"lang" enum:"nl,en" doc:"The language of the headings, the title and the date format; the language of your account when left out."`
 }
 
 // exportRegister builds the export in memory: one row per member and class, thousands
@@ -249,5 +251,5 @@ func (s *Server) exportRegisterCSV(ctx context.Context, in *registerExportInput)
 }
 
 func (s *Server) exportRegisterXLSX(ctx context.Context, in *registerXLSXInput) (*fileOutput, error) {
-	return s.exportRegister(ctx, &in.registerExportInput, true, in.Lang)
+	return s.exportRegister(ctx, &registerExportInput{CooperativeID: in.CooperativeID, Date: in.Date}, true, in.Lang)
 }
