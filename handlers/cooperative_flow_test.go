@@ -13,6 +13,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/shares"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/xuri/excelize/v2"
 )
 
 // A cooperative run end to end through the HTTP API on the embedded store: the admin
@@ -175,7 +176,7 @@ func TestCooperativeFlow(t *testing.T) {
 	r = as.call(t, "GET", sc.coop+"/register.csv", sc.board(), nil)
 	wantStatus(t, r, 200)
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(string(r.body), "1,Ann de Vries,") || !strings.Contains(string(r.body), ",A,4,1-4,200.00") {
+		!strings.Contains(string(r.body), "1,Ann de Vries,") || !strings.Contains(string(r.body), ",A,4,1-4,220.00") { // paid: 4 × €55, premium included
 		t.Fatalf("register CSV (%s):\n%s", r.header.Get("Content-Type"), r.body)
 	}
 	r = as.call(t, "GET", sc.coop+"/register.xlsx", sc.board(), nil)
@@ -183,6 +184,11 @@ func TestCooperativeFlow(t *testing.T) {
 	if r.header.Get("Content-Type") != xlsxContentType || !bytes.HasPrefix(r.body, []byte("PK")) {
 		t.Fatalf("register XLSX: %s", r.header.Get("Content-Type"))
 	}
+	registerWorkbook(t, r.body, "Member number", "J2", "220") // the board's account is in English
+	r = as.call(t, "GET", sc.coop+"/register.xlsx?lang=nl&date="+today, sc.accountant(), nil)
+	wantStatus(t, r, 200)
+	registerWorkbook(t, r.body, "Lidnummer", "I2", "200")
+	wantStatus(t, as.call(t, "GET", sc.coop+"/register.xlsx?lang=de", sc.board(), nil), 422)
 	past := decodeBody[holdingList](t, as.call(t, "GET", sc.coop+"/holdings?date=2024-12-31", sc.board(), nil))
 	now := decodeBody[holdingList](t, as.call(t, "GET", sc.coop+"/holdings?date="+today, sc.accountant(), nil))
 	if len(past.Items) != 0 || len(now.Items) != 1 || now.Items[0].MemberID != applied.ID || now.Items[0].Shares != 4 {
@@ -322,5 +328,20 @@ func TestRegistryBadInput(t *testing.T) {
 		map[string]any{"memberId": annMember.ID, "shares": 1}), 404, cooperative.ENOTFOUND)
 	if after := snapshot(); after != before {
 		t.Fatalf("a refused request wrote:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// registerWorkbook reads a register workbook back: its first heading and a cell's number.
+func registerWorkbook(t *testing.T, body []byte, heading, cell, number string) {
+	t.Helper()
+	book, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	head, _ := book.GetCellValue(shares.RegisterSheet, "A1")
+	got, _ := book.GetCellValue(shares.RegisterSheet, cell, excelize.Options{RawCellValue: true})
+	if head != heading || got != number {
+		t.Fatalf("register workbook: A1 %q, %s %q; want %q, %q", head, cell, got, heading, number)
 	}
 }

@@ -205,35 +205,51 @@ type fileOutput struct {
 
 const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+// registerXLSXInput is registerExportInput with the workbook's language (huma reads no
+// parameters from an embedded struct).
+type registerXLSXInput struct {
+	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
+	Date          string `query:"date" format:"date" doc:"The register as it stood at the end of this day (YYYY-MM-DD); today when left out."`
+	Lang          string `query:"lang" enum:"nl,en" doc:"The language of the headings, the title and the date format; the language of your account when left out."`
+}
+
 // exportRegister builds the export in memory: one row per member and class, thousands
-// of rows for a large cooperative.
-func (s *Server) exportRegister(ctx context.Context, in *registerExportInput, xlsx bool) (*fileOutput, error) {
+// of rows for a large cooperative (a 100,000-row workbook is about 4 MB).
+func (s *Server) exportRegister(ctx context.Context, in *registerExportInput, xlsx bool, lang string) (*fileOutput, error) {
 	date := s.dateOr(in.Date)
-	rows, err := s.registry.RegisterRows(ctx, in.CooperativeID, date)
-	if err != nil {
-		return nil, err
-	}
 	var b bytes.Buffer
 	out := &fileOutput{CacheControl: "no-store"}
 	name := "register-" + in.CooperativeID + "-" + string(date)
 	if xlsx {
-		err = shares.WriteRegisterXLSX(&b, rows)
+		reg, err := s.registry.Register(ctx, in.CooperativeID, date)
+		if err != nil {
+			return nil, err
+		}
+		if lang == "" {
+			lang = principalFrom(ctx).Language
+		}
+		if err := shares.WriteRegisterXLSX(&b, reg, lang); err != nil {
+			return nil, err
+		}
 		out.ContentType, name = xlsxContentType, name+".xlsx"
 	} else {
-		err = shares.WriteRegisterCSV(&b, rows)
+		rows, err := s.registry.RegisterRows(ctx, in.CooperativeID, date)
+		if err != nil {
+			return nil, err
+		}
+		if err := shares.WriteRegisterCSV(&b, rows); err != nil {
+			return nil, err
+		}
 		out.ContentType, name = "text/csv; charset=utf-8", name+".csv"
-	}
-	if err != nil {
-		return nil, err
 	}
 	out.ContentDisposition, out.Body = `attachment; filename="`+name+`"`, b.Bytes()
 	return out, nil
 }
 
 func (s *Server) exportRegisterCSV(ctx context.Context, in *registerExportInput) (*fileOutput, error) {
-	return s.exportRegister(ctx, in, false)
+	return s.exportRegister(ctx, in, false, "")
 }
 
-func (s *Server) exportRegisterXLSX(ctx context.Context, in *registerExportInput) (*fileOutput, error) {
-	return s.exportRegister(ctx, in, true)
+func (s *Server) exportRegisterXLSX(ctx context.Context, in *registerXLSXInput) (*fileOutput, error) {
+	return s.exportRegister(ctx, &registerExportInput{CooperativeID: in.CooperativeID, Date: in.Date}, true, in.Lang)
 }

@@ -90,5 +90,8 @@ func (s *Server) shareRoutes() {
 		Responses: file("text/csv", "One row per member and class, in member-number order.")}, s.exportRegisterCSV)
 	route(s, inCooperative(roleBoard, roleAccountant), huma.Operation{OperationID: "export-register-xlsx", Method: http.MethodGet,
 		Path: coopPath + "/register.xlsx", Summary: "The register on a date as an Excel workbook", Tags: []string{"register"},
-		Responses: file(xlsxContentType, "One sheet, Register: one row per member and class.")}, s.exportRegisterXLSX)
+		Description: "For people: headings in Dutch or English (`lang`, else your account's language), amounts as euro " +
+			"numbers (nominal value, and the amount paid with any premium), dates as dates, a frozen header row with a filter. " +
+			"Programs read register.csv, whose columns do not change with the language.",
+		Responses: file(xlsxContentType, "One sheet, Register: one row per member and class, in member-number order.")}, s.exportRegisterXLSX)
 }
