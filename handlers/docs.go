@@ -42,6 +42,7 @@ var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
+<link rel="icon" href="/static/kracht.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{.Styles}}">
 <link rel="stylesheet" href="{{.Page}}">
 <script src="{{.Script}}" data-auto-add-css="false"></script>
