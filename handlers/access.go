@@ -97,6 +97,10 @@ func route[I, O any](s *Server, p policy, op huma.Operation, handler func(contex
 	if p.signedIn {
 		op.Security = []map[string][]string{{"bearer": {}}}
 		op.Errors = append(op.Errors, http.StatusUnauthorized)
+	} else {
+		// An empty list, not none: the document then says the operation needs no
+		// credentials, where a missing one leaves it to a default.
+		op.Security = []map[string][]string{}
 	}
 	if p.admin || p.scoped() || p.mfa {
 		op.Errors = append(op.Errors, http.StatusForbidden)

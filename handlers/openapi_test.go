@@ -10,7 +10,7 @@ import (
 // servedByHuma are the routes that serve the API description itself.
 var servedByHuma = map[string]bool{
 	"/openapi.json": true, "/openapi.yaml": true, "/openapi-3.0.json": true, "/openapi-3.0.yaml": true,
-	"/docs": true, "/schemas/:schema": true,
+	"/docs": true, "/docs/assets/:hash/:name": true, "/schemas/:schema": true,
 }
 
 // operatorRoutes are served for the operator, not the API's clients: GET /metrics

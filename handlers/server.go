@@ -192,17 +192,26 @@ func New(opts Options) *Server {
 	config.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	config.Info.Description = "The back office of energy and care cooperatives: members, shares, bonds, payments and the ledger."
 	config.OpenAPIPath = "/openapi"
-	config.DocsPath = "/docs"
+	// The reference page is ours (docs.go): huma's loads its script from a CDN.
+	config.DocsPath = ""
+	// Relative, so "try it" on /docs calls the server the page came from, whatever name
+	// it was reached by (the page may connect to its own origin only).
+	config.Servers = []*huma.Server{{URL: "/", Description: "The server that serves this document."}}
+	config.Tags = apiTags
 	config.Transformers = append(config.Transformers, problemFromHuma, redactSecrets)
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "An access token from POST /v1/auth/login or /v1/auth/refresh (at most 15 minutes old)."},
 	}
 	s.api = humafiber.New(s.app, config)
+	newDocs(config.Info.Title).mount(s.app)
 	s.routes()
 	if opts.Metrics != nil && opts.ServeMetrics {
 		s.metricsRoute(opts.Metrics)
 	}
+	// huma registers its ErrorModel with every operation, whose errors documentProblems
+	// then publishes as Problem: nothing refers to it.
+	delete(s.api.OpenAPI().Components.Schemas.Map(), "ErrorModel")
 	s.bodiless = newBodilessRoutes(s.api.OpenAPI())
 	s.web = web.New(web.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Accounts: s.accounts,
 		Members: s.members, Registry: s.registry, Payments: s.payments, Payouts: s.payouts, Bonds: s.bonds,
@@ -210,6 +219,28 @@ func New(opts Options) *Server {
 		PublicURL: opts.PublicURL, ClientIP: s.clientIP, UnsubscribeSecret: s.unsubscribeSecret})
 	s.web.Mount(s.app)
 	return s
+}
+
+// apiTags describe the groups of operations (every operation's tag is one of them; the
+// OpenAPI lint test checks it), in the order the reference page lists them.
+var apiTags = []*huma.Tag{
+	{Name: "auth", Description: "Sign-up, sign-in, access tokens, password reset and two-factor authentication."},
+	{Name: "cooperatives", Description: "The cooperatives hosted here and their public profiles."},
+	{Name: "statutes", Description: "The statutes a cooperative adopts and members consent to."},
+	{Name: "roles", Description: "Who holds which role in a cooperative, and invitations to take one."},
+	{Name: "members", Description: "Membership applications, members' records and their payout accounts."},
+	{Name: "offerings", Description: "Share offerings and members' subscriptions to them."},
+	{Name: "payments", Description: "Payments by Stripe and bank transfer, bank statement imports and the review queue."},
+	{Name: "register", Description: "The share register: holdings, transfers, withdrawals, certificates and exports."},
+	{Name: "bonds", Description: "Bond issues, subscriptions, interest and redemption runs, and the bond register."},
+	{Name: "distribution", Description: "Appropriation of the result: settings, proposals, members' elections and statements."},
+	{Name: "community fund", Description: "The community fund's rounds, proposals, ballots and grants."},
+	{Name: "payouts", Description: "Payables and payout batches, with their bank files."},
+	{Name: "ledger", Description: "The cooperative's double-entry journal and trial balance."},
+	{Name: "audit", Description: "A cooperative's audit log of who changed what."},
+	{Name: "notifications", Description: "Unsubscribing from mails."},
+	{Name: "admin", Description: "Platform functions for platform admins: cooperatives, the platform's audit log, mail that could not be sent."},
+	{Name: "operations", Description: "Health checks for load balancers and orchestrators."},
 }
 
 // webKey is the web front's cookie key, derived from the key that signs access tokens so
