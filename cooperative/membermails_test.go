@@ -1,20 +1,16 @@
 package cooperative_test
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
-	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kracht-coop/kracht/notifications/mailtest"
 
 	"github.com/emersion/go-smtp"
 	"github.com/google/uuid"
@@ -38,14 +34,8 @@ type smtpInbox struct {
 	got  []deliveredMail
 }
 
-// deliveredMail is one accepted message, taken apart with the standard library.
-type deliveredMail struct {
-	To       string
-	Language string // Content-Language
-	Subject  string
-	Text     string // the text/plain part, decoded
-	HTML     string
-}
+// deliveredMail is one accepted message, to one of its recipients.
+type deliveredMail = mailtest.Mail
 
 func startInbox(t *testing.T) *smtpInbox {
 	t.Helper()
@@ -82,7 +72,7 @@ func (s *inboxSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	m, err := parseDelivered(raw)
+	m, err := mailtest.Parse(raw)
 	if err != nil {
 		return err
 	}
@@ -93,56 +83,6 @@ func (s *inboxSession) Data(r io.Reader) error {
 		s.inbox.got = append(s.inbox.got, m)
 	}
 	return nil
-}
-
-func parseDelivered(raw []byte) (deliveredMail, error) {
-	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return deliveredMail{}, err
-	}
-	var dec mime.WordDecoder
-	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		return deliveredMail{}, err
-	}
-	m := deliveredMail{Subject: subject, Language: msg.Header.Get("Content-Language")}
-	return m, m.walk(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-}
-
-func (m *deliveredMail) walk(contentType, encoding string, body io.Reader) error {
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return err
-	}
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			part, err := mr.NextRawPart()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := m.walk(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part); err != nil {
-				return err
-			}
-		}
-	}
-	switch strings.ToLower(encoding) {
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	}
-	content, err := io.ReadAll(body)
-	switch mediaType {
-	case "text/plain":
-		m.Text = string(content)
-	case "text/html":
-		m.HTML = string(content)
-	}
-	return err
 }
 
 // deliver runs a mail worker against the fixture's store until the outbox is empty, and

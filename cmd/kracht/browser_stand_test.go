@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kracht-coop/kracht/notifications/mailtest"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -133,57 +130,18 @@ func (s *stand) mailLink(address, page string) *url.URL {
 
 var linkRE = regexp.MustCompile(`https?://[^\s<>"']+`)
 
-// readMail returns the recipient and the decoded text of every text part of an .eml file.
+// readMail returns the recipient and the decoded text of every text part of an .eml file
+// (in HTML the link sits in href="…" with &amp; for &).
 func readMail(t testing.TB, path string) (to, text string) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	m, err := mailtest.Parse(raw)
 	if err != nil {
-		t.Fatalf("%s is not an RFC 5322 message: %v", path, err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	if a, err := mail.ParseAddress(msg.Header.Get("To")); err == nil {
-		to = a.Address
-	}
-	var b strings.Builder
-	walkMail(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, &b)
-	return to, b.String()
-}
-
-func walkMail(t testing.TB, contentType, encoding string, body io.Reader, out *strings.Builder) {
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		mediaType = "text/plain"
-	}
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			part, err := mr.NextRawPart()
-			if err != nil {
-				return
-			}
-			walkMail(t, part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part, out)
-		}
-	}
-	if !strings.HasPrefix(mediaType, "text/") {
-		return
-	}
-	var content []byte
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		content, err = io.ReadAll(quotedprintable.NewReader(body))
-	case "base64":
-		content, err = io.ReadAll(base64.NewDecoder(base64.StdEncoding, body))
-	default:
-		content, err = io.ReadAll(body)
-	}
-	if err != nil {
-		t.Fatalf("decoding a mail part: %v", err)
-	}
-	// In HTML the link sits in href="…" with &amp; for &.
-	out.WriteString(strings.ReplaceAll(string(content), "&amp;", "&"))
-	out.WriteString("\n")
+	return m.To, m.Text + "\n" + strings.ReplaceAll(m.HTML, "&amp;", "&")
 }
 
 // ---- API ----
