@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"codeberg.org/go-pdf/fpdf"
+	"github.com/kracht-coop/kracht/cooperative/documents"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
@@ -181,32 +181,29 @@ var statementWords = map[string]map[string]string{
 		"note": "Voor uw aangifte: de hoofdsom op 1 januari is de waarde van uw vordering (box 3); de rente is de opbrengst van het jaar."},
 }
 
-// PDF renders the statement (A4, Helvetica with cp1252 text, like the share certificate).
+// PDF renders the statement (A4, in the documents' Unicode font, like the share certificate).
 func (s YearStatement) PDF() ([]byte, error) {
 	w := statementWords[s.Language]
 	if w == nil {
 		w = statementWords["en"]
 	}
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(false)
+	pdf := documents.NewA4() // a Unicode font: names print as written
 	pdf.SetTitle(w["title"]+" "+strconv.Itoa(s.Year), true)
-	pdf.SetCreator("Kracht", true)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
-	pdf.CellFormat(0, 10, tr(w["title"]+" "+strconv.Itoa(s.Year)), "", 1, "L", false, 0, "")
-	pdf.SetFont("Helvetica", "", 11)
-	pdf.CellFormat(0, 7, tr(s.Cooperative.Name+" ("+s.Cooperative.RegistrationNumber+")"), "", 1, "L", false, 0, "")
+	pdf.SetFont(documents.Font, "B", 16)
+	pdf.CellFormat(0, 10, w["title"]+" "+strconv.Itoa(s.Year), "", 1, "L", false, 0, "")
+	pdf.SetFont(documents.Font, "", 11)
+	pdf.CellFormat(0, 7, s.Cooperative.Name+" ("+s.Cooperative.RegistrationNumber+")", "", 1, "L", false, 0, "")
 	pdf.Ln(4)
-	pdf.SetFont("Helvetica", "", 10)
+	pdf.SetFont(documents.Font, "", 10)
 	for _, r := range [][2]string{{w["member"], s.Member.Name}, {w["number"], strconv.FormatInt(s.Member.Number, 10)},
 		{w["address"], s.Member.Address.String()}} {
-		pdf.CellFormat(45, 6, tr(r[0]), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 6, tr(r[1]), "", 1, "L", false, 0, "")
+		pdf.CellFormat(45, 6, r[0], "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 6, r[1], "", 1, "L", false, 0, "")
 	}
 	pdf.Ln(4)
 	if len(s.Issues) == 0 {
-		pdf.MultiCell(0, 6, tr(w["none"]), "", "L", false)
+		pdf.MultiCell(0, 6, w["none"], "", "L", false)
 	}
 	rows := func(si StatementIssue) [][2]string {
 		return [][2]string{
@@ -217,16 +214,16 @@ func (s YearStatement) PDF() ([]byte, error) {
 		}
 	}
 	for _, si := range append(slices.Clone(s.Issues), s.Totals) {
-		pdf.SetFont("Helvetica", "B", 11)
+		pdf.SetFont(documents.Font, "B", 11)
 		name := w["issue"] + ": " + si.Name
 		if si.IssueID == "" {
 			name = w["total"]
 		}
-		pdf.CellFormat(0, 8, tr(name), "B", 1, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 10)
+		pdf.CellFormat(0, 8, name, "B", 1, "L", false, 0, "")
+		pdf.SetFont(documents.Font, "", 10)
 		for _, r := range rows(si) {
-			pdf.CellFormat(80, 6, tr(r[0]), "", 0, "L", false, 0, "")
-			pdf.CellFormat(40, 6, tr(r[1]), "", 1, "R", false, 0, "")
+			pdf.CellFormat(80, 6, r[0], "", 0, "L", false, 0, "")
+			pdf.CellFormat(40, 6, r[1], "", 1, "R", false, 0, "")
 		}
 		pdf.Ln(3)
 		if len(s.Issues) <= 1 {
@@ -234,8 +231,8 @@ func (s YearStatement) PDF() ([]byte, error) {
 		}
 	}
 	pdf.Ln(4)
-	pdf.SetFont("Helvetica", "I", 9)
-	pdf.MultiCell(0, 5, tr(w["note"]), "", "L", false)
+	pdf.SetFont(documents.Font, "", 9)
+	pdf.MultiCell(0, 5, w["note"], "", "L", false)
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {
 		return nil, cooperative.WrapError(cooperative.EINTERNAL, err, "cannot render the statement")

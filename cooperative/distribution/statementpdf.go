@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"strconv"
 
-	"codeberg.org/go-pdf/fpdf"
+	"github.com/kracht-coop/kracht/cooperative/documents"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
@@ -58,51 +58,48 @@ var statementText = map[string]map[string]string{
 		"patronage":     "Ledenkorting: het bedrag verdeeld naar de grondslag van ieder lid, tot op de cent."},
 }
 
-// PDF renders the statement (A4, Helvetica with cp1252 text, like the other documents).
+// PDF renders the statement (A4, in the documents' Unicode font, like the other documents).
 func (s MemberStatement) PDF() ([]byte, error) {
 	w := statementText[s.Language]
 	if w == nil {
 		w = statementText["en"]
 	}
 	eur := func(c int64) string { return cooperative.FormatEuro(c, s.Language) }
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(false)
+	pdf := documents.NewA4() // a Unicode font: names print as written
 	pdf.SetTitle(w["title"]+" "+strconv.Itoa(s.Year), true)
-	pdf.SetCreator("Kracht", true)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
-	pdf.CellFormat(0, 10, tr(w["title"]+" "+strconv.Itoa(s.Year)), "", 1, "L", false, 0, "")
-	pdf.SetFont("Helvetica", "", 11)
-	pdf.CellFormat(0, 7, tr(s.Cooperative.Name+" ("+s.Cooperative.RegistrationNumber+")"), "", 1, "L", false, 0, "")
+	pdf.SetFont(documents.Font, "B", 16)
+	pdf.CellFormat(0, 10, w["title"]+" "+strconv.Itoa(s.Year), "", 1, "L", false, 0, "")
+	pdf.SetFont(documents.Font, "", 11)
+	pdf.CellFormat(0, 7, s.Cooperative.Name+" ("+s.Cooperative.RegistrationNumber+")", "", 1, "L", false, 0, "")
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "", 10)
+	pdf.SetFont(documents.Font, "", 10)
 	for _, r := range [][2]string{{w["member"], s.Name}, {w["number"], strconv.FormatInt(s.Number, 10)}, {w["address"], s.Address.String()}} {
-		pdf.CellFormat(40, 6, tr(r[0]), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 6, tr(r[1]), "", 1, "L", false, 0, "")
+		pdf.CellFormat(40, 6, r[0], "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 6, r[1], "", 1, "L", false, 0, "")
 	}
 	if !s.Executed {
 		pdf.Ln(2)
-		pdf.SetFont("Helvetica", "B", 10)
-		pdf.MultiCell(0, 5, tr(w["draft"]), "", "L", false)
+		pdf.SetFont(documents.Font, "B", 10)
+		pdf.MultiCell(0, 5, w["draft"], "", "L", false)
 	}
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "I", 9)
-	pdf.MultiCell(0, 5, tr(w[string(s.Method)]), "", "L", false)
+	pdf.SetFont(documents.Font, "", 9)
+	pdf.MultiCell(0, 5, w[string(s.Method)], "", "L", false)
 	if len(s.Holdings) > 0 {
 		pdf.Ln(2)
-		pdf.SetFont("Helvetica", "B", 11)
-		pdf.CellFormat(0, 8, tr(w["holdings"]), "B", 1, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "B", 9)
+		pdf.SetFont(documents.Font, "B", 11)
+		pdf.CellFormat(0, 8, w["holdings"], "B", 1, "L", false, 0, "")
+		pdf.SetFont(documents.Font, "B", 9)
 		widths := []float64{25, 25, 35, 35, 20}
 		for i, h := range []string{w["class"], w["shares"], w["from"], w["to"], w["days"]} {
-			pdf.CellFormat(widths[i], 6, tr(h), "", 0, "L", false, 0, "")
+			pdf.CellFormat(widths[i], 6, h, "", 0, "L", false, 0, "")
 		}
 		pdf.Ln(6)
-		pdf.SetFont("Helvetica", "", 9)
+		pdf.SetFont(documents.Font, "", 9)
 		for _, h := range s.Holdings {
 			for i, c := range []string{h.Class, strconv.FormatInt(h.Shares, 10), string(h.From), string(h.To), strconv.FormatInt(h.Days, 10)} {
-				pdf.CellFormat(widths[i], 5, tr(c), "", 0, "L", false, 0, "")
+				pdf.CellFormat(widths[i], 5, c, "", 0, "L", false, 0, "")
 			}
 			pdf.Ln(5)
 		}
@@ -124,15 +121,15 @@ func (s MemberStatement) PDF() ([]byte, error) {
 	if l.DonationCents > 0 {
 		rows = append(rows, [2]string{w["donation"], eur(l.DonationCents)})
 	}
-	pdf.SetFont("Helvetica", "", 10)
+	pdf.SetFont(documents.Font, "", 10)
 	for _, r := range rows {
-		pdf.CellFormat(80, 6, tr(r[0]), "", 0, "L", false, 0, "")
-		pdf.CellFormat(40, 6, tr(r[1]), "", 1, "R", false, 0, "")
+		pdf.CellFormat(80, 6, r[0], "", 0, "L", false, 0, "")
+		pdf.CellFormat(40, 6, r[1], "", 1, "R", false, 0, "")
 	}
 	if l.BelowThreshold {
 		pdf.Ln(2)
-		pdf.SetFont("Helvetica", "I", 9)
-		pdf.MultiCell(0, 5, tr(w["below"]), "", "L", false)
+		pdf.SetFont(documents.Font, "", 9)
+		pdf.MultiCell(0, 5, w["below"], "", "L", false)
 	}
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {

@@ -3,7 +3,6 @@ package shares
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,16 +12,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/notify"
 
-	"codeberg.org/go-pdf/fpdf"
-)
-
-// The certificate is set in DejaVu Serif (fonts/README.md): a Unicode TrueType font, so
-// a member's name prints as written, whatever their alphabet's Latin extension.
-var (
-	//go:embed fonts/DejaVuSerif.ttf
-	serifRegular []byte
-	//go:embed fonts/DejaVuSerif-Bold.ttf
-	serifBold []byte
+	"github.com/kracht-coop/kracht/cooperative/documents"
 )
 
 // CertificateKind says what a certificate speaks for.
@@ -366,15 +356,12 @@ func (c Certificate) PDF() ([]byte, error) {
 		lang = notify.LanguageEnglish
 	}
 	w := certificateTexts[lang]
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(true)
-	pdf.AddUTF8FontFromBytes("serif", "", serifRegular)
-	pdf.AddUTF8FontFromBytes("serif", "B", serifBold)
+	// Set in documents' Unicode font, so a member's name prints as written.
+	pdf := documents.NewA4()
 	title := w["title"] + " " + c.Number + " - " + c.Member.Name
 	pdf.SetTitle(title, !isASCII(title))
 	pdf.SetAuthor(c.Cooperative.Name, !isASCII(c.Cooperative.Name))
 	pdf.SetSubject(w["title"], !isASCII(w["title"]))
-	pdf.SetCreator("Kracht", false)
 	pdf.SetLang(lang)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(28, 20, 28)
@@ -390,7 +377,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	pdf.Rect(15, 15, pageW-30, pageH-30, "D")
 
 	center := func(size float64, style string, color [3]int, h float64, s string) {
-		pdf.SetFont("serif", style, size)
+		pdf.SetFont(documents.Font, style, size)
 		pdf.SetTextColor(color[0], color[1], color[2])
 		pdf.MultiCell(0, h, s, "", "C", false)
 	}
@@ -454,7 +441,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	left := (pageW - tableW) / 2
 	pdf.SetLineWidth(0.3)
 	pdf.SetX(left)
-	pdf.SetFont("serif", "B", 9)
+	pdf.SetFont(documents.Font, "B", 9)
 	pdf.SetTextColor(muted[0], muted[1], muted[2])
 	for _, col := range cols {
 		pdf.CellFormat(col.w, 7, col.head, "B", 0, col.align, false, 0, "")
@@ -466,7 +453,7 @@ func (c Certificate) PDF() ([]byte, error) {
 		cells := []string{l.Class.Name + " (" + l.Class.Code + ")", groupThousands(l.Shares, lang),
 			formatCertificateRanges(l.Ranges, lang), cooperative.FormatEuro(l.NominalCents, lang), cooperative.FormatEuro(l.PaidCents, lang)}
 		// The numbers may wrap; the row is as tall as they need.
-		pdf.SetFont("serif", "", 10)
+		pdf.SetFont(documents.Font, "", 10)
 		lines := len(pdf.SplitText(cells[2], cols[2].w-6))
 		h := 6.5 * float64(max(lines, 1))
 		y := pdf.GetY()
@@ -489,7 +476,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	pdf.Line(left, pdf.GetY()+1, left+tableW, pdf.GetY()+1)
 	if len(c.Lines) > 1 {
 		pdf.SetXY(left, pdf.GetY()+2)
-		pdf.SetFont("serif", "B", 10)
+		pdf.SetFont(documents.Font, "B", 10)
 		pdf.CellFormat(cols[0].w, 6.5, w["total"], "", 0, "L", false, 0, "")
 		pdf.CellFormat(cols[1].w, 6.5, groupThousands(total.Shares, lang), "", 0, "R", false, 0, "")
 		pdf.CellFormat(cols[2].w, 6.5, "", "", 0, "L", false, 0, "")
@@ -498,7 +485,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	}
 	pdf.Ln(5)
 	pdf.SetX(left)
-	pdf.SetFont("serif", "", 8.5)
+	pdf.SetFont(documents.Font, "", 8.5)
 	pdf.SetTextColor(muted[0], muted[1], muted[2])
 	pdf.MultiCell(tableW, 4.5, w["paidnote"], "", "L", false)
 
@@ -507,7 +494,7 @@ func (c Certificate) PDF() ([]byte, error) {
 		pdf.SetX(left)
 		pdf.SetDrawColor(150, 40, 30)
 		pdf.SetTextColor(150, 40, 30)
-		pdf.SetFont("serif", "B", 10)
+		pdf.SetFont(documents.Font, "B", 10)
 		pdf.MultiCell(tableW, 5.5, fmt.Sprintf(w["superseded"], c.Member.Name), "1", "C", false)
 		pdf.SetDrawColor(ink[0], ink[1], ink[2])
 	}
@@ -518,7 +505,7 @@ func (c Certificate) PDF() ([]byte, error) {
 		place = c.Cooperative.Name
 	}
 	pdf.SetXY(28, 212)
-	pdf.SetFont("serif", "", 10.5)
+	pdf.SetFont(documents.Font, "", 10.5)
 	pdf.SetTextColor(black[0], black[1], black[2])
 	pdf.CellFormat(0, 6, fmt.Sprintf(w["place"], place, longDate(c.AsOf, lang)), "", 1, "L", false, 0, "")
 	const sigY, sigW = 246.0, 62.0
@@ -527,14 +514,14 @@ func (c Certificate) PDF() ([]byte, error) {
 		x := 28 + float64(i)*(pageW-56-sigW)
 		pdf.Line(x, sigY, x+sigW, sigY)
 		pdf.SetXY(x, sigY+1.5)
-		pdf.SetFont("serif", "", 9.5)
+		pdf.SetFont(documents.Font, "", 9.5)
 		pdf.SetTextColor(muted[0], muted[1], muted[2])
 		pdf.CellFormat(sigW, 5, role, "", 0, "L", false, 0, "")
 	}
 
 	// The register is the legal record.
 	pdf.SetXY(28, 262)
-	pdf.SetFont("serif", "", 7.5)
+	pdf.SetFont(documents.Font, "", 7.5)
 	pdf.MultiCell(0, 3.8, w["footer"], "", "C", false)
 
 	var buf bytes.Buffer
