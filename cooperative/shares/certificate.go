@@ -167,21 +167,11 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 		if c.About, err = getAboutTx(tx, cooperativeID); err != nil {
 			return err
 		}
-		type issued struct {
-			r   ShareRange
-			ref string
-		}
 		held := map[string][]ShareRange{}
-		issues := map[string][]issued{}
 		var last int64
 		err = foldRegister(tx, cooperativeID, 0, func(ev RegisterEvent) (bool, error) {
 			if date.Before(ev.Date) {
 				return false, nil
-			}
-			if ev.Type == RegisterIssue {
-				for _, rg := range ev.Ranges {
-					issues[ev.Class] = append(issues[ev.Class], issued{rg, ev.Ref})
-				}
 			}
 			if ev.From == memberID {
 				rest, ok := removeRanges(held[ev.Class], ev.Ranges)
@@ -202,21 +192,11 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 		if err != nil {
 			return err
 		}
-		price := map[string]int64{} // per share, by issue reference
-		priceOf := func(ref string, nominal int64) (int64, error) {
-			if p, ok := price[ref]; ok {
-				return p, nil
-			}
-			p := nominal
-			s, err := getSubscription(tx, cooperativeID, ref)
-			switch {
-			case err == nil && s.Allocated > 0:
-				p = (s.AmountCents - s.RefundCents) / s.Allocated
-			case err != nil && cooperative.ErrorCode(err) != cooperative.ENOTFOUND && cooperative.ErrorCode(err) != cooperative.EINVALID:
-				return 0, err
-			}
-			price[ref] = p
-			return p, nil
+		// What was paid: each share at the price of the offering that issued it (the
+		// register export's rule), at nominal when a distribution issued it.
+		prices, err := issuePrices(tx, cooperativeID)
+		if err != nil {
+			return err
 		}
 		for _, sc := range st.ShareClasses { // in the statutes' order
 			rs := held[sc.Code]
@@ -228,18 +208,8 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 			if line.NominalCents, err = cooperative.MulMoney(n, sc.NominalCents); err != nil {
 				return err
 			}
-			for _, is := range issues[sc.Code] {
-				k := overlap(rs, is.r)
-				if k == 0 {
-					continue
-				}
-				p, err := priceOf(is.ref, sc.NominalCents)
-				if err != nil {
-					return err
-				}
-				if line.PaidCents, err = cooperative.AddMoney(line.PaidCents, k*p); err != nil {
-					return err
-				}
+			if line.PaidCents, err = paidFor(rs, prices[sc.Code], sc.NominalCents); err != nil {
+				return err
 			}
 			c.Lines = append(c.Lines, line)
 		}
@@ -251,17 +221,6 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 		return nil
 	})
 	return c, err
-}
-
-// overlap counts the share numbers of r that are in rs.
-func overlap(rs []ShareRange, r ShareRange) int64 {
-	var n int64
-	for _, x := range rs {
-		if lo, hi := max(x.First, r.First), min(x.Last, r.Last); lo <= hi {
-			n += hi - lo + 1
-		}
-	}
-	return n
 }
 
 // certificateTexts are the certificate's words per language.

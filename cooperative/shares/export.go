@@ -165,21 +165,14 @@ func issuePrices(tx cooperative.Tx, cooperativeID string) (map[string][]pricedRa
 			return nil, err
 		}
 		for _, o := range offerings {
-			for sAfter := ""; ; {
-				subs, sNext, err := cooperative.FindAs[Subscription](tx, cooperative.Query{Collection: collectionSubscriptions, Index: "offering",
-					Value: o.ID, After: sAfter, Limit: cooperative.MaxPageSize})
-				if err != nil {
-					return nil, err
+			subs, err := offeringSubscriptions(tx, o.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range subs {
+				for _, r := range s.ShareNumbers {
+					out[o.Class] = append(out[o.Class], pricedRange{r.First, r.Last, o.PriceCents})
 				}
-				for _, s := range subs {
-					for _, r := range s.ShareNumbers {
-						out[o.Class] = append(out[o.Class], pricedRange{r.First, r.Last, o.PriceCents})
-					}
-				}
-				if sNext == "" {
-					break
-				}
-				sAfter = sNext
 			}
 		}
 		if next == "" {
