@@ -61,13 +61,13 @@ func (m Member) PayoutAccount() PayoutAccount {
 	return a
 }
 
-// PayoutAccountOf returns the member and their payout account (ENOTFOUND when the member is not of cooperativeID).
-func PayoutAccountOf(tx cooperative.Tx, cooperativeID, memberID string) (Member, PayoutAccount, error) {
+// PayoutAccountOf returns the member's payout account (ENOTFOUND when the member is not of cooperativeID).
+func PayoutAccountOf(tx cooperative.Tx, cooperativeID, memberID string) (PayoutAccount, error) {
 	m, err := GetMember(tx, cooperativeID, memberID)
 	if err != nil {
-		return Member{}, PayoutAccount{}, err
+		return PayoutAccount{}, err
 	}
-	return m, m.PayoutAccount(), nil
+	return m.PayoutAccount(), nil
 }
 
 // MarkPayoutAccountSuspect holds payouts to iban of the member: sets IBANSuspect to reason when the member's IBAN is

@@ -496,7 +496,7 @@ func TestSuspectPayoutAccount(t *testing.T) {
 		t.Helper()
 		var pa membership.PayoutAccount
 		if err := w.store.View(w.ctx, func(tx cooperative.Tx) (err error) {
-			_, pa, err = membership.PayoutAccountOf(tx, w.coop.ID, w.anna.ID)
+			pa, err = membership.PayoutAccountOf(tx, w.coop.ID, w.anna.ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -552,7 +552,7 @@ func TestSuspectPayoutAccount(t *testing.T) {
 	}
 	// Another cooperative's member, a bad reason.
 	err := w.store.View(w.ctx, func(tx cooperative.Tx) error {
-		_, _, err := membership.PayoutAccountOf(tx, cooperative.NewID(), w.anna.ID)
+		_, err := membership.PayoutAccountOf(tx, cooperative.NewID(), w.anna.ID)
 		return err
 	})
 	wantCode(t, err, cooperative.ENOTFOUND)
