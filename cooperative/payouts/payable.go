@@ -315,15 +315,31 @@ func (s *Payouts) ListPayables(ctx context.Context, cooperativeID string, f Paya
 		next string
 	)
 	err := s.run.View(ctx, func(tx cooperative.Tx) error {
-		var settleErr error
+		// Settling turns a sent payable paid and nothing else, so only a sent or paid
+		// filter needs it while scanning; what it settled there the page keeps.
+		type settledAs struct {
+			status PayableStatus
+			paidOn cooperative.Date
+		}
+		var (
+			settleErr error
+			settled   = map[string]settledAs{}
+		)
 		list, n, err := cooperative.FindWhere(tx, q, f.Limit, func(p Payable) bool {
 			if p.CooperativeID != cooperativeID {
 				return false
 			}
+			if f.Status != PayableSent && f.Status != PayablePaid {
+				return f.Status == "" || p.Status == f.Status
+			}
 			if err := settle(tx, &p); err != nil {
 				settleErr = err
 			}
-			return f.Status == "" || p.Status == f.Status
+			if p.Status != f.Status {
+				return false
+			}
+			settled[p.ID] = settledAs{p.Status, p.PaidOn}
+			return true
 		})
 		if err == nil {
 			err = settleErr
@@ -333,7 +349,9 @@ func (s *Payouts) ListPayables(ctx context.Context, cooperativeID string, f Paya
 		}
 		next, out = n, make([]PayableView, 0, len(list))
 		for _, p := range list {
-			if err := settle(tx, &p); err != nil {
+			if s, ok := settled[p.ID]; ok {
+				p.Status, p.PaidOn = s.status, s.paidOn
+			} else if err := settle(tx, &p); err != nil {
 				return err
 			}
 			v := PayableView{Payable: p}
