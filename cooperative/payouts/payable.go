@@ -160,23 +160,19 @@ type Owed struct {
 // payable, or the one made before for the same source (a retry); the same source with
 // other facts is ECONFLICT. The actor is who the audit names.
 func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Payable, error) {
-	switch {
-	case !o.Reason.valid():
-		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a reason for a payout", o.Reason)
-	case o.AmountCents <= 0:
-		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable is a positive amount, not %d", o.AmountCents)
-	case o.Account == "" || o.SourceType == "" || o.SourceID == "":
-		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account and source")
-	}
-	if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
+	p, err := newPayable(o, now)
+	if err != nil {
 		return Payable{}, err
+	}
+	if o.Account == "" || o.SourceType == "" || o.SourceID == "" {
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account and source")
 	}
 	if o.Payee != nil {
 		iban, err := cooperative.ParseIBAN(o.Payee.IBAN)
 		if err != nil || strings.TrimSpace(o.Payee.Name) == "" {
 			return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payee needs a name and a valid IBAN")
 		}
-		o.Payee = &Payee{Name: strings.TrimSpace(o.Payee.Name), IBAN: iban}
+		p.Payee = &Payee{Name: strings.TrimSpace(o.Payee.Name), IBAN: iban}
 	}
 	if _, err := membership.GetMember(tx, o.CooperativeID, o.MemberID); err != nil {
 		return Payable{}, err
@@ -188,9 +184,6 @@ func Owe(tx cooperative.Tx, actor cooperative.Actor, o Owed, now time.Time) (Pay
 		}
 		return found, err
 	}
-	p := Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
-		Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
-		SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, Payee: o.Payee, CreatedAt: now.UTC()}
 	if err := savePayable(tx, &p, now); err != nil {
 		return Payable{}, err
 	}
@@ -208,26 +201,19 @@ func OweAll(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, sourceTyp
 	out := make([]Payable, len(all))
 	var total int64
 	for i, o := range all {
-		switch {
-		case o.CooperativeID != cooperativeID || o.SourceType != sourceType:
+		if o.CooperativeID != cooperativeID || o.SourceType != sourceType {
 			return nil, cooperative.Errorf(cooperative.EINVALID, "OweAll: every payable is of cooperative %s and source %s", cooperativeID, sourceType)
-		case !o.Reason.valid():
-			return nil, cooperative.Errorf(cooperative.EINVALID, "%q is not a reason for a payout", o.Reason)
-		case o.AmountCents <= 0:
-			return nil, cooperative.Errorf(cooperative.EINVALID, "a payable is a positive amount, not %d", o.AmountCents)
-		case o.Account == "" || o.SourceID == "" || !cooperative.ValidID(o.MemberID):
-			return nil, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account, source and member")
 		}
-		if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
+		p, err := newPayable(o, now)
+		if err != nil {
 			return nil, err
 		}
-		p := Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
-			Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
-			SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, CreatedAt: now.UTC()}
+		if o.Account == "" || o.SourceID == "" || !cooperative.ValidID(o.MemberID) {
+			return nil, cooperative.Errorf(cooperative.EINVALID, "a payable needs its account, source and member")
+		}
 		if err := savePayable(tx, &p, now); err != nil {
 			return nil, err
 		}
-		var err error
 		if total, err = cooperative.AddMoney(total, p.AmountCents); err != nil {
 			return nil, err
 		}
@@ -238,6 +224,24 @@ func OweAll(tx cooperative.Tx, actor cooperative.Actor, cooperativeID, sourceTyp
 			Payables   int   `json:"payables"`
 			TotalCents int64 `json:"totalCents"`
 		}{len(out), total}, now)
+}
+
+// newPayable checks what Owe and OweAll both ask of o (a reason, a positive amount, a due
+// date) and makes its open payable, without a payee; each checks its account and source
+// itself.
+func newPayable(o Owed, now time.Time) (Payable, error) {
+	switch {
+	case !o.Reason.valid():
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "%q is not a reason for a payout", o.Reason)
+	case o.AmountCents <= 0:
+		return Payable{}, cooperative.Errorf(cooperative.EINVALID, "a payable is a positive amount, not %d", o.AmountCents)
+	}
+	if _, err := cooperative.ParseDate(string(o.DueOn)); err != nil {
+		return Payable{}, err
+	}
+	return Payable{ID: cooperative.NewID(), CooperativeID: o.CooperativeID, MemberID: o.MemberID, Reason: o.Reason,
+		Account: o.Account, AmountCents: o.AmountCents, DueOn: o.DueOn, Text: strings.TrimSpace(o.Text),
+		SourceType: o.SourceType, SourceID: o.SourceID, Status: PayableOpen, CreatedAt: now.UTC()}, nil
 }
 
 // payableOf finds the payable a source owes.
