@@ -103,13 +103,19 @@ func keepBalances(tx cooperative.Tx, e Entry) error {
 	if err != nil {
 		return err
 	}
+	return writeKept(tx, e.CooperativeID, kept, rec, m, e.Seq)
+}
+
+// writeKept adds movements m to cooperativeID's kept balances, an account at a time, and
+// records that they now include every entry up to seq (kept and rec as read).
+func writeKept(tx cooperative.Tx, cooperativeID string, kept ledgerKept, rec cooperative.Record, m movements, seq int64) error {
 	for _, account := range slices.Sorted(maps.Keys(m)) {
-		if err := applyMovements(tx, e.CooperativeID, account, m[account]); err != nil {
+		if err := applyMovements(tx, cooperativeID, account, m[account]); err != nil {
 			return err
 		}
 	}
-	kept.Seq = e.Seq
-	_, err = cooperative.Put(tx, cooperative.Record{Collection: collectionLedgerKept, ID: e.CooperativeID, Version: rec.Version, Data: cooperative.Encode(kept)})
+	kept.Seq = seq
+	_, err := cooperative.Put(tx, cooperative.Record{Collection: collectionLedgerKept, ID: cooperativeID, Version: rec.Version, Data: cooperative.Encode(kept)})
 	return err
 }
 
@@ -149,14 +155,7 @@ func CatchUpBalances(tx cooperative.Tx, cooperativeID string) error {
 	if last == kept.Seq {
 		return nil
 	}
-	for _, account := range slices.Sorted(maps.Keys(m)) {
-		if err := applyMovements(tx, cooperativeID, account, m[account]); err != nil {
-			return err
-		}
-	}
-	kept.Seq = last
-	_, err = cooperative.Put(tx, cooperative.Record{Collection: collectionLedgerKept, ID: cooperativeID, Version: rec.Version, Data: cooperative.Encode(kept)})
-	return err
+	return writeKept(tx, cooperativeID, kept, rec, m, last)
 }
 
 func getLedgerKept(tx cooperative.Tx, cooperativeID string) (ledgerKept, cooperative.Record, error) {
