@@ -548,13 +548,11 @@ func (s *Payouts) ListTransfers(ctx context.Context, cooperativeID, batchID, aft
 // Instruction is what the bank is asked to do for an approved batch: the cooperative's
 // account pays each transfer on the execution date. payments/sepa writes it as a file.
 type Instruction struct {
-	Batch       Batch
-	DebtorName  string
-	DebtorIBAN  string
-	DebtorBIC   string
-	Transfers   []Transfer
-	TotalCents  int64
-	Cooperative string
+	Batch      Batch
+	DebtorName string
+	DebtorIBAN string
+	DebtorBIC  string
+	Transfers  []Transfer
 }
 
 // Instruction returns the instruction of an approved (or sent) batch: a draft is not
@@ -573,14 +571,13 @@ func (s *Payouts) Instruction(ctx context.Context, cooperativeID, batchID string
 		if err != nil {
 			return err
 		}
-		in = Instruction{Batch: b, DebtorName: c.Name, DebtorIBAN: c.IBAN, DebtorBIC: c.BIC, Cooperative: c.Name,
+		in = Instruction{Batch: b, DebtorName: c.Name, DebtorIBAN: c.IBAN, DebtorBIC: c.BIC,
 			Transfers: make([]Transfer, 0, b.Payments)}
 		return eachTransfer(tx, b.ID, func(t Transfer) error {
 			if t.Status == TransferCancelled {
 				return nil
 			}
 			in.Transfers = append(in.Transfers, t)
-			in.TotalCents += t.AmountCents
 			return nil
 		})
 	})
