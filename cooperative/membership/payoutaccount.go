@@ -150,19 +150,22 @@ func (ms *Members) RequestPayoutAccountChange(ctx context.Context, actor coopera
 	if ms.opts.Accounts == nil {
 		return Member{}, "", cooperative.Errorf(cooperative.EINTERNAL, "membership: changing a payout account needs MembersOptions.Accounts")
 	}
+	// Without a code the link is mailed, and mailPayoutAccountLink reads the member with
+	// ownMember's answers itself.
 	var twoFactor bool
-	if err := ms.view(ctx, func(tx cooperative.Tx) error {
-		m, err := ownMember(tx, actor, in.CooperativeID, in.MemberID)
-		if err != nil {
+	if code {
+		if err := ms.view(ctx, func(tx cooperative.Tx) error {
+			m, err := ownMember(tx, actor, in.CooperativeID, in.MemberID)
+			if err != nil {
+				return err
+			}
+			twoFactor, err = identity.TwoFactorOn(tx, m.UserID)
 			return err
+		}); err != nil {
+			return Member{}, "", err
 		}
-		twoFactor, err = identity.TwoFactorOn(tx, m.UserID)
-		return err
-	}); err != nil {
-		return Member{}, "", err
 	}
-
-	if code && twoFactor {
+	if twoFactor {
 		m, err := ms.changePayoutAccountNow(ctx, actor, in, iban, holder)
 		if err != nil {
 			return Member{}, "", err
