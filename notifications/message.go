@@ -19,13 +19,11 @@ import (
 func (w *Worker) compose(n notify.Notification) (*mail.Msg, error) {
 	unsubscribe, page := "", ""
 	if !n.Event.Mandatory() {
-		var err error
-		if unsubscribe, err = w.unsubscribeURL(n, w.unsubscribeBase); err != nil {
+		token, err := notify.UnsubscribeToken(w.opts.UnsubscribeSecret, n.To, n.Event)
+		if err != nil {
 			return nil, err
 		}
-		if page, err = w.unsubscribeURL(n, w.unsubscribePage); err != nil {
-			return nil, err
-		}
+		unsubscribe, page = unsubscribeURL(w.unsubscribeBase, token), unsubscribeURL(w.unsubscribePage, token)
 	}
 	r, err := w.renderer.Render(n, page)
 	if err != nil {
@@ -61,18 +59,14 @@ func (w *Worker) compose(n notify.Notification) (*mail.Msg, error) {
 	return m, nil
 }
 
-// unsubscribeURL is a link of a mail that is not mandatory, at base: it unsubscribes
-// the recipient from this kind of mail, with no login.
-func (w *Worker) unsubscribeURL(n notify.Notification, base *url.URL) (string, error) {
-	token, err := notify.UnsubscribeToken(w.opts.UnsubscribeSecret, n.To, n.Event)
-	if err != nil {
-		return "", err
-	}
+// unsubscribeURL is a link of a mail that is not mandatory, at base, with the mail's
+// unsubscribe token: it unsubscribes the recipient from this kind of mail, with no login.
+func unsubscribeURL(base *url.URL, token string) string {
 	u := *base
 	q := u.Query()
 	q.Set("token", token)
 	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return u.String()
 }
 
 // parseFrom checks the sender address and returns it with the domain the Message-IDs use.
