@@ -49,11 +49,7 @@ func grantRoundsOf(tx cooperative.Tx, cooperativeID string) ([]Round, error) {
 }
 
 // grantProposalsOf is every proposal of the cooperative's rounds.
-func grantProposalsOf(tx cooperative.Tx, cooperativeID string) ([]Proposal, error) {
-	rounds, err := roundsOf(tx, cooperativeID)
-	if err != nil {
-		return nil, err
-	}
+func grantProposalsOf(tx cooperative.Tx, cooperativeID string, rounds []Round) ([]Proposal, error) {
 	var out []Proposal
 	for _, r := range rounds {
 		ps, err := proposalsOf(tx, r.ID)
