@@ -232,17 +232,10 @@ func (s *Server) publicFundAtom(ctx context.Context, in *publicFundInput) (*file
 	return &fileOutput{ContentType: "application/atom+xml; charset=utf-8", CacheControl: "public, max-age=5", Body: b.Bytes()}, nil
 }
 
-type closeRoundInput struct {
-	CooperativeID string `path:"cooperativeID" doc:"The cooperative's id."`
-	RoundID       string `path:"roundID" doc:"The round's id."`
-}
-
-type closedRoundOutput struct{ Body fund.Round }
-
-func (s *Server) closeFundRound(ctx context.Context, in *closeRoundInput) (*closedRoundOutput, error) {
+func (s *Server) closeFundRound(ctx context.Context, in *fundRoundInput) (*fundRoundOutput, error) {
 	r, err := s.fund.CloseRound(ctx, actorFrom(ctx), in.CooperativeID, in.RoundID)
 	if err != nil {
 		return nil, err
 	}
-	return &closedRoundOutput{Body: r}, nil
+	return &fundRoundOutput{Body: fundRoundView(r)}, nil
 }

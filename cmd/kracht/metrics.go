@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kracht-coop/kracht/cooperative"
+	"github.com/kracht-coop/kracht/cooperative/notify"
 	"github.com/kracht-coop/kracht/cooperative/payments"
 	"github.com/kracht-coop/kracht/handlers"
 )
@@ -247,7 +248,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.length, prometheus.GaugeValue, float64(n), job)
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age, job)
 	}
-	n, oldest, err := c.outbox(ctx)
+	n, oldest, err := notify.OpenQueue(ctx, c.store, scrapeCap)
 	queue(jobMail, n, oldest, err)
 	events, _, err := c.pay.DueStripeEvents(ctx, "", scrapeCap)
 	oldest = time.Time{}
@@ -260,31 +261,6 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		ch <- prometheus.MustNewConstMetric(c.reviews, prometheus.GaugeValue, float64(open))
 	}
-}
-
-// outbox reads the outbox's work list (cooperative/notify: index outbox=open, in creation
-// order), the way the mail worker does.
-func (c *queueCollector) outbox(ctx context.Context) (int, time.Time, error) {
-	var (
-		n      int
-		oldest time.Time
-	)
-	err := c.store.View(ctx, func(tx cooperative.Tx) error {
-		page, err := tx.Find(cooperative.Query{Collection: "notifications", Index: "outbox", Value: "open", Limit: scrapeCap})
-		if err != nil || len(page.Records) == 0 {
-			return err
-		}
-		var first struct {
-			CreatedAt time.Time `json:"createdAt"`
-		}
-		n = len(page.Records)
-		if err := json.Unmarshal(page.Records[0].Data, &first); err != nil {
-			return err
-		}
-		oldest = first.CreatedAt
-		return nil
-	})
-	return n, oldest, err
 }
 
 // openReviews counts each cooperative's open items: one indexed query per cooperative.

@@ -36,13 +36,27 @@ type RefusedLine struct {
 // be quoted ("12") and have spaces around it; a number is digits only (no sign, no
 // thousands separator, no decimals), so "1.234" is refused rather than guessed at.
 func ParseBasis(r io.Reader, members map[int64]string) (map[string]int64, []RefusedLine, error) {
+	data, err := readBasis(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return parseBasis(data, members)
+}
+
+// readBasis reads a basis file whole, refusing one over BasisMaxBytes.
+func readBasis(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, BasisMaxBytes+1))
 	if err != nil {
-		return nil, nil, cooperative.WrapError(cooperative.EINVALID, err, "the basis file could not be read")
+		return nil, cooperative.WrapError(cooperative.EINVALID, err, "the basis file could not be read")
 	}
 	if len(data) > BasisMaxBytes {
-		return nil, nil, cooperative.Errorf(cooperative.EINVALID, "the basis file is larger than %d MiB", BasisMaxBytes>>20)
+		return nil, cooperative.Errorf(cooperative.EINVALID, "the basis file is larger than %d MiB", BasisMaxBytes>>20)
 	}
+	return data, nil
+}
+
+// parseBasis is ParseBasis on a file already read (readBasis). It does not change data.
+func parseBasis(data []byte, members map[int64]string) (map[string]int64, []RefusedLine, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 
 	var (

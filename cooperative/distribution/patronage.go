@@ -1,7 +1,6 @@
 package distribution
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -69,12 +68,9 @@ func BasisFor(tx cooperative.Tx, cooperativeID string, year int) (map[string]int
 // (ERULE basis_refused), and nothing is imported.
 func (d *Distributions) ImportBasis(ctx context.Context, actor cooperative.Actor, cooperativeID string, year int, r io.Reader) (Appropriation, error) {
 	// Read before the transaction, which the store may run more than once.
-	data, err := io.ReadAll(io.LimitReader(r, BasisMaxBytes+1))
+	data, err := readBasis(r)
 	if err != nil {
-		return Appropriation{}, cooperative.WrapError(cooperative.EINVALID, err, "the basis file could not be read")
-	}
-	if len(data) > BasisMaxBytes {
-		return Appropriation{}, cooperative.Errorf(cooperative.EINVALID, "the basis file is larger than %d MiB", BasisMaxBytes>>20)
+		return Appropriation{}, err
 	}
 	var out Appropriation
 	err = d.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error {
@@ -98,7 +94,7 @@ func (d *Distributions) ImportBasis(ctx context.Context, actor cooperative.Actor
 			return err
 		}
 		// Refused lines come with an error naming the first; the rule lists them all.
-		q, refused, err := ParseBasis(bytes.NewReader(data), numbers)
+		q, refused, err := parseBasis(data, numbers)
 		if len(refused) > 0 {
 			return cooperative.WrapError(cooperative.ERULE, &BasisRefusedError{Lines: refused},
 				"rule basis_refused: "+strconv.Itoa(len(refused))+" lines of the basis were refused; nothing was imported")
@@ -115,7 +111,7 @@ func (d *Distributions) ImportBasis(ctx context.Context, actor cooperative.Actor
 		if sum.Total == 0 {
 			return cooperative.RuleError("basis_empty", "the basis has no quantity to divide the refund over")
 		}
-		_, rec, err := cooperative.GetAs[regBasisRecord](tx, collectionBases, a.ID)
+		rec, err := tx.Get(collectionBases, a.ID) // only its version: the quantities are not decoded
 		if err != nil && cooperative.ErrorCode(err) != cooperative.ENOTFOUND {
 			return err
 		}

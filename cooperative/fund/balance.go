@@ -8,7 +8,7 @@ import (
 // balanceOfFund is the credit balance of community_fund: what the fund holds, awarded
 // grants already taken off.
 func balanceOfFund(tx cooperative.Tx, cooperativeID string) (int64, error) {
-	all, err := ledger.AccountBalances(tx, cooperativeID, "9999-12-31")
+	all, err := ledger.AccountBalances(tx, cooperativeID, roundBalanceAsOfDate)
 	if err != nil {
 		return 0, err
 	}
@@ -16,7 +16,7 @@ func balanceOfFund(tx cooperative.Tx, cooperativeID string) (int64, error) {
 }
 
 // balanceReserved is what rounds not closed still hold: their budgets less what they
-// granted (the rounds' FreeBalance says the same).
+// granted.
 func balanceReserved(rounds []Round) (int64, error) {
 	var reserved int64
 	for _, r := range rounds {

@@ -130,12 +130,17 @@ func (f *Fund) DonationPayment(ctx context.Context, cooperativeID, donationID, r
 	return p, err
 }
 
-// donationOfPayment finds the donation a payment paid, if any.
-func donationOfPayment(tx cooperative.Tx, paymentID string) (Donation, bool, error) {
-	list, _, err := cooperative.FindAs[Donation](tx, cooperative.Query{Collection: donationCollection, Index: "payment",
-		Value: paymentID, Limit: 1})
-	if err != nil || len(list) == 0 {
-		return Donation{}, false, err
+// donationsByPayment reads the cooperative's donations that have a payment, by payment id.
+func donationsByPayment(tx cooperative.Tx, cooperativeID string) (map[string]Donation, error) {
+	all, err := grantReadAll[Donation](tx, cooperative.Query{Collection: donationCollection, Index: "cooperative", Value: cooperativeID})
+	if err != nil {
+		return nil, err
 	}
-	return list[0], true, nil
+	out := make(map[string]Donation, len(all))
+	for _, d := range all {
+		if _, seen := out[d.PaymentID]; d.PaymentID != "" && !seen {
+			out[d.PaymentID] = d
+		}
+	}
+	return out, nil
 }

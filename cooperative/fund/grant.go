@@ -114,11 +114,11 @@ func (f *Fund) AwardGrant(ctx context.Context, actor cooperative.Actor, cooperat
 	}
 	var g Grant
 	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
-		r, rv, err := grantGetRound(tx, cooperativeID, in.RoundID)
+		r, err := roundGet(tx, cooperativeID, in.RoundID)
 		if err != nil {
 			return err
 		}
-		p, pv, err := grantGetProposal(tx, cooperativeID, in.ProposalID)
+		p, err := proposalGet(tx, cooperativeID, in.ProposalID)
 		if err != nil || p.RoundID != r.ID {
 			return cooperative.Errorf(cooperative.ENOTFOUND, "proposal %s not found in round %s", in.ProposalID, r.ID)
 		}
@@ -159,11 +159,11 @@ func (f *Fund) AwardGrant(ctx context.Context, actor cooperative.Actor, cooperat
 		}
 		g.AwardSeq = e.Seq
 		r.GrantedCents += in.AmountCents
-		if err := grantPutRound(tx, r, rv); err != nil {
+		if err := roundSave(tx, &r); err != nil {
 			return err
 		}
 		p.Status = ProposalAwarded
-		if err := grantPutProposal(tx, p, pv); err != nil {
+		if _, err := tx.Replace(p.record()); err != nil {
 			return err
 		}
 		if _, err := tx.Insert(g.record(0)); err != nil {
@@ -303,9 +303,8 @@ func (f *Fund) GetGrant(ctx context.Context, cooperativeID, id string) (Grant, e
 func (f *Fund) CloseRound(ctx context.Context, actor cooperative.Actor, cooperativeID, roundID string) (Round, error) {
 	var r Round
 	err := f.update(ctx, func(tx cooperative.Tx, now time.Time) error {
-		var version int64
 		var err error
-		if r, version, err = grantGetRound(tx, cooperativeID, roundID); err != nil || r.Status == RoundClosed {
+		if r, err = roundGet(tx, cooperativeID, roundID); err != nil || r.Status == RoundClosed {
 			return err
 		}
 		if r.Status != RoundCounted {
@@ -313,7 +312,7 @@ func (f *Fund) CloseRound(ctx context.Context, actor cooperative.Actor, cooperat
 		}
 		before := r
 		r.Status, r.ClosedAt = RoundClosed, now.UTC()
-		if err := grantPutRound(tx, r, version); err != nil {
+		if err := roundSave(tx, &r); err != nil {
 			return err
 		}
 		return cooperative.AppendAudit(tx, actor, cooperativeID, "fund_round.close", "fund_round", r.ID, before, r, now)

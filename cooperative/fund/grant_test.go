@@ -115,11 +115,12 @@ func (f *fundFixture) counted(budget int64, budgets []int64, result int) (Round,
 	}
 	if err := f.run.Update(f.ctx, func(tx cooperative.Tx, now time.Time) error {
 		for _, p := range ps {
-			if err := grantPutProposal(tx, p, 0); err != nil {
+			if _, err := cooperative.Put(tx, p.record()); err != nil {
 				return err
 			}
 		}
-		return grantPutRound(tx, r, 0)
+		_, err := cooperative.Put(tx, r.record())
+		return err
 	}); err != nil {
 		f.t.Fatal(err)
 	}

@@ -182,6 +182,10 @@ func publicPage(tx cooperative.Tx, cooperativeID string) (PublicPage, error) {
 	for _, g := range grants {
 		grantTitle[g.ID] = g.Title
 	}
+	donationOf, err := donationsByPayment(tx, cooperativeID)
+	if err != nil {
+		return PublicPage{}, err
+	}
 	flows := map[[3]string]*PublicFlow{}
 	var order [][3]string
 	err = ledger.EachEntry(tx, cooperativeID, func(e ledger.Entry) error {
@@ -199,11 +203,7 @@ func publicPage(tx cooperative.Tx, cooperativeID string) (PublicPage, error) {
 		kind, name, grantID := FlowOther, "", ""
 		switch e.Source.Type {
 		case "payment":
-			d, ok, err := donationOfPayment(tx, e.Source.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
+			if d, ok := donationOf[e.Source.ID]; ok {
 				kind = FlowDonations
 				if d.Public {
 					kind, name = FlowDonation, d.Name
@@ -247,7 +247,7 @@ func publicPage(tx cooperative.Tx, cooperativeID string) (PublicPage, error) {
 	slices.SortStableFunc(pg.Flows, func(a, b PublicFlow) int { return cmp.Compare(a.Month, b.Month) })
 	pg.BalanceCents = pg.InCents - pg.OutCents
 
-	rounds, err := grantRoundsOf(tx, cooperativeID)
+	rounds, err := roundsOf(tx, cooperativeID)
 	if err != nil {
 		return PublicPage{}, err
 	}
@@ -255,7 +255,7 @@ func publicPage(tx cooperative.Tx, cooperativeID string) (PublicPage, error) {
 		return PublicPage{}, err
 	}
 	pg.FreeCents = pg.BalanceCents - pg.ReservedCents
-	proposals, err := grantProposalsOf(tx, cooperativeID)
+	proposals, err := grantProposalsOf(tx, cooperativeID, rounds)
 	if err != nil {
 		return PublicPage{}, err
 	}

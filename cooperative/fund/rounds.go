@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
-	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 )
 
@@ -74,22 +73,15 @@ func roundsOf(tx cooperative.Tx, cooperativeID string) ([]Round, error) {
 // entry that takes it out of community_fund, so free does not move when one is awarded;
 // closing a round frees what it did not grant.
 func FreeBalance(tx cooperative.Tx, cooperativeID string) (balance, reserved, free int64, err error) {
-	balances, err := ledger.AccountBalances(tx, cooperativeID, roundBalanceAsOfDate)
-	if err != nil {
+	if balance, err = balanceOfFund(tx, cooperativeID); err != nil {
 		return 0, 0, 0, err
 	}
-	balance = -balances[string(ledger.AccountCommunityFund)] // a liability: its credit is what the fund holds
 	rounds, err := roundsOf(tx, cooperativeID)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	for _, r := range rounds {
-		if r.Status == RoundClosed {
-			continue
-		}
-		if reserved, err = cooperative.AddMoney(reserved, r.BudgetCents-r.GrantedCents); err != nil {
-			return 0, 0, 0, err
-		}
+	if reserved, err = balanceReserved(rounds); err != nil {
+		return 0, 0, 0, err
 	}
 	free, err = cooperative.AddMoney(balance, -reserved)
 	return balance, reserved, free, err

@@ -718,6 +718,27 @@ func NotificationByDedupeKey(ctx context.Context, s cooperative.Store, key strin
 	return n, err
 }
 
+// OpenQueue reads the outbox's work list (index outbox=open, in creation order) the way
+// the worker does: how many messages are open, counting at most limit, and when the
+// oldest of them was created (zero when none is open). It is for the queue metrics.
+func OpenQueue(ctx context.Context, s cooperative.Store, limit int) (count int, oldest time.Time, err error) {
+	err = s.View(ctx, func(tx cooperative.Tx) error {
+		page, err := tx.Find(cooperative.Query{Collection: collectionNotifications, Index: "outbox", Value: "open", Limit: limit})
+		if err != nil || len(page.Records) == 0 {
+			return err
+		}
+		var first struct {
+			CreatedAt time.Time `json:"createdAt"`
+		}
+		if err := cooperative.Decode(page.Records[0], &first); err != nil {
+			return err
+		}
+		count, oldest = len(page.Records), first.CreatedAt
+		return nil
+	})
+	return count, oldest, err
+}
+
 // ListDead returns one page of dead messages, oldest first, and the cursor of the next
 // page ("" when this is the last). It is for platform admins: the envelope and the last
 // error, never the template data (which may hold a reset link).
