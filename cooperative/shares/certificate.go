@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -267,30 +266,14 @@ func longDate(d cooperative.Date, lang string) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), certificateMonths[lang][t.Month()-1], t.Year())
 }
 
-// groupThousands writes n with the language's thousands separator: 1.250 or 1,250.
-func groupThousands(n int64, lang string) string {
-	s, sep := strconv.FormatInt(n, 10), ","
-	if lang == "nl" {
-		sep = "."
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // formatCertificateRanges writes share numbers as a reader does: "1–5, 9" (an en dash,
 // thousands grouped).
 func formatCertificateRanges(rs []ShareRange, lang string) string {
 	parts := make([]string, len(rs))
 	for i, r := range rs {
-		parts[i] = groupThousands(r.First, lang)
+		parts[i] = cooperative.GroupThousands(r.First, lang)
 		if r.Last != r.First {
-			parts[i] += "–" + groupThousands(r.Last, lang)
+			parts[i] += "–" + cooperative.GroupThousands(r.Last, lang)
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -409,7 +392,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	pdf.SetTextColor(black[0], black[1], black[2])
 	var total CertificateLine
 	for _, l := range c.Lines {
-		cells := []string{l.Class.Name + " (" + l.Class.Code + ")", groupThousands(l.Shares, lang),
+		cells := []string{l.Class.Name + " (" + l.Class.Code + ")", cooperative.GroupThousands(l.Shares, lang),
 			formatCertificateRanges(l.Ranges, lang), cooperative.FormatEuro(l.NominalCents, lang), cooperative.FormatEuro(l.PaidCents, lang)}
 		// The numbers may wrap; the row is as tall as they need.
 		pdf.SetFont(documents.Font, "", 10)
@@ -437,7 +420,7 @@ func (c Certificate) PDF() ([]byte, error) {
 		pdf.SetXY(left, pdf.GetY()+2)
 		pdf.SetFont(documents.Font, "B", 10)
 		pdf.CellFormat(cols[0].w, 6.5, w["total"], "", 0, "L", false, 0, "")
-		pdf.CellFormat(cols[1].w, 6.5, groupThousands(total.Shares, lang), "", 0, "R", false, 0, "")
+		pdf.CellFormat(cols[1].w, 6.5, cooperative.GroupThousands(total.Shares, lang), "", 0, "R", false, 0, "")
 		pdf.CellFormat(cols[2].w, 6.5, "", "", 0, "L", false, 0, "")
 		pdf.CellFormat(cols[3].w, 6.5, cooperative.FormatEuro(total.NominalCents, lang), "", 0, "R", false, 0, "")
 		pdf.CellFormat(cols[4].w, 6.5, cooperative.FormatEuro(total.PaidCents, lang), "", 1, "R", false, 0, "")
