@@ -10,6 +10,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/numbered"
 
 	"github.com/kracht-coop/kracht/cooperative/documents"
 )
@@ -123,7 +124,7 @@ func (r *Registry) GetCertificate(ctx context.Context, cooperativeID, subscripti
 		if err != nil {
 			return err
 		}
-		_, stillHeld := removeRanges(held.Ranges, s.ShareNumbers)
+		_, stillHeld := numbered.Remove(held.Ranges, s.ShareNumbers)
 		nominal, err := cooperative.MulMoney(s.Allocated, class.NominalCents)
 		if err != nil {
 			return err
@@ -173,14 +174,14 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 				return false, nil
 			}
 			if ev.From == memberID {
-				rest, ok := removeRanges(held[ev.Class], ev.Ranges)
+				rest, ok := numbered.Remove(held[ev.Class], ev.Ranges)
 				if !ok {
 					return false, cooperative.Errorf(cooperative.EINTERNAL, "register entry %d moves shares the member does not hold", ev.Seq)
 				}
 				held[ev.Class], last = rest, ev.Seq
 			}
 			if ev.To == memberID {
-				held[ev.Class], last = addRanges(held[ev.Class], ev.Ranges), ev.Seq
+				held[ev.Class], last = numbered.Add(held[ev.Class], ev.Ranges), ev.Seq
 			}
 			return true, nil
 		})
@@ -199,7 +200,7 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 		}
 		for _, sc := range st.ShareClasses { // in the statutes' order
 			rs := held[sc.Code]
-			n := countRanges(rs)
+			n := numbered.Count(rs)
 			if n == 0 {
 				continue
 			}
