@@ -3,7 +3,6 @@ package shares
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -197,13 +196,4 @@ func (r *Registry) ListWithdrawals(ctx context.Context, cooperativeID string, st
 		return err
 	})
 	return list, next, err
-}
-
-// checkIdempotencyKey bounds a client's key: it is stored and indexed with the record.
-// An empty key is no key.
-func checkIdempotencyKey(key string) error {
-	if len(key) > 100 || strings.ContainsFunc(key, func(c rune) bool { return c <= ' ' || c > '~' }) {
-		return cooperative.Errorf(cooperative.EINVALID, "the idempotency key is at most 100 printable ASCII characters without spaces")
-	}
-	return nil
 }
