@@ -112,6 +112,18 @@ func FormatEuro(cents int64, language string) string {
 	return s
 }
 
+// FormatCents writes minor units as a plain decimal amount, for exports and tables:
+// 12345 → "123.45", -5 → "-0.05" (no currency, no grouping).
+func FormatCents(c int64) string {
+	sign := ""
+	u := uint64(c)
+	if c < 0 {
+		sign, u = "-", uint64(-c)
+	}
+	frac := u % 100
+	return sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+frac/10)) + string(rune('0'+frac%10))
+}
+
 // GroupThousands writes n with language's thousands separator: "1.250" in Dutch, "1,250"
 // in other languages.
 func GroupThousands(n int64, language string) string {
