@@ -137,32 +137,17 @@ func mailBoardOfWithdrawal(tx cooperative.Tx, m membership.Member, class members
 	if err != nil {
 		return err
 	}
-	ids, err := identity.BoardMemberIDs(tx, w.CooperativeID)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, err := identity.GetUser(tx, id)
-		if err != nil {
-			return err
-		}
-		lang, err := notify.NotificationLanguage(u.Language)
-		if err != nil {
-			lang = notify.LanguageEnglish
-		}
+	return identity.EachBoardMember(tx, w.CooperativeID, func(u identity.User, lang string) error {
 		data := map[string]string{"cooperative": c.Name, "member": m.Name, "member_number": strconv.FormatInt(m.Number, 10),
 			"class": class.Name, "shares": strconv.FormatInt(w.Shares, 10), "amount": cooperative.FormatEuro(w.AmountCents, lang),
 			"earliest": string(w.EarliestOn)}
 		if w.EndsMembership {
 			data["ends_membership"] = "yes"
 		}
-		if err := notify.Enqueue(tx, notify.Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
+		return notify.Enqueue(tx, notify.Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
 			Event: notify.EventWithdrawalRequested, CooperativeID: c.ID, To: u.Email, Language: lang, Data: data,
-			CreatedAt: now}); err != nil {
-			return err
-		}
-	}
-	return nil
+			CreatedAt: now})
+	})
 }
 
 // ListWithdrawals returns a page of a cooperative's withdrawal requests in the order
