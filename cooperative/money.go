@@ -101,23 +101,49 @@ func FormatEuro(cents int64, language string) string {
 	if neg {
 		cents = -cents
 	}
-	whole, frac := strconv.FormatInt(cents/100, 10), fmt.Sprintf("%02d", cents%100)
-	thousands, decimal, prefix := ",", ".", "€"
+	decimal, prefix := ".", "€"
 	if language == "nl" {
-		thousands, decimal, prefix = ".", ",", "€ "
+		decimal, prefix = ",", "€ "
 	}
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(c)
-	}
-	s := prefix + b.String() + decimal + frac
+	s := prefix + GroupThousands(cents/100, language) + decimal + fmt.Sprintf("%02d", cents%100)
 	if neg {
 		s = "-" + s
 	}
 	return s
+}
+
+// FormatCents writes minor units as a plain decimal amount, for exports and tables:
+// 12345 → "123.45", -5 → "-0.05" (no currency, no grouping).
+func FormatCents(c int64) string {
+	sign := ""
+	u := uint64(c)
+	if c < 0 {
+		sign, u = "-", uint64(-c)
+	}
+	frac := u % 100
+	return sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+frac/10)) + string(rune('0'+frac%10))
+}
+
+// GroupThousands writes n with language's thousands separator: "1.250" in Dutch, "1,250"
+// in other languages.
+func GroupThousands(n int64, language string) string {
+	s, sep := strconv.FormatInt(n, 10), ","
+	if language == "nl" {
+		sep = "."
+	}
+	sign := ""
+	if n < 0 {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Date is a calendar date, "2006-01-02". Register and ledger dates are dates, not

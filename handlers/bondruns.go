@@ -119,6 +119,5 @@ func (s *Server) bondStatementPDF(ctx context.Context, in *bondStatementInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &fileOutput{ContentType: "application/pdf", CacheControl: "private, no-store",
-		ContentDisposition: `attachment; filename="bonds-` + strconv.Itoa(in.Year) + `.pdf"`, Body: b}, nil
+	return privateAttachment("application/pdf", "bonds-"+strconv.Itoa(in.Year)+".pdf", b), nil
 }

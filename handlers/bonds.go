@@ -7,7 +7,6 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/bonds"
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
-	"github.com/kracht-coop/kracht/cooperative/payments"
 
 	"github.com/kracht-coop/kracht/cooperative"
 )
@@ -348,11 +347,7 @@ func (s *Server) bondSubscriptionFor(ctx context.Context, cooperativeID, id stri
 	if err != nil {
 		return sub, cooperative.Actor{}, err
 	}
-	m, err := s.members.GetMember(ctx, cooperativeID, sub.MemberID)
-	if err != nil {
-		return sub, cooperative.Actor{}, err
-	}
-	actor, err := s.allowMember(ctx, m, true, roles...)
+	_, actor, err := s.memberFor(ctx, cooperativeID, sub.MemberID, true, roles...)
 	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
 		err = cooperative.Errorf(cooperative.ENOTFOUND, "bond subscription %s not found", id)
 	}
@@ -390,33 +385,14 @@ func (s *Server) bondTransferInstructions(ctx context.Context, in *bondSubscript
 	if _, _, err := s.bondSubscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
 		return nil, err
 	}
-	c, err := s.checkout()
-	if err != nil {
-		return nil, err
-	}
-	ti, err := c.TransferInstructions(ctx, in.CooperativeID, in.SubscriptionID)
-	if err != nil {
-		return nil, err
-	}
-	return &transferInstructionsOutput{Body: transferInstructionsBody{PaymentID: ti.PaymentID, IBAN: ti.IBAN, BIC: ti.BIC,
-		Beneficiary: ti.Beneficiary, AmountCents: ti.AmountCents, Reference: ti.Reference}}, nil
+	return s.transferInstructionsOf(ctx, in.CooperativeID, in.SubscriptionID)
 }
 
 func (s *Server) bondCheckout(ctx context.Context, in *checkoutInput) (*checkoutOutput, error) {
 	if _, _, err := s.bondSubscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
 		return nil, err
 	}
-	c, err := s.checkout()
-	if err != nil {
-		return nil, err
-	}
-	cs, err := c.Start(ctx, payments.StartCheckout{CooperativeID: in.CooperativeID, SubscriptionID: in.SubscriptionID,
-		SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
-	if err != nil {
-		return nil, err
-	}
-	return &checkoutOutput{Body: checkoutBody{URL: cs.URL, SessionID: cs.SessionID, PaymentID: cs.Payment.ID,
-		Reference: cs.Payment.Reference, AmountCents: cs.Payment.Amount}}, nil
+	return s.startCheckout(ctx, in.CooperativeID, in.SubscriptionID, in.Body.SuccessURL, in.Body.CancelURL)
 }
 
 func bondSubscriptionView(s bonds.Subscription) bondSubscription { return bondSubscription(s) }

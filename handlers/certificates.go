@@ -28,6 +28,5 @@ func (s *Server) memberCertificate(ctx context.Context, in *memberCertificateInp
 	if err != nil {
 		return nil, err
 	}
-	return &fileOutput{ContentType: "application/pdf", CacheControl: "private, no-store",
-		ContentDisposition: `attachment; filename="certificate-` + c.Number + `.pdf"`, Body: pdf}, nil
+	return privateAttachment("application/pdf", "certificate-"+c.Number+".pdf", pdf), nil
 }

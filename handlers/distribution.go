@@ -177,8 +177,7 @@ func (s *Server) appropriationMinutes(ctx context.Context, in *appropriationInpu
 	if err != nil {
 		return nil, err
 	}
-	return &fileOutput{ContentType: m.File.ContentType, CacheControl: "private, no-store",
-		ContentDisposition: `attachment; filename="minutes-` + strconv.Itoa(in.Year) + `.pdf"`, Body: b}, nil
+	return privateAttachment(m.File.ContentType, "minutes-"+strconv.Itoa(in.Year)+".pdf", b), nil
 }
 
 type memberElectionInput struct {

@@ -145,6 +145,5 @@ func (s *Server) distributionStatementPDF(ctx context.Context, in *memberDistrib
 	if err != nil {
 		return nil, err
 	}
-	return &fileOutput{ContentType: "application/pdf", CacheControl: "private, no-store",
-		ContentDisposition: `attachment; filename="distribution-` + strconv.Itoa(in.Year) + `.pdf"`, Body: b}, nil
+	return privateAttachment("application/pdf", "distribution-"+strconv.Itoa(in.Year)+".pdf", b), nil
 }

@@ -349,6 +349,5 @@ func (s *Server) certificate(ctx context.Context, in *subscriptionInput) (*fileO
 	if err != nil {
 		return nil, err
 	}
-	return &fileOutput{ContentType: "application/pdf", CacheControl: "private, no-store",
-		ContentDisposition: `attachment; filename="certificate-` + in.SubscriptionID + `.pdf"`, Body: pdf}, nil
+	return privateAttachment("application/pdf", "certificate-"+in.SubscriptionID+".pdf", pdf), nil
 }

@@ -77,12 +77,18 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (
 	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
 		return nil, err
 	}
+	return s.startCheckout(ctx, in.CooperativeID, in.SubscriptionID, in.Body.SuccessURL, in.Body.CancelURL)
+}
+
+// startCheckout starts the payment of a subscription (of shares or of bonds) the caller
+// was allowed to pay.
+func (s *Server) startCheckout(ctx context.Context, cooperativeID, subscriptionID, successURL, cancelURL string) (*checkoutOutput, error) {
 	c, err := s.checkout()
 	if err != nil {
 		return nil, err
 	}
-	cs, err := c.Start(ctx, payments.StartCheckout{CooperativeID: in.CooperativeID,
-		SubscriptionID: in.SubscriptionID, SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+	cs, err := c.Start(ctx, payments.StartCheckout{CooperativeID: cooperativeID,
+		SubscriptionID: subscriptionID, SuccessURL: successURL, CancelURL: cancelURL})
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +111,17 @@ func (s *Server) transferInstructions(ctx context.Context, in *subscriptionPathI
 	if _, _, err := s.subscriptionFor(ctx, in.CooperativeID, in.SubscriptionID); err != nil {
 		return nil, err
 	}
+	return s.transferInstructionsOf(ctx, in.CooperativeID, in.SubscriptionID)
+}
+
+// transferInstructionsOf is how to pay a subscription (of shares or of bonds) the caller
+// was allowed to pay by bank transfer.
+func (s *Server) transferInstructionsOf(ctx context.Context, cooperativeID, subscriptionID string) (*transferInstructionsOutput, error) {
 	c, err := s.checkout()
 	if err != nil {
 		return nil, err
 	}
-	ti, err := c.TransferInstructions(ctx, in.CooperativeID, in.SubscriptionID)
+	ti, err := c.TransferInstructions(ctx, cooperativeID, subscriptionID)
 	if err != nil {
 		return nil, err
 	}

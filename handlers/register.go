@@ -203,6 +203,13 @@ type fileOutput struct {
 	Body               []byte
 }
 
+// privateAttachment is a download of one person's or the board's document: never kept
+// by a shared cache, saved under name.
+func privateAttachment(contentType, name string, body []byte) *fileOutput {
+	return &fileOutput{ContentType: contentType, CacheControl: "private, no-store",
+		ContentDisposition: `attachment; filename="` + name + `"`, Body: body}
+}
+
 const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // registerXLSXInput is registerExportInput with the workbook's language (huma reads no
@@ -213,43 +220,42 @@ type registerXLSXInput struct {
 	Lang          string `query:"lang" enum:"nl,en" doc:"The language of the headings, the title and the date format; the language of your account when left out."`
 }
 
-// exportRegister builds the export in memory: one row per member and class, thousands
+// The register's exports are built in memory: one row per member and class, thousands
 // of rows for a large cooperative (a 100,000-row workbook is about 4 MB).
-func (s *Server) exportRegister(ctx context.Context, in *registerExportInput, xlsx bool, lang string) (*fileOutput, error) {
-	date := s.dateOr(in.Date)
-	var b bytes.Buffer
-	out := &fileOutput{CacheControl: "no-store"}
-	name := "register-" + in.CooperativeID + "-" + string(date)
-	if xlsx {
-		reg, err := s.registry.Register(ctx, in.CooperativeID, date)
-		if err != nil {
-			return nil, err
-		}
-		if lang == "" {
-			lang = principalFrom(ctx).Language
-		}
-		if err := shares.WriteRegisterXLSX(&b, reg, lang); err != nil {
-			return nil, err
-		}
-		out.ContentType, name = xlsxContentType, name+".xlsx"
-	} else {
-		rows, err := s.registry.RegisterRows(ctx, in.CooperativeID, date)
-		if err != nil {
-			return nil, err
-		}
-		if err := shares.WriteRegisterCSV(&b, rows); err != nil {
-			return nil, err
-		}
-		out.ContentType, name = "text/csv; charset=utf-8", name+".csv"
-	}
-	out.ContentDisposition, out.Body = `attachment; filename="`+name+`"`, b.Bytes()
-	return out, nil
+
+// registerExport is the download of the register of cooperativeID on date, as a file of
+// extension ext.
+func registerExport(cooperativeID string, date cooperative.Date, contentType, ext string, body []byte) *fileOutput {
+	return &fileOutput{ContentType: contentType, CacheControl: "no-store",
+		ContentDisposition: `attachment; filename="register-` + cooperativeID + "-" + string(date) + "." + ext + `"`, Body: body}
 }
 
 func (s *Server) exportRegisterCSV(ctx context.Context, in *registerExportInput) (*fileOutput, error) {
-	return s.exportRegister(ctx, in, false, "")
+	date := s.dateOr(in.Date)
+	rows, err := s.registry.RegisterRows(ctx, in.CooperativeID, date)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := shares.WriteRegisterCSV(&b, rows); err != nil {
+		return nil, err
+	}
+	return registerExport(in.CooperativeID, date, "text/csv; charset=utf-8", "csv", b.Bytes()), nil
 }
 
 func (s *Server) exportRegisterXLSX(ctx context.Context, in *registerXLSXInput) (*fileOutput, error) {
-	return s.exportRegister(ctx, &registerExportInput{CooperativeID: in.CooperativeID, Date: in.Date}, true, in.Lang)
+	date := s.dateOr(in.Date)
+	reg, err := s.registry.Register(ctx, in.CooperativeID, date)
+	if err != nil {
+		return nil, err
+	}
+	lang := in.Lang
+	if lang == "" {
+		lang = principalFrom(ctx).Language
+	}
+	var b bytes.Buffer
+	if err := shares.WriteRegisterXLSX(&b, reg, lang); err != nil {
+		return nil, err
+	}
+	return registerExport(in.CooperativeID, date, xlsxContentType, "xlsx", b.Bytes()), nil
 }

@@ -141,13 +141,20 @@ func HoldingsOn(tx cooperative.Tx, cooperativeID, issueID string, from, to coope
 	if to.Before(from) {
 		return nil, cooperative.Errorf(cooperative.EINVALID, "the period ends (%s) before it starts (%s)", to, from)
 	}
-	if _, err := getIssue(tx, cooperativeID, issueID); err != nil {
+	i, err := getIssue(tx, cooperativeID, issueID)
+	if err != nil {
 		return nil, err
 	}
+	return holdingsOf(tx, i, from, to)
+}
+
+// holdingsOf is HoldingsOn for an issue the caller has read, over a period it knows to
+// be valid (from and to are dates, to not before from).
+func holdingsOf(tx cooperative.Tx, i Issue, from, to cooperative.Date) ([]HoldingInterval, error) {
 	var out []HoldingInterval
-	err := bondsReadAll(tx, cooperative.Query{Collection: collectionPeriods, Index: "issue", Value: issueID},
+	err := bondsReadAll(tx, cooperative.Query{Collection: collectionPeriods, Index: "issue", Value: i.ID},
 		func(p HoldingPeriod, _ cooperative.Record) error {
-			if p.CooperativeID == cooperativeID && p.held() && !to.Before(p.From) && (p.To == "" || from.Before(p.To)) {
+			if p.CooperativeID == i.CooperativeID && p.held() && !to.Before(p.From) && (p.To == "" || from.Before(p.To)) {
 				out = append(out, HoldingInterval{MemberID: p.MemberID, Units: p.Units, Ranges: p.Ranges, From: p.From, To: p.To})
 			}
 			return nil

@@ -91,7 +91,7 @@ func computeRun(tx cooperative.Tx, cooperativeID, issueID string, date cooperati
 	if err != nil {
 		return i, RunTable{}, err
 	}
-	held, err := HoldingsOn(tx, cooperativeID, issueID, start, date)
+	held, err := holdingsOf(tx, i, start, date)
 	if err != nil {
 		return i, RunTable{}, err
 	}

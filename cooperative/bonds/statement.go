@@ -126,7 +126,7 @@ func (b *Bonds) YearStatement(ctx context.Context, cooperativeID, memberID strin
 					return err
 				}
 				// One read of the register for both ends of the year.
-				held, err := HoldingsOn(tx, cooperativeID, i.ID, lastDec31, dec31)
+				held, err := holdingsOf(tx, i, lastDec31, dec31)
 				if err != nil {
 					return err
 				}
@@ -301,7 +301,7 @@ func memberSchedule(tx cooperative.Tx, i Issue, memberID string, today cooperati
 	if i.IssuedUnits == 0 {
 		return ms, nil
 	}
-	held, err := HoldingsOn(tx, i.CooperativeID, i.ID, i.Terms.IssueDate, i.Terms.Maturity())
+	held, err := holdingsOf(tx, i, i.Terms.IssueDate, i.Terms.Maturity())
 	if err != nil {
 		return ms, err
 	}

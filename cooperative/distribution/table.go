@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -22,19 +23,8 @@ func (l Line) cells() []any {
 	if l.BelowThreshold {
 		below = "yes"
 	}
-	return []any{l.Number, l.ShareDays, l.Basis, tableCents(l.GrossCents), tableCents(l.WithholdingCents), tableCents(l.NetCents),
-		string(l.Election), below, tableCents(l.PayoutCents), l.ReinvestShares, tableCents(l.ReinvestCents), tableCents(l.DonationCents)}
-}
-
-// tableCents writes cents as a decimal: 12345 → "123.45".
-func tableCents(c int64) string {
-	sign := ""
-	u := uint64(c)
-	if c < 0 {
-		sign, u = "-", uint64(-c)
-	}
-	f := u % 100
-	return sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+f/10)) + string(rune('0'+f%10))
+	return []any{l.Number, l.ShareDays, l.Basis, cooperative.FormatCents(l.GrossCents), cooperative.FormatCents(l.WithholdingCents), cooperative.FormatCents(l.NetCents),
+		string(l.Election), below, cooperative.FormatCents(l.PayoutCents), l.ReinvestShares, cooperative.FormatCents(l.ReinvestCents), cooperative.FormatCents(l.DonationCents)}
 }
 
 // WriteTableCSV writes the lines as CSV with a heading, and a last row of totals.

@@ -84,8 +84,8 @@ type NewProposal struct {
 
 func (n NewProposal) check() (NewProposal, error) {
 	var err error
-	if len(n.IdempotencyKey) > 100 || strings.ContainsFunc(n.IdempotencyKey, func(c rune) bool { return c <= ' ' || c > '~' }) {
-		return n, cooperative.Errorf(cooperative.EINVALID, "the idempotency key is at most 100 printable ASCII characters without spaces")
+	if err := cooperative.CheckIdempotencyKey(n.IdempotencyKey); err != nil {
+		return n, err
 	}
 	if n.Title, err = membership.CheckText("title", n.Title, proposalMaxTitleRunes); err != nil {
 		return n, err

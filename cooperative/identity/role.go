@@ -236,6 +236,30 @@ func BoardMemberIDs(tx cooperative.Tx, cooperativeID string) ([]string, error) {
 	}
 }
 
+// EachBoardMember calls fn for every board member of the cooperative, as tx sees them,
+// with the language their mails are in (English for an account without a usable one, the
+// language most can read); it stops at fn's first error.
+func EachBoardMember(tx cooperative.Tx, cooperativeID string, fn func(u User, lang string) error) error {
+	ids, err := BoardMemberIDs(tx, cooperativeID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u, err := GetUser(tx, id)
+		if err != nil {
+			return err
+		}
+		lang, err := notify.NotificationLanguage(u.Language)
+		if err != nil {
+			lang = notify.LanguageEnglish
+		}
+		if err := fn(u.view(), lang); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // GetRoleGrant returns one person's roles in a cooperative.
 func (a *Accounts) GetRoleGrant(ctx context.Context, cooperativeID, userID string) (RoleGrant, error) {
 	if !cooperative.ValidID(userID) {

@@ -266,26 +266,11 @@ func (ms *Members) Apply(ctx context.Context, in Application) (Member, error) {
 // language: the board decides it. Keyed by application and board member, so a retried
 // transaction tells each of them once.
 func mailBoardOfApplication(tx cooperative.Tx, c cooperative.Cooperative, m Member, now time.Time) error {
-	ids, err := identity.BoardMemberIDs(tx, c.ID)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, err := identity.GetUser(tx, id)
-		if err != nil {
-			return err
-		}
-		lang, err := notify.NotificationLanguage(u.Language)
-		if err != nil {
-			lang = notify.LanguageEnglish // an account without a language: the one most can read
-		}
-		if err := notify.Enqueue(tx, notify.Notification{DedupeKey: "application_submitted:" + m.ID + ":" + u.ID,
+	return identity.EachBoardMember(tx, c.ID, func(u identity.User, lang string) error {
+		return notify.Enqueue(tx, notify.Notification{DedupeKey: "application_submitted:" + m.ID + ":" + u.ID,
 			Event: notify.EventApplicationSubmitted, CooperativeID: c.ID, To: u.Email, Language: lang, CreatedAt: now,
-			Data: map[string]string{"cooperative": c.Name, "applicant": m.Name, "kind": string(m.Kind)}}); err != nil {
-			return err
-		}
-	}
-	return nil
+			Data: map[string]string{"cooperative": c.Name, "applicant": m.Name, "kind": string(m.Kind)}})
+	})
 }
 
 // memberCounter hands out member numbers: updated in the approving transaction, so

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/notify"
+	"github.com/kracht-coop/kracht/cooperative/numbered"
 
 	"github.com/kracht-coop/kracht/cooperative/documents"
 )
@@ -124,7 +124,7 @@ func (r *Registry) GetCertificate(ctx context.Context, cooperativeID, subscripti
 		if err != nil {
 			return err
 		}
-		_, stillHeld := removeRanges(held.Ranges, s.ShareNumbers)
+		_, stillHeld := numbered.Remove(held.Ranges, s.ShareNumbers)
 		nominal, err := cooperative.MulMoney(s.Allocated, class.NominalCents)
 		if err != nil {
 			return err
@@ -174,14 +174,14 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 				return false, nil
 			}
 			if ev.From == memberID {
-				rest, ok := removeRanges(held[ev.Class], ev.Ranges)
+				rest, ok := numbered.Remove(held[ev.Class], ev.Ranges)
 				if !ok {
 					return false, cooperative.Errorf(cooperative.EINTERNAL, "register entry %d moves shares the member does not hold", ev.Seq)
 				}
 				held[ev.Class], last = rest, ev.Seq
 			}
 			if ev.To == memberID {
-				held[ev.Class], last = addRanges(held[ev.Class], ev.Ranges), ev.Seq
+				held[ev.Class], last = numbered.Add(held[ev.Class], ev.Ranges), ev.Seq
 			}
 			return true, nil
 		})
@@ -200,7 +200,7 @@ func (r *Registry) GetHoldingsCertificate(ctx context.Context, cooperativeID, me
 		}
 		for _, sc := range st.ShareClasses { // in the statutes' order
 			rs := held[sc.Code]
-			n := countRanges(rs)
+			n := numbered.Count(rs)
 			if n == 0 {
 				continue
 			}
@@ -267,30 +267,14 @@ func longDate(d cooperative.Date, lang string) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), certificateMonths[lang][t.Month()-1], t.Year())
 }
 
-// groupThousands writes n with the language's thousands separator: 1.250 or 1,250.
-func groupThousands(n int64, lang string) string {
-	s, sep := strconv.FormatInt(n, 10), ","
-	if lang == "nl" {
-		sep = "."
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // formatCertificateRanges writes share numbers as a reader does: "1–5, 9" (an en dash,
 // thousands grouped).
 func formatCertificateRanges(rs []ShareRange, lang string) string {
 	parts := make([]string, len(rs))
 	for i, r := range rs {
-		parts[i] = groupThousands(r.First, lang)
+		parts[i] = cooperative.GroupThousands(r.First, lang)
 		if r.Last != r.First {
-			parts[i] += "–" + groupThousands(r.Last, lang)
+			parts[i] += "–" + cooperative.GroupThousands(r.Last, lang)
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -409,7 +393,7 @@ func (c Certificate) PDF() ([]byte, error) {
 	pdf.SetTextColor(black[0], black[1], black[2])
 	var total CertificateLine
 	for _, l := range c.Lines {
-		cells := []string{l.Class.Name + " (" + l.Class.Code + ")", groupThousands(l.Shares, lang),
+		cells := []string{l.Class.Name + " (" + l.Class.Code + ")", cooperative.GroupThousands(l.Shares, lang),
 			formatCertificateRanges(l.Ranges, lang), cooperative.FormatEuro(l.NominalCents, lang), cooperative.FormatEuro(l.PaidCents, lang)}
 		// The numbers may wrap; the row is as tall as they need.
 		pdf.SetFont(documents.Font, "", 10)
@@ -437,7 +421,7 @@ func (c Certificate) PDF() ([]byte, error) {
 		pdf.SetXY(left, pdf.GetY()+2)
 		pdf.SetFont(documents.Font, "B", 10)
 		pdf.CellFormat(cols[0].w, 6.5, w["total"], "", 0, "L", false, 0, "")
-		pdf.CellFormat(cols[1].w, 6.5, groupThousands(total.Shares, lang), "", 0, "R", false, 0, "")
+		pdf.CellFormat(cols[1].w, 6.5, cooperative.GroupThousands(total.Shares, lang), "", 0, "R", false, 0, "")
 		pdf.CellFormat(cols[2].w, 6.5, "", "", 0, "L", false, 0, "")
 		pdf.CellFormat(cols[3].w, 6.5, cooperative.FormatEuro(total.NominalCents, lang), "", 0, "R", false, 0, "")
 		pdf.CellFormat(cols[4].w, 6.5, cooperative.FormatEuro(total.PaidCents, lang), "", 1, "R", false, 0, "")

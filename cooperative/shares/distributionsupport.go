@@ -9,6 +9,7 @@ import (
 
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/numbered"
 )
 
 // What the yearly distribution needs of the register: who held how many shares of which
@@ -140,7 +141,7 @@ func SharePeriods(tx cooperative.Tx, cooperativeID string, from, to cooperative.
 				done = true
 				break
 			}
-			n := countRanges(ev.Ranges)
+			n := numbered.Count(ev.Ranges)
 			if ev.From != "" {
 				change(ev.From, ev.Class, -n, ev.Date)
 			}

@@ -42,18 +42,7 @@ func RegisterColumns() []string {
 
 func (r RegisterRow) cells() []string {
 	return []string{strconv.FormatInt(r.MemberNumber, 10), cooperative.CSVSafe(r.Name), cooperative.CSVSafe(r.Address), string(r.AdmittedOn),
-		string(r.CeasedOn), r.Class, strconv.FormatInt(r.Shares, 10), r.ShareNumbers, formatCents(r.AmountPaidCents)}
-}
-
-// formatCents writes minor units as a decimal amount: 12345 → "123.45".
-func formatCents(c int64) string {
-	sign := ""
-	u := uint64(c)
-	if c < 0 {
-		sign, u = "-", uint64(-c)
-	}
-	frac := u % 100
-	return sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+frac/10)) + string(rune('0'+frac%10))
+		string(r.CeasedOn), r.Class, strconv.FormatInt(r.Shares, 10), r.ShareNumbers, cooperative.FormatCents(r.AmountPaidCents)}
 }
 
 // RegisterRows builds the register as it stood on date: every member admitted by then

@@ -22,7 +22,7 @@ func TestEurosExact(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d: %v", c, err)
 		}
-		want := strings.TrimSuffix(strings.TrimRight(formatCents(c), "0"), ".")
+		want := strings.TrimSuffix(strings.TrimRight(cooperative.FormatCents(c), "0"), ".")
 		if got := strconv.FormatFloat(v, 'f', -1, 64); got != want {
 			t.Fatalf("%d cents is written %s, not %s", c, got, want)
 		}

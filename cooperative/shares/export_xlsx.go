@@ -207,7 +207,7 @@ func registerWidths(columns []string, rows []RegisterRow) []float64 {
 
 // euroWidth is how many characters "€ 1,234.56" takes.
 func euroWidth(cents int64) int {
-	s := formatCents(cents) // "1234.56"
+	s := cooperative.FormatCents(cents) // "1234.56"
 	digits := len(s) - 3
 	if cents < 0 {
 		digits--

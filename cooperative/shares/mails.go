@@ -67,13 +67,10 @@ func tellPaid(tx cooperative.Tx, linkBase string, o Offering, sub Subscription, 
 
 // tellAllocated tells the member what the closing of o gave sub (allocated or refunded
 // in full), and how any money not used comes back: through the payment provider that
-// brought it, or by the board's transfer (the split of withdrawnMailData).
-func tellAllocated(tx cooperative.Tx, linkBase string, o Offering, sub Subscription, now time.Time) error {
+// brought it, or by the board's transfer (the split of withdrawnMailData). name is the
+// offering's (offeringName), read once by the caller for all its subscriptions.
+func tellAllocated(tx cooperative.Tx, linkBase string, name string, sub Subscription, now time.Time) error {
 	m, err := membership.GetMember(tx, sub.CooperativeID, sub.MemberID)
-	if err != nil {
-		return err
-	}
-	name, err := offeringName(tx, o)
 	if err != nil {
 		return err
 	}

@@ -512,13 +512,20 @@ func (r *Registry) CloseOffering(ctx context.Context, actor cooperative.Actor, c
 			given[i] = alloc[k]
 		}
 		today := cooperative.DateOf(now)
+		name, named := "", false // the offering's name for the mails, read at the first paid subscription
 		for i := range subs {
 			if s := &subs[i]; s.Status == SubscriptionPaid {
 				// Not a claimant: given[i] is 0, and all its money goes to refunds payable.
 				if err := allocateSubscription(tx, o, class, s, given[i], today); err != nil {
 					return err
 				}
-				if err := tellAllocated(tx, r.linkBase, o, *s, now); err != nil {
+				if !named {
+					if name, err = offeringName(tx, o); err != nil {
+						return err
+					}
+					named = true
+				}
+				if err := tellAllocated(tx, r.linkBase, name, *s, now); err != nil {
 					return err
 				}
 				o.IssuedShares += given[i]

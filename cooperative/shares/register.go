@@ -35,22 +35,6 @@ type ShareRange = numbered.Range
 // FormatRanges writes ranges as "1-10, 15, 20-22".
 func FormatRanges(rs []ShareRange) string { return numbered.Format(rs) }
 
-func countRanges(rs []ShareRange) int64 { return numbered.Count(rs) }
-
-// addRanges merges add into rs (sorted, disjoint), joining neighbours.
-func addRanges(rs []ShareRange, add []ShareRange) []ShareRange { return numbered.Add(rs, add) }
-
-// takeLowest splits n shares with the lowest numbers off rs.
-func takeLowest(rs []ShareRange, n int64) (taken, rest []ShareRange) {
-	return numbered.TakeLowest(rs, n)
-}
-
-// removeRanges takes exactly the shares of take out of rs; false when rs does not hold
-// them all.
-func removeRanges(rs []ShareRange, take []ShareRange) ([]ShareRange, bool) {
-	return numbered.Remove(rs, take)
-}
-
 // RegisterEventType is what happened to shares.
 type RegisterEventType string
 
@@ -75,7 +59,7 @@ type RegisterEvent struct {
 }
 
 // Shares is how many shares the event moves.
-func (e RegisterEvent) Shares() int64 { return countRanges(e.Ranges) }
+func (e RegisterEvent) Shares() int64 { return numbered.Count(e.Ranges) }
 
 // RegisterJournal is the name of a cooperative's register journal.
 func RegisterJournal(cooperativeID string) string { return "register/" + cooperativeID }
@@ -114,7 +98,7 @@ func getHolding(tx cooperative.Tx, cooperativeID, memberID, class string) (Holdi
 }
 
 func saveHolding(tx cooperative.Tx, h Holding) error {
-	h.Shares = countRanges(h.Ranges)
+	h.Shares = numbered.Count(h.Ranges)
 	_, err := cooperative.Put(tx, h.record())
 	return err
 }
@@ -206,7 +190,7 @@ func issueShares(tx cooperative.Tx, cooperativeID, class, memberID string, n int
 	if err != nil {
 		return RegisterEvent{}, err
 	}
-	h.Ranges = addRanges(h.Ranges, []ShareRange{r})
+	h.Ranges = numbered.Add(h.Ranges, []ShareRange{r})
 	if err := saveHolding(tx, h); err != nil {
 		return RegisterEvent{}, err
 	}
@@ -224,7 +208,7 @@ func moveShares(tx cooperative.Tx, cooperativeID, class, from, to string, n int6
 	if n <= 0 || n > src.Shares {
 		return RegisterEvent{}, cooperative.RuleError("shares_held", "the member holds %d shares of class %s, not %d", src.Shares, class, n)
 	}
-	taken, rest := takeLowest(src.Ranges, n)
+	taken, rest := numbered.TakeLowest(src.Ranges, n)
 	src.Ranges = rest
 	if src.Ranges == nil {
 		src.Ranges = []ShareRange{}
@@ -239,7 +223,7 @@ func moveShares(tx cooperative.Tx, cooperativeID, class, from, to string, n int6
 		if err != nil {
 			return RegisterEvent{}, err
 		}
-		dst.Ranges = addRanges(dst.Ranges, taken)
+		dst.Ranges = numbered.Add(dst.Ranges, taken)
 		if err := saveHolding(tx, dst); err != nil {
 			return RegisterEvent{}, err
 		}
@@ -269,7 +253,7 @@ type holdingKey struct{ member, class string }
 func (s registerState) apply(ev RegisterEvent) error {
 	if ev.From != "" {
 		k := holdingKey{ev.From, ev.Class}
-		rest, ok := removeRanges(s[k], ev.Ranges)
+		rest, ok := numbered.Remove(s[k], ev.Ranges)
 		if !ok {
 			return cooperative.WrapError(cooperative.EINTERNAL, fmt.Errorf("register event %d moves shares %s that %s does not hold",
 				ev.Seq, FormatRanges(ev.Ranges), ev.From), "inconsistent register")
@@ -282,7 +266,7 @@ func (s registerState) apply(ev RegisterEvent) error {
 	}
 	if ev.To != "" {
 		k := holdingKey{ev.To, ev.Class}
-		s[k] = addRanges(s[k], ev.Ranges)
+		s[k] = numbered.Add(s[k], ev.Ranges)
 	}
 	return nil
 }
@@ -291,7 +275,7 @@ func (s registerState) holdings(cooperativeID string) []Holding {
 	out := make([]Holding, 0, len(s))
 	for k, rs := range s {
 		out = append(out, Holding{CooperativeID: cooperativeID, MemberID: k.member, Class: k.class,
-			Shares: countRanges(rs), Ranges: rs})
+			Shares: numbered.Count(rs), Ranges: rs})
 	}
 	slices.SortFunc(out, func(a, b Holding) int {
 		return cmp.Or(strings.Compare(a.MemberID, b.MemberID), strings.Compare(a.Class, b.Class))
@@ -569,7 +553,7 @@ func (r *Registry) ReconcileCapital(ctx context.Context, cooperativeID string, d
 				if !ok {
 					return cooperative.Errorf(cooperative.EINTERNAL, "share class %s is not in the statutes", k.class)
 				}
-				v, err := cooperative.MulMoney(countRanges(rs), class.NominalCents)
+				v, err := cooperative.MulMoney(numbered.Count(rs), class.NominalCents)
 				if err != nil {
 					return err
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/ledger"
 	"github.com/kracht-coop/kracht/cooperative/membership"
+	"github.com/kracht-coop/kracht/cooperative/numbered"
 	"github.com/kracht-coop/kracht/cooperative/payments"
 )
 
@@ -23,12 +24,9 @@ type subscriptionPayable struct {
 	linkBase string // the public URL the receipt links under ("": no link)
 }
 
-// NewSubscriptionPayable returns the Payable of share subscriptions, to register for
-// PurposeShares; its receipts carry no link.
-func NewSubscriptionPayable() payments.Payable { return subscriptionPayable{} }
-
-// NewSubscriptionPayableLinking is NewSubscriptionPayable whose receipts link to the
-// member's page under linkBaseURL, the web app's public URL.
+// NewSubscriptionPayableLinking returns the Payable of share subscriptions, to register
+// for PurposeShares; its receipts link to the member's page under linkBaseURL, the web
+// app's public URL ("": no link).
 func NewSubscriptionPayableLinking(linkBaseURL string) payments.Payable {
 	return subscriptionPayable{linkBase: strings.TrimRight(linkBaseURL, "/")}
 }
@@ -86,7 +84,7 @@ func (subscriptionPayable) Unwind(tx cooperative.Tx, p payments.Payment, date co
 			if err != nil {
 				return payments.Unwound{}, err
 			}
-			rest, ok := removeRanges(h.Ranges, sub.ShareNumbers)
+			rest, ok := numbered.Remove(h.Ranges, sub.ShareNumbers)
 			if !ok {
 				return payments.Unwound{Review: &payments.PaymentReview{Reason: payments.ReviewLateFailure, PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency,
 					Detail: "the payment failed late, but the subscription's shares " + FormatRanges(sub.ShareNumbers) +

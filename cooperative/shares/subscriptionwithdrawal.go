@@ -199,25 +199,13 @@ func releaseShares(tx cooperative.Tx, o *Offering, sub Subscription) error {
 // rolled-back withdrawal tells nobody. It is keyed by the subscription, which is
 // withdrawn once, so a retried transaction enqueues it once.
 func tellWithdrawn(tx cooperative.Tx, actor cooperative.Actor, sub Subscription, o Offering) error {
-	c, err := cooperative.GetCooperativeTx(tx, sub.CooperativeID)
-	if err != nil {
-		return err
-	}
 	m, err := membership.GetMember(tx, sub.CooperativeID, sub.MemberID)
 	if err != nil {
 		return err
 	}
-	lang, err := notify.NotificationLanguage(m.Language)
-	if err != nil {
-		return err
-	}
-	data, err := withdrawnMailData(tx, actor, sub, o, lang)
-	if err != nil {
-		return err
-	}
-	data["cooperative"] = c.Name
-	return notify.Enqueue(tx, notify.Notification{DedupeKey: string(notify.EventSubscriptionWithdrawn) + ":" + sub.ID,
-		Event: notify.EventSubscriptionWithdrawn, CooperativeID: c.ID, To: m.Email, ToName: m.Name, Language: lang, Data: data, CreatedAt: sub.WithdrawnAt})
+	return mailMember(tx, "", m, notify.EventSubscriptionWithdrawn, sub.ID, func(lang string) (map[string]string, error) {
+		return withdrawnMailData(tx, actor, sub, o, lang)
+	}, sub.WithdrawnAt)
 }
 
 // withdrawnMailData is what the mail says of the withdrawal: which shares, who withdrew

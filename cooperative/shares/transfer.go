@@ -196,7 +196,7 @@ func (r *Registry) RequestWithdrawal(ctx context.Context, actor cooperative.Acto
 	if in.Shares <= 0 {
 		return Withdrawal{}, cooperative.Errorf(cooperative.EINVALID, "withdraw a positive number of shares")
 	}
-	if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+	if err := cooperative.CheckIdempotencyKey(in.IdempotencyKey); err != nil {
 		return Withdrawal{}, err
 	}
 	var w Withdrawal

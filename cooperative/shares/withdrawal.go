@@ -3,7 +3,6 @@ package shares
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kracht-coop/kracht/cooperative"
@@ -138,32 +137,17 @@ func mailBoardOfWithdrawal(tx cooperative.Tx, m membership.Member, class members
 	if err != nil {
 		return err
 	}
-	ids, err := identity.BoardMemberIDs(tx, w.CooperativeID)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, err := identity.GetUser(tx, id)
-		if err != nil {
-			return err
-		}
-		lang, err := notify.NotificationLanguage(u.Language)
-		if err != nil {
-			lang = notify.LanguageEnglish
-		}
+	return identity.EachBoardMember(tx, w.CooperativeID, func(u identity.User, lang string) error {
 		data := map[string]string{"cooperative": c.Name, "member": m.Name, "member_number": strconv.FormatInt(m.Number, 10),
 			"class": class.Name, "shares": strconv.FormatInt(w.Shares, 10), "amount": cooperative.FormatEuro(w.AmountCents, lang),
 			"earliest": string(w.EarliestOn)}
 		if w.EndsMembership {
 			data["ends_membership"] = "yes"
 		}
-		if err := notify.Enqueue(tx, notify.Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
+		return notify.Enqueue(tx, notify.Notification{DedupeKey: "withdrawal_requested:" + w.ID + ":" + u.ID,
 			Event: notify.EventWithdrawalRequested, CooperativeID: c.ID, To: u.Email, Language: lang, Data: data,
-			CreatedAt: now}); err != nil {
-			return err
-		}
-	}
-	return nil
+			CreatedAt: now})
+	})
 }
 
 // ListWithdrawals returns a page of a cooperative's withdrawal requests in the order
@@ -197,13 +181,4 @@ func (r *Registry) ListWithdrawals(ctx context.Context, cooperativeID string, st
 		return err
 	})
 	return list, next, err
-}
-
-// checkIdempotencyKey bounds a client's key: it is stored and indexed with the record.
-// An empty key is no key.
-func checkIdempotencyKey(key string) error {
-	if len(key) > 100 || strings.ContainsFunc(key, func(c rune) bool { return c <= ' ' || c > '~' }) {
-		return cooperative.Errorf(cooperative.EINVALID, "the idempotency key is at most 100 printable ASCII characters without spaces")
-	}
-	return nil
 }
