@@ -238,9 +238,6 @@ func (w *Web) payData(req *request, g goods, c cooperative.Cooperative, p payabl
 
 // payment is the subscription's payment, if one was made.
 func (w *Web) payment(req *request, coopID, subID string) (payments.Payment, bool, error) {
-	if w.opts.Payments == nil {
-		return payments.Payment{}, false, nil
-	}
 	p, err := w.opts.Payments.PaymentForSubscription(req.ctx(), coopID, subID)
 	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
 		return p, false, nil

@@ -44,9 +44,6 @@ func (w *Web) shareGoods() goods {
 func (w *Web) bondGoods() goods {
 	return goods{Kind: "bonds", OfferPath: "bond-issues", SubPath: "bond-subscriptions",
 		offer: func(req *request, coopID, id string) (offer, error) {
-			if w.opts.Bonds == nil {
-				return offer{}, cooperative.Errorf(cooperative.ENOTFOUND, "no bonds")
-			}
 			i, err := w.opts.Bonds.GetIssue(req.ctx(), coopID, id)
 			if err != nil {
 				return offer{}, err
@@ -63,9 +60,6 @@ func (w *Web) bondGoods() goods {
 			return s.ID, err
 		},
 		subscription: func(req *request, coopID, id string) (payable, error) {
-			if w.opts.Bonds == nil {
-				return payable{}, cooperative.Errorf(cooperative.ENOTFOUND, "no bonds")
-			}
 			s, err := w.opts.Bonds.GetSubscription(req.ctx(), coopID, id)
 			paid := s.Status == bonds.SubscriptionPaid || s.Status == bonds.SubscriptionAllocated ||
 				s.Status == bonds.SubscriptionRefunded

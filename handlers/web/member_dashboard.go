@@ -139,11 +139,9 @@ func (w *Web) meDashboard(req *request) error {
 				Numbers: numbers(s.ShareNumbers), IssuedOn: s.IssuedOn})
 		}
 	}
-	firstBondYear := 0
-	if w.opts.Bonds != nil {
-		if firstBondYear, err = w.meBonds(req, c.ID, m.ID, today, &d); err != nil {
-			return err
-		}
+	firstBondYear, err := w.meBonds(req, c.ID, m.ID, today, &d)
+	if err != nil {
+		return err
 	}
 	for i := range d.Subscriptions {
 		ps, _, err := w.opts.Payments.ListPayments(ctx, c.ID, payments.PaymentFilter{SubscriptionID: d.Subscriptions[i].ID}, "", 10)
@@ -166,7 +164,7 @@ func (w *Web) meDashboard(req *request) error {
 			d.BondYears = append(d.BondYears, y)
 		}
 	}
-	if w.opts.Distributions != nil && m.AdmittedOn != "" {
+	if m.AdmittedOn != "" {
 		list, _, err := w.opts.Distributions.ListAppropriations(ctx, c.ID, "", 100)
 		if err != nil {
 			return err
