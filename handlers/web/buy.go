@@ -145,7 +145,7 @@ func (w *Web) buy(g goods) pageFunc {
 			if err == nil {
 				return req.redirect("/c/"+d.Coop.ID+"/"+g.SubPath+"/"+id, "buy.subscribed")
 			}
-			if err := w.buyFail(req, f, err); err != nil {
+			if err := req.failAs(f, "", err, buyErrors); err != nil {
 				return err
 			}
 		}
@@ -153,24 +153,17 @@ func (w *Web) buy(g goods) pageFunc {
 	}
 }
 
-// buyFail shows why a subscription was refused: the rules about the number of units
-// beside the field, in the reader's language; the rest as the frame does.
-func (w *Web) buyFail(req *request, f *form, err error) error {
-	msg := cooperative.ErrorMessage(err)
-	if cooperative.ErrorCode(err) == cooperative.ERULE && strings.HasPrefix(msg, "rule ") {
-		name, _, _ := strings.Cut(strings.TrimPrefix(msg, "rule "), ":")
-		key := "buy.rule." + name
-		if _, ok := w.msgs[key]; ok {
-			field := "units"
-			if name == "offering_open" || name == "subscription_window" || name == "subscriber_member" {
-				f.Error = w.msgs.text(req.lang, key)
-				return nil
-			}
-			f.Errors[field] = w.msgs.text(req.lang, key)
-			return nil
-		}
-	}
-	return req.fail(f, "", err)
+// buyErrors show why a subscription was refused: the rules about the number of units
+// beside the field, the others (not open now, not a member) at the top.
+var buyErrors = map[string]placed{
+	"max_per_member":      {"units", "buy.rule.max_per_member"},
+	"membership_share":    {"units", "buy.rule.membership_share"},
+	"subscription_size":   {"units", "buy.rule.subscription_size"},
+	"remaining_size":      {"units", "buy.rule.remaining_size"},
+	"min_per_member":      {"units", "buy.rule.min_per_member"},
+	"offering_open":       {"", "buy.rule.offering_open"},
+	"subscription_window": {"", "buy.rule.subscription_window"},
+	"subscriber_member":   {"", "buy.rule.subscriber_member"},
 }
 
 // notFound makes any failure to find what the URL names (an id that is not one, or
