@@ -37,7 +37,7 @@ func (w *Web) accountRoutes(r *router) {
 // accountErrors are the domain's answers on the account pages that a person acts on at
 // one field, with this part's own text for them: the field and the message key. The
 // domain's English is written for API clients ("send totpCode"), not for a form.
-var accountErrors = map[string][2]string{
+var accountErrors = map[string]placed{
 	"The e-mail address or password is not correct.":                                                           {"", "account.err.credentials"},
 	"The TOTP code is not correct.":                                                                            {"code", "account.err.code"},
 	"The recovery code is not correct, or was used already.":                                                   {"recovery", "account.err.recovery"},
@@ -52,13 +52,8 @@ var accountErrors = map[string][2]string{
 // message is about (the e-mail address, the password), else at the top.
 func (req *request) failAccount(f *form, err error) error {
 	msg := cooperative.ErrorMessage(err)
-	if e, ok := accountErrors[msg]; ok && cooperative.ErrorCode(err) != cooperative.EINTERNAL {
-		if e[0] == "" {
-			f.Error = req.w.msgs.text(req.lang, e[1])
-		} else {
-			f.Errors[e[0]] = req.w.msgs.text(req.lang, e[1])
-		}
-		return nil
+	if p, ok := accountErrors[msg]; ok && cooperative.ErrorCode(err) != cooperative.EINTERNAL {
+		return req.place(f, p)
 	}
 	field := ""
 	switch {

@@ -108,9 +108,7 @@ func (w *Web) confirmTOTP(req *request) error {
 		if err == nil {
 			return req.render(page{Name: "account_codes", Title: "codes.title", Data: codesView{Codes: codes}})
 		}
-		if cooperative.ErrorMessage(err) == "The TOTP code is not correct." {
-			f.Errors["code"] = w.msgs.text(req.lang, "account.err.code")
-		} else if err := req.failAccount(f, err); err != nil {
+		if err := req.failAccount(f, err); err != nil {
 			return err
 		}
 	}
