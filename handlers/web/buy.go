@@ -63,10 +63,12 @@ func (w *Web) buyRoutes(r *router) {
 		sub := "/c/:coop/" + g.SubPath + "/:sub"
 		r.get(offer, w.buyForm(g))
 		r.post(offer, w.buy(g))
-		r.get(sub, w.subscriptionPage(g))
+		r.get(sub, w.showSubscription(g, "buy_subscription", "buy."+g.Kind+".sub_title"))
 		r.post(sub+"/transfer", w.payByTransfer(g))
 		r.post(sub+"/checkout", w.payOnline(g))
-		r.get(sub+"/return", w.paymentReturn(g))
+		// Where Stripe sends the member back: paid, or waiting for Stripe's word (the
+		// webhook), which may take a moment.
+		r.get(sub+"/return", w.showSubscription(g, "buy_return", "buy.return.title"))
 		r.get(sub+"/girocode.png", w.girocode(g))
 	}
 }
@@ -177,25 +179,18 @@ func notFound(err error, what string) error {
 }
 
 // ownSubscription reads the subscription of the URL, only when it is the reader's own
-// member's (reached through req.member): anyone else's is not found, like one that
-// does not exist, as the API answers.
+// member's (reached through req.own): anyone else's is not found, like one that does
+// not exist, as the API answers.
 func (w *Web) ownSubscription(req *request, g goods) (cooperative.Cooperative, payable, error) {
-	if _, err := req.signedIn(); err != nil {
-		return cooperative.Cooperative{}, payable{}, err
-	}
-	c, err := req.cooperative()
+	o, err := req.own()
 	if err != nil {
-		return c, payable{}, err
+		return o.Coop, payable{}, err
 	}
-	m, err := req.member(c.ID)
-	if err != nil {
-		return c, payable{}, err
-	}
-	p, err := g.subscription(req, c.ID, req.c.Params("sub"))
-	if err == nil && p.MemberID != m.ID {
+	p, err := g.subscription(req, o.Coop.ID, req.c.Params("sub"))
+	if err == nil && p.MemberID != o.M.ID {
 		err = cooperative.Errorf(cooperative.ENOTFOUND, "subscription not found")
 	}
-	return c, p, notFound(err, "subscription")
+	return o.Coop, p, notFound(err, "subscription")
 }
 
 // payData is the subscription's page: what it is and how to pay it.
@@ -238,7 +233,9 @@ func (w *Web) payment(req *request, coopID, subID string) (payments.Payment, boo
 	return p, err == nil, err
 }
 
-func (w *Web) subscriptionPage(g goods) pageFunc {
+// showSubscription is a page about the reader's own subscription and its payment: the
+// subscription's own page, or the one Stripe returns to.
+func (w *Web) showSubscription(g goods, name, title string) pageFunc {
 	return func(req *request) error {
 		c, p, err := w.ownSubscription(req, g)
 		if err != nil {
@@ -248,7 +245,7 @@ func (w *Web) subscriptionPage(g goods) pageFunc {
 		if err != nil {
 			return err
 		}
-		return req.render(page{Name: "buy_subscription", Title: "buy." + g.Kind + ".sub_title", Data: d})
+		return req.render(page{Name: name, Title: title, Data: d})
 	}
 }
 
@@ -320,22 +317,6 @@ func (w *Web) baseURL(req *request) string {
 		return w.origin
 	}
 	return req.c.BaseURL()
-}
-
-// paymentReturn is where Stripe sends the member back: paid, or waiting for Stripe's
-// word (the webhook), which may take a moment.
-func (w *Web) paymentReturn(g goods) pageFunc {
-	return func(req *request) error {
-		c, p, err := w.ownSubscription(req, g)
-		if err != nil {
-			return err
-		}
-		d, err := w.payData(req, g, c, p)
-		if err != nil {
-			return err
-		}
-		return req.render(page{Name: "buy_return", Title: "buy.return.title", Data: d})
-	}
 }
 
 // girocode is the EPC QR code of the transfer, once the payment (its reference) exists.
