@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -338,7 +339,7 @@ func (w *Web) girocode(g goods) pageFunc {
 		if err != nil {
 			return err
 		}
-		png, err := qrPNG(payload, girocodeSize)
+		png, err := qrPNG(payload, girocodeSize, qr.Unicode)
 		if err != nil {
 			return err
 		}
