@@ -221,14 +221,7 @@ func (w *Web) meBonds(req *request, coopID, memberID string, today cooperative.D
 			return 0, err
 		}
 		// Outstanding: the principal left on a unit after every payment up to today.
-		out := i.Terms.DenominationCents
-		for _, p := range unit {
-			if today.Before(p.Date) {
-				break
-			}
-			out = p.OutstandingCents
-		}
-		line.OutstandingCents = h.Units * out
+		line.OutstandingCents = h.Units * bonds.UnitOutstandingBefore(unit, i.Terms.DenominationCents, today.AddDays(1))
 		for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.Since, "") {
 			if today.Before(p.Date) {
 				line.NextDate, line.NextCents = p.Date, p.InterestCents+p.PrincipalCents
