@@ -96,10 +96,11 @@ func (w *Web) openOfferings(req *request, coopID string, st membership.Statutes,
 	}
 	var out []offeringView
 	for _, o := range list {
-		if o.Status != shares.OfferingOpen || now.Before(o.OpensAt) || !now.Before(o.ClosesAt) {
+		open, left := offeringNow(o, now)
+		if !open {
 			continue
 		}
-		v := offeringView{Offering: o, ClassName: o.Class, Left: max(o.CapShares-o.SubscribedShare, 0)}
+		v := offeringView{Offering: o, ClassName: o.Class, Left: left}
 		if cl, ok := st.Class(o.Class); ok {
 			v.ClassName = cl.Name
 		}
@@ -115,11 +116,11 @@ func (w *Web) openIssues(req *request, coopID string, now time.Time) ([]issueVie
 	}
 	var out []issueView
 	for _, i := range list {
-		if i.Status != bonds.IssueOpen || now.Before(i.OpensAt) || !now.Before(i.ClosesAt) {
+		open, left := issueNow(i, now)
+		if !open {
 			continue
 		}
-		out = append(out, issueView{Issue: i, Coupon: couponPercent(i.Terms.CouponBP, req.lang),
-			Left: max(i.SizeUnits-i.SubscribedUnits, 0)})
+		out = append(out, issueView{Issue: i, Coupon: couponPercent(i.Terms.CouponBP, req.lang), Left: left})
 	}
 	return out, nil
 }
