@@ -214,7 +214,7 @@ func New(opts Options) *Server {
 	delete(s.api.OpenAPI().Components.Schemas.Map(), "ErrorModel")
 	s.bodiless = newBodilessRoutes(s.api.OpenAPI())
 	s.web = web.New(web.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Accounts: s.accounts,
-		Members: s.members, Registry: s.registry, Payments: s.payments, Payouts: s.payouts, Bonds: s.bonds,
+		Members: s.members, Registry: s.registry, Payments: s.payments, Bonds: s.bonds,
 		Distributions: s.distributions, Fund: s.fund, Checkout: s.pay.Checkout, Key: webKey(keys[0]),
 		PublicURL: opts.PublicURL, ClientIP: s.clientIP, UnsubscribeSecret: s.unsubscribeSecret})
 	s.web.Mount(s.app)

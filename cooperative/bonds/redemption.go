@@ -87,7 +87,7 @@ func outstandingPerUnit(terms Terms, date cooperative.Date) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return unitOutstandingBefore(unit, terms.DenominationCents, date), nil
+	return UnitOutstandingBefore(unit, terms.DenominationCents, date), nil
 }
 
 // redemptionPenalty is months of interest on principal at the coupon:

@@ -55,9 +55,9 @@ type StatementIssue struct {
 	NetCents         int64 `json:"netCents"`
 }
 
-// unitOutstandingBefore is one unit's principal outstanding before the payments of day
+// UnitOutstandingBefore is one unit's principal outstanding before the payments of day
 // d: after every payment dated before d.
-func unitOutstandingBefore(unit []Period, denomination int64, d cooperative.Date) int64 {
+func UnitOutstandingBefore(unit []Period, denomination int64, d cooperative.Date) int64 {
 	out := denomination
 	for _, p := range unit {
 		if !p.Date.Before(d) {
@@ -131,8 +131,8 @@ func (b *Bonds) YearStatement(ctx context.Context, cooperativeID, memberID strin
 					return err
 				}
 				si.UnitsStart, si.UnitsEnd = memberUnitsOn(held, memberID, lastDec31), memberUnitsOn(held, memberID, dec31)
-				si.OutstandingStart = si.UnitsStart * unitOutstandingBefore(unit, i.Terms.DenominationCents, jan1)
-				si.OutstandingEnd = si.UnitsEnd * unitOutstandingBefore(unit, i.Terms.DenominationCents, nextJan1)
+				si.OutstandingStart = si.UnitsStart * UnitOutstandingBefore(unit, i.Terms.DenominationCents, jan1)
+				si.OutstandingEnd = si.UnitsEnd * UnitOutstandingBefore(unit, i.Terms.DenominationCents, nextJan1)
 				if *si != (StatementIssue{IssueID: i.ID, Name: i.Name}) {
 					s.Issues = append(s.Issues, *si)
 				}

@@ -57,7 +57,15 @@ func insertLinkToken(tx cooperative.Tx, t linkToken) (string, string, error) {
 // errInvalidLink is the one answer for a link that is unknown, used, expired or for
 // something else, so a probe learns nothing about which.
 func errInvalidLink() error {
-	return cooperative.Errorf(cooperative.EINVALID, "This link is not valid or has expired.")
+	return cooperative.Errorf(cooperative.EINVALID, invalidLinkMessage)
+}
+
+const invalidLinkMessage = "This link is not valid or has expired."
+
+// IsInvalidLink says whether err is that answer (a page then explains the link, rather
+// than the form).
+func IsInvalidLink(err error) bool {
+	return cooperative.ErrorCode(err) == cooperative.EINVALID && cooperative.ErrorMessage(err) == invalidLinkMessage
 }
 
 // consumeLinkToken deletes the token of secret and returns it with the user it is for,

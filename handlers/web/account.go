@@ -11,15 +11,15 @@ import (
 func (w *Web) accountRoutes(r *router) {
 	r.get("/signup", w.signupPage)
 	r.post("/signup", w.signup)
-	r.get("/verify-email", w.verifyPage)
+	r.get("/verify-email", linkPage("verify", "account_verify", "verify.title", tokenData))
 	r.post("/verify-email", w.verify)
 	r.get("/login", w.loginPage)
 	r.post("/login", w.login)
 	r.get("/forgot-password", w.forgotPage)
 	r.post("/forgot-password", w.forgot)
-	r.get("/reset-password", w.resetPage)
+	r.get("/reset-password", linkPage("reset", "account_reset", "reset.title", tokenData))
 	r.post("/reset-password", w.reset)
-	r.get("/invitations/accept", w.invitationPage)
+	r.get("/invitations/accept", linkPage("invitation", "account_invitation", "invitation.title", tokenData))
 	r.post("/invitations/accept", w.acceptInvitation)
 	r.get("/account", w.accountPage)
 	r.get("/account/totp", w.totpPage)
@@ -30,14 +30,15 @@ func (w *Web) accountRoutes(r *router) {
 	r.post("/account/mail", w.saveMail)
 	r.get("/unsubscribe", w.unsubscribePage)
 	r.post("/unsubscribe", w.unsubscribe)
-	r.get("/confirm-payout-account", w.payoutPage)
+	r.get("/confirm-payout-account", linkPage("payout", "account_payout", "payoutlink.confirm.title",
+		func(t string) any { return payoutView{Token: t} }))
 	r.post("/confirm-payout-account", w.confirmPayout)
 }
 
 // accountErrors are the domain's answers on the account pages that a person acts on at
 // one field, with this part's own text for them: the field and the message key. The
 // domain's English is written for API clients ("send totpCode"), not for a form.
-var accountErrors = map[string][2]string{
+var accountErrors = map[string]placed{
 	"The e-mail address or password is not correct.":                                                           {"", "account.err.credentials"},
 	"The TOTP code is not correct.":                                                                            {"code", "account.err.code"},
 	"The recovery code is not correct, or was used already.":                                                   {"recovery", "account.err.recovery"},
@@ -52,13 +53,8 @@ var accountErrors = map[string][2]string{
 // message is about (the e-mail address, the password), else at the top.
 func (req *request) failAccount(f *form, err error) error {
 	msg := cooperative.ErrorMessage(err)
-	if e, ok := accountErrors[msg]; ok && cooperative.ErrorCode(err) != cooperative.EINTERNAL {
-		if e[0] == "" {
-			f.Error = req.w.msgs.text(req.lang, e[1])
-		} else {
-			f.Errors[e[0]] = req.w.msgs.text(req.lang, e[1])
-		}
-		return nil
+	if p, ok := accountErrors[msg]; ok && cooperative.ErrorCode(err) != cooperative.EINTERNAL {
+		return req.place(f, p)
 	}
 	field := ""
 	switch {
@@ -122,6 +118,8 @@ type tokenView struct {
 	Token string
 }
 
+func tokenData(t string) any { return tokenView{Token: t} }
+
 // linkView explains a link that cannot be used (unknown, used or expired: the domain
 // does not say which) and what to do: Kind names the link (verify, reset, invitation,
 // unsubscribe, payout).
@@ -146,12 +144,36 @@ func (req *request) token() string {
 	return strings.TrimSpace(req.c.Query("token"))
 }
 
-func (w *Web) verifyPage(req *request) error {
-	t := req.token()
-	if t == "" {
-		return req.badLink("verify", cooperative.Errorf(cooperative.EINVALID, "no token"))
+// linkPage is the page of a mail's link (kind as badLink names it): what the button
+// will do, data(token) carrying the token on; a link without one is a bad link.
+func linkPage(kind, name, title string, data func(token string) any) pageFunc {
+	return func(req *request) error {
+		t := req.token()
+		if t == "" {
+			return req.badLink(kind, cooperative.Errorf(cooperative.EINVALID, "no token"))
+		}
+		return req.render(page{Name: name, Title: title, Data: data(t), Form: newForm()})
 	}
-	return req.render(page{Name: "account_verify", Title: "verify.title", Data: tokenView{Token: t}})
+}
+
+// passwordLink answers the form of a link that takes a password (reset, invitation),
+// the page name and title: the password is required; use spends the link with it, and
+// done answers when it did. A link that is not valid gets the link's page; a person's
+// mistake is put on the form (failLink), shown again.
+func (w *Web) passwordLink(req *request, kind, name, title string, known map[string]placed,
+	use func(pw string) error, done func() error) error {
+	f := newForm()
+	f.Values["password"] = ""
+	if pw := req.c.FormValue("password"); pw == "" {
+		f.Errors["password"] = w.msgs.text(req.lang, "form.required")
+	} else if err := use(pw); err == nil {
+		return done()
+	} else if identity.IsInvalidLink(err) {
+		return req.badLink(kind, err)
+	} else if err := req.failLink(f, err, known); err != nil {
+		return err
+	}
+	return req.render(page{Name: name, Title: title, Data: tokenView{Token: req.token()}, Form: f})
 }
 
 func (w *Web) verify(req *request) error {
@@ -229,70 +251,44 @@ func (w *Web) forgot(req *request) error {
 	return req.render(page{Name: "account_forgot", Title: "forgot.title", Form: f})
 }
 
-func (w *Web) resetPage(req *request) error {
-	t := req.token()
-	if t == "" {
-		return req.badLink("reset", cooperative.Errorf(cooperative.EINVALID, "no token"))
-	}
-	return req.render(page{Name: "account_reset", Title: "reset.title", Data: tokenView{Token: t}, Form: newForm()})
-}
-
 // reset sets the new password. identity ends every session of the account (whoever
 // knew the old password is out), this browser's too: it signs in again.
 func (w *Web) reset(req *request) error {
-	t := req.token()
-	f := newForm()
-	f.Values["password"] = ""
-	if req.c.FormValue("password") == "" {
-		f.Errors["password"] = w.msgs.text(req.lang, "form.required")
-	} else {
-		err := w.opts.Accounts.ConfirmPasswordReset(req.ctx(), t, req.c.FormValue("password"), requestID(req.c))
-		if err == nil {
+	return w.passwordLink(req, "reset", "account_reset", "reset.title", nil,
+		func(pw string) error {
+			return w.opts.Accounts.ConfirmPasswordReset(req.ctx(), req.token(), pw, requestID(req.c))
+		},
+		func() error {
 			w.endSession(req)
 			return req.redirect("/login", "flash.password_reset")
-		}
-		if cooperative.ErrorMessage(err) == "This link is not valid or has expired." {
-			return req.badLink("reset", err)
-		}
-		if err := req.failAccount(f, err); err != nil {
-			return err
-		}
-	}
-	return req.render(page{Name: "account_reset", Title: "reset.title", Data: tokenView{Token: t}, Form: f})
+		})
 }
 
-func (w *Web) invitationPage(req *request) error {
-	t := req.token()
-	if t == "" {
-		return req.badLink("invitation", cooperative.Errorf(cooperative.EINVALID, "no token"))
+// failLink puts err on a link's form: as known says (by message), else as failAccount.
+func (req *request) failLink(f *form, err error, known map[string]placed) error {
+	if p, ok := known[cooperative.ErrorMessage(err)]; ok {
+		return req.place(f, p)
 	}
-	return req.render(page{Name: "account_invitation", Title: "invitation.title", Data: tokenView{Token: t}, Form: newForm()})
+	return req.failAccount(f, err)
+}
+
+// invitationErrors: a wrong password here is the existing account's, said so.
+var invitationErrors = map[string]placed{
+	"The e-mail address or password is not correct.": {"password", "account.err.invitation_password"},
 }
 
 // acceptInvitation takes the role: with a new password when the address has no account
 // yet, with the account's password when it has one (identity knows which).
 func (w *Web) acceptInvitation(req *request) error {
-	t := req.token()
-	f := newForm()
-	f.Values["password"] = ""
-	if req.c.FormValue("password") == "" {
-		f.Errors["password"] = w.msgs.text(req.lang, "form.required")
-	} else {
-		_, err := w.opts.Accounts.AcceptInvitation(req.ctx(), t, req.c.FormValue("password"), w.opts.ClientIP(req.c))
-		if err == nil {
+	return w.passwordLink(req, "invitation", "account_invitation", "invitation.title", invitationErrors,
+		func(pw string) error {
+			_, err := w.opts.Accounts.AcceptInvitation(req.ctx(), req.token(), pw, w.opts.ClientIP(req.c))
+			return err
+		},
+		func() error {
 			if req.user != nil {
 				return req.redirect("/me", "flash.invitation_accepted")
 			}
 			return req.redirect("/login", "flash.invitation_accepted_login")
-		}
-		if cooperative.ErrorMessage(err) == "This link is not valid or has expired." {
-			return req.badLink("invitation", err)
-		}
-		if cooperative.ErrorMessage(err) == "The e-mail address or password is not correct." {
-			f.Errors["password"] = w.msgs.text(req.lang, "account.err.invitation_password")
-		} else if err := req.failAccount(f, err); err != nil {
-			return err
-		}
-	}
-	return req.render(page{Name: "account_invitation", Title: "invitation.title", Data: tokenView{Token: t}, Form: f})
+		})
 }

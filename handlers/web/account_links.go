@@ -61,14 +61,6 @@ type payoutView struct {
 	Holder string
 }
 
-func (w *Web) payoutPage(req *request) error {
-	t := req.token()
-	if t == "" {
-		return req.badLink("payout", cooperative.Errorf(cooperative.EINVALID, "no token"))
-	}
-	return req.render(page{Name: "account_payout", Title: "payoutlink.confirm.title", Data: payoutView{Token: t}})
-}
-
 func (w *Web) confirmPayout(req *request) error {
 	m, err := w.opts.Members.ConfirmPayoutAccountChange(req.ctx(), req.token(), requestID(req.c))
 	if err != nil {

@@ -1,15 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"encoding/base64"
 	"html/template"
-	"image/png"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/identity"
@@ -68,25 +64,13 @@ func enrolmentView(otpauth string) (totpView, error) {
 	if err != nil || u.Scheme != "otpauth" || u.Query().Get("secret") == "" {
 		return totpView{}, cooperative.Errorf(cooperative.EINVALID, "not an otpauth URL")
 	}
-	code, err := qr.Encode(otpauth, qr.M, qr.Auto)
+	b, err := qrPNG(otpauth, 220, qr.Auto)
 	if err != nil {
 		return totpView{}, cooperative.WrapError(cooperative.EINTERNAL, err, "cannot draw the QR code")
 	}
-	if code, err = barcode.Scale(code, 220, 220); err != nil {
-		return totpView{}, cooperative.WrapError(cooperative.EINTERNAL, err, "cannot draw the QR code")
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, code); err != nil {
-		return totpView{}, cooperative.WrapError(cooperative.EINTERNAL, err, "cannot draw the QR code")
-	}
-	secret := u.Query().Get("secret")
-	// In groups of four, as people type it.
-	var groups []string
-	for i := 0; i < len(secret); i += 4 {
-		groups = append(groups, secret[i:min(i+4, len(secret))])
-	}
-	return totpView{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())),
-		Secret: strings.Join(groups, " "), URL: otpauth}, nil
+	// The secret in groups of four, as people type it.
+	return totpView{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b)),
+		Secret: groupsOfFour(u.Query().Get("secret")), URL: otpauth}, nil
 }
 
 // codesView shows recovery codes, once.
@@ -108,9 +92,7 @@ func (w *Web) confirmTOTP(req *request) error {
 		if err == nil {
 			return req.render(page{Name: "account_codes", Title: "codes.title", Data: codesView{Codes: codes}})
 		}
-		if cooperative.ErrorMessage(err) == "The TOTP code is not correct." {
-			f.Errors["code"] = w.msgs.text(req.lang, "account.err.code")
-		} else if err := req.failAccount(f, err); err != nil {
+		if err := req.failAccount(f, err); err != nil {
 			return err
 		}
 	}

@@ -73,20 +73,16 @@ func (w *Web) changePayoutAccount(req *request) error {
 		case err == nil:
 			return req.redirect("/c/"+o.Coop.ID+"/me/payout-account", "action.payout.mailed")
 		}
-		code := cooperative.ErrorCode(err)
-		msg := cooperative.ErrorMessage(err)
+		// A wrong code counts towards the account's lock-out (as at sign-in); the IBAN and
+		// the holder are the domain's to judge.
+		code, msg := cooperative.ErrorCode(err), cooperative.ErrorMessage(err)
 		switch {
-		case code == cooperative.EINVALID && (strings.HasPrefix(msg, "iban") || strings.HasPrefix(msg, "accountHolder")):
-			err = req.failAs(f, "", err, payoutErrors)
-		case code == cooperative.EINVALID || code == cooperative.ETOOMANY:
-			// The account's lock-out has counted the wrong code (as at sign-in).
-			if code == cooperative.EINVALID {
-				err = req.place(f, placed{"code", "action.payout.code_wrong"})
-			} else {
-				err = req.fail(f, "code", err)
-			}
+		case code == cooperative.ETOOMANY:
+			err = req.fail(f, "code", err)
+		case code == cooperative.EINVALID && !strings.HasPrefix(msg, "iban") && !strings.HasPrefix(msg, "accountHolder"):
+			err = req.place(f, placed{"code", "action.payout.code_wrong"})
 		default:
-			err = req.fail(f, "", err)
+			err = req.failAs(f, "", err, payoutErrors)
 		}
 		if err != nil {
 			return err

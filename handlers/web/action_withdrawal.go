@@ -50,14 +50,11 @@ func (w *Web) withdrawalData(req *request, o own) (withdrawalData, error) {
 		return d, err
 	}
 	d.NoticeDays, d.Earliest = st.NoticePeriodDays, today.AddDays(st.NoticePeriodDays)
-	all, err := w.opts.Registry.CurrentHoldings(req.ctx(), o.Coop.ID)
+	held, err := w.opts.Registry.MemberHoldings(req.ctx(), o.Coop.ID, o.M.ID)
 	if err != nil {
 		return d, err
 	}
-	for _, h := range all {
-		if h.MemberID != o.M.ID || h.Shares == 0 {
-			continue
-		}
+	for _, h := range held {
 		c, ok := st.Class(h.Class)
 		if !ok {
 			c = membership.ShareClass{Code: h.Class, Name: h.Class}

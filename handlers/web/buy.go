@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/kracht-coop/kracht/cooperative"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
@@ -63,10 +64,12 @@ func (w *Web) buyRoutes(r *router) {
 		sub := "/c/:coop/" + g.SubPath + "/:sub"
 		r.get(offer, w.buyForm(g))
 		r.post(offer, w.buy(g))
-		r.get(sub, w.subscriptionPage(g))
+		r.get(sub, w.showSubscription(g, "buy_subscription", "buy."+g.Kind+".sub_title"))
 		r.post(sub+"/transfer", w.payByTransfer(g))
 		r.post(sub+"/checkout", w.payOnline(g))
-		r.get(sub+"/return", w.paymentReturn(g))
+		// Where Stripe sends the member back: paid, or waiting for Stripe's word (the
+		// webhook), which may take a moment.
+		r.get(sub+"/return", w.showSubscription(g, "buy_return", "buy.return.title"))
 		r.get(sub+"/girocode.png", w.girocode(g))
 	}
 }
@@ -145,7 +148,7 @@ func (w *Web) buy(g goods) pageFunc {
 			if err == nil {
 				return req.redirect("/c/"+d.Coop.ID+"/"+g.SubPath+"/"+id, "buy.subscribed")
 			}
-			if err := w.buyFail(req, f, err); err != nil {
+			if err := req.failAs(f, "", err, buyErrors); err != nil {
 				return err
 			}
 		}
@@ -153,24 +156,17 @@ func (w *Web) buy(g goods) pageFunc {
 	}
 }
 
-// buyFail shows why a subscription was refused: the rules about the number of units
-// beside the field, in the reader's language; the rest as the frame does.
-func (w *Web) buyFail(req *request, f *form, err error) error {
-	msg := cooperative.ErrorMessage(err)
-	if cooperative.ErrorCode(err) == cooperative.ERULE && strings.HasPrefix(msg, "rule ") {
-		name, _, _ := strings.Cut(strings.TrimPrefix(msg, "rule "), ":")
-		key := "buy.rule." + name
-		if _, ok := w.msgs[key]; ok {
-			field := "units"
-			if name == "offering_open" || name == "subscription_window" || name == "subscriber_member" {
-				f.Error = w.msgs.text(req.lang, key)
-				return nil
-			}
-			f.Errors[field] = w.msgs.text(req.lang, key)
-			return nil
-		}
-	}
-	return req.fail(f, "", err)
+// buyErrors show why a subscription was refused: the rules about the number of units
+// beside the field, the others (not open now, not a member) at the top.
+var buyErrors = map[string]placed{
+	"max_per_member":      {"units", "buy.rule.max_per_member"},
+	"membership_share":    {"units", "buy.rule.membership_share"},
+	"subscription_size":   {"units", "buy.rule.subscription_size"},
+	"remaining_size":      {"units", "buy.rule.remaining_size"},
+	"min_per_member":      {"units", "buy.rule.min_per_member"},
+	"offering_open":       {"", "buy.rule.offering_open"},
+	"subscription_window": {"", "buy.rule.subscription_window"},
+	"subscriber_member":   {"", "buy.rule.subscriber_member"},
 }
 
 // notFound makes any failure to find what the URL names (an id that is not one, or
@@ -184,25 +180,18 @@ func notFound(err error, what string) error {
 }
 
 // ownSubscription reads the subscription of the URL, only when it is the reader's own
-// member's (reached through req.member): anyone else's is not found, like one that
-// does not exist, as the API answers.
+// member's (reached through req.own): anyone else's is not found, like one that does
+// not exist, as the API answers.
 func (w *Web) ownSubscription(req *request, g goods) (cooperative.Cooperative, payable, error) {
-	if _, err := req.signedIn(); err != nil {
-		return cooperative.Cooperative{}, payable{}, err
-	}
-	c, err := req.cooperative()
+	o, err := req.own()
 	if err != nil {
-		return c, payable{}, err
+		return o.Coop, payable{}, err
 	}
-	m, err := req.member(c.ID)
-	if err != nil {
-		return c, payable{}, err
-	}
-	p, err := g.subscription(req, c.ID, req.c.Params("sub"))
-	if err == nil && p.MemberID != m.ID {
+	p, err := g.subscription(req, o.Coop.ID, req.c.Params("sub"))
+	if err == nil && p.MemberID != o.M.ID {
 		err = cooperative.Errorf(cooperative.ENOTFOUND, "subscription not found")
 	}
-	return c, p, notFound(err, "subscription")
+	return o.Coop, p, notFound(err, "subscription")
 }
 
 // payData is the subscription's page: what it is and how to pay it.
@@ -238,9 +227,6 @@ func (w *Web) payData(req *request, g goods, c cooperative.Cooperative, p payabl
 
 // payment is the subscription's payment, if one was made.
 func (w *Web) payment(req *request, coopID, subID string) (payments.Payment, bool, error) {
-	if w.opts.Payments == nil {
-		return payments.Payment{}, false, nil
-	}
 	p, err := w.opts.Payments.PaymentForSubscription(req.ctx(), coopID, subID)
 	if cooperative.ErrorCode(err) == cooperative.ENOTFOUND {
 		return p, false, nil
@@ -248,7 +234,9 @@ func (w *Web) payment(req *request, coopID, subID string) (payments.Payment, boo
 	return p, err == nil, err
 }
 
-func (w *Web) subscriptionPage(g goods) pageFunc {
+// showSubscription is a page about the reader's own subscription and its payment: the
+// subscription's own page, or the one Stripe returns to.
+func (w *Web) showSubscription(g goods, name, title string) pageFunc {
 	return func(req *request) error {
 		c, p, err := w.ownSubscription(req, g)
 		if err != nil {
@@ -258,7 +246,7 @@ func (w *Web) subscriptionPage(g goods) pageFunc {
 		if err != nil {
 			return err
 		}
-		return req.render(page{Name: "buy_subscription", Title: "buy." + g.Kind + ".sub_title", Data: d})
+		return req.render(page{Name: name, Title: title, Data: d})
 	}
 }
 
@@ -332,22 +320,6 @@ func (w *Web) baseURL(req *request) string {
 	return req.c.BaseURL()
 }
 
-// paymentReturn is where Stripe sends the member back: paid, or waiting for Stripe's
-// word (the webhook), which may take a moment.
-func (w *Web) paymentReturn(g goods) pageFunc {
-	return func(req *request) error {
-		c, p, err := w.ownSubscription(req, g)
-		if err != nil {
-			return err
-		}
-		d, err := w.payData(req, g, c, p)
-		if err != nil {
-			return err
-		}
-		return req.render(page{Name: "buy_return", Title: "buy.return.title", Data: d})
-	}
-}
-
 // girocode is the EPC QR code of the transfer, once the payment (its reference) exists.
 func (w *Web) girocode(g goods) pageFunc {
 	return func(req *request) error {
@@ -367,7 +339,7 @@ func (w *Web) girocode(g goods) pageFunc {
 		if err != nil {
 			return err
 		}
-		png, err := qrPNG(payload, girocodeSize)
+		png, err := qrPNG(payload, girocodeSize, qr.Unicode)
 		if err != nil {
 			return err
 		}

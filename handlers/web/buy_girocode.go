@@ -52,10 +52,10 @@ func epcPayload(t epcTransfer) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
-// qrPNG draws payload as a QR code (error correction M, as EPC069-12 asks) of
-// size×size pixels.
-func qrPNG(payload string, size int) ([]byte, error) {
-	code, err := qr.Encode(payload, qr.M, qr.Unicode)
+// qrPNG draws payload as a QR code of size×size pixels in enc, with error correction M
+// (as EPC069-12 asks; from a screen at an angle it still reads, and stays small).
+func qrPNG(payload string, size int, enc qr.Encoding) ([]byte, error) {
+	code, err := qr.Encode(payload, qr.M, enc)
 	if err != nil {
 		return nil, err
 	}

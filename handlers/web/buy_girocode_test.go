@@ -5,6 +5,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/boombuler/barcode/qr"
 )
 
 // TestEPCPayload checks the text against EPC069-12: eleven elements in order, the
@@ -53,7 +55,7 @@ func TestEPCPayload(t *testing.T) {
 func TestQRPNG(t *testing.T) {
 	p, _ := epcPayload(epcTransfer{BIC: "ABNANL2A", Name: "Zonnepark", IBAN: "NL91ABNA0417164300", AmountCents: 5000,
 		Reference: "RF18539007547034"})
-	b, err := qrPNG(p, girocodeSize)
+	b, err := qrPNG(p, girocodeSize, qr.Unicode)
 	if err != nil {
 		t.Fatal(err)
 	}

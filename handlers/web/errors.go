@@ -14,9 +14,9 @@ import (
 // field it is about (fieldError); anything else is a page of its own (errorPage). Both
 // are in the reader's language; an internal error says nothing more and is logged once.
 
-// message is err in lang. A rule error ("rule <name>: ...") and a message the
-// catalogue knows ("domain:<English text>") are translated; other errors a person can
-// act on are shown as the domain says them, after a sentence in their language.
+// message is err in lang. A message the catalogue knows ("domain:<English text>", of a
+// rule error "rule <name>: <text>" the text) is translated; other errors a person can act
+// on are shown as the domain says them, after a sentence in their language.
 func (w *Web) message(lang string, err error) string {
 	code := cooperative.ErrorCode(err)
 	if code == cooperative.EINTERNAL || code == cooperative.EUNAVAILABLE {
@@ -24,10 +24,7 @@ func (w *Web) message(lang string, err error) string {
 	}
 	msg := cooperative.ErrorMessage(err)
 	if strings.HasPrefix(msg, "rule ") {
-		name, rest, _ := strings.Cut(strings.TrimPrefix(msg, "rule "), ":")
-		if _, ok := w.msgs["rule."+name]; ok {
-			return w.msgs.text(lang, "rule."+name)
-		}
+		_, rest, _ := strings.Cut(strings.TrimPrefix(msg, "rule "), ":")
 		msg = strings.TrimSpace(rest)
 	}
 	if _, ok := w.msgs["domain:"+msg]; ok {

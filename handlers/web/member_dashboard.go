@@ -139,11 +139,9 @@ func (w *Web) meDashboard(req *request) error {
 				Numbers: numbers(s.ShareNumbers), IssuedOn: s.IssuedOn})
 		}
 	}
-	firstBondYear := 0
-	if w.opts.Bonds != nil {
-		if firstBondYear, err = w.meBonds(req, c.ID, m.ID, today, &d); err != nil {
-			return err
-		}
+	firstBondYear, err := w.meBonds(req, c.ID, m.ID, today, &d)
+	if err != nil {
+		return err
 	}
 	for i := range d.Subscriptions {
 		ps, _, err := w.opts.Payments.ListPayments(ctx, c.ID, payments.PaymentFilter{SubscriptionID: d.Subscriptions[i].ID}, "", 10)
@@ -166,7 +164,7 @@ func (w *Web) meDashboard(req *request) error {
 			d.BondYears = append(d.BondYears, y)
 		}
 	}
-	if w.opts.Distributions != nil && m.AdmittedOn != "" {
+	if m.AdmittedOn != "" {
 		list, _, err := w.opts.Distributions.ListAppropriations(ctx, c.ID, "", 100)
 		if err != nil {
 			return err
@@ -223,14 +221,7 @@ func (w *Web) meBonds(req *request, coopID, memberID string, today cooperative.D
 			return 0, err
 		}
 		// Outstanding: the principal left on a unit after every payment up to today.
-		out := i.Terms.DenominationCents
-		for _, p := range unit {
-			if today.Before(p.Date) {
-				break
-			}
-			out = p.OutstandingCents
-		}
-		line.OutstandingCents = h.Units * out
+		line.OutstandingCents = h.Units * bonds.UnitOutstandingBefore(unit, i.Terms.DenominationCents, today.AddDays(1))
 		for _, p := range i.Terms.HoldingSchedule(unit, h.Units, h.Since, "") {
 			if today.Before(p.Date) {
 				line.NextDate, line.NextCents = p.Date, p.InterestCents+p.PrincipalCents

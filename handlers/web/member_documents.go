@@ -80,9 +80,6 @@ func (w *Web) meBondSchedule(req *request) error {
 	if err != nil {
 		return err
 	}
-	if w.opts.Bonds == nil {
-		return fiber.ErrNotFound
-	}
 	s, err := w.opts.Bonds.MemberSchedule(req.ctx(), c.ID, m.ID, req.c.Params("issue"))
 	if err != nil {
 		return notYours(err)
@@ -107,7 +104,7 @@ func (w *Web) meBondStatement(req *request) error {
 		return err
 	}
 	year, err := yearParam(req)
-	if err != nil || w.opts.Bonds == nil {
+	if err != nil {
 		return fiber.ErrNotFound
 	}
 	st, err := w.opts.Bonds.YearStatement(req.ctx(), c.ID, m.ID, year)
@@ -135,7 +132,7 @@ func (w *Web) meDistribution(req *request) error {
 		return err
 	}
 	year, err := yearParam(req)
-	if err != nil || w.opts.Distributions == nil {
+	if err != nil {
 		return fiber.ErrNotFound
 	}
 	st, err := w.opts.Distributions.Statement(req.ctx(), c.ID, m.ID, year)

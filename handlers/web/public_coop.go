@@ -23,7 +23,7 @@ type coopData struct {
 	Statutes  *membership.Statutes
 	Offerings []offeringView
 	Issues    []issueView
-	// Fund is the fund's balance; nil when the fund service is not wired.
+	// Fund is the fund's balance.
 	Fund *int64
 	// About is what the board wrote about the cooperative, Text in the reader's language.
 	About cooperative.About
@@ -68,13 +68,11 @@ func (w *Web) coopPage(req *request) error {
 	if d.Issues, err = w.openIssues(req, c.ID, now); err != nil {
 		return err
 	}
-	if w.opts.Fund != nil {
-		pg, err := w.opts.Fund.Public(req.ctx(), c.ID)
-		if err != nil {
-			return err
-		}
-		d.Fund = &pg.BalanceCents
+	pg, err := w.opts.Fund.Public(req.ctx(), c.ID)
+	if err != nil {
+		return err
 	}
+	d.Fund = &pg.BalanceCents
 	return req.render(page{Name: "public_coop", Title: "public.coop.title", Data: d})
 }
 
@@ -98,10 +96,11 @@ func (w *Web) openOfferings(req *request, coopID string, st membership.Statutes,
 	}
 	var out []offeringView
 	for _, o := range list {
-		if o.Status != shares.OfferingOpen || now.Before(o.OpensAt) || !now.Before(o.ClosesAt) {
+		open, left := offeringNow(o, now)
+		if !open {
 			continue
 		}
-		v := offeringView{Offering: o, ClassName: o.Class, Left: max(o.CapShares-o.SubscribedShare, 0)}
+		v := offeringView{Offering: o, ClassName: o.Class, Left: left}
 		if cl, ok := st.Class(o.Class); ok {
 			v.ClassName = cl.Name
 		}
@@ -111,20 +110,17 @@ func (w *Web) openOfferings(req *request, coopID string, st membership.Statutes,
 }
 
 func (w *Web) openIssues(req *request, coopID string, now time.Time) ([]issueView, error) {
-	if w.opts.Bonds == nil {
-		return nil, nil
-	}
 	list, _, err := w.opts.Bonds.ListIssues(req.ctx(), coopID, "", 1000)
 	if err != nil {
 		return nil, err
 	}
 	var out []issueView
 	for _, i := range list {
-		if i.Status != bonds.IssueOpen || now.Before(i.OpensAt) || !now.Before(i.ClosesAt) {
+		open, left := issueNow(i, now)
+		if !open {
 			continue
 		}
-		out = append(out, issueView{Issue: i, Coupon: couponPercent(i.Terms.CouponBP, req.lang),
-			Left: max(i.SizeUnits-i.SubscribedUnits, 0)})
+		out = append(out, issueView{Issue: i, Coupon: couponPercent(i.Terms.CouponBP, req.lang), Left: left})
 	}
 	return out, nil
 }
@@ -155,9 +151,6 @@ func (w *Web) fundPage(req *request) error {
 	c, err := req.cooperative()
 	if err != nil {
 		return err
-	}
-	if w.opts.Fund == nil {
-		return cooperative.Errorf(cooperative.ENOTFOUND, "no fund")
 	}
 	pg, err := w.opts.Fund.Public(req.ctx(), c.ID)
 	if err != nil {

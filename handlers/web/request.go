@@ -41,6 +41,14 @@ type request struct {
 	flash   string
 	nonce   string
 	started time.Time
+	// members are req.member's answers by cooperative id: one read per request.
+	members map[string]memberRead
+}
+
+// memberRead is one answer of req.member.
+type memberRead struct {
+	m   membership.Member
+	err error
 }
 
 // handle is the frame around every page: security headers, the language, the session,
@@ -241,13 +249,26 @@ func requestID(c *fiber.Ctx) string { return string(c.Response().Header.Peek(fib
 
 // member is the signed-in person's own membership of a cooperative: every member page
 // reads and changes only this member's records. It answers ENOTFOUND when they are not
-// a member (the page then offers to apply).
+// a member (the page then offers to apply). It reads once per request and cooperative:
+// a page asks for the head and again for itself.
 func (req *request) member(cooperativeID string) (membership.Member, error) {
 	p, err := req.signedIn()
 	if err != nil {
 		return membership.Member{}, err
 	}
-	ms, err := req.w.opts.Members.MembersOfUser(req.ctx(), cooperativeID, p.ID)
+	if r, ok := req.members[cooperativeID]; ok {
+		return r.m, r.err
+	}
+	m, err := req.readMember(cooperativeID, p.ID)
+	if req.members == nil {
+		req.members = map[string]memberRead{}
+	}
+	req.members[cooperativeID] = memberRead{m: m, err: err}
+	return m, err
+}
+
+func (req *request) readMember(cooperativeID, userID string) (membership.Member, error) {
+	ms, err := req.w.opts.Members.MembersOfUser(req.ctx(), cooperativeID, userID)
 	if err != nil {
 		return membership.Member{}, err
 	}

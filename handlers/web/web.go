@@ -29,7 +29,6 @@ import (
 	"github.com/kracht-coop/kracht/cooperative/identity"
 	"github.com/kracht-coop/kracht/cooperative/membership"
 	"github.com/kracht-coop/kracht/cooperative/payments"
-	"github.com/kracht-coop/kracht/cooperative/payouts"
 	"github.com/kracht-coop/kracht/cooperative/shares"
 )
 
@@ -46,7 +45,6 @@ type Options struct {
 	Members       *membership.Members
 	Registry      *shares.Registry
 	Payments      *payments.Payments
-	Payouts       *payouts.Payouts
 	Bonds         *bonds.Bonds
 	Distributions *distribution.Distributions
 	Fund          *fund.Fund
@@ -85,8 +83,9 @@ type Web struct {
 // New builds the web front. It panics when a service is missing or the templates or
 // messages do not load: both are fixed at build time, so that is a bug cmd's tests catch.
 func New(opts Options) *Web {
-	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.Store == nil {
-		panic("web: New needs the Store and the Accounts, Members and Registry services")
+	if opts.Accounts == nil || opts.Members == nil || opts.Registry == nil || opts.Store == nil || opts.Payments == nil ||
+		opts.Bonds == nil || opts.Distributions == nil || opts.Fund == nil {
+		panic("web: New needs the Store and the Accounts, Members, Registry, Payments, Bonds, Distributions and Fund services")
 	}
 	if len(opts.Key) < 32 {
 		panic("web: the cookie key must be at least 32 bytes")
