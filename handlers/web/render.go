@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -204,26 +203,7 @@ func (v view) month(m time.Month) string {
 }
 
 // Number writes a whole number with the reader's thousands separator.
-func (v view) Number(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := ","
-	if v.Lang == "nl" {
-		sep = "."
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func (v view) Number(n int64) string { return cooperative.GroupThousands(n, v.Lang) }
 
 // IBAN writes an account number the way it is printed on paper, in groups of four:
 // "NL91 ABNA 0417 1643 00". Spaces typed by anyone are dropped first.
