@@ -44,6 +44,8 @@ func (f *Fund) view(ctx context.Context, fn func(tx cooperative.Tx) error) error
 // update is the runner's Update, counting the writes that committed so the cached public
 // page is computed again after them.
 func (f *Fund) update(ctx context.Context, fn func(tx cooperative.Tx, now time.Time) error) error {
+	// The literal (not fn itself) is how TestNoTransactionBesideTheRunner sees that the
+	// transaction goes through the runner.
 	err := f.run.Update(ctx, func(tx cooperative.Tx, now time.Time) error { return fn(tx, now) })
 	if err == nil {
 		f.writes.Add(1)
